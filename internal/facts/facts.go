@@ -1,0 +1,567 @@
+// Package facts reads evidence in the JSON Lines format documented in
+// docs/facts.md: one fact per line, each with a type and a stable id. Bad
+// input is refused whole, with an error naming the line and the field, so a
+// half-read file never reaches a report.
+package facts
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/slakeeper/slakeeper/internal/sla"
+)
+
+// MaxLine is the longest line accepted, to bound memory on hostile input.
+const MaxLine = 1 << 20
+
+const maxErrors = 50
+
+// Load reads the fact file at path.
+func Load(path string) (*sla.Evidence, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read facts: %w", err)
+	}
+	defer f.Close()
+	return Parse(path, f)
+}
+
+// Parse reads JSON Lines facts from r. file names it in error messages.
+func Parse(file string, r io.Reader) (*sla.Evidence, error) {
+	p := &parser{file: file, ev: &sla.Evidence{}, seen: map[string]seenFact{}}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), MaxLine)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 || line[0] == '#' {
+			continue
+		}
+		p.line = n
+		p.parseLine(line)
+		if len(p.errs) >= maxErrors {
+			break
+		}
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			p.errs = append(p.errs, &sla.InputError{File: file, Line: n + 1, Msg: fmt.Sprintf("line longer than %d bytes", MaxLine)})
+		} else {
+			return nil, fmt.Errorf("read %s: %w", file, err)
+		}
+	}
+	p.crossCheck()
+	if len(p.errs) > 0 {
+		return nil, p.errs
+	}
+	return p.ev, nil
+}
+
+type seenFact struct {
+	line int
+	raw  string
+}
+
+type parser struct {
+	file string
+	line int
+	ev   *sla.Evidence
+	seen map[string]seenFact
+	errs sla.InputErrors
+	// lines of facts by id, for cross-reference errors
+	ticketLines, updateLines, restoreLines, pmLines, claimLines map[string]int
+}
+
+func (p *parser) errf(field, format string, args ...any) {
+	if len(p.errs) >= maxErrors {
+		return
+	}
+	p.errs = append(p.errs, &sla.InputError{File: p.file, Line: p.line, Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+// The wire shapes, one per fact type. Times are RFC 3339 strings.
+type (
+	wCustomer struct {
+		Type, ID, At, Customer, Name, Standing string
+	}
+	wSubscription struct {
+		Type, ID, Customer, Policy, Plan string
+		Fee                              json.RawMessage
+		Currency, Start, End             string
+		Trial                            bool
+	}
+	wStatus struct {
+		Type, ID, At, Component, Status, Source, Cause string
+	}
+	wMaintenance struct {
+		Type, ID    string
+		Components  []string
+		Start, End  string
+		AnnouncedAt string `json:"announced_at"`
+		Title       string
+	}
+	wIncident struct {
+		Type, ID, At, Title, Severity string
+		Components                    map[string]string
+		Cause                         string
+	}
+	wIncidentUpdate struct {
+		Type, ID, Incident, At, Status, Message string
+		Components                              map[string]string
+	}
+	wAttribution struct {
+		Type, ID, At                            string
+		Components                              []string
+		Start, End, Cause, By, Reason, Incident string
+	}
+	wPostmortem struct {
+		Type, ID, Incident, At, URL string
+	}
+	wTicket struct {
+		Type, ID, At, Customer, Priority, Subject string
+	}
+	wTicketEvent struct {
+		Type, ID, Ticket, At, Kind, Status, Priority string
+	}
+	wJob struct {
+		Type, ID, At, Component string
+		OK                      *bool
+	}
+	wDisaster struct {
+		Type, ID, At, Component, Title string
+	}
+	wRestored struct {
+		Type, ID, Disaster, At string
+	}
+	wSample struct {
+		Type, ID, At, Component, Metric string
+		Value                           *float64
+		Location                        string
+	}
+	wClaim struct {
+		Type, ID, At, Customer, Subscription, Period string
+	}
+)
+
+// Types lists the fact types in the order docs/facts.md describes them.
+var Types = []string{"customer", "subscription", "status", "maintenance", "incident", "incident_update", "attribution", "postmortem", "ticket", "ticket_event", "backup", "restore_test", "disaster", "restored", "sample", "claim"}
+
+func (p *parser) decode(line []byte, v any) bool {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &te):
+			p.errf(te.Field, "want a %s, got a JSON %s", te.Type.String(), te.Value)
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			p.errf(f, "is not a field of this fact type")
+		default:
+			p.errf("", "not a JSON object: %v", err)
+		}
+		return false
+	}
+	if dec.More() {
+		p.errf("", "one JSON object per line, found more")
+		return false
+	}
+	return true
+}
+
+func (p *parser) parseLine(line []byte) {
+	var head struct {
+		Type string `json:"type"`
+		ID   string `json:"id"`
+	}
+	if err := json.Unmarshal(line, &head); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			p.errf("", "not valid JSON at byte %d: %v", se.Offset, err)
+		} else {
+			p.errf("", "want a JSON object with a type and an id: %v", err)
+		}
+		return
+	}
+	if head.Type == "" {
+		p.errf("type", "required (one of %s)", strings.Join(Types, ", "))
+		return
+	}
+	if !validID(head.ID) {
+		p.errf("id", "want a stable id (letters, digits and -_.:/@, at most 200), got %q", head.ID)
+		return
+	}
+	if prev, dup := p.seen[head.ID]; dup {
+		if prev.raw == compact(line) {
+			return // the same fact twice counts once
+		}
+		p.errf("id", "id %q is already used by a different fact on line %d", head.ID, prev.line)
+		return
+	}
+	p.seen[head.ID] = seenFact{line: p.line, raw: compact(line)}
+	ev := p.ev
+	switch head.Type {
+	case "customer":
+		var w wCustomer
+		if !p.decode(line, &w) {
+			return
+		}
+		c := &sla.Customer{ID: w.ID, Customer: w.Customer, Name: w.Name, Standing: sla.Standing(w.Standing)}
+		if c.Customer == "" {
+			c.Customer = w.ID
+		}
+		if w.At != "" {
+			c.At, _ = p.time("at", w.At, true)
+		}
+		switch c.Standing {
+		case "":
+			c.Standing = sla.StandingGood
+		case sla.StandingGood, sla.StandingArrears, sla.StandingViolation:
+		default:
+			p.errf("standing", "want good, arrears or violation, got %q", w.Standing)
+		}
+		ev.Customers = append(ev.Customers, c)
+	case "subscription":
+		var w wSubscription
+		if !p.decode(line, &w) {
+			return
+		}
+		s := &sla.Subscription{ID: w.ID, Customer: p.req("customer", w.Customer), Policy: w.Policy, Plan: p.req("plan", w.Plan), Currency: w.Currency, Trial: w.Trial}
+		s.Fee = p.money("fee", w.Fee)
+		s.Start, _ = p.time("start", w.Start, true)
+		if w.End != "" {
+			s.End, _ = p.time("end", w.End, true)
+			if !s.End.After(s.Start) {
+				p.errf("end", "must be after start")
+			}
+		}
+		if s.Currency == "" {
+			s.Currency = "EUR"
+		} else if !currencyRE.MatchString(s.Currency) {
+			p.errf("currency", "want an ISO 4217 code such as EUR, got %q", w.Currency)
+		}
+		ev.Subscriptions = append(ev.Subscriptions, s)
+	case "status":
+		var w wStatus
+		if !p.decode(line, &w) {
+			return
+		}
+		s := &sla.StatusChange{ID: w.ID, Component: p.req("component", w.Component), Status: sla.Status(w.Status), Source: w.Source, Cause: sla.Cause(w.Cause)}
+		s.At, _ = p.time("at", w.At, true)
+		if s.Status.Rank() < 0 {
+			p.errf("status", "want operational, degraded_performance, under_maintenance, partial_outage or major_outage, got %q", w.Status)
+		}
+		p.cause("cause", s.Cause)
+		if s.Source == "" {
+			s.Source = "default"
+		}
+		ev.Statuses = append(ev.Statuses, s)
+	case "maintenance":
+		var w wMaintenance
+		if !p.decode(line, &w) {
+			return
+		}
+		m := &sla.Maintenance{ID: w.ID, Components: w.Components, Title: w.Title}
+		if len(m.Components) == 0 {
+			p.errf("components", "list the components under maintenance")
+		}
+		m.Start, _ = p.time("start", w.Start, true)
+		m.End, _ = p.time("end", w.End, true)
+		m.AnnouncedAt, _ = p.time("announced_at", w.AnnouncedAt, true)
+		if !m.End.After(m.Start) {
+			p.errf("end", "must be after start")
+		}
+		ev.Maintenance = append(ev.Maintenance, m)
+	case "incident":
+		var w wIncident
+		if !p.decode(line, &w) {
+			return
+		}
+		in := &sla.Incident{ID: w.ID, Title: w.Title, Severity: w.Severity, Cause: sla.Cause(w.Cause)}
+		in.At, _ = p.time("at", w.At, true)
+		in.Components = p.impacts("components", w.Components)
+		p.cause("cause", in.Cause)
+		ev.Incidents = append(ev.Incidents, in)
+	case "incident_update":
+		var w wIncidentUpdate
+		if !p.decode(line, &w) {
+			return
+		}
+		u := &sla.IncidentUpdate{ID: w.ID, Incident: p.req("incident", w.Incident), Status: w.Status, Message: w.Message}
+		u.At, _ = p.time("at", w.At, true)
+		switch w.Status {
+		case "investigating", "identified", "monitoring", "resolved", "update":
+		default:
+			p.errf("status", "want investigating, identified, monitoring, update or resolved, got %q", w.Status)
+		}
+		if w.Components != nil {
+			u.Components = p.impacts("components", w.Components)
+		}
+		p.updateLines = setLine(p.updateLines, w.ID, p.line)
+		ev.IncidentUpdates = append(ev.IncidentUpdates, u)
+	case "attribution":
+		var w wAttribution
+		if !p.decode(line, &w) {
+			return
+		}
+		a := &sla.Attribution{ID: w.ID, Components: w.Components, Cause: sla.Cause(w.Cause), By: p.req("by", w.By), Reason: p.req("reason", w.Reason), Incident: w.Incident}
+		a.At, _ = p.time("at", w.At, true)
+		a.Start, _ = p.time("start", w.Start, true)
+		a.End, _ = p.time("end", w.End, true)
+		if !a.End.After(a.Start) {
+			p.errf("end", "must be after start")
+		}
+		if len(a.Components) == 0 {
+			p.errf("components", "list the components whose downtime is attributed")
+		}
+		if w.Cause == "" {
+			p.errf("cause", "required")
+		}
+		p.cause("cause", a.Cause)
+		ev.Attributions = append(ev.Attributions, a)
+	case "postmortem":
+		var w wPostmortem
+		if !p.decode(line, &w) {
+			return
+		}
+		pm := &sla.Postmortem{ID: w.ID, Incident: p.req("incident", w.Incident), URL: w.URL}
+		pm.At, _ = p.time("at", w.At, true)
+		p.pmLines = setLine(p.pmLines, w.ID, p.line)
+		ev.Postmortems = append(ev.Postmortems, pm)
+	case "ticket":
+		var w wTicket
+		if !p.decode(line, &w) {
+			return
+		}
+		t := &sla.Ticket{ID: w.ID, Customer: p.req("customer", w.Customer), Priority: p.req("priority", w.Priority), Subject: w.Subject}
+		t.At, _ = p.time("at", w.At, true)
+		ev.Tickets = append(ev.Tickets, t)
+	case "ticket_event":
+		var w wTicketEvent
+		if !p.decode(line, &w) {
+			return
+		}
+		e := &sla.TicketEvent{ID: w.ID, Ticket: p.req("ticket", w.Ticket), Kind: w.Kind, Status: w.Status, Priority: w.Priority}
+		e.At, _ = p.time("at", w.At, true)
+		switch w.Kind {
+		case sla.TicketAgentReply, sla.TicketCustomerReply, sla.TicketSolved, sla.TicketReopened:
+		case sla.TicketStatus:
+			p.req("status", w.Status)
+		case sla.TicketPriority:
+			p.req("priority", w.Priority)
+		default:
+			p.errf("kind", "want agent_reply, customer_reply, status, priority, solved or reopened, got %q", w.Kind)
+		}
+		p.ticketLines = setLine(p.ticketLines, w.ID, p.line)
+		ev.TicketEvents = append(ev.TicketEvents, e)
+	case "backup", "restore_test":
+		var w wJob
+		if !p.decode(line, &w) {
+			return
+		}
+		at, _ := p.time("at", w.At, true)
+		if w.OK == nil {
+			p.errf("ok", "required: true for a successful %s, false for a failed one", head.Type)
+			return
+		}
+		if head.Type == "backup" {
+			ev.Backups = append(ev.Backups, &sla.Backup{ID: w.ID, At: at, Component: w.Component, OK: *w.OK})
+		} else {
+			ev.RestoreTests = append(ev.RestoreTests, &sla.RestoreTest{ID: w.ID, At: at, Component: w.Component, OK: *w.OK})
+		}
+	case "disaster":
+		var w wDisaster
+		if !p.decode(line, &w) {
+			return
+		}
+		d := &sla.Disaster{ID: w.ID, Component: w.Component, Title: w.Title}
+		d.At, _ = p.time("at", w.At, true)
+		ev.Disasters = append(ev.Disasters, d)
+	case "restored":
+		var w wRestored
+		if !p.decode(line, &w) {
+			return
+		}
+		r := &sla.Restoration{ID: w.ID, Disaster: p.req("disaster", w.Disaster)}
+		r.At, _ = p.time("at", w.At, true)
+		p.restoreLines = setLine(p.restoreLines, w.ID, p.line)
+		ev.Restorations = append(ev.Restorations, r)
+	case "sample":
+		var w wSample
+		if !p.decode(line, &w) {
+			return
+		}
+		s := &sla.Sample{ID: w.ID, Component: p.req("component", w.Component), Metric: w.Metric, Location: w.Location}
+		s.At, _ = p.time("at", w.At, true)
+		known := false
+		for _, m := range sla.Metrics {
+			known = known || m == w.Metric
+		}
+		if !known {
+			p.errf("metric", "want one of %s, got %q", strings.Join(sla.Metrics, ", "), w.Metric)
+		}
+		if w.Value == nil {
+			p.errf("value", "required")
+		} else {
+			s.Value = *w.Value
+		}
+		ev.Samples = append(ev.Samples, s)
+	case "claim":
+		var w wClaim
+		if !p.decode(line, &w) {
+			return
+		}
+		c := &sla.CreditClaim{ID: w.ID, Customer: p.req("customer", w.Customer), Subscription: p.req("subscription", w.Subscription), Period: p.req("period", w.Period)}
+		c.At, _ = p.time("at", w.At, true)
+		p.claimLines = setLine(p.claimLines, w.ID, p.line)
+		ev.Claims = append(ev.Claims, c)
+	default:
+		p.errf("type", "unknown fact type %q; want one of %s", head.Type, strings.Join(Types, ", "))
+	}
+}
+
+func setLine(m map[string]int, id string, line int) map[string]int {
+	if m == nil {
+		m = map[string]int{}
+	}
+	m[id] = line
+	return m
+}
+
+// crossCheck refuses references to facts that are not in the file.
+func (p *parser) crossCheck() {
+	ev := p.ev
+	tickets := map[string]bool{}
+	for _, t := range ev.Tickets {
+		tickets[t.ID] = true
+	}
+	incidents := map[string]bool{}
+	for _, in := range ev.Incidents {
+		incidents[in.ID] = true
+	}
+	disasters := map[string]bool{}
+	for _, d := range ev.Disasters {
+		disasters[d.ID] = true
+	}
+	subs := map[string]bool{}
+	for _, s := range ev.Subscriptions {
+		subs[s.ID] = true
+	}
+	ref := func(lines map[string]int, id, field, kind, target string) {
+		p.line = lines[id]
+		p.errf(field, "no %s with id %q in the facts", kind, target)
+	}
+	for _, e := range ev.TicketEvents {
+		if e.Ticket != "" && !tickets[e.Ticket] {
+			ref(p.ticketLines, e.ID, "ticket", "ticket", e.Ticket)
+		}
+	}
+	for _, u := range ev.IncidentUpdates {
+		if u.Incident != "" && !incidents[u.Incident] {
+			ref(p.updateLines, u.ID, "incident", "incident", u.Incident)
+		}
+	}
+	for _, pm := range ev.Postmortems {
+		if pm.Incident != "" && !incidents[pm.Incident] {
+			ref(p.pmLines, pm.ID, "incident", "incident", pm.Incident)
+		}
+	}
+	for _, r := range ev.Restorations {
+		if r.Disaster != "" && !disasters[r.Disaster] {
+			ref(p.restoreLines, r.ID, "disaster", "disaster", r.Disaster)
+		}
+	}
+	for _, c := range ev.Claims {
+		if c.Subscription != "" && !subs[c.Subscription] {
+			ref(p.claimLines, c.ID, "subscription", "subscription", c.Subscription)
+		}
+	}
+}
+
+var (
+	idRE       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/@\-]{0,199}$`)
+	currencyRE = regexp.MustCompile(`^[A-Z]{3}$`)
+	moneyRE    = regexp.MustCompile(`^[0-9]{1,15}(\.[0-9]{1,6})?$`)
+)
+
+func validID(s string) bool { return idRE.MatchString(s) }
+
+func compact(line []byte) string {
+	var b bytes.Buffer
+	if json.Compact(&b, line) != nil {
+		return string(line)
+	}
+	return b.String()
+}
+
+func (p *parser) req(field, v string) string {
+	if v == "" {
+		p.errf(field, "required")
+	}
+	return v
+}
+
+func (p *parser) time(field, v string, required bool) (time.Time, bool) {
+	if v == "" {
+		if required {
+			p.errf(field, "required (an RFC 3339 time such as 2026-10-05T14:03:00Z)")
+		}
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		p.errf(field, "want an RFC 3339 time such as 2026-10-05T14:03:00Z, got %q", v)
+		return time.Time{}, false
+	}
+	if t.Year() < 1970 || t.Year() > 9999 {
+		p.errf(field, "year %d is out of range", t.Year())
+		return time.Time{}, false
+	}
+	// Seconds resolution: sub-second parts are dropped, as the engine counts
+	// whole seconds.
+	return t.UTC().Truncate(time.Second), true
+}
+
+func (p *parser) cause(field string, c sla.Cause) {
+	if c != "" && !sla.ValidCause(c) {
+		p.errf(field, "want liable, maintenance, force_majeure, third_party, customer or ddos, got %q", c)
+	}
+}
+
+func (p *parser) impacts(field string, m map[string]string) map[string]sla.Status {
+	out := make(map[string]sla.Status, len(m))
+	for comp, st := range m {
+		s := sla.Status(st)
+		if s.Rank() < 0 {
+			p.errf(field+"."+comp, "want an impact status such as partial_outage or major_outage, got %q", st)
+			continue
+		}
+		out[comp] = s
+	}
+	return out
+}
+
+// money reads a fee given as a JSON number or string, exactly.
+func (p *parser) money(field string, raw json.RawMessage) *big.Rat {
+	s := strings.Trim(strings.TrimSpace(string(raw)), `"`)
+	if len(raw) == 0 {
+		p.errf(field, "required (the fee for one period, e.g. 1200.00)")
+		return nil
+	}
+	if !moneyRE.MatchString(s) {
+		p.errf(field, "want a non-negative amount such as 1200.00, got %s", string(raw))
+		return nil
+	}
+	r, _ := new(big.Rat).SetString(s)
+	return r
+}

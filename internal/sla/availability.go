@@ -1,0 +1,750 @@
+package sla
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/slakeeper/slakeeper/internal/timeline"
+)
+
+// segment is a stretch of one component's merged status timeline.
+type segment struct {
+	start, end time.Time
+	status     Status
+	cause      Cause
+	facts      []string
+}
+
+// farFuture closes the last segment of a timeline: a status holds until the
+// next change, and an outage that never ended is still going on.
+var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// sourceEvent is one status claim of one source.
+type sourceEvent struct {
+	at     time.Time
+	status Status
+	cause  Cause
+	fact   string
+}
+
+// timeline merges every source of evidence about a component — monitors,
+// locations, operators and incident impacts — into one step function. At
+// each instant the worst claim wins, so overlapping evidence counts once.
+func (e *engine) timeline(comp string) []segment {
+	if t, ok := e.timelines[comp]; ok {
+		return t
+	}
+	sources := map[string][]sourceEvent{}
+	for _, s := range e.statuses[comp] {
+		sources["status:"+s.Source] = append(sources["status:"+s.Source], sourceEvent{s.At, s.Status, s.Cause, s.ID})
+	}
+	for _, in := range e.incidents[comp] {
+		key := "incident:" + in.ID
+		sources[key] = append(sources[key], sourceEvent{in.At, in.Components[comp], in.Cause, in.ID})
+		for _, u := range e.updates[in.ID] {
+			switch {
+			case u.Status == "resolved":
+				sources[key] = append(sources[key], sourceEvent{u.At, Operational, in.Cause, u.ID})
+			case u.Components != nil:
+				st, ok := u.Components[comp]
+				if !ok {
+					st = Operational
+				}
+				sources[key] = append(sources[key], sourceEvent{u.At, st, in.Cause, u.ID})
+			}
+		}
+	}
+	keys := make([]string, 0, len(sources))
+	bounds := map[int64]bool{}
+	for k, evs := range sources {
+		keys = append(keys, k)
+		sort.SliceStable(evs, func(i, j int) bool { return evs[i].at.Before(evs[j].at) })
+		for _, ev := range evs {
+			bounds[ev.at.Unix()] = true
+		}
+	}
+	sort.Strings(keys)
+	ts := make([]int64, 0, len(bounds))
+	for b := range bounds {
+		ts = append(ts, b)
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i] < ts[j] })
+	pos := make(map[string]int, len(keys))
+	var out []segment
+	for i, b := range ts {
+		end := farFuture
+		if i+1 < len(ts) {
+			end = time.Unix(ts[i+1], 0).UTC()
+		}
+		seg := segment{start: time.Unix(b, 0).UTC(), end: end, status: Operational}
+		worst := -1
+		for _, k := range keys {
+			evs := sources[k]
+			j := pos[k]
+			for j < len(evs) && evs[j].at.Unix() <= b {
+				j++
+			}
+			pos[k] = j
+			if j == 0 {
+				continue
+			}
+			cur := evs[j-1]
+			// Same instant, same source: the last one in the file wins.
+			r := cur.status.Rank()
+			switch {
+			case r > worst:
+				worst = r
+				seg.status, seg.cause, seg.facts = cur.status, cur.cause, []string{cur.fact}
+			case r == worst:
+				seg.facts = append(seg.facts, cur.fact)
+				if seg.cause == "" {
+					seg.cause = cur.cause
+				}
+			}
+		}
+		if n := len(out); n > 0 && out[n-1].status == seg.status && out[n-1].cause == seg.cause && sameFacts(out[n-1].facts, seg.facts) {
+			out[n-1].end = seg.end
+			continue
+		}
+		out = append(out, seg)
+	}
+	e.timelines[comp] = out
+	return out
+}
+
+func sameFacts(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// piece is a counted stretch of downtime on one component.
+type piece struct {
+	iv      timeline.Interval
+	comp    string
+	status  Status
+	weight  int64 // thousandths
+	cause   Cause
+	counted string
+	facts   []string
+	note    string
+}
+
+// downSet is the time a component is down under the plan's weights, for
+// upstream attribution.
+func (e *engine) downSet(comp string, plan *Plan, win timeline.Interval) timeline.Set {
+	var ivs []timeline.Interval
+	for _, s := range e.timeline(comp) {
+		if plan.Weights[s.status] > 0 {
+			ivs = append(ivs, timeline.NewInterval(s.start, s.end).Intersect(win))
+		}
+	}
+	return timeline.NewSet(ivs...)
+}
+
+// timelyWindows are the maintenance windows of comp that were announced
+// early enough to excuse downtime; late ones are returned apart.
+func (e *engine) windows(comp string, plan *Plan) (timely, late []*Maintenance) {
+	for _, m := range e.maint[comp] {
+		if !m.AnnouncedAt.After(m.Start.Add(-plan.MaintenanceNotice)) {
+			timely = append(timely, m)
+		} else {
+			late = append(late, m)
+		}
+	}
+	return timely, late
+}
+
+// componentPieces attributes and counts one component's downtime within win.
+func (e *engine) componentPieces(comp string, plan *Plan, win timeline.Interval) []piece {
+	segs := e.timeline(comp)
+	// Episodes: maximal runs of downtime (weight > 0). A run shorter than
+	// the plan's minimum is a blip and is ignored; its length is measured
+	// whole, even across the period's edges.
+	type episode struct {
+		start, end time.Time
+		first, n   int
+	}
+	var eps []episode
+	for i, s := range segs {
+		if plan.Weights[s.status] == 0 {
+			continue
+		}
+		if n := len(eps); n > 0 && eps[n-1].end.Equal(s.start) {
+			eps[n-1].end = s.end
+			eps[n-1].n++
+			continue
+		}
+		eps = append(eps, episode{start: s.start, end: s.end, first: i, n: 1})
+	}
+	timely, late := e.windows(comp, plan)
+	attrs := e.attrs[comp]
+	var upstream []string
+	if c := e.pol.Components[comp]; c != nil {
+		for _, d := range c.DependsOn {
+			if dc := e.pol.Components[d]; dc != nil && dc.Upstream {
+				upstream = append(upstream, d)
+			}
+		}
+	}
+	var out []piece
+	for _, ep := range eps {
+		epIv := timeline.NewInterval(ep.start, ep.end)
+		if !epIv.Overlaps(win) {
+			continue
+		}
+		blip := plan.MinDowntime > 0 && ep.end.Sub(ep.start) < plan.MinDowntime
+		for _, s := range segs[ep.first : ep.first+ep.n] {
+			iv := timeline.NewInterval(s.start, s.end).Intersect(win)
+			if iv.Empty() {
+				continue
+			}
+			base := piece{iv: iv, comp: comp, status: s.status, weight: plan.Weights[s.status], facts: s.facts}
+			if blip {
+				base.counted = CountIgnored
+				base.cause = causeOr(s.cause)
+				base.note = fmt.Sprintf("down %s in all, under the minimum of %s", ep.end.Sub(ep.start), plan.MinDowntime)
+				out = append(out, base)
+				continue
+			}
+			out = append(out, e.attribute(base, s.cause, plan, timely, late, attrs, upstream)...)
+		}
+	}
+	return out
+}
+
+func causeOr(c Cause) Cause {
+	if c == "" {
+		return CauseLiable
+	}
+	return c
+}
+
+// attribute splits a piece where the reason for it changes and gives each
+// part its cause, in this order of precedence: an operator's attribution
+// (the latest wins), a timely maintenance window, an incident's cause, an
+// upstream component being down at the same time, the cause on the status
+// fact, and otherwise liable.
+func (e *engine) attribute(p piece, statusCause Cause, plan *Plan, timely, late []*Maintenance, attrs []*Attribution, upstream []string) []piece {
+	cuts := map[int64]bool{p.iv.Start.Unix(): true, p.iv.End.Unix(): true}
+	cut := func(a, b time.Time) {
+		if p.iv.Contains(a) {
+			cuts[a.Unix()] = true
+		}
+		if p.iv.Contains(b) {
+			cuts[b.Unix()] = true
+		}
+	}
+	for _, a := range attrs {
+		cut(a.Start, a.End)
+	}
+	for _, m := range timely {
+		cut(m.Start, m.End)
+	}
+	for _, m := range late {
+		cut(m.Start, m.End)
+	}
+	incs := e.incidents[p.comp]
+	for _, in := range incs {
+		cut(in.At, e.incidentEnd(in))
+	}
+	upDown := map[string]timeline.Set{}
+	for _, u := range upstream {
+		set := e.downSet(u, plan, p.iv)
+		upDown[u] = set
+		for _, iv := range set {
+			cut(iv.Start, iv.End)
+		}
+	}
+	ts := make([]int64, 0, len(cuts))
+	for c := range cuts {
+		ts = append(ts, c)
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i] < ts[j] })
+	var out []piece
+	for i := 0; i+1 < len(ts); i++ {
+		q := p
+		q.iv = timeline.NewInterval(time.Unix(ts[i], 0), time.Unix(ts[i+1], 0))
+		q.facts = append([]string(nil), p.facts...)
+		at := q.iv.Start
+		q.cause, q.counted = "", ""
+		var best *Attribution
+		for _, a := range attrs {
+			if timeline.NewInterval(a.Start, a.End).Contains(at) && (best == nil || !a.At.Before(best.At)) {
+				best = a
+			}
+		}
+		switch {
+		case best != nil:
+			q.cause = best.Cause
+			q.facts = append(q.facts, best.ID)
+			q.note = fmt.Sprintf("attributed to %s by %s: %s", best.Cause, best.By, best.Reason)
+		default:
+			for _, m := range timely {
+				if timeline.NewInterval(m.Start, m.End).Contains(at) {
+					q.cause = CauseMaintenance
+					q.facts = append(q.facts, m.ID)
+					q.note = fmt.Sprintf("scheduled maintenance %q announced %s", m.Title, m.AnnouncedAt.Format(time.RFC3339))
+					break
+				}
+			}
+		}
+		if q.cause == "" {
+			for _, m := range late {
+				if timeline.NewInterval(m.Start, m.End).Contains(at) {
+					q.counted = CountLateNotice
+					q.facts = append(q.facts, m.ID)
+					q.note = fmt.Sprintf("maintenance %q announced %s, less than %s before its start: it does not excuse downtime", m.Title, m.AnnouncedAt.Format(time.RFC3339), plan.MaintenanceNotice)
+					break
+				}
+			}
+			for _, in := range incs {
+				if in.Cause != "" && timeline.NewInterval(in.At, e.incidentEnd(in)).Contains(at) {
+					q.cause = in.Cause
+					q.facts = appendUnique(q.facts, in.ID)
+					break
+				}
+			}
+		}
+		if q.cause == "" {
+			for _, u := range upstream {
+				if upDown[u].Contains(at) {
+					q.cause = CauseThirdParty
+					q.note = fmt.Sprintf("upstream %s was down at the same time", u)
+					q.facts = append(q.facts, e.factsAt(u, at)...)
+					break
+				}
+			}
+		}
+		if q.cause == "" {
+			q.cause = causeOr(statusCause)
+		}
+		switch {
+		case q.cause != CauseLiable && plan.Excluded[q.cause]:
+			q.counted = CountExcluded
+		case q.counted == CountLateNotice:
+		default:
+			q.counted = CountLiable
+		}
+		out = append(out, q)
+	}
+	return out
+}
+
+func appendUnique(s []string, v string) []string {
+	for _, x := range s {
+		if x == v {
+			return s
+		}
+	}
+	return append(s, v)
+}
+
+// factsAt cites the facts behind comp's status at t.
+func (e *engine) factsAt(comp string, t time.Time) []string {
+	for _, s := range e.timeline(comp) {
+		if !t.Before(s.start) && t.Before(s.end) {
+			return s.facts
+		}
+	}
+	return nil
+}
+
+// incidentEnd is when an incident was (last) resolved, or far in the future.
+func (e *engine) incidentEnd(in *Incident) time.Time {
+	end := farFuture
+	for _, u := range e.updates[in.ID] {
+		if u.Status == "resolved" {
+			end = u.At
+		} else if !end.Equal(farFuture) && u.At.After(end) {
+			end = farFuture
+		}
+	}
+	return end
+}
+
+// tally is the arithmetic of one uptime figure, in seconds and
+// thousandths of a second.
+type tally struct {
+	total    int64 // D, seconds
+	window   int64 // P, seconds
+	liable   int64 // N, weighted, thousandths of seconds
+	excluded map[Cause]int64
+	ignored  int64
+}
+
+// uptime is the exact uptime in percent.
+func (t tally) uptime(f Formula) *big.Rat {
+	den := t.total * 1000
+	if f == FormulaRemoved {
+		den -= t.window * 1000
+	}
+	if den <= 0 {
+		return big.NewRat(100, 1)
+	}
+	return new(big.Rat).SetFrac(big.NewInt((den-t.liable)*100), big.NewInt(den))
+}
+
+// count sums pieces of several components: at each instant the largest
+// liable weight counts once, and the rest of the largest weight is
+// excluded under the cause of the worst excluded piece.
+func count(pieces []piece, win timeline.Interval, removed timeline.Set) tally {
+	t := tally{total: int64(win.Duration() / time.Second), excluded: map[Cause]int64{}}
+	t.window = int64(removed.Duration() / time.Second)
+	cuts := map[int64]bool{}
+	for _, p := range pieces {
+		if p.counted == CountIgnored {
+			t.ignored += int64(p.iv.Duration()/time.Second) * p.weight
+			continue
+		}
+		cuts[p.iv.Start.Unix()] = true
+		cuts[p.iv.End.Unix()] = true
+	}
+	for _, iv := range removed {
+		cuts[iv.Start.Unix()] = true
+		cuts[iv.End.Unix()] = true
+	}
+	ts := make([]int64, 0, len(cuts))
+	for c := range cuts {
+		ts = append(ts, c)
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i] < ts[j] })
+	for i := 0; i+1 < len(ts); i++ {
+		a, b := ts[i], ts[i+1]
+		at := time.Unix(a, 0).UTC()
+		if removed.Contains(at) {
+			// Time inside an excused window is outside the period (D − P).
+			continue
+		}
+		var liable, excl int64
+		var exclCause Cause
+		for _, p := range pieces {
+			if !p.iv.Contains(at) {
+				continue
+			}
+			switch p.counted {
+			case CountLiable, CountLateNotice:
+				liable = max(liable, p.weight)
+			case CountExcluded:
+				if p.weight > excl {
+					excl, exclCause = p.weight, p.cause
+				}
+			}
+		}
+		t.liable += (b - a) * liable
+		if excl > liable {
+			t.excluded[exclCause] += (b - a) * (excl - liable)
+		}
+	}
+	return t
+}
+
+func minutes(thousandthSeconds int64) float64 {
+	return float64(thousandthSeconds) / 60000
+}
+
+// subscription computes one subscription's figures for one plan period.
+func (e *engine) subscription(s *Subscription, v *Version, plan *Plan, period timeline.Period, win timeline.Interval) *SubscriptionReport {
+	sr := &SubscriptionReport{
+		Customer: s.Customer, Subscription: s.ID, Plan: plan.ID, Override: plan != v.Plans[plan.ID],
+		Period: period.String(), TimeZone: plan.Location.String(), Start: win.Start, End: win.End,
+		Objective: ratFloat(plan.Objective), Formula: plan.Formula, ExcludedMinutes: map[Cause]float64{},
+		Components: []*ComponentUptime{},
+	}
+	var all []piece
+	var windows timeline.Set
+	var perComp []tally
+	for _, comp := range plan.Components {
+		pieces := e.componentPieces(comp, plan, win)
+		var removed timeline.Set
+		if plan.Formula == FormulaRemoved {
+			timely, _ := e.windows(comp, plan)
+			for _, m := range timely {
+				removed = removed.Union(timeline.NewSet(timeline.NewInterval(m.Start, m.End).Intersect(win)))
+			}
+		}
+		cu := &ComponentUptime{Component: comp}
+		if c := e.pol.Components[comp]; c != nil && c.Beta {
+			cu.Excluded = "beta or experimental: no credit"
+			for i := range pieces {
+				pieces[i].counted = CountBeta
+			}
+			sr.Intervals = append(sr.Intervals, e.explain(pieces)...)
+			cu.Uptime = 100
+			sr.Components = append(sr.Components, cu)
+			continue
+		}
+		t := count(pieces, win, removed)
+		cu.Uptime = ratFloat(t.uptime(plan.Formula))
+		cu.LiableMinutes = minutes(t.liable)
+		sr.Components = append(sr.Components, cu)
+		perComp = append(perComp, t)
+		all = append(all, pieces...)
+		windows = windows.Union(removed)
+		sr.Intervals = append(sr.Intervals, e.explain(pieces)...)
+	}
+	for _, iv := range windows {
+		sr.Intervals = append(sr.Intervals, &Interval{Start: iv.Start, End: iv.End, Minutes: iv.Duration().Minutes(), Counted: CountWindow, Facts: e.windowFacts(plan, iv), Note: "scheduled maintenance removed from the period (D − P)"})
+	}
+	var t tally
+	switch {
+	case len(perComp) == 0:
+		t = count(nil, win, nil)
+	case plan.Combine == CombineWorst:
+		// The worst component decides.
+		worst := 0
+		for i := range perComp {
+			if perComp[i].uptime(plan.Formula).Cmp(perComp[worst].uptime(plan.Formula)) < 0 {
+				worst = i
+			}
+		}
+		t = perComp[worst]
+	default:
+		t = count(all, win, windows)
+	}
+	up := t.uptime(plan.Formula)
+	sr.Uptime = ratFloat(up)
+	sr.UptimeExact = up.RatString()
+	sr.Met = up.Cmp(plan.Objective) >= 0
+	sr.TotalMinutes = float64(t.total) / 60
+	sr.MaintenanceMinutes = float64(t.window) / 60
+	sr.LiableMinutes = minutes(t.liable)
+	sr.IgnoredMinutes = minutes(t.ignored)
+	for c, v := range t.excluded {
+		sr.ExcludedMinutes[c] = minutes(v)
+	}
+	sort.SliceStable(sr.Intervals, func(i, j int) bool {
+		if !sr.Intervals[i].Start.Equal(sr.Intervals[j].Start) {
+			return sr.Intervals[i].Start.Before(sr.Intervals[j].Start)
+		}
+		return sr.Intervals[i].Component < sr.Intervals[j].Component
+	})
+	sr.Performance = e.performance(plan, win)
+	sr.Credit = e.credit(s, plan, period, up, sr, all)
+	if !e.req.Explain {
+		sr.Intervals = nil
+	}
+	return sr
+}
+
+func (e *engine) windowFacts(plan *Plan, iv timeline.Interval) []string {
+	var ids []string
+	for _, comp := range plan.Components {
+		timely, _ := e.windows(comp, plan)
+		for _, m := range timely {
+			if timeline.NewInterval(m.Start, m.End).Overlaps(iv) {
+				ids = appendUnique(ids, m.ID)
+			}
+		}
+	}
+	return ids
+}
+
+func (e *engine) explain(pieces []piece) []*Interval {
+	out := make([]*Interval, 0, len(pieces))
+	for _, p := range pieces {
+		out = append(out, &Interval{Start: p.iv.Start, End: p.iv.End, Minutes: p.iv.Duration().Minutes(), Component: p.comp, Status: p.status,
+			Weight: float64(p.weight) / 1000, Cause: p.cause, Counted: p.counted, Facts: p.facts, Note: p.note})
+	}
+	return out
+}
+
+// performance evaluates the plan's performance objectives over win.
+func (e *engine) performance(plan *Plan, win timeline.Interval) []*PerfResult {
+	var out []*PerfResult
+	for _, po := range plan.Performance {
+		r := &PerfResult{ID: po.ID, Metric: po.Metric, Aggregate: po.Aggregate, Met: true}
+		if po.Max != nil {
+			r.Bound = "below " + po.Max.FloatString(3)
+		} else {
+			r.Bound = "at least " + po.Min.FloatString(3)
+		}
+		var vals []float64
+		for _, comp := range po.Components {
+			if c := e.pol.Components[comp]; c != nil && c.Beta {
+				continue
+			}
+			for _, s := range e.samples[comp] {
+				if s.Metric == po.Metric && win.Contains(s.At) {
+					vals = append(vals, s.Value)
+					r.Facts = append(r.Facts, s.ID)
+				}
+			}
+		}
+		r.Samples = len(vals)
+		if len(vals) > 0 {
+			v := aggregate(po.Aggregate, vals)
+			r.Value = &v
+			rv := new(big.Rat)
+			if rv.SetFloat64(v) != nil {
+				if po.Max != nil {
+					r.Met = rv.Cmp(po.Max) < 0
+				} else {
+					r.Met = rv.Cmp(po.Min) >= 0
+				}
+			}
+		}
+		if !r.Met {
+			r.Credit = ratFloat(po.Credit)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// aggregate computes mean, min, max or a nearest-rank percentile.
+func aggregate(agg string, vals []float64) float64 {
+	sorted := append([]float64(nil), vals...)
+	sort.Float64s(sorted)
+	switch agg {
+	case "min":
+		return sorted[0]
+	case "max":
+		return sorted[len(sorted)-1]
+	case "mean":
+		var sum float64
+		for _, v := range sorted {
+			sum += v
+		}
+		return sum / float64(len(sorted))
+	}
+	var pct float64
+	fmt.Sscanf(strings.TrimPrefix(agg, "p"), "%g", &pct)
+	rank := int(math.Ceil(pct / 100 * float64(len(sorted))))
+	rank = max(1, min(rank, len(sorted)))
+	return sorted[rank-1]
+}
+
+// credit computes the credit owed for one subscription period.
+func (e *engine) credit(s *Subscription, plan *Plan, period timeline.Period, uptime *big.Rat, sr *SubscriptionReport, pieces []piece) CreditResult {
+	cr := CreditResult{Currency: s.Currency, Eligible: true, State: CreditNone, Amount: "0.00", Owed: "0.00"}
+	uncapped := new(big.Rat)
+	if len(plan.Credits.Tiers) > 0 || plan.Credits.Linear != nil {
+		noCap := plan.Credits
+		noCap.Cap = nil
+		uncapped.Add(uncapped, CreditPercent(&noCap, plan.Objective, uptime))
+	}
+	for i, po := range plan.Performance {
+		if !sr.Performance[i].Met {
+			uncapped.Add(uncapped, po.Credit)
+		}
+	}
+	pct := new(big.Rat).Set(uncapped)
+	limit := big.NewRat(100, 1)
+	if plan.Credits.Cap != nil {
+		limit = plan.Credits.Cap
+	}
+	if pct.Cmp(limit) > 0 {
+		pct.Set(limit)
+		cr.Capped = true
+	}
+	cr.Percent = ratFloat(pct)
+	cr.Uncapped = ratFloat(uncapped)
+	amount := new(big.Rat)
+	if s.Fee != nil {
+		amount.Mul(s.Fee, pct)
+		amount.Quo(amount, big.NewRat(100, 1))
+	}
+	cr.Amount = cents(amount)
+
+	if plan.Eligibility.GoodStanding {
+		if st := e.standing(s.Customer, period.Interval().End); st != StandingGood {
+			cr.Eligible = false
+			cr.Ineligible = append(cr.Ineligible, fmt.Sprintf("account not in good standing (%s) at the end of the period", st))
+		}
+	}
+	if plan.Eligibility.NotTrial && s.Trial {
+		cr.Eligible = false
+		cr.Ineligible = append(cr.Ineligible, "free trial")
+	}
+	if pct.Sign() == 0 {
+		return cr
+	}
+	if !plan.Credits.Claim.Automatic {
+		from := period.Interval().End
+		if plan.Credits.Claim.FromFailure {
+			var last time.Time
+			for _, p := range pieces {
+				if (p.counted == CountLiable || p.counted == CountLateNotice) && p.iv.End.After(last) {
+					last = p.iv.End
+				}
+			}
+			if !last.IsZero() {
+				from = last
+			}
+		}
+		dl := from.Add(plan.Credits.Claim.Within)
+		cr.ClaimDeadline = &dl
+	}
+	switch {
+	case !cr.Eligible:
+		cr.State = CreditNone
+	case plan.Credits.Claim.Automatic:
+		cr.State = CreditAutomatic
+	default:
+		cr.State = CreditExpired
+		if e.req.AsOf.Before(*cr.ClaimDeadline) {
+			cr.State = CreditOpen
+		}
+		for _, c := range e.claims[s.ID] {
+			if c.Period != sr.Period {
+				continue
+			}
+			cr.Claim = c.ID
+			if !c.At.After(*cr.ClaimDeadline) {
+				cr.State = CreditClaimed
+				break
+			}
+			cr.State = CreditLate
+		}
+	}
+	if cr.State == CreditAutomatic || cr.State == CreditClaimed {
+		cr.Owed = cr.Amount
+	}
+	return cr
+}
+
+// standing is the customer's standing at t (the last record before it).
+func (e *engine) standing(customer string, t time.Time) Standing {
+	st := StandingGood
+	for _, c := range e.customers[customer] {
+		if c.At.Before(t) {
+			st = c.Standing
+		}
+	}
+	return st
+}
+
+// cents rounds half to even to two decimals, as invoices do.
+func cents(r *big.Rat) string {
+	x := new(big.Rat).Mul(r, big.NewRat(100, 1))
+	q, m := new(big.Int).QuoRem(x.Num(), x.Denom(), new(big.Int))
+	// Compare 2·remainder with the denominator for half-even rounding.
+	twice := new(big.Int).Mul(m.Abs(m), big.NewInt(2))
+	switch c := twice.Cmp(x.Denom()); {
+	case c > 0, c == 0 && q.Bit(0) == 1:
+		if x.Sign() < 0 {
+			q.Sub(q, big.NewInt(1))
+		} else {
+			q.Add(q, big.NewInt(1))
+		}
+	}
+	neg := q.Sign() < 0
+	q.Abs(q)
+	s := fmt.Sprintf("%03s", q.String())
+	out := s[:len(s)-2] + "." + s[len(s)-2:]
+	if neg {
+		out = "-" + out
+	}
+	return out
+}

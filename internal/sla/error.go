@@ -1,0 +1,56 @@
+package sla
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// InputError is a problem with what a user wrote: a policy, a fact file, a
+// configuration or an API body. It names the file, the line and the field so
+// that the user can find it.
+type InputError struct {
+	File  string
+	Line  int
+	Field string
+	Msg   string
+}
+
+func (e *InputError) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File)
+		if e.Line > 0 {
+			fmt.Fprintf(&b, ":%d", e.Line)
+		}
+		b.WriteString(": ")
+	} else if e.Line > 0 {
+		fmt.Fprintf(&b, "line %d: ", e.Line)
+	}
+	if e.Field != "" {
+		b.WriteString(e.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// InputErrors is a list of input errors found in one pass, so that a user
+// sees them all at once.
+type InputErrors []*InputError
+
+func (l InputErrors) Error() string {
+	msgs := make([]string, len(l))
+	for i, e := range l {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "\n")
+}
+
+// IsInput reports whether err is caused by bad user input (and so should be
+// shown whole and exit with the usage/input code rather than as internal).
+func IsInput(err error) bool {
+	var one *InputError
+	var many InputErrors
+	return errors.As(err, &one) || errors.As(err, &many)
+}

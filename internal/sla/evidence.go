@@ -1,0 +1,219 @@
+package sla
+
+import (
+	"math/big"
+	"time"
+)
+
+// Evidence is every fact the engine reads, grouped by kind. Each fact has a
+// stable id so that a report can cite it. The facts package parses it from
+// JSON Lines; the store produces it from check results.
+type Evidence struct {
+	Customers       []*Customer
+	Subscriptions   []*Subscription
+	Statuses        []*StatusChange
+	Maintenance     []*Maintenance
+	Incidents       []*Incident
+	IncidentUpdates []*IncidentUpdate
+	Attributions    []*Attribution
+	Postmortems     []*Postmortem
+	Tickets         []*Ticket
+	TicketEvents    []*TicketEvent
+	Backups         []*Backup
+	RestoreTests    []*RestoreTest
+	Disasters       []*Disaster
+	Restorations    []*Restoration
+	Samples         []*Sample
+	Claims          []*CreditClaim
+}
+
+// Standing is a customer's account standing.
+type Standing string
+
+// The standings; only good standing is owed credit when a plan requires it.
+const (
+	StandingGood      Standing = "good"
+	StandingArrears   Standing = "arrears"   // unpaid invoices
+	StandingViolation Standing = "violation" // in breach of the terms
+)
+
+// Customer is a customer account. A later fact with the same customer id
+// records a change of standing from At on.
+type Customer struct {
+	ID       string
+	At       time.Time
+	Customer string
+	Name     string
+	Standing Standing
+}
+
+// Subscription is a customer's contract for one plan of one policy.
+type Subscription struct {
+	ID       string
+	Customer string
+	Policy   string
+	Plan     string
+	// Fee is the fee for one period of the plan (the monthly fee of a
+	// monthly plan), exact.
+	Fee      *big.Rat
+	Currency string
+	Start    time.Time
+	// End is zero for an open-ended subscription.
+	End   time.Time
+	Trial bool
+}
+
+// StatusChange says that from At a component has Status according to Source.
+// The status holds until the next change from the same source.
+type StatusChange struct {
+	ID        string
+	At        time.Time
+	Component string
+	Status    Status
+	// Source names who saw it: a monitor, a location, an operator.
+	Source string
+	// Cause is optional; empty means not attributed (liable).
+	Cause Cause
+}
+
+// Maintenance is a scheduled maintenance window.
+type Maintenance struct {
+	ID          string
+	Components  []string
+	Start, End  time.Time
+	AnnouncedAt time.Time
+	Title       string
+}
+
+// Incident is an incident opened at At. Its component impacts are evidence
+// of downtime until it is resolved (or an update changes them).
+type Incident struct {
+	ID         string
+	At         time.Time
+	Title      string
+	Severity   string
+	Components map[string]Status
+	Cause      Cause
+}
+
+// IncidentUpdate is a public update on an incident. Status resolved closes
+// it; Components, when present, replace the incident's impacts.
+type IncidentUpdate struct {
+	ID         string
+	Incident   string
+	At         time.Time
+	Status     string
+	Message    string
+	Components map[string]Status
+}
+
+// Attribution re-attributes the downtime of some components within
+// [Start, End) to a cause. It is audited: who made it and why are kept.
+// The latest attribution (by At) covering an instant wins.
+type Attribution struct {
+	ID         string
+	At         time.Time
+	Components []string
+	Start, End time.Time
+	Cause      Cause
+	By         string
+	Reason     string
+	Incident   string
+}
+
+// Postmortem records the publication of an incident's post-mortem.
+type Postmortem struct {
+	ID       string
+	Incident string
+	At       time.Time
+	URL      string
+}
+
+// Ticket is a support ticket created At by a customer.
+type Ticket struct {
+	ID       string
+	At       time.Time
+	Customer string
+	Priority string
+	Subject  string
+}
+
+// The kinds of ticket event.
+const (
+	TicketAgentReply    = "agent_reply"    // a public reply by a support agent
+	TicketCustomerReply = "customer_reply" // a reply by the customer
+	TicketStatus        = "status"         // a status change (Status)
+	TicketPriority      = "priority"       // a priority change (Priority)
+	TicketSolved        = "solved"
+	TicketReopened      = "reopened"
+)
+
+// TicketEvent is something that happened to a ticket.
+type TicketEvent struct {
+	ID       string
+	Ticket   string
+	At       time.Time
+	Kind     string
+	Status   string
+	Priority string
+}
+
+// Backup is a backup job's report.
+type Backup struct {
+	ID        string
+	At        time.Time
+	Component string
+	OK        bool
+}
+
+// RestoreTest is a restore test's report.
+type RestoreTest struct {
+	ID        string
+	At        time.Time
+	Component string
+	OK        bool
+}
+
+// Disaster is a declared disaster.
+type Disaster struct {
+	ID        string
+	At        time.Time
+	Component string
+	Title     string
+}
+
+// Restoration is the restoration of service after a disaster.
+type Restoration struct {
+	ID       string
+	Disaster string
+	At       time.Time
+}
+
+// Sample is one performance measurement.
+type Sample struct {
+	ID        string
+	At        time.Time
+	Component string
+	Metric    string
+	Value     float64
+	Location  string
+}
+
+// The performance metrics a sample and an objective may name.
+const (
+	MetricLatency    = "latency_ms"
+	MetricPacketLoss = "packet_loss_pct"
+	MetricThroughput = "throughput_mbps"
+)
+
+// Metrics lists the known performance metrics.
+var Metrics = []string{MetricLatency, MetricPacketLoss, MetricThroughput}
+
+// CreditClaim is a customer's claim for credit for a subscription's period.
+type CreditClaim struct {
+	ID           string
+	At           time.Time
+	Customer     string
+	Subscription string
+	Period       string
+}

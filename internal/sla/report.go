@@ -1,0 +1,204 @@
+package sla
+
+import "time"
+
+// Report is what the engine computes for one policy, one period and the
+// evidence. Every figure is exact; rounding is for display only.
+type Report struct {
+	Policy        string                `json:"policy"`
+	Version       string                `json:"version"`
+	Period        string                `json:"period"`
+	AsOf          time.Time             `json:"as_of"`
+	Subscriptions []*SubscriptionReport `json:"subscriptions"`
+	Tickets       []*TicketReport       `json:"tickets"`
+	Incidents     []*IncidentReport     `json:"incidents"`
+	Recovery      []*RecoveryReport     `json:"recovery"`
+}
+
+// SubscriptionReport is the availability and credit outcome of one
+// subscription in one plan period.
+type SubscriptionReport struct {
+	Customer     string    `json:"customer"`
+	Subscription string    `json:"subscription"`
+	Plan         string    `json:"plan"`
+	Override     bool      `json:"override,omitempty"`
+	Period       string    `json:"period"`
+	TimeZone     string    `json:"time_zone"`
+	Start        time.Time `json:"start"`
+	End          time.Time `json:"end"`
+	Objective    float64   `json:"objective_percent"`
+	Formula      Formula   `json:"formula"`
+	// Uptime is the exact uptime as a float64; UptimeExact is the exact
+	// fraction of percent "n/d".
+	Uptime      float64 `json:"uptime_percent"`
+	UptimeExact string  `json:"uptime_exact"`
+	Met         bool    `json:"met"`
+	// Minutes: the whole period (D), the excused maintenance time (P),
+	// the liable downtime (N, weighted), and the downtime excluded by cause.
+	TotalMinutes       float64            `json:"total_minutes"`
+	MaintenanceMinutes float64            `json:"maintenance_minutes"`
+	LiableMinutes      float64            `json:"liable_minutes"`
+	ExcludedMinutes    map[Cause]float64  `json:"excluded_minutes"`
+	IgnoredMinutes     float64            `json:"ignored_minutes"`
+	Components         []*ComponentUptime `json:"components"`
+	Performance        []*PerfResult      `json:"performance,omitempty"`
+	Credit             CreditResult       `json:"credit"`
+	// Intervals are every interval behind the figures (for --explain).
+	Intervals []*Interval `json:"intervals,omitempty"`
+}
+
+// ComponentUptime is one covered component's own uptime.
+type ComponentUptime struct {
+	Component     string  `json:"component"`
+	Uptime        float64 `json:"uptime_percent"`
+	LiableMinutes float64 `json:"liable_minutes"`
+	// Excluded is set for beta or experimental components, which carry no
+	// credit and are left out of the service's uptime.
+	Excluded string `json:"excluded,omitempty"`
+}
+
+// PerfResult is the outcome of one performance objective.
+type PerfResult struct {
+	ID        string   `json:"id"`
+	Metric    string   `json:"metric"`
+	Aggregate string   `json:"aggregate"`
+	Value     *float64 `json:"value"`
+	Bound     string   `json:"bound"`
+	Samples   int      `json:"samples"`
+	Met       bool     `json:"met"`
+	Credit    float64  `json:"credit_percent"`
+	Facts     []string `json:"facts,omitempty"`
+}
+
+// Claim states of a credit.
+const (
+	CreditNone      = "none"      // nothing owed
+	CreditAutomatic = "automatic" // applied without a claim
+	CreditClaimed   = "claimed"   // claimed in time
+	CreditOpen      = "open"      // claimable, deadline not passed as of AsOf
+	CreditExpired   = "expired"   // not claimed before the deadline
+	CreditLate      = "late"      // claimed after the deadline
+)
+
+// CreditResult is the service credit of one subscription period.
+type CreditResult struct {
+	// Percent is the credit in percent of the fee after the cap; Uncapped
+	// before it.
+	Percent  float64 `json:"percent"`
+	Uncapped float64 `json:"uncapped_percent"`
+	Capped   bool    `json:"capped"`
+	// Amount is Percent of the fee, rounded half-even to cents; Owed is
+	// Amount when the credit is eligible and automatic or claimed in time.
+	Amount        string     `json:"amount"`
+	Owed          string     `json:"owed"`
+	Currency      string     `json:"currency"`
+	Eligible      bool       `json:"eligible"`
+	Ineligible    []string   `json:"ineligible,omitempty"`
+	State         string     `json:"state"`
+	ClaimDeadline *time.Time `json:"claim_deadline,omitempty"`
+	Claim         string     `json:"claim,omitempty"`
+}
+
+// How an interval counted.
+const (
+	CountLiable     = "liable"      // counted against the provider
+	CountExcluded   = "excluded"    // excluded by its cause
+	CountIgnored    = "ignored"     // part of a blip shorter than the minimum
+	CountBeta       = "beta"        // on a beta or experimental component
+	CountWindow     = "maintenance" // a scheduled window removed from the denominator
+	CountLateNotice = "late_notice" // maintenance announced too late: counted
+)
+
+// Interval is one stretch of evidence behind a figure, with the facts that
+// established it.
+type Interval struct {
+	Start     time.Time `json:"start"`
+	End       time.Time `json:"end"`
+	Minutes   float64   `json:"minutes"`
+	Component string    `json:"component,omitempty"`
+	Status    Status    `json:"status,omitempty"`
+	Weight    float64   `json:"weight"`
+	Cause     Cause     `json:"cause,omitempty"`
+	Counted   string    `json:"counted"`
+	Facts     []string  `json:"facts"`
+	Note      string    `json:"note,omitempty"`
+}
+
+// TicketReport is the SLA outcome of one support ticket.
+type TicketReport struct {
+	Ticket   string          `json:"ticket"`
+	Customer string          `json:"customer"`
+	Plan     string          `json:"plan"`
+	Priority string          `json:"priority"`
+	Targets  []*TargetResult `json:"targets"`
+}
+
+// Target states.
+const (
+	TargetMet      = "met"
+	TargetBreached = "breached"
+	TargetPending  = "pending" // not achieved yet and not yet due as of AsOf
+)
+
+// TargetResult is one ticket target (first response, ongoing response,
+// update cadence, resolution) or one incident obligation.
+type TargetResult struct {
+	Metric string `json:"metric"`
+	// Target is the business time allowed, in minutes, and the calendar.
+	TargetMinutes float64 `json:"target_minutes"`
+	Calendar      string  `json:"calendar"`
+	// Deadline is the instant the target falls due (for a recurring target,
+	// the first deadline that was missed, or else the last one).
+	Deadline   time.Time  `json:"deadline"`
+	AchievedAt *time.Time `json:"achieved_at,omitempty"`
+	// UsedMinutes is the business time used (the worst cycle for recurring
+	// targets).
+	UsedMinutes float64  `json:"used_minutes"`
+	State       string   `json:"state"`
+	Cycles      int      `json:"cycles,omitempty"`
+	Breaches    int      `json:"breaches,omitempty"`
+	Facts       []string `json:"facts"`
+}
+
+// IncidentReport lists one incident's obligations.
+type IncidentReport struct {
+	Incident    string          `json:"incident"`
+	Plan        string          `json:"plan"`
+	Severity    string          `json:"severity"`
+	Components  []string        `json:"components"`
+	Opened      time.Time       `json:"opened"`
+	Resolved    *time.Time      `json:"resolved,omitempty"`
+	Obligations []*TargetResult `json:"obligations"`
+}
+
+// RecoveryReport is the outcome of the recovery objectives of a plan.
+type RecoveryReport struct {
+	Plan string `json:"plan"`
+	// Disasters lists each declared disaster's RTO and RPO outcome.
+	Disasters []*DisasterResult `json:"disasters"`
+	// Backup cadence: the longest gap between successful backups in the
+	// period and whether it respected BackupEvery.
+	BackupEveryMinutes float64  `json:"backup_every_minutes,omitempty"`
+	LongestGapMinutes  float64  `json:"longest_backup_gap_minutes"`
+	BackupsMet         bool     `json:"backups_met"`
+	RestoreTests       int      `json:"restore_tests"`
+	RestoreTestsWanted int      `json:"restore_tests_wanted"`
+	RestoreTestsMet    bool     `json:"restore_tests_met"`
+	Facts              []string `json:"facts"`
+}
+
+// DisasterResult is one disaster's recovery time and data-loss window.
+type DisasterResult struct {
+	Disaster   string     `json:"disaster"`
+	Declared   time.Time  `json:"declared"`
+	Restored   *time.Time `json:"restored,omitempty"`
+	RTOMinutes float64    `json:"rto_minutes"`
+	// RecoveryMinutes is restored − declared (as of AsOf when not restored).
+	RecoveryMinutes float64 `json:"recovery_minutes"`
+	RTOMet          bool    `json:"rto_met"`
+	RPOMinutes      float64 `json:"rpo_minutes"`
+	// DataLossMinutes is declared − last successful backup before it.
+	DataLossMinutes *float64 `json:"data_loss_minutes"`
+	RPOMet          bool     `json:"rpo_met"`
+	Facts           []string `json:"facts"`
+}
