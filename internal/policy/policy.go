@@ -411,7 +411,9 @@ func (c *checker) calendar(path string, r *rawCalendar) {
 	cal, err := timeline.NewCalendar(spec)
 	if err != nil {
 		c.errf(path, "%v", err)
-		return
+		// Keep a stand-in so that targets naming it do not add a second,
+		// misleading "unknown calendar" error.
+		cal = alwaysCalendar()
 	}
 	c.cals[r.ID] = cal
 }

@@ -105,8 +105,10 @@ func Reductions(prev, next *Version) []string {
 	}
 	var r reducer
 	for _, id := range verPlanIDs(prev) {
-		a := prev.Plans[id]
-		b := next.Plans[id]
+		a, b := prev.Plans[id], next.Plans[id]
+		if a == nil {
+			continue
+		}
 		r.prefix = fmt.Sprintf("plan %q", id)
 		if b == nil {
 			r.add("removed")
@@ -223,7 +225,7 @@ func verPlanIDs(v *Version) []string {
 	var ids []string
 	done := map[string]bool{}
 	for _, id := range v.PlanOrder {
-		if _, ok := v.Plans[id]; ok && !done[id] {
+		if v.Plans[id] != nil && !done[id] {
 			ids = append(ids, id)
 			done[id] = true
 		}
