@@ -179,7 +179,7 @@ type Credits struct {
 	Linear *Linear
 	// Cap is the maximum credit in percent of the period's fee; nil is 100.
 	Cap   *big.Rat
-	Claim Claim
+	Claim ClaimRule
 }
 
 // Tier is one row of a tiered credit schedule.
@@ -198,8 +198,8 @@ type Linear struct {
 	Rounding      Rounding
 }
 
-// Claim says whether credits are applied automatically or must be claimed.
-type Claim struct {
+// ClaimRule says whether credits are applied automatically or must be claimed.
+type ClaimRule struct {
 	Automatic bool
 	// Within is the claim window.
 	Within time.Duration

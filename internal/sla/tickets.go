@@ -53,9 +53,10 @@ const (
 //     the support team's response) is a recurring target: once the first
 //     response is achieved, a customer_reply on an unsolved ticket without an
 //     open cycle starts a cycle (further customer replies before an answer do
-//     not restart it); the next agent_reply or solve ends it. Customer replies
-//     while the ticket is solved start nothing: the reopen that a tracker
-//     records for them does.
+//     not restart it); the next agent_reply or solve ends it. A customer
+//     reply while the ticket is solved starts a cycle only when the ticket is
+//     then reopened (the solved time does not count, so its clock runs from
+//     the reopen); an agent reply before the reopen answers it.
 //   - update_every (the update cadence) is a recurring target: from the first
 //     agent reply while the ticket is unsolved, each gap to the next agent
 //     reply, or from the last one to the solve (or asOf), is a cycle. A reopen
@@ -66,9 +67,11 @@ const (
 //     Breaches, UsedMinutes of the worst cycle, and the deadline, target and
 //     calendar of the first breached cycle, or else of the last cycle. It is
 //     breached when any cycle is, pending when the last cycle is still open
-//     and not yet due, met otherwise (also with no cycle yet: Deadline is then
-//     zero). An open cycle counts as breached only when asOf ≥ its deadline.
-//     AchievedAt is the end of the last cycle when it is closed.
+//     and not yet due, and met otherwise. An open cycle counts as breached
+//     only when asOf ≥ its deadline. AchievedAt is the end of the last cycle
+//     when it is closed. A recurring target without any cycle yet (no
+//     customer reply to answer, no agent reply yet) yields no result, as
+//     Zendesk shows no instance of a metric that was never activated.
 //   - resolution runs from creation to the solve. On a reopen, with
 //     s.ReopenRestart false the clock continues (the time while solved does
 //     not count); with true a new clock starts at the reopen and the last
@@ -462,7 +465,8 @@ func (r *ticketReplay) resolution() (*TargetResult, error) {
 func (r *ticketReplay) ongoingResponse() (*TargetResult, error) {
 	var cycles []ticketClock
 	answered, solved := false, false
-	open := -2 // the start of the open cycle, or -2
+	open := -2    // the start of the open cycle, or -2
+	dormant := -2 // a customer reply while solved, waiting for a reopen
 	for i, e := range r.events {
 		switch {
 		case r.solve[i]:
@@ -473,15 +477,19 @@ func (r *ticketReplay) ongoingResponse() (*TargetResult, error) {
 			}
 		case r.reopen[i]:
 			solved = false
+			open, dormant = dormant, -2
 		case e.Kind == TicketAgentReply:
 			answered = true
+			dormant = -2
 			if open != -2 {
 				cycles = append(cycles, ticketClock{start: open, end: i, done: true})
 				open = -2
 			}
-		case e.Kind == TicketCustomerReply:
-			if answered && !solved && open == -2 {
+		case e.Kind == TicketCustomerReply && answered && open == -2:
+			if !solved {
 				open = i
+			} else if dormant == -2 {
+				dormant = i
 			}
 		}
 	}
@@ -538,18 +546,7 @@ func (r *ticketReplay) recurring(metric string, cycles []ticketClock, pick targe
 		}
 	}
 	if len(ms) == 0 {
-		tgs := r.s.Priorities[r.priorityAt(len(r.events))]
-		if tgs == nil || pick(tgs) == nil {
-			return nil, nil
-		}
-		tg := pick(tgs)
-		return &TargetResult{
-			Metric:        metric,
-			TargetMinutes: oblMinutes(tg.Duration),
-			Calendar:      targetCalendar(tg).Name(),
-			State:         TargetMet,
-			Facts:         []string{r.t.ID},
-		}, nil
+		return nil, nil
 	}
 	facts := map[int]bool{}
 	for _, m := range ms {

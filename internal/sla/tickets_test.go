@@ -216,6 +216,9 @@ func TestEvaluateTicket(t *testing.T) {
 			Priorities: map[string]*Targets{"normal": {UpdateEvery: &Target{d, cal}}},
 		}
 	}
+	ongoing := func(d time.Duration) *Support {
+		return &Support{Priorities: map[string]*Targets{"normal": {OngoingResponse: &Target{d, c.utc}}}}
+	}
 	const (
 		fr  = MetricFirstResponse
 		or  = MetricOngoingResponse
@@ -714,16 +717,58 @@ func TestEvaluateTicket(t *testing.T) {
 			},
 		},
 		{
-			// No customer reply after the first response: no cycle, met.
+			// No customer reply after the first response: no cycle, so no
+			// ongoing response result.
 			name: "003 ongoing response without cycles", support: s003, priority: "standard",
 			created: "2026-02-02T08:00:00-05:00",
 			events:  []obEvent{{TicketAgentReply, "2026-02-02T09:00:00-05:00", ""}},
 			asOf:    "2026-02-04T17:00:00Z",
+			want: []obWant{{metric: fr, state: met, target: 12 * h, cal: "est", deadline: "2026-02-03T13:00:00Z",
+				achieved: "2026-02-02T14:00:00Z", used: h}},
+		},
+		{
+			// 24/7, ongoing response 1 h: first response 00:10Z, solved 01:00Z;
+			// the customer writes at 03:00Z while solved and the ticket is
+			// reopened at 05:00Z: the cycle from 03:00Z counts from the reopen
+			// (01:00–05:00 solved), due 06:00Z; the reply at 05:30Z used 30 min.
+			name: "customer reply on a solved ticket counts from the reopen", support: ongoing(h), priority: "normal",
+			created: "2026-02-02T00:00:00Z",
+			events: []obEvent{
+				{TicketAgentReply, "2026-02-02T00:10:00Z", ""},
+				{TicketSolved, "2026-02-02T01:00:00Z", ""},
+				{TicketCustomerReply, "2026-02-02T03:00:00Z", ""},
+				{TicketReopened, "2026-02-02T05:00:00Z", ""},
+				{TicketAgentReply, "2026-02-02T05:30:00Z", ""},
+			},
+			asOf: "2026-02-02T12:00:00Z",
+			want: []obWant{{metric: or, state: met, target: h, cal: "24/7", deadline: "2026-02-02T06:00:00Z",
+				achieved: "2026-02-02T05:30:00Z", used: 30 * m, cycles: 1, facts: []string{"T1", "e2", "e3", "e4", "e5"}}},
+		},
+		{
+			// A customer reply on a ticket that stays solved starts nothing.
+			name: "customer reply on a solved ticket that stays solved", support: ongoing(h), priority: "normal",
+			created: "2026-02-02T00:00:00Z",
+			events: []obEvent{
+				{TicketAgentReply, "2026-02-02T00:10:00Z", ""},
+				{TicketSolved, "2026-02-02T01:00:00Z", ""},
+				{TicketCustomerReply, "2026-02-02T03:00:00Z", ""},
+			},
+			asOf: "2026-02-02T12:00:00Z",
+			want: []obWant{},
+		},
+		{
+			// A "closed" status solves the ticket: resolution achieved at 02:00Z,
+			// 2 h of 24 h; the first response (15 min) is fulfilled there too,
+			// 1 h 45 min late.
+			name: "closed status solves", support: s004, priority: "critical",
+			created: "2026-02-02T00:00:00Z",
+			events:  []obEvent{{TicketStatus, "2026-02-02T02:00:00Z", "closed"}},
+			asOf:    "2026-02-03T12:00:00Z",
 			want: []obWant{
-				{metric: fr, state: met, target: 12 * h, cal: "est", deadline: "2026-02-03T13:00:00Z",
-					achieved: "2026-02-02T14:00:00Z", used: h},
-				{metric: or, state: met, target: 12 * h, cal: "est", deadline: "0001-01-01T00:00:00Z",
-					facts: []string{"T1"}},
+				{metric: fr, state: br, target: 15 * m, cal: "24/7", deadline: "2026-02-02T00:15:00Z",
+					achieved: "2026-02-02T02:00:00Z", used: 2 * h},
+				{metric: res, state: met, target: 24 * h, cal: "24/7", deadline: "2026-02-03T00:00:00Z",
+					achieved: "2026-02-02T02:00:00Z", used: 2 * h, facts: []string{"T1", "e1"}},
 			},
 		},
 		{

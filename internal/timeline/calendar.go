@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -117,11 +118,12 @@ func newCalendar(spec CalendarSpec) (*Calendar, error) {
 			c.week[wd] = []Window{{Start: 0, End: day}}
 		}
 	} else {
-		for wd, ws := range spec.Week {
+		// Sorted keys make the reported error deterministic.
+		for _, wd := range slices.Sorted(maps.Keys(spec.Week)) {
 			if wd < time.Sunday || wd > time.Saturday {
 				return nil, fmt.Errorf("invalid weekday %d", int(wd))
 			}
-			sorted, err := validateWindows(ws)
+			sorted, err := validateWindows(spec.Week[wd])
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", wd, err)
 			}
@@ -199,10 +201,9 @@ func Always(loc *time.Location) *Calendar {
 	if loc == nil {
 		loc = time.UTC
 	}
-	c, err := NewCalendar(CalendarSpec{Name: "24/7", Location: loc, Always: true})
-	if err != nil {
-		// Unreachable: the spec above is valid by construction.
-		return &Calendar{name: "24/7", loc: loc, alwaysOpen: true, dayLength: day, holidays: &holidayCache{}}
+	c := &Calendar{name: "24/7", loc: loc, dayLength: day, holidays: &holidayCache{}, alwaysOpen: true}
+	for wd := range c.week {
+		c.week[wd] = []Window{{Start: 0, End: day}}
 	}
 	return c
 }
@@ -225,7 +226,7 @@ func (c *Calendar) IsHoliday(d Date) bool {
 
 // dayOpen appends the open intervals of local date d to dst, in order.
 func (c *Calendar) dayOpen(dst []Interval, d Date) []Interval {
-	if c.closesOnHolidays && c.IsHoliday(d) {
+	if d.Year < minYear || d.Year > maxYear || (c.closesOnHolidays && c.IsHoliday(d)) {
 		return dst
 	}
 	for _, w := range c.week[d.Weekday()] {
@@ -242,11 +243,16 @@ func (c *Calendar) dayOpen(dst []Interval, d Date) []Interval {
 // for zones whose transitions blur the date line), the instant the date
 // starts and its open intervals that end after from, clipped to begin no
 // earlier than from. Intervals come out in chronological order. The slice is
-// reused between iterations. The sequence is infinite; callers stop it.
+// reused between iterations. The sequence covers at most the years minYear
+// to maxYear; callers normally stop it much earlier.
 func (c *Calendar) days(from time.Time) iter.Seq2[time.Time, []Interval] {
 	return func(yield func(time.Time, []Interval) bool) {
 		var buf []Interval
-		for d := DateOf(from.In(c.loc)).AddDays(-1); ; d = d.AddDays(1) {
+		d := DateOf(from.In(c.loc)).AddDays(-1)
+		if d.Year < minYear {
+			d = Date{Year: minYear, Month: time.January, Day: 1}
+		}
+		for ; d.Year <= maxYear; d = d.AddDays(1) {
 			buf = c.dayOpen(buf[:0], d)
 			kept := buf[:0]
 			for _, iv := range buf {
@@ -429,6 +435,6 @@ func (c *Calendar) AddExcept(start time.Time, d time.Duration, pauses Set) (time
 				c.name, d, start.Format(time.RFC3339), lastOpen.Format(time.RFC3339), ErrNoOpening)
 		}
 	}
-	// Unreachable: days is infinite and the loop only exits by returning.
-	return time.Time{}, tooFar()
+	// The walk ran past year maxYear, after which the calendar is closed.
+	return time.Time{}, fmt.Errorf("calendar %q: add %v to %s: %w", c.name, d, start.Format(time.RFC3339), ErrNoOpening)
 }

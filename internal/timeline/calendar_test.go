@@ -629,7 +629,7 @@ func TestSupportedCountries(t *testing.T) {
 		t.Run(code, func(t *testing.T) {
 			c := mustCalendar(t, CalendarSpec{Name: code, Location: time.UTC,
 				Week: weekdays(Window{Start: 0, End: hm(24, 0)}), HolidayCountries: []string{code}})
-			for _, y := range []int{minHolidayYear, 1970, maxHolidayYear} {
+			for _, y := range []int{minYear, 1970, maxYear} {
 				c.IsHoliday(Date{Year: y, Month: time.June, Day: 1})
 			}
 			n := 0
@@ -777,5 +777,38 @@ func TestAddErrors(t *testing.T) {
 				t.Errorf("got error %q, want it to contain %q", err, tt.wantMsg)
 			}
 		})
+	}
+}
+
+// TestYearRange pins that business-hours calendars are closed outside the
+// years 1 to 9999, which keeps walks over garbage instants bounded.
+func TestYearRange(t *testing.T) {
+	c := cetWork(t, "DE")
+	farPast := time.Date(-1_000_000, 1, 1, 0, 0, 0, 0, time.UTC)
+	year5 := time.Date(5, 1, 1, 0, 0, 0, 0, time.UTC)
+	farFuture := time.Date(1_000_000_000, 1, 1, 0, 0, 0, 0, time.UTC)
+	year20000 := time.Date(20000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+	// only years 1 to 4 count: 4 years of about 2088h each, certainly > 0
+	if got := c.Elapsed(farPast, year5); got <= 0 || got > 4*53*40*time.Hour {
+		t.Errorf("Elapsed(far past, year 5): got %v, want the business time of years 1-4", got)
+	}
+	if got := c.Elapsed(year20000, farFuture); got != 0 {
+		t.Errorf("Elapsed beyond year 9999: got %v, want 0", got)
+	}
+	if got := c.Open(NewInterval(year20000, farFuture)); got != nil {
+		t.Errorf("Open beyond year 9999: got %v, want nil", got)
+	}
+	if c.IsOpen(time.Date(20000, 1, 3, 10, 0, 0, 0, time.UTC)) { // a Monday
+		t.Errorf("IsOpen in year 20000: got true, want false")
+	}
+	for _, start := range []time.Time{year20000, time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)} {
+		if _, err := c.Add(start, 1000*time.Hour); !errors.Is(err, ErrNoOpening) {
+			t.Errorf("Add from %v: got %v, want ErrNoOpening", start, err)
+		}
+	}
+	// The plain 24/7 fast path has no such limit.
+	if got := Always(time.UTC).Elapsed(year20000, year20000.Add(time.Hour)); got != time.Hour {
+		t.Errorf("24/7 Elapsed in year 20000: got %v, want 1h", got)
 	}
 }

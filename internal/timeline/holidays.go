@@ -92,11 +92,12 @@ func SupportedCountries() []string {
 	return out
 }
 
-// Holiday rules are only evaluated for years the rule library is written for;
-// outside this range a calendar has explicit holidays only.
+// Business-hours calendars only know the years 1 to 9999, the range of
+// RFC 3339 and of the holiday rules; outside it they are closed. This also
+// bounds every day-by-day walk, whatever instants callers pass in.
 const (
-	minHolidayYear = 1
-	maxHolidayYear = 9999
+	minYear = 1
+	maxYear = 9999
 )
 
 // holidayCache memoizes the observed country holidays per year, because the
@@ -111,7 +112,7 @@ type holidayCache struct {
 
 // has reports whether d is the observed date of one of the rules.
 func (h *holidayCache) has(d Date) bool {
-	if len(h.rules) == 0 || d.Year < minHolidayYear || d.Year > maxHolidayYear {
+	if len(h.rules) == 0 || d.Year < minYear || d.Year > maxYear {
 		return false
 	}
 	h.mu.Lock()

@@ -178,10 +178,10 @@ func (p Period) Next() Period {
 // Months returns the months inside p in order: three for a quarter, twelve
 // for a year and p itself for a month. An invalid p yields nil.
 func (p Period) Months() []Period {
-	n := map[Kind]int{Month: 1, Quarter: 3, Year: 12}[p.Kind]
 	if !p.valid() {
 		return nil
 	}
+	n := map[Kind]int{Month: 1, Quarter: 3, Year: 12}[p.Kind]
 	f := p.first()
 	out := make([]Period, n)
 	for k := range out {

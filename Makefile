@@ -1,0 +1,32 @@
+# slakeeper — the commands the README and CI use.
+GO ?= go
+STATICCHECK_VERSION ?= v0.8.2
+
+.PHONY: test check fmt vet staticcheck fuzz run build
+
+# The test command the README gives; .ci/run calls it.
+test:
+	$(GO) test ./...
+
+# Static checks CI runs before the tests.
+check: fmt vet staticcheck
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+staticcheck:
+	@command -v staticcheck >/dev/null 2>&1 || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	"$$(command -v staticcheck || echo $$($(GO) env GOPATH)/bin/staticcheck)" ./...
+
+# Short fuzzing of every parser (go test -fuzz runs one target at a time).
+FUZZTIME ?= 20s
+fuzz:
+	$(GO) test ./internal/policy -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/facts -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/timeline -run '^$$' -fuzz '^FuzzCalendarAdd$$' -fuzztime $(FUZZTIME)
+
+build:
+	$(GO) build -o bin/slakeeper ./cmd/slakeeper
