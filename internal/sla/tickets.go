@@ -39,7 +39,7 @@ const (
 //     priority is no change. With s.PriorityRestart false (Zendesk's
 //     "recompute") every target is measured from its natural start; with
 //     true, a metric not achieved before a priority change is measured from
-//     the change. A priority without targets, or a metric without a target,
+//     the change (or from a later start: a reopen, a cycle's start). A priority without targets, or a metric without a target,
 //     yields no result.
 //   - Deadline, used time and state. Deadline is the calendar's AddExcept of
 //     the target from the start over the pauses; used is the business time
