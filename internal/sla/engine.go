@@ -101,7 +101,8 @@ func Evaluate(req Request) (*Report, error) {
 		iv := pp.period.Interval()
 		if pp.plan.Incidents != nil {
 			for _, in := range e.ev.Incidents {
-				if !iv.Contains(in.At) || !touches(in, pp.plan.Components) {
+				// An incident opened after AsOf has not happened yet.
+				if !iv.Contains(in.At) || in.At.After(req.AsOf) || !touches(in, pp.plan.Components) {
 					continue
 				}
 				ir, err := EvaluateIncident(in, e.updates[in.ID], e.postmortems[in.ID], pp.plan.Incidents, req.AsOf)
@@ -270,7 +271,7 @@ func (e *engine) tickets() ([]*TicketReport, error) {
 	tickets := append([]*Ticket(nil), e.ev.Tickets...)
 	sort.SliceStable(tickets, func(i, j int) bool { return tickets[i].At.Before(tickets[j].At) })
 	for _, t := range tickets {
-		if e.req.Customer != "" && t.Customer != e.req.Customer {
+		if (e.req.Customer != "" && t.Customer != e.req.Customer) || t.At.After(e.req.AsOf) {
 			continue
 		}
 		sub, plan := e.planAt(t.Customer, t.At)
