@@ -165,6 +165,25 @@ func (e *engine) windows(comp string, plan *Plan) (timely, late []*Maintenance) 
 	return timely, late
 }
 
+type pieceKey struct {
+	plan       *Plan
+	comp       string
+	start, end int64
+}
+
+// cachedPieces shares the pieces of a component among the subscriptions of
+// one plan and period: month-end for many customers on one plan computes
+// each component once. Callers must not modify the result.
+func (e *engine) cachedPieces(comp string, plan *Plan, win timeline.Interval) []piece {
+	k := pieceKey{plan, comp, win.Start.Unix(), win.End.Unix()}
+	if p, ok := e.pieces[k]; ok {
+		return p
+	}
+	p := e.componentPieces(comp, plan, win)
+	e.pieces[k] = p
+	return p
+}
+
 // componentPieces attributes and counts one component's downtime within win.
 func (e *engine) componentPieces(comp string, plan *Plan, win timeline.Interval) []piece {
 	segs := e.timeline(comp)
@@ -397,53 +416,83 @@ func (t tally) uptime(f Formula) *big.Rat {
 
 // count sums pieces of several components: at each instant the largest
 // liable weight counts once, and the rest of the largest weight is
-// excluded under the cause of the worst excluded piece.
+// excluded under the cause of the heaviest excluded piece (ties go to the
+// first cause in Causes). It sweeps the pieces' edges once, so a flapping
+// monitor with tens of thousands of pieces stays linear-logarithmic.
 func count(pieces []piece, win timeline.Interval, removed timeline.Set) tally {
 	t := tally{total: int64(win.Duration() / time.Second), excluded: map[Cause]int64{}}
 	t.window = int64(removed.Duration() / time.Second)
-	cuts := map[int64]bool{}
-	for _, p := range pieces {
-		if p.counted == CountIgnored {
+	type edge struct {
+		at    int64
+		delta int
+		p     *piece
+	}
+	edges := make([]edge, 0, 2*len(pieces))
+	for i := range pieces {
+		p := &pieces[i]
+		switch p.counted {
+		case CountIgnored:
 			t.ignored += int64(p.iv.Duration()/time.Second) * p.weight
 			continue
-		}
-		cuts[p.iv.Start.Unix()] = true
-		cuts[p.iv.End.Unix()] = true
-	}
-	for _, iv := range removed {
-		cuts[iv.Start.Unix()] = true
-		cuts[iv.End.Unix()] = true
-	}
-	ts := make([]int64, 0, len(cuts))
-	for c := range cuts {
-		ts = append(ts, c)
-	}
-	sort.Slice(ts, func(i, j int) bool { return ts[i] < ts[j] })
-	for i := 0; i+1 < len(ts); i++ {
-		a, b := ts[i], ts[i+1]
-		at := time.Unix(a, 0).UTC()
-		if removed.Contains(at) {
-			// Time inside an excused window is outside the period (D − P).
+		case CountLiable, CountLateNotice, CountExcluded:
+		default:
 			continue
 		}
-		var liable, excl int64
-		var exclCause Cause
-		for _, p := range pieces {
-			if !p.iv.Contains(at) {
-				continue
-			}
-			switch p.counted {
-			case CountLiable, CountLateNotice:
-				liable = max(liable, p.weight)
-			case CountExcluded:
-				if p.weight > excl {
-					excl, exclCause = p.weight, p.cause
+		edges = append(edges, edge{p.iv.Start.Unix(), +1, p}, edge{p.iv.End.Unix(), -1, p})
+	}
+	sort.Slice(edges, func(i, j int) bool { return edges[i].at < edges[j].at })
+	// Active pieces by weight: few distinct weights, so scanning the maps
+	// between edges is cheap.
+	liableActive := map[int64]int{}
+	type wc struct {
+		w int64
+		c Cause
+	}
+	exclActive := map[wc]int{}
+	causeRank := map[Cause]int{}
+	for i, c := range Causes {
+		causeRank[c] = i
+	}
+	// outside is the part of [a, b) not in the removed windows.
+	outside := func(a, b int64) int64 {
+		iv := timeline.NewInterval(time.Unix(a, 0), time.Unix(b, 0))
+		return int64(iv.Duration()/time.Second) - int64(removed.Clip(iv).Duration()/time.Second)
+	}
+	for i := 0; i < len(edges); {
+		now := edges[i].at
+		for ; i < len(edges) && edges[i].at == now; i++ {
+			e := edges[i]
+			if e.p.counted == CountExcluded {
+				k := wc{e.p.weight, e.p.cause}
+				if exclActive[k] += e.delta; exclActive[k] == 0 {
+					delete(exclActive, k)
 				}
+			} else if liableActive[e.p.weight] += e.delta; liableActive[e.p.weight] == 0 {
+				delete(liableActive, e.p.weight)
 			}
 		}
-		t.liable += (b - a) * liable
+		if i == len(edges) {
+			break
+		}
+		next := edges[i].at
+		var liable, excl int64
+		var exclCause Cause
+		for w := range liableActive {
+			liable = max(liable, w)
+		}
+		for k := range exclActive {
+			if k.w > excl || (k.w == excl && causeRank[k.c] < causeRank[exclCause]) {
+				excl, exclCause = k.w, k.c
+			}
+		}
+		if liable == 0 && excl == 0 {
+			continue
+		}
+		// Time inside an excused window is outside the period (D − P).
+		d := outside(now, next)
+		t.liable += d * liable
 		if excl > liable {
-			t.excluded[exclCause] += (b - a) * (excl - liable)
+			t.excluded[exclCause] += d * (excl - liable)
 		}
 	}
 	return t
@@ -453,19 +502,32 @@ func minutes(thousandthSeconds int64) float64 {
 	return float64(thousandthSeconds) / 60000
 }
 
-// subscription computes one subscription's figures for one plan period.
-func (e *engine) subscription(s *Subscription, v *Version, plan *Plan, period timeline.Period, win timeline.Interval) *SubscriptionReport {
-	sr := &SubscriptionReport{
-		Customer: s.Customer, Subscription: s.ID, Plan: plan.ID, Override: plan != v.Plans[plan.ID],
-		Period: period.String(), TimeZone: plan.Location.String(), Start: win.Start, End: win.End,
-		Objective: ratFloat(plan.Objective), Formula: plan.Formula, ExcludedMinutes: map[Cause]float64{},
-		Components: []*ComponentUptime{},
+// avail is the availability of one plan over one window: the same for
+// every subscription on the plan with that window, so it is computed once.
+type avail struct {
+	t          tally
+	uptime     *big.Rat
+	components []*ComponentUptime
+	intervals  []*Interval
+	perf       []*PerfResult
+	pieces     []piece
+}
+
+type availKey struct {
+	plan       *Plan
+	start, end int64
+}
+
+func (e *engine) availability(plan *Plan, win timeline.Interval) *avail {
+	k := availKey{plan, win.Start.Unix(), win.End.Unix()}
+	if a, ok := e.avails[k]; ok {
+		return a
 	}
-	var all []piece
+	a := &avail{components: []*ComponentUptime{}}
 	var windows timeline.Set
 	var perComp []tally
 	for _, comp := range plan.Components {
-		pieces := e.componentPieces(comp, plan, win)
+		pieces := e.cachedPieces(comp, plan, win)
 		var removed timeline.Set
 		if plan.Formula == FormulaRemoved {
 			timely, _ := e.windows(comp, plan)
@@ -473,33 +535,42 @@ func (e *engine) subscription(s *Subscription, v *Version, plan *Plan, period ti
 				removed = removed.Union(timeline.NewSet(timeline.NewInterval(m.Start, m.End).Intersect(win)))
 			}
 		}
-		cu := &ComponentUptime{Component: comp}
+		t := count(pieces, win, removed)
+		cu := &ComponentUptime{Component: comp, Uptime: ratFloat(t.uptime(plan.Formula)), LiableMinutes: minutes(t.liable)}
+		a.components = append(a.components, cu)
 		if c := e.pol.Components[comp]; c != nil && c.Beta {
+			// Shown, but it carries no credit and stays out of the service.
 			cu.Excluded = "beta or experimental: no credit"
+			pieces = append([]piece(nil), pieces...)
 			for i := range pieces {
 				pieces[i].counted = CountBeta
 			}
-			sr.Intervals = append(sr.Intervals, e.explain(pieces)...)
-			cu.Uptime = 100
-			sr.Components = append(sr.Components, cu)
+			if e.req.Explain {
+				a.intervals = append(a.intervals, e.explain(pieces)...)
+			}
 			continue
 		}
-		t := count(pieces, win, removed)
-		cu.Uptime = ratFloat(t.uptime(plan.Formula))
-		cu.LiableMinutes = minutes(t.liable)
-		sr.Components = append(sr.Components, cu)
 		perComp = append(perComp, t)
-		all = append(all, pieces...)
+		a.pieces = append(a.pieces, pieces...)
 		windows = windows.Union(removed)
-		sr.Intervals = append(sr.Intervals, e.explain(pieces)...)
+		if e.req.Explain {
+			a.intervals = append(a.intervals, e.explain(pieces)...)
+		}
 	}
-	for _, iv := range windows {
-		sr.Intervals = append(sr.Intervals, &Interval{Start: iv.Start, End: iv.End, Minutes: iv.Duration().Minutes(), Counted: CountWindow, Facts: e.windowFacts(plan, iv), Note: "scheduled maintenance removed from the period (D − P)"})
+	if e.req.Explain {
+		for _, iv := range windows {
+			a.intervals = append(a.intervals, &Interval{Start: iv.Start, End: iv.End, Minutes: iv.Duration().Minutes(), Counted: CountWindow, Facts: e.windowFacts(plan, iv), Note: "scheduled maintenance removed from the period (D − P)"})
+		}
+		sort.SliceStable(a.intervals, func(i, j int) bool {
+			if !a.intervals[i].Start.Equal(a.intervals[j].Start) {
+				return a.intervals[i].Start.Before(a.intervals[j].Start)
+			}
+			return a.intervals[i].Component < a.intervals[j].Component
+		})
 	}
-	var t tally
 	switch {
 	case len(perComp) == 0:
-		t = count(nil, win, nil)
+		a.t = count(nil, win, nil)
 	case plan.Combine == CombineWorst:
 		// The worst component decides.
 		worst := 0
@@ -508,32 +579,33 @@ func (e *engine) subscription(s *Subscription, v *Version, plan *Plan, period ti
 				worst = i
 			}
 		}
-		t = perComp[worst]
+		a.t = perComp[worst]
 	default:
-		t = count(all, win, windows)
+		a.t = count(a.pieces, win, windows)
 	}
-	up := t.uptime(plan.Formula)
-	sr.Uptime = ratFloat(up)
-	sr.UptimeExact = up.RatString()
-	sr.Met = up.Cmp(plan.Objective) >= 0
-	sr.TotalMinutes = float64(t.total) / 60
-	sr.MaintenanceMinutes = float64(t.window) / 60
-	sr.LiableMinutes = minutes(t.liable)
-	sr.IgnoredMinutes = minutes(t.ignored)
+	a.uptime = a.t.uptime(plan.Formula)
+	a.perf = e.performance(plan, win)
+	e.avails[k] = a
+	return a
+}
+
+// subscription computes one subscription's figures for one plan period.
+func (e *engine) subscription(s *Subscription, v *Version, plan *Plan, period timeline.Period, win timeline.Interval) *SubscriptionReport {
+	a := e.availability(plan, win)
+	t := a.t
+	sr := &SubscriptionReport{
+		Customer: s.Customer, Subscription: s.ID, Plan: plan.ID, Override: plan != v.Plans[plan.ID],
+		Period: period.String(), TimeZone: plan.Location.String(), Start: win.Start, End: win.End,
+		Objective: ratFloat(plan.Objective), Formula: plan.Formula, ExcludedMinutes: map[Cause]float64{},
+		Components: a.components, Intervals: a.intervals, Performance: a.perf,
+		Uptime: ratFloat(a.uptime), UptimeExact: a.uptime.RatString(), Met: a.uptime.Cmp(plan.Objective) >= 0,
+		TotalMinutes: float64(t.total) / 60, MaintenanceMinutes: float64(t.window) / 60,
+		LiableMinutes: minutes(t.liable), IgnoredMinutes: minutes(t.ignored),
+	}
 	for c, v := range t.excluded {
 		sr.ExcludedMinutes[c] = minutes(v)
 	}
-	sort.SliceStable(sr.Intervals, func(i, j int) bool {
-		if !sr.Intervals[i].Start.Equal(sr.Intervals[j].Start) {
-			return sr.Intervals[i].Start.Before(sr.Intervals[j].Start)
-		}
-		return sr.Intervals[i].Component < sr.Intervals[j].Component
-	})
-	sr.Performance = e.performance(plan, win)
-	sr.Credit = e.credit(s, plan, period, up, sr, all)
-	if !e.req.Explain {
-		sr.Intervals = nil
-	}
+	sr.Credit = e.credit(s, plan, period, a.uptime, sr, a.pieces)
 	return sr
 }
 

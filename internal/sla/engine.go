@@ -209,6 +209,9 @@ type engine struct {
 	claims      map[string][]*CreditClaim
 	events      map[string][]*TicketEvent
 	timelines   map[string][]segment
+	pieces      map[pieceKey][]piece
+	avails      map[availKey]*avail
+	subsOf      map[string][]*Subscription
 }
 
 func newEngine(req Request) *engine {
@@ -217,7 +220,10 @@ func newEngine(req Request) *engine {
 		statuses: map[string][]*StatusChange{}, incidents: map[string][]*Incident{}, updates: map[string][]*IncidentUpdate{},
 		postmortems: map[string][]*Postmortem{}, maint: map[string][]*Maintenance{}, attrs: map[string][]*Attribution{},
 		samples: map[string][]*Sample{}, customers: map[string][]*Customer{}, claims: map[string][]*CreditClaim{},
-		events: map[string][]*TicketEvent{}, timelines: map[string][]segment{}}
+		events: map[string][]*TicketEvent{}, timelines: map[string][]segment{}, pieces: map[pieceKey][]piece{}, avails: map[availKey]*avail{}, subsOf: map[string][]*Subscription{}}
+	for _, s := range ev.Subscriptions {
+		e.subsOf[s.Customer] = append(e.subsOf[s.Customer], s)
+	}
 	for _, s := range ev.Statuses {
 		e.statuses[s.Component] = append(e.statuses[s.Component], s)
 	}
@@ -299,8 +305,8 @@ func (e *engine) tickets() ([]*TicketReport, error) {
 // planAt finds the customer's subscription to this policy active at t and
 // the plan it gave then.
 func (e *engine) planAt(customer string, t time.Time) (*Subscription, *Plan) {
-	for _, s := range e.ev.Subscriptions {
-		if s.Customer != customer || (s.Policy != "" && s.Policy != e.pol.ID) {
+	for _, s := range e.subsOf[customer] {
+		if s.Policy != "" && s.Policy != e.pol.ID {
 			continue
 		}
 		if t.Before(s.Start) || !t.Before(endOr(s.End)) {
