@@ -85,17 +85,6 @@ func (d Date) utcNoon() time.Time {
 	return time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC)
 }
 
-// before reports whether d is earlier than e.
-func (d Date) before(e Date) bool {
-	if d.Year != e.Year {
-		return d.Year < e.Year
-	}
-	if d.Month != e.Month {
-		return d.Month < e.Month
-	}
-	return d.Day < e.Day
-}
-
 // maxOffset bounds how far any zone's UTC offset can be from UTC; real zones
 // stay within ±15h, so two days is a wide margin.
 const maxOffset = 48 * 3600
