@@ -274,8 +274,12 @@ func (e *engine) attribute(p piece, statusCause Cause, plan *Plan, timely, late 
 		cut(m.Start, m.End)
 	}
 	incs := e.incidents[p.comp]
-	for _, in := range incs {
-		cut(in.At, e.incidentEnd(in))
+	incOpen := make([]timeline.Set, len(incs))
+	for i, in := range incs {
+		incOpen[i] = e.incidentOpen(in)
+		for _, iv := range incOpen[i] {
+			cut(iv.Start, iv.End)
+		}
 	}
 	upDown := map[string]timeline.Set{}
 	for _, u := range upstream {
@@ -327,8 +331,8 @@ func (e *engine) attribute(p piece, statusCause Cause, plan *Plan, timely, late 
 					break
 				}
 			}
-			for _, in := range incs {
-				if in.Cause != "" && timeline.NewInterval(in.At, e.incidentEnd(in)).Contains(at) {
+			for i, in := range incs {
+				if in.Cause != "" && incOpen[i].Contains(at) {
 					q.cause = in.Cause
 					q.facts = appendUnique(q.facts, in.ID)
 					break
@@ -379,17 +383,34 @@ func (e *engine) factsAt(comp string, t time.Time) []string {
 	return nil
 }
 
-// incidentEnd is when an incident was (last) resolved, or far in the future.
-func (e *engine) incidentEnd(in *Incident) time.Time {
-	end := farFuture
+// reopens reports whether an incident update with this status reopens a
+// resolved incident; "update" is a message only and changes nothing.
+func reopens(status string) bool {
+	switch status {
+	case "investigating", "identified", "monitoring":
+		return true
+	}
+	return false
+}
+
+// incidentOpen is when an incident was open: from its opening to its
+// resolution, and again from a reopening update to the next resolution.
+func (e *engine) incidentOpen(in *Incident) timeline.Set {
+	var ivs []timeline.Interval
+	start, open := in.At, true
 	for _, u := range e.updates[in.ID] {
-		if u.Status == "resolved" {
-			end = u.At
-		} else if !end.Equal(farFuture) && u.At.After(end) {
-			end = farFuture
+		switch {
+		case u.Status == "resolved" && open:
+			ivs = append(ivs, timeline.NewInterval(start, u.At))
+			open = false
+		case reopens(u.Status) && !open:
+			start, open = u.At, true
 		}
 	}
-	return end
+	if open {
+		ivs = append(ivs, timeline.NewInterval(start, farFuture))
+	}
+	return timeline.NewSet(ivs...)
 }
 
 // tally is the arithmetic of one uptime figure, in seconds and

@@ -689,3 +689,25 @@ func TestPerformanceObjectives(t *testing.T) {
 		t.Errorf("credit: got %v %% %s, want 5 %% 50.00", sr.Credit.Percent, sr.Credit.Amount)
 	}
 }
+
+func TestIncidentCauseOnlyWhileOpen(t *testing.T) {
+	// The incident (third party) is open 10-03 08:00–09:00; a message-only
+	// update on 10-05 does not reopen it. Outages 10-04 10:00–11:00 (after
+	// resolution: liable) and 10-10 10:00–11:00 (liable). A reopening update
+	// on 10-10 09:30 makes the second third party again: liable 60, third
+	// party 60.
+	ev := &Evidence{
+		Incidents: []*Incident{{ID: "inc", At: at(t, "2026-10-03T08:00:00Z"), Severity: "P2", Components: map[string]Status{"web": Operational}, Cause: CauseThirdParty}},
+		IncidentUpdates: []*IncidentUpdate{
+			{ID: "u1", Incident: "inc", At: at(t, "2026-10-03T09:00:00Z"), Status: "resolved"},
+			{ID: "u2", Incident: "inc", At: at(t, "2026-10-05T09:00:00Z"), Status: "update"},
+			{ID: "u3", Incident: "inc", At: at(t, "2026-10-10T09:30:00Z"), Status: "investigating"},
+		},
+	}
+	ev.Statuses = append(ev.Statuses, down(t, "a", "web", "m", MajorOutage, "2026-10-04T10:00:00Z", "2026-10-04T11:00:00Z")...)
+	ev.Statuses = append(ev.Statuses, down(t, "b", "web", "m", MajorOutage, "2026-10-10T10:00:00Z", "2026-10-10T11:00:00Z")...)
+	sr := evaluate(t, testPolicy(testPlan()), ev, "2026-10", "2030-01-01T00:00:00Z").Subscriptions[0]
+	if sr.LiableMinutes != 60 || sr.ExcludedMinutes[CauseThirdParty] != 60 {
+		t.Errorf("got liable %v, third party %v; want 60 and 60", sr.LiableMinutes, sr.ExcludedMinutes[CauseThirdParty])
+	}
+}

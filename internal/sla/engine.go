@@ -74,6 +74,10 @@ func Evaluate(req Request) (*Report, error) {
 				continue
 			}
 			sr := e.subscription(s, pp.version, pp.plan, pp.period, win)
+			if len(rep.Subscriptions) == 0 {
+				// Name the version the results used, read in the plan's zone.
+				rep.Version = pp.version.ID
+			}
 			rep.Subscriptions = append(rep.Subscriptions, sr)
 			k := planKey{pp.plan.ID + "/" + s.Customer, pp.period.String()}
 			if pp.plan != pp.version.Plans[pp.plan.ID] {

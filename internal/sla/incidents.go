@@ -19,8 +19,8 @@ const (
 // ignored, as they have not happened yet. A nil r yields no obligations.
 //
 //   - Resolution. An update with Status "resolved" resolves the incident; a
-//     later update with another status reopens it, except an empty status (a
-//     message only) and "postmortem", which change nothing. The incident is
+//     later update with status investigating, identified or monitoring
+//     reopens it; "update" (a message only) changes nothing. The incident is
 //     resolved at the update that began the resolution still in force at
 //     asOf; Resolved is nil while it is open.
 //   - update_every, when r.UpdateEvery has a target for the severity: each
@@ -117,7 +117,7 @@ func EvaluateIncident(inc *Incident, updates []*IncidentUpdate, postmortems []*P
 			} else {
 				start, from = u.At, u.ID
 			}
-		case u.Status != IncidentResolved && u.Status != IncidentPostmortem && u.Status != "":
+		case reopens(u.Status):
 			open, resolved = true, nil
 			start, from = u.At, u.ID
 		}
