@@ -5,8 +5,6 @@
 package policy
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"math/big"
 	"os"
@@ -20,10 +18,8 @@ import (
 
 	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/timeline"
+	"github.com/slakeeper/slakeeper/internal/yamlpos"
 )
-
-// maxErrors bounds how many problems one parse reports.
-const maxErrors = 50
 
 // Load reads and parses the policy file at path.
 func Load(path string) (*sla.Policy, error) {
@@ -36,118 +32,26 @@ func Load(path string) (*sla.Policy, error) {
 
 // Parse parses a policy document. file names it in error messages.
 func Parse(file string, data []byte) (*sla.Policy, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlError(file, err)
-	}
-	if len(root.Content) == 0 {
-		return nil, &sla.InputError{File: file, Msg: "empty policy document"}
-	}
-	idx := map[string]int{}
-	indexNode(root.Content[0], "", idx)
-
 	var raw rawPolicy
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&raw); err != nil {
-		return nil, yamlError(file, err)
+	idx, err := yamlpos.Decode(file, data, &raw)
+	if err != nil {
+		return nil, err
 	}
-	c := &checker{file: file, idx: idx}
+	c := &checker{errs: yamlpos.Errors{File: file, Idx: idx}}
 	p := c.policy(&raw)
-	if len(c.errs) > 0 {
-		return nil, c.errs
+	if err := c.errs.Err(); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
 
-var lineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-
-// yamlError turns the YAML library's messages into file:line errors.
-func yamlError(file string, err error) error {
-	var te *yaml.TypeError
-	var msgs []string
-	if errors.As(err, &te) {
-		msgs = te.Errors
-	} else {
-		msgs = []string{err.Error()}
-	}
-	var out sla.InputErrors
-	for _, m := range msgs {
-		e := &sla.InputError{File: file, Msg: strings.TrimPrefix(m, "yaml: ")}
-		if g := lineRE.FindStringSubmatch(m); g != nil {
-			e.Line, _ = strconv.Atoi(g[1])
-			e.Msg = g[2]
-		}
-		// "field x not found in type policy.rawPlan" leaks Go names.
-		if i := strings.Index(e.Msg, " not found in type "); i > 0 {
-			e.Msg = e.Msg[:i] + " is not a known key here"
-		}
-		e.Msg = strings.ReplaceAll(e.Msg, "!!", "")
-		out = append(out, e)
-	}
-	return out
-}
-
-// indexNode records the line of every mapping key and sequence item under
-// its dotted path ("versions[0].plans[1].objective").
-func indexNode(n *yaml.Node, path string, idx map[string]int) {
-	switch n.Kind {
-	case yaml.DocumentNode:
-		for _, c := range n.Content {
-			indexNode(c, path, idx)
-		}
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			p := k.Value
-			if path != "" {
-				p = path + "." + k.Value
-			}
-			idx[p] = k.Line
-			indexNode(v, p, idx)
-		}
-	case yaml.SequenceNode:
-		for i, c := range n.Content {
-			p := fmt.Sprintf("%s[%d]", path, i)
-			idx[p] = c.Line
-			indexNode(c, p, idx)
-		}
-	case yaml.AliasNode:
-		if n.Alias != nil {
-			indexNode(n.Alias, path, idx)
-		}
-	}
-}
-
 type checker struct {
-	file string
-	idx  map[string]int
-	errs sla.InputErrors
+	errs yamlpos.Errors
 	cals map[string]*timeline.Calendar
 	pol  *sla.Policy
 }
 
-// line finds the line of path, or of its nearest ancestor that has one.
-func (c *checker) line(path string) int {
-	for path != "" {
-		if l, ok := c.idx[path]; ok {
-			return l
-		}
-		i := strings.LastIndexAny(path, ".[")
-		if i < 0 {
-			break
-		}
-		path = path[:i]
-	}
-	return 0
-}
-
-func (c *checker) errf(path, format string, args ...any) {
-	if len(c.errs) >= maxErrors {
-		return
-	}
-	c.errs = append(c.errs, &sla.InputError{File: c.file, Line: c.line(path), Field: path, Msg: fmt.Sprintf(format, args...)})
-}
+func (c *checker) errf(path, format string, args ...any) { c.errs.Add(path, format, args...) }
 
 func (c *checker) policy(r *rawPolicy) *sla.Policy {
 	p := &sla.Policy{
@@ -190,7 +94,7 @@ func (c *checker) policy(r *rawPolicy) *sla.Policy {
 			}
 		}
 	}
-	if len(p.Components) == 0 && len(c.errs) == 0 {
+	if len(p.Components) == 0 && len(c.errs.List) == 0 {
 		c.errf("components", "a policy needs at least one component")
 	}
 	for i := range r.Calendars {
@@ -215,7 +119,7 @@ func (c *checker) policy(r *rawPolicy) *sla.Policy {
 		seen[v.ID] = true
 		p.Versions = append(p.Versions, v)
 	}
-	if len(c.errs) > 0 {
+	if len(c.errs.List) > 0 {
 		return p
 	}
 	order := make([]int, len(p.Versions))
@@ -672,7 +576,7 @@ func mergePlan(base, over *rawPlan) *rawPlan {
 var aggRE = regexp.MustCompile(`^(mean|min|max|p(?:[1-9][0-9]?|99\.9))$`)
 
 func (c *checker) plan(path string, r *rawPlan) *sla.Plan {
-	before := len(c.errs)
+	before := len(c.errs.List)
 	p := &sla.Plan{ID: r.ID, Name: r.Name, Excluded: map[sla.Cause]bool{}}
 	if p.Name == "" {
 		p.Name = r.ID
@@ -834,7 +738,7 @@ func (c *checker) plan(path string, r *rawPlan) *sla.Plan {
 			c.errf(path+".recovery.restore_tests", "must not be negative")
 		}
 	}
-	if len(c.errs) > before {
+	if len(c.errs.List) > before {
 		return nil
 	}
 	return p
