@@ -113,8 +113,9 @@ type ThroughputSpec struct {
 // HeartbeatSpec configures a push monitor.
 type HeartbeatSpec struct {
 	Grace time.Duration
-	// Token authenticates the job's calls; it is a secret and never logged.
-	Token string
+	// TokenSHA256 is the hex SHA-256 of the token that authenticates the
+	// job's calls; the token itself is never kept.
+	TokenSHA256 string
 }
 
 // State is one check's verdict.

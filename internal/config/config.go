@@ -1,0 +1,602 @@
+// Package config reads the server's configuration as code: components,
+// monitors, policies, customers, subscriptions, agents and API tokens, from
+// one YAML file that can be reviewed in git. Secrets never live in it in
+// clear: tokens are given as SHA-256 hashes or as the name of an
+// environment variable.
+package config
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"math/big"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slakeeper/slakeeper/internal/monitor"
+	"github.com/slakeeper/slakeeper/internal/policy"
+	"github.com/slakeeper/slakeeper/internal/sla"
+	"github.com/slakeeper/slakeeper/internal/yamlpos"
+)
+
+// Config is a loaded, validated configuration.
+type Config struct {
+	File          string
+	Server        Server
+	Components    []Component
+	Monitors      []*monitor.Monitor
+	Policies      []*sla.Policy
+	Customers     []*sla.Customer
+	Subscriptions []*sla.Subscription
+	Agents        []Agent
+	Tokens        []Token
+}
+
+// Server holds server-wide settings.
+type Server struct {
+	// Location names the checks this server runs itself.
+	Location string
+	// ResultsRetention keeps raw check results (default 90 days);
+	// EvidenceRetention keeps facts and per-minute aggregates (default
+	// 400 days, so that any month a contract may need can be recomputed).
+	ResultsRetention  time.Duration
+	EvidenceRetention time.Duration
+}
+
+// Component is a part of the service as the status page shows it.
+type Component struct {
+	ID, Name, Group, Description string
+}
+
+// Agent is a probe agent allowed to report for a location.
+type Agent struct {
+	Location string
+	Token    Secret
+}
+
+// Token is an API token with a role.
+type Token struct {
+	Name string
+	Role string // operator or viewer
+	Hash Secret
+}
+
+// Secret is the SHA-256 of a token; the token itself is never kept.
+type Secret [32]byte
+
+// Matches reports, in constant time, whether token hashes to s.
+func (s Secret) Matches(token string) bool {
+	h := sha256.Sum256([]byte(token))
+	return subtle.ConstantTimeCompare(h[:], s[:]) == 1
+}
+
+type rawConfig struct {
+	Server struct {
+		Location  string `yaml:"location"`
+		Retention struct {
+			Results  string `yaml:"results"`
+			Evidence string `yaml:"evidence"`
+		} `yaml:"retention"`
+	} `yaml:"server"`
+	Components    []rawComponent    `yaml:"components"`
+	Monitors      []rawMonitor      `yaml:"monitors"`
+	Policies      []string          `yaml:"policies"`
+	Customers     []rawCustomer     `yaml:"customers"`
+	Subscriptions []rawSubscription `yaml:"subscriptions"`
+	Agents        []rawAgent        `yaml:"agents"`
+	Tokens        []rawToken        `yaml:"tokens"`
+}
+
+type rawComponent struct {
+	ID          string `yaml:"id"`
+	Name        string `yaml:"name"`
+	Group       string `yaml:"group"`
+	Description string `yaml:"description"`
+}
+
+type rawSecret struct {
+	// SHA256 is the hex SHA-256 of the token; Env names an environment
+	// variable that holds the token itself.
+	SHA256 string `yaml:"token_sha256"`
+	Env    string `yaml:"token_env"`
+}
+
+type rawAgent struct {
+	Location  string `yaml:"location"`
+	rawSecret `yaml:",inline"`
+}
+
+type rawToken struct {
+	Name      string `yaml:"name"`
+	Role      string `yaml:"role"`
+	rawSecret `yaml:",inline"`
+}
+
+type rawMonitor struct {
+	ID            string   `yaml:"id"`
+	Component     string   `yaml:"component"`
+	Type          string   `yaml:"type"`
+	Target        string   `yaml:"target"`
+	Interval      string   `yaml:"interval"`
+	Timeout       string   `yaml:"timeout"`
+	Locations     []string `yaml:"locations"`
+	FailAfter     int      `yaml:"fail_after"`
+	RecoverAfter  int      `yaml:"recover_after"`
+	Quorum        int      `yaml:"quorum"`
+	DegradedAfter string   `yaml:"degraded_after"`
+	DownAfter     string   `yaml:"down_after"`
+	HTTP          *struct {
+		Method          string                          `yaml:"method"`
+		Headers         map[string]string               `yaml:"headers"`
+		Body            string                          `yaml:"body"`
+		ExpectStatus    []string                        `yaml:"expect_status"`
+		BodyContains    string                          `yaml:"body_contains"`
+		BodyRegex       string                          `yaml:"body_regex"`
+		JSON            []struct{ Path, Equals string } `yaml:"json"`
+		FollowRedirects *bool                           `yaml:"follow_redirects"`
+		MaxRedirects    int                             `yaml:"max_redirects"`
+		Insecure        bool                            `yaml:"insecure_skip_verify"`
+	} `yaml:"http"`
+	DNS *struct {
+		RecordType string   `yaml:"record_type"`
+		Resolver   string   `yaml:"resolver"`
+		Expect     []string `yaml:"expect"`
+	} `yaml:"dns"`
+	ICMP *struct {
+		Count      int     `yaml:"count"`
+		MaxLossPct float64 `yaml:"max_loss_pct"`
+		Privileged bool    `yaml:"privileged"`
+	} `yaml:"icmp"`
+	TLS *struct {
+		WarnDays   int    `yaml:"warn_days"`
+		ServerName string `yaml:"server_name"`
+	} `yaml:"tls"`
+	Throughput *struct {
+		MinMbps float64 `yaml:"min_mbps"`
+	} `yaml:"throughput"`
+	Heartbeat *struct {
+		Grace     string `yaml:"grace"`
+		rawSecret `yaml:",inline"`
+	} `yaml:"heartbeat"`
+}
+
+type rawCustomer struct {
+	ID       string `yaml:"id"`
+	Name     string `yaml:"name"`
+	Standing string `yaml:"standing"`
+}
+
+type rawSubscription struct {
+	ID       string `yaml:"id"`
+	Customer string `yaml:"customer"`
+	Policy   string `yaml:"policy"`
+	Plan     string `yaml:"plan"`
+	Fee      string `yaml:"fee"`
+	Currency string `yaml:"currency"`
+	Start    string `yaml:"start"`
+	End      string `yaml:"end"`
+	Trial    bool   `yaml:"trial"`
+}
+
+// Load reads the configuration file at path. Policy files it names are read
+// relative to it; getenv resolves token_env secrets.
+func Load(path string, getenv func(string) string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	dir := filepath.Dir(path)
+	return Parse(path, data, getenv, func(name string) (*sla.Policy, error) {
+		if !filepath.IsAbs(name) {
+			name = filepath.Join(dir, name)
+		}
+		return policy.Load(name)
+	})
+}
+
+// Parse parses a configuration. loadPolicy reads a policy named by the
+// file; getenv resolves token_env secrets.
+func Parse(file string, data []byte, getenv func(string) string, loadPolicy func(string) (*sla.Policy, error)) (*Config, error) {
+	var raw rawConfig
+	idx, err := yamlpos.Decode(file, data, &raw)
+	if err != nil {
+		return nil, err
+	}
+	errs := &yamlpos.Errors{File: file, Idx: idx}
+	c := &Config{File: file}
+	c.Server.Location = raw.Server.Location
+	if c.Server.Location == "" {
+		c.Server.Location = monitor.LocalLocation
+	} else if !idRE.MatchString(c.Server.Location) {
+		errs.Add("server.location", "want a location name such as eu-west, got %q", c.Server.Location)
+	}
+	c.Server.ResultsRetention = duration(errs, "server.retention.results", raw.Server.Retention.Results, 90*24*time.Hour)
+	c.Server.EvidenceRetention = duration(errs, "server.retention.evidence", raw.Server.Retention.Evidence, 400*24*time.Hour)
+	if c.Server.EvidenceRetention < c.Server.ResultsRetention {
+		errs.Add("server.retention.evidence", "must be at least as long as results retention")
+	}
+
+	comps := map[string]bool{}
+	for i, rc := range raw.Components {
+		p := fmt.Sprintf("components[%d]", i)
+		if !idRE.MatchString(rc.ID) {
+			errs.Add(p+".id", "want an id, got %q", rc.ID)
+			continue
+		}
+		if comps[rc.ID] {
+			errs.Add(p+".id", "component %q is defined twice", rc.ID)
+			continue
+		}
+		comps[rc.ID] = true
+		name := rc.Name
+		if name == "" {
+			name = rc.ID
+		}
+		c.Components = append(c.Components, Component{ID: rc.ID, Name: name, Group: rc.Group, Description: rc.Description})
+	}
+
+	mons := map[string]bool{}
+	for i := range raw.Monitors {
+		p := fmt.Sprintf("monitors[%d]", i)
+		m := monitorOf(errs, p, &raw.Monitors[i], getenv)
+		if m == nil {
+			continue
+		}
+		if mons[m.ID] {
+			errs.Add(p+".id", "monitor %q is defined twice", m.ID)
+			continue
+		}
+		mons[m.ID] = true
+		if !comps[m.Component] {
+			errs.Add(p+".component", "unknown component %q (list it under components)", m.Component)
+		}
+		c.Monitors = append(c.Monitors, m)
+	}
+
+	policies := map[string]*sla.Policy{}
+	for i, name := range raw.Policies {
+		p := fmt.Sprintf("policies[%d]", i)
+		pol, err := loadPolicy(name)
+		if err != nil {
+			errs.Add(p, "%v", err)
+			continue
+		}
+		if policies[pol.ID] != nil {
+			errs.Add(p, "policy %q is loaded twice", pol.ID)
+			continue
+		}
+		policies[pol.ID] = pol
+		c.Policies = append(c.Policies, pol)
+	}
+
+	custs := map[string]bool{}
+	for i, rc := range raw.Customers {
+		p := fmt.Sprintf("customers[%d]", i)
+		if !idRE.MatchString(rc.ID) {
+			errs.Add(p+".id", "want an id, got %q", rc.ID)
+			continue
+		}
+		if custs[rc.ID] {
+			errs.Add(p+".id", "customer %q is defined twice", rc.ID)
+			continue
+		}
+		custs[rc.ID] = true
+		st := sla.Standing(rc.Standing)
+		switch st {
+		case "":
+			st = sla.StandingGood
+		case sla.StandingGood, sla.StandingArrears, sla.StandingViolation:
+		default:
+			errs.Add(p+".standing", "want good, arrears or violation, got %q", rc.Standing)
+		}
+		c.Customers = append(c.Customers, &sla.Customer{ID: "customer:" + rc.ID, Customer: rc.ID, Name: rc.Name, Standing: st})
+	}
+	subs := map[string]bool{}
+	for i, rs := range raw.Subscriptions {
+		p := fmt.Sprintf("subscriptions[%d]", i)
+		s := &sla.Subscription{ID: rs.ID, Customer: rs.Customer, Policy: rs.Policy, Plan: rs.Plan, Currency: rs.Currency, Trial: rs.Trial}
+		if !idRE.MatchString(rs.ID) || subs[rs.ID] {
+			errs.Add(p+".id", "want a unique id, got %q", rs.ID)
+			continue
+		}
+		subs[rs.ID] = true
+		if !custs[rs.Customer] {
+			errs.Add(p+".customer", "unknown customer %q", rs.Customer)
+		}
+		pol := policies[rs.Policy]
+		if pol == nil {
+			errs.Add(p+".policy", "unknown policy %q (list its file under policies)", rs.Policy)
+		} else if !hasPlan(pol, rs.Plan) {
+			errs.Add(p+".plan", "policy %q has no plan %q", rs.Policy, rs.Plan)
+		}
+		fee, ok := new(big.Rat).SetString(rs.Fee)
+		if !ok || fee.Sign() < 0 || !feeRE.MatchString(rs.Fee) {
+			errs.Add(p+".fee", "want the fee for one period such as \"1200.00\", got %q", rs.Fee)
+		}
+		s.Fee = fee
+		if s.Currency == "" {
+			s.Currency = "EUR"
+		}
+		var err error
+		if s.Start, err = time.Parse(time.RFC3339, rs.Start); err != nil {
+			errs.Add(p+".start", "want an RFC 3339 time, got %q", rs.Start)
+		}
+		if rs.End != "" {
+			if s.End, err = time.Parse(time.RFC3339, rs.End); err != nil || !s.End.After(s.Start) {
+				errs.Add(p+".end", "want an RFC 3339 time after start, got %q", rs.End)
+			}
+		}
+		c.Subscriptions = append(c.Subscriptions, s)
+	}
+	for i, ra := range raw.Agents {
+		p := fmt.Sprintf("agents[%d]", i)
+		if !idRE.MatchString(ra.Location) {
+			errs.Add(p+".location", "want a location name, got %q", ra.Location)
+			continue
+		}
+		sec, ok := secret(errs, p, ra.rawSecret, getenv)
+		if ok {
+			c.Agents = append(c.Agents, Agent{Location: ra.Location, Token: sec})
+		}
+	}
+	for i, rt := range raw.Tokens {
+		p := fmt.Sprintf("tokens[%d]", i)
+		switch rt.Role {
+		case "operator", "viewer":
+		default:
+			errs.Add(p+".role", "want operator or viewer, got %q", rt.Role)
+			continue
+		}
+		sec, ok := secret(errs, p, rt.rawSecret, getenv)
+		if ok {
+			c.Tokens = append(c.Tokens, Token{Name: rt.Name, Role: rt.Role, Hash: sec})
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func hasPlan(p *sla.Policy, plan string) bool {
+	for _, v := range p.Versions {
+		if v.Plans[plan] != nil {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	idRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$`)
+	feeRE = regexp.MustCompile(`^[0-9]{1,15}(\.[0-9]{1,6})?$`)
+	durRE = regexp.MustCompile(`^(?:(\d+)d)?((?:\d+(?:\.\d+)?(?:h|m|s|ms))*)$`)
+)
+
+// duration reads "90s", "1h30m" or "400d".
+func duration(errs *yamlpos.Errors, path, s string, def time.Duration) time.Duration {
+	if s == "" {
+		return def
+	}
+	g := durRE.FindStringSubmatch(s)
+	if g == nil {
+		errs.Add(path, "want a duration such as 30s, 5m, 2h or 90d, got %q", s)
+		return def
+	}
+	var d time.Duration
+	if g[1] != "" {
+		n, err := strconv.Atoi(g[1])
+		if err != nil || n > 36600 {
+			errs.Add(path, "too many days: %q", s)
+			return def
+		}
+		d = time.Duration(n) * 24 * time.Hour
+	}
+	if g[2] != "" {
+		r, err := time.ParseDuration(g[2])
+		if err != nil {
+			errs.Add(path, "want a duration such as 30s, 5m, 2h or 90d, got %q", s)
+			return def
+		}
+		d += r
+	}
+	if d <= 0 {
+		errs.Add(path, "must be longer than zero")
+		return def
+	}
+	return d
+}
+
+func secret(errs *yamlpos.Errors, path string, r rawSecret, getenv func(string) string) (Secret, bool) {
+	var s Secret
+	switch {
+	case r.SHA256 != "" && r.Env != "":
+		errs.Add(path, "give token_sha256 or token_env, not both")
+	case r.SHA256 != "":
+		b, err := hex.DecodeString(r.SHA256)
+		if err != nil || len(b) != 32 {
+			errs.Add(path+".token_sha256", "want 64 hex digits (sha256sum of the token)")
+			return s, false
+		}
+		copy(s[:], b)
+		return s, true
+	case r.Env != "":
+		tok := getenv(r.Env)
+		if len(tok) < 16 {
+			// The value itself is never printed: it is a secret.
+			errs.Add(path+".token_env", "environment variable %s must hold a token of at least 16 characters", r.Env)
+			return s, false
+		}
+		return sha256.Sum256([]byte(tok)), true
+	default:
+		errs.Add(path, "give token_sha256 (hex SHA-256 of the token) or token_env (a variable holding it)")
+	}
+	return s, false
+}
+
+var types = map[string]bool{monitor.TypeHTTP: true, monitor.TypeTCP: true, monitor.TypeDNS: true, monitor.TypeICMP: true, monitor.TypeTLS: true, monitor.TypeThroughput: true, monitor.TypeHeartbeat: true}
+
+func monitorOf(errs *yamlpos.Errors, p string, r *rawMonitor, getenv func(string) string) *monitor.Monitor {
+	before := len(errs.List)
+	if !idRE.MatchString(r.ID) {
+		errs.Add(p+".id", "want an id, got %q", r.ID)
+		return nil
+	}
+	m := &monitor.Monitor{ID: r.ID, Component: r.Component, Type: r.Type, Target: r.Target, Locations: r.Locations,
+		FailAfter: r.FailAfter, RecoverAfter: r.RecoverAfter, Quorum: r.Quorum}
+	if !types[r.Type] {
+		errs.Add(p+".type", "want http, tcp, dns, icmp, tls, throughput or heartbeat, got %q", r.Type)
+	}
+	m.Interval = duration(errs, p+".interval", r.Interval, time.Minute)
+	if m.Interval < time.Second {
+		errs.Add(p+".interval", "must be at least 1s")
+	}
+	m.Timeout = duration(errs, p+".timeout", r.Timeout, min(m.Interval, 10*time.Second))
+	if m.Timeout > m.Interval && r.Type != monitor.TypeHeartbeat {
+		errs.Add(p+".timeout", "must not be longer than the interval (%s)", m.Interval)
+	}
+	if r.DegradedAfter != "" {
+		m.DegradedAfter = duration(errs, p+".degraded_after", r.DegradedAfter, 0)
+	}
+	if r.DownAfter != "" {
+		m.DownAfter = duration(errs, p+".down_after", r.DownAfter, 0)
+	}
+	if m.FailAfter == 0 {
+		m.FailAfter = 2
+	}
+	if m.RecoverAfter == 0 {
+		m.RecoverAfter = 2
+	}
+	if m.FailAfter < 0 || m.RecoverAfter < 0 || m.FailAfter > 100 || m.RecoverAfter > 100 {
+		errs.Add(p, "fail_after and recover_after must be between 1 and 100")
+	}
+	seen := map[string]bool{}
+	for j, l := range r.Locations {
+		if !idRE.MatchString(l) || seen[l] {
+			errs.Add(fmt.Sprintf("%s.locations[%d]", p, j), "want a unique location name, got %q", l)
+		}
+		seen[l] = true
+	}
+	n := max(1, len(r.Locations))
+	if m.Quorum < 0 || m.Quorum > n {
+		errs.Add(p+".quorum", "must be between 1 and the number of locations (%d); 0 means a majority", n)
+	}
+	switch r.Type {
+	case monitor.TypeHTTP, monitor.TypeThroughput:
+		u, err := url.Parse(r.Target)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs.Add(p+".target", "want an http:// or https:// URL, got %q", r.Target)
+		}
+	case monitor.TypeTCP, monitor.TypeTLS:
+		if _, _, err := net.SplitHostPort(r.Target); err != nil {
+			errs.Add(p+".target", "want host:port, got %q", r.Target)
+		}
+	case monitor.TypeDNS, monitor.TypeICMP:
+		if r.Target == "" || strings.ContainsAny(r.Target, "/ ") {
+			errs.Add(p+".target", "want a host name, got %q", r.Target)
+		}
+	case monitor.TypeHeartbeat:
+		if r.Target != "" {
+			errs.Add(p+".target", "a heartbeat monitor has no target: the job calls POST /api/v1/heartbeat/%s", r.ID)
+		}
+	}
+	if h := r.HTTP; h != nil {
+		spec := &monitor.HTTPSpec{Method: strings.ToUpper(h.Method), Headers: h.Headers, Body: h.Body, BodyContains: h.BodyContains, BodyRegex: h.BodyRegex,
+			FollowRedirects: true, MaxRedirects: h.MaxRedirects, InsecureSkipVerify: h.Insecure}
+		if h.FollowRedirects != nil {
+			spec.FollowRedirects = *h.FollowRedirects
+		}
+		for j, es := range h.ExpectStatus {
+			codes, ok := statusCodes(es)
+			if !ok {
+				errs.Add(fmt.Sprintf("%s.http.expect_status[%d]", p, j), "want a status code or range such as 200 or 200-299, got %q", es)
+			}
+			spec.ExpectStatus = append(spec.ExpectStatus, codes...)
+		}
+		if h.BodyRegex != "" {
+			if _, err := regexp.Compile(h.BodyRegex); err != nil {
+				errs.Add(p+".http.body_regex", "%v", err)
+			}
+		}
+		for _, j := range h.JSON {
+			spec.JSON = append(spec.JSON, monitor.JSONAssert{Path: j.Path, Equals: j.Equals})
+		}
+		m.HTTP = spec
+	}
+	if d := r.DNS; d != nil {
+		m.DNS = &monitor.DNSSpec{RecordType: strings.ToUpper(d.RecordType), Resolver: d.Resolver, Expect: d.Expect}
+		switch m.DNS.RecordType {
+		case "":
+			m.DNS.RecordType = "A"
+		case "A", "AAAA", "CNAME", "MX", "TXT", "NS":
+		default:
+			errs.Add(p+".dns.record_type", "want A, AAAA, CNAME, MX, TXT or NS, got %q", d.RecordType)
+		}
+	}
+	if i := r.ICMP; i != nil {
+		m.ICMP = &monitor.ICMPSpec{Count: i.Count, MaxLossPct: i.MaxLossPct, Privileged: i.Privileged}
+	}
+	if t := r.TLS; t != nil {
+		m.TLS = &monitor.TLSSpec{WarnDays: t.WarnDays, ServerName: t.ServerName}
+	}
+	if t := r.Throughput; t != nil {
+		m.Throughput = &monitor.ThroughputSpec{MinMbps: t.MinMbps}
+	}
+	if r.Type == monitor.TypeHeartbeat {
+		if r.Heartbeat == nil {
+			errs.Add(p+".heartbeat", "a heartbeat monitor needs heartbeat: {grace: 5m, token_env: VAR}")
+		} else {
+			hb := &monitor.HeartbeatSpec{Grace: duration(errs, p+".heartbeat.grace", r.Heartbeat.Grace, m.Interval/2)}
+			if sec, ok := secret(errs, p+".heartbeat", r.Heartbeat.rawSecret, getenv); ok {
+				hb.TokenSHA256 = hex.EncodeToString(sec[:])
+			}
+			m.Heartbeat = hb
+		}
+	}
+	if len(errs.List) > before {
+		return nil
+	}
+	return m
+}
+
+// statusCodes reads "200" or "200-299".
+func statusCodes(s string) ([]int, bool) {
+	a, b, isRange := strings.Cut(s, "-")
+	lo, err1 := strconv.Atoi(strings.TrimSpace(a))
+	hi := lo
+	var err2 error
+	if isRange {
+		hi, err2 = strconv.Atoi(strings.TrimSpace(b))
+	}
+	if err1 != nil || err2 != nil || lo < 100 || hi > 599 || hi < lo {
+		return nil, false
+	}
+	out := make([]int, 0, hi-lo+1)
+	for c := lo; c <= hi; c++ {
+		out = append(out, c)
+	}
+	return out, true
+}
+
+// Facts renders the configured customers and subscriptions as evidence
+// facts, so that an export carries the whole contract state.
+func (c *Config) Facts() *sla.Evidence {
+	return &sla.Evidence{Customers: c.Customers, Subscriptions: c.Subscriptions}
+}
+
+// Monitor returns the monitor with id, or nil.
+func (c *Config) Monitor(id string) *monitor.Monitor {
+	for _, m := range c.Monitors {
+		if m.ID == id {
+			return m
+		}
+	}
+	return nil
+}
