@@ -1,0 +1,487 @@
+// Package store keeps the evidence slakeeper collects: every check result,
+// per-minute aggregates kept longer than the raw results, evidence facts in
+// the JSON Lines format of docs/facts.md, the scheduler's per-monitor state
+// and the agents' delivery sequence numbers. One Store interface has two
+// implementations, SQLite and PostgreSQL, held to the same contract by the
+// storetest suite.
+//
+// A write that returned nil is durable: SQLite commits with synchronous=FULL
+// in WAL mode, PostgreSQL with synchronous_commit=on.
+//
+// Stored precision: times are kept in unix milliseconds (UTC), durations and
+// latencies in microseconds; finer parts are truncated.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/slakeeper/slakeeper/internal/monitor"
+	"github.com/slakeeper/slakeeper/internal/sla"
+)
+
+// Store is the evidence store. All methods are safe for concurrent use.
+type Store interface {
+	// AppendResults stores check results durably; when it returns nil the
+	// results are acknowledged. It is atomic: on error nothing of rs is
+	// stored. It is idempotent: a result is skipped, and not counted again
+	// in the minute aggregates, when an agent result with the same
+	// (monitor, location, seq > 0) is stored, or any result with the same
+	// (monitor, location, At to the millisecond) — a series is checked
+	// once at a time, so that is the same result delivered again.
+	AppendResults(ctx context.Context, rs []monitor.Result) error
+	// Results returns the results of a monitor, all locations, with At in
+	// [from, to), ordered by At, then location.
+	Results(ctx context.Context, monitorID string, from, to time.Time) ([]monitor.Result, error)
+	// AppendFacts stores evidence facts, atomically. It is idempotent by id:
+	// a fact whose id, type, time and JSON (ignoring whitespace between
+	// tokens) are already stored is skipped; a different fact with an id
+	// already stored is an error wrapping ErrConflict.
+	AppendFacts(ctx context.Context, fs []Fact) error
+	// Facts returns the facts with At in [from, to) and every fact without a
+	// time (customers, subscriptions, …), the timeless ones first, then by
+	// At, then in insertion order.
+	Facts(ctx context.Context, from, to time.Time) ([]Fact, error)
+	// Minutes returns the per-minute aggregates of a monitor whose minute
+	// starts in [from, to), ordered by minute then location. They are
+	// maintained in the same transaction as the results and kept longer.
+	Minutes(ctx context.Context, monitorID string, from, to time.Time) ([]Minute, error)
+	// SetState stores a monitor's runtime state at one location, replacing
+	// the previous one, so that a restart resumes the schedule.
+	SetState(ctx context.Context, s MonitorState) error
+	// States returns every stored state, ordered by monitor then location.
+	States(ctx context.Context) ([]MonitorState, error)
+	// AgentSeq is the highest seq ever stored for an agent location (0 when
+	// none), for resumable delivery. Pruning does not lower it.
+	AgentSeq(ctx context.Context, location string) (uint64, error)
+	// Prune deletes raw results with At before resultsBefore, minutes that
+	// end at or before keepBefore and timed facts with At before keepBefore,
+	// in statements of at most batch rows each, so that no lock is held
+	// long. It returns the number of rows deleted.
+	Prune(ctx context.Context, resultsBefore, keepBefore time.Time, batch int) (int64, error)
+	// Size reports the bytes the store's tables and indexes use.
+	Size(ctx context.Context) (int64, error)
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+	// Close releases the database.
+	Close() error
+}
+
+// Fact is one evidence fact: a JSON object in the format of docs/facts.md
+// with its id, type and time (zero for facts without one).
+type Fact struct {
+	ID, Type string
+	At       time.Time
+	// JSON is the fact's object. It is stored compacted (whitespace between
+	// tokens removed) and its "id" and "type" must match ID and Type.
+	JSON []byte
+}
+
+// Minute aggregates the results of one monitor at one location whose At
+// falls in one minute.
+type Minute struct {
+	MonitorID, Location string
+	// Minute is the minute's start (UTC).
+	Minute             time.Time
+	Up, Degraded, Down int
+	// LatencySum and LatencyMax are over all the minute's results; the mean
+	// is LatencySum divided by Up+Degraded+Down.
+	LatencySum, LatencyMax time.Duration
+}
+
+// MonitorState is the scheduler's state of one monitor at one location.
+type MonitorState struct {
+	MonitorID, Location string
+	// State is the last check's verdict ("" before the first check).
+	State monitor.State
+	// Fails and Successes count consecutive failures and successes towards
+	// confirmation.
+	Fails, Successes int
+	// Confirmed is the confirmed state ("" while none is).
+	Confirmed monitor.State
+	NextDue   time.Time
+	UpdatedAt time.Time
+}
+
+// ErrConflict is wrapped by AppendFacts' error when a fact's id is already
+// stored with a different body.
+var ErrConflict = errors.New("id already used by a different fact")
+
+// MaxDuration is the longest Duration or Latency a result may have (the
+// stored microseconds are a 32-bit integer): about 35 minutes 47 seconds.
+const MaxDuration = math.MaxInt32 * time.Microsecond
+
+// Open opens the store named by dsn and applies its pending migrations.
+// "postgres://…" and "postgresql://…" open PostgreSQL; "sqlite:PATH" or a
+// plain file path opens (creating if need be) an SQLite database. A nil
+// logger discards.
+func Open(ctx context.Context, dsn string, logger *slog.Logger) (Store, error) {
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return OpenPostgres(ctx, dsn, logger)
+	case strings.HasPrefix(dsn, "sqlite:"):
+		return OpenSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"), logger)
+	case strings.Contains(dsn, "://"):
+		return nil, fmt.Errorf("open store: unknown scheme in %q (want postgres://, postgresql://, sqlite:PATH or a file path)", redact(dsn))
+	default:
+		return OpenSQLite(ctx, dsn, logger)
+	}
+}
+
+// redact hides a password in a URL-shaped dsn for error messages.
+func redact(dsn string) string {
+	scheme, rest, ok := strings.Cut(dsn, "://")
+	if !ok {
+		return dsn
+	}
+	userinfo, host, ok := strings.Cut(rest, "@")
+	if !ok {
+		return dsn
+	}
+	if user, _, hasPass := strings.Cut(userinfo, ":"); hasPass {
+		return scheme + "://" + user + ":xxxxx@" + host
+	}
+	return dsn
+}
+
+func orDiscard(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return l
+}
+
+// State codes as stored.
+const (
+	codeUp       = 0
+	codeDegraded = 1
+	codeDown     = 2
+)
+
+func stateCode(s monitor.State) (int16, bool) {
+	switch s {
+	case monitor.Up:
+		return codeUp, true
+	case monitor.Degraded:
+		return codeDegraded, true
+	case monitor.Down:
+		return codeDown, true
+	}
+	return 0, false
+}
+
+func stateFromCode(c int64) (monitor.State, error) {
+	switch c {
+	case codeUp:
+		return monitor.Up, nil
+	case codeDegraded:
+		return monitor.Degraded, nil
+	case codeDown:
+		return monitor.Down, nil
+	}
+	return "", fmt.Errorf("stored state code %d is unknown", c)
+}
+
+// optStateCode encodes a state that may be "" (nil).
+func optStateCode(s monitor.State) (*int16, bool) {
+	if s == "" {
+		return nil, true
+	}
+	c, ok := stateCode(s)
+	return &c, ok
+}
+
+func optStateFromCode(c *int64) (monitor.State, error) {
+	if c == nil {
+		return "", nil
+	}
+	return stateFromCode(*c)
+}
+
+// Times are stored as unix milliseconds.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// ceilMS is the first whole millisecond at or after t: a stored time s (in
+// ms) is at or after t exactly when s >= ceilMS(t), which keeps ranges
+// half-open even for bounds with sub-millisecond parts.
+func ceilMS(t time.Time) int64 {
+	m := t.UnixMilli()
+	if t.Nanosecond()%int(time.Millisecond) != 0 {
+		m++
+	}
+	return m
+}
+
+func fromMS(m int64) time.Time { return time.UnixMilli(m).UTC() }
+
+// optMS stores the zero time as NULL so that it reads back as zero.
+func optMS(t time.Time) *int64 {
+	if t.IsZero() {
+		return nil
+	}
+	m := ms(t)
+	return &m
+}
+
+func optFromMS(m *int64) time.Time {
+	if m == nil {
+		return time.Time{}
+	}
+	return fromMS(*m)
+}
+
+// floorDiv divides rounding towards minus infinity.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+const msPerMinute = 60_000
+
+func minuteOf(atMS int64) int64 { return floorDiv(atMS, msPerMinute) }
+
+// boundsMS converts [from, to) to stored milliseconds [lo, hi).
+func boundsMS(from, to time.Time) (lo, hi int64) {
+	return ceilMS(clampTime(from)), ceilMS(clampTime(to))
+}
+
+var (
+	minTime = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxTime = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+)
+
+// clampTime keeps query bounds where unix milliseconds are defined.
+func clampTime(t time.Time) time.Time {
+	if t.Before(minTime) {
+		return minTime
+	}
+	if t.After(maxTime) {
+		return maxTime
+	}
+	return t
+}
+
+// row is a result encoded for storage.
+type row struct {
+	key     seriesKey
+	at      int64 // unix ms
+	durUS   int32
+	latUS   int32
+	state   int16
+	seq     *int64
+	message *string
+	extra   *string
+}
+
+type seriesKey struct{ monitor, location string }
+
+func inputErr(field, format string, args ...any) error {
+	return &sla.InputError{Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+func checkID(field, s string, required bool) error {
+	if s == "" {
+		if required {
+			return inputErr(field, "required")
+		}
+		return nil
+	}
+	if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+		return inputErr(field, "must be valid UTF-8 without NUL characters")
+	}
+	return nil
+}
+
+func checkTime(field string, t time.Time) error {
+	if y := t.Year(); y < 1970 || y > 9999 {
+		return inputErr(field, "year %d is outside 1970–9999", y)
+	}
+	return nil
+}
+
+// maxResultYear bounds a result's At: PostgreSQL numbers minutes in 32 bits.
+const maxResultYear = 5999
+
+func checkDuration(field string, d time.Duration) error {
+	if d < 0 || d > MaxDuration {
+		return inputErr(field, "%v is outside 0–%v", d, MaxDuration)
+	}
+	return nil
+}
+
+func checkFloat(field string, f *float64) error {
+	if f != nil && (math.IsNaN(*f) || math.IsInf(*f, 0)) {
+		return inputErr(field, "%v is not a finite number", *f)
+	}
+	return nil
+}
+
+// ValidateResult reports whether a result can be stored; the error is an
+// *sla.InputError naming the field. AppendResults refuses a whole batch
+// with an invalid result, so a Batcher checks each result on Add.
+func ValidateResult(r monitor.Result) error {
+	return validateResult("result", r)
+}
+
+func validateResult(name string, r monitor.Result) error {
+	if err := checkID(name+".monitor", r.MonitorID, true); err != nil {
+		return err
+	}
+	if err := checkID(name+".location", r.Location, false); err != nil {
+		return err
+	}
+	if _, ok := stateCode(r.State); !ok {
+		return inputErr(name+".state", "want up, degraded or down, got %q", r.State)
+	}
+	if y := r.At.Year(); y < 1970 || y > maxResultYear {
+		return inputErr(name+".at", "year %d is outside 1970–%d", y, maxResultYear)
+	}
+	if err := checkDuration(name+".duration", r.Duration); err != nil {
+		return err
+	}
+	if err := checkDuration(name+".latency", r.Latency); err != nil {
+		return err
+	}
+	if err := checkFloat(name+".packet_loss_pct", r.PacketLossPct); err != nil {
+		return err
+	}
+	if err := checkFloat(name+".throughput_mbps", r.ThroughputMbps); err != nil {
+		return err
+	}
+	if r.CertExpiry != nil {
+		if y := r.CertExpiry.Year(); y < 1 || y > 9999 {
+			return inputErr(name+".cert_expiry", "year %d is outside 1–9999", y)
+		}
+	}
+	if r.Seq > math.MaxInt64 {
+		return inputErr(name+".seq", "%d is larger than %d", r.Seq, int64(math.MaxInt64))
+	}
+	return nil
+}
+
+// encodeResults validates and encodes a batch.
+func encodeResults(rs []monitor.Result) ([]row, error) {
+	rows := make([]row, len(rs))
+	for i, r := range rs {
+		if err := validateResult(fmt.Sprintf("results[%d]", i), r); err != nil {
+			return nil, err
+		}
+		code, _ := stateCode(r.State)
+		w := row{
+			key:   seriesKey{r.MonitorID, r.Location},
+			at:    ms(r.At),
+			durUS: int32(r.Duration / time.Microsecond),
+			latUS: int32(r.Latency / time.Microsecond),
+			state: code,
+		}
+		if r.Seq > 0 {
+			s := int64(r.Seq)
+			w.seq = &s
+		}
+		if r.Message != "" {
+			m := cleanText(r.Message)
+			w.message = &m
+		}
+		extra, err := encodeExtra(r)
+		if err != nil {
+			return nil, fmt.Errorf("results[%d]: %w", i, err)
+		}
+		w.extra = extra
+		rows[i] = w
+	}
+	return rows, nil
+}
+
+// cleanText makes a message storable in both dialects (PostgreSQL's text
+// refuses NUL and invalid UTF-8): a check's error text can carry bytes from
+// the wire, and refusing it would lose the result's state.
+func cleanText(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
+		return s
+	}
+	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", "\uFFFD"), "\uFFFD")
+}
+
+// minuteAgg is one minute's aggregate being built from inserted rows.
+type minuteAgg struct {
+	up, degraded, down int32
+	latSum             int64
+	latMax             int32
+}
+
+func (a *minuteAgg) add(state int16, latUS int32) {
+	switch state {
+	case codeUp:
+		a.up++
+	case codeDegraded:
+		a.degraded++
+	default:
+		a.down++
+	}
+	a.latSum += int64(latUS)
+	a.latMax = max(a.latMax, latUS)
+}
+
+// resultFrom decodes a stored result.
+func resultFrom(monitorID, location string, at int64, durUS, latUS, state int64, seq *int64, message, extra *string) (monitor.Result, error) {
+	st, err := stateFromCode(state)
+	if err != nil {
+		return monitor.Result{}, err
+	}
+	r := monitor.Result{
+		MonitorID: monitorID,
+		Location:  location,
+		At:        fromMS(at),
+		Duration:  time.Duration(durUS) * time.Microsecond,
+		State:     st,
+		Latency:   time.Duration(latUS) * time.Microsecond,
+	}
+	if seq != nil && *seq > 0 {
+		r.Seq = uint64(*seq)
+	}
+	if message != nil {
+		r.Message = *message
+	}
+	if err := decodeExtra(extra, &r); err != nil {
+		return monitor.Result{}, err
+	}
+	return r, nil
+}
+
+func validateState(s MonitorState) error {
+	if err := checkID("state.monitor", s.MonitorID, true); err != nil {
+		return err
+	}
+	if err := checkID("state.location", s.Location, false); err != nil {
+		return err
+	}
+	if _, ok := optStateCode(s.State); !ok {
+		return inputErr("state.state", "want up, degraded, down or empty, got %q", s.State)
+	}
+	if _, ok := optStateCode(s.Confirmed); !ok {
+		return inputErr("state.confirmed", "want up, degraded, down or empty, got %q", s.Confirmed)
+	}
+	for _, t := range []struct {
+		field string
+		t     time.Time
+	}{{"state.next_due", s.NextDue}, {"state.updated_at", s.UpdatedAt}} {
+		if !t.t.IsZero() {
+			if err := checkTime(t.field, t.t); err != nil {
+				return err
+			}
+		}
+	}
+	if s.Fails < 0 || s.Fails > math.MaxInt32 || s.Successes < 0 || s.Successes > math.MaxInt32 {
+		return inputErr("state", "fails and successes must lie in 0–%d", math.MaxInt32)
+	}
+	return nil
+}
