@@ -47,6 +47,8 @@ Usage:
   slakeeper <command> [flags]
 
 Commands:
+  serve          run the server: checks, evidence store, API (demo with no flags)
+  export         write a period's evidence as JSON Lines from the store
   evaluate       compute uptime, credits, ticket clocks and obligations offline
   policy check   validate a policy file
   version        print the version
@@ -70,6 +72,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return &usageError{"no command given"}
 	}
 	switch cmd, rest := args[0], args[1:]; cmd {
+	case "serve":
+		return cmdServe(ctx, rest, getenv, stdout, stderr)
+	case "export":
+		return cmdExport(ctx, rest, getenv, stdout, stderr)
 	case "evaluate":
 		return cmdEvaluate(ctx, rest, getenv, stdout, stderr)
 	case "policy":

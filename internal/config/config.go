@@ -28,7 +28,10 @@ import (
 
 // Config is a loaded, validated configuration.
 type Config struct {
-	File          string
+	File string
+	// Demo marks the built-in demo configuration; the server then serves
+	// the /demo endpoints its monitors watch.
+	Demo          bool
 	Server        Server
 	Components    []Component
 	Monitors      []*monitor.Monitor

@@ -5,6 +5,7 @@
 package policy
 
 import (
+	"errors"
 	"fmt"
 	"math/big"
 	"os"
@@ -266,6 +267,7 @@ func (c *checker) calendar(path string, r *rawCalendar) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		node := r.Hours[k]
+		n := deref(&node)
 		hp := path + ".hours." + k
 		days, ok := parseDays(k)
 		if !ok {
@@ -273,12 +275,12 @@ func (c *checker) calendar(path string, r *rawCalendar) {
 			continue
 		}
 		var texts []string
-		switch node.Kind {
+		switch n.Kind {
 		case yaml.ScalarNode:
-			texts = []string{node.Value}
+			texts = []string{n.Value}
 		case yaml.SequenceNode:
-			for _, n := range node.Content {
-				texts = append(texts, n.Value)
+			for _, w := range n.Content {
+				texts = append(texts, deref(w).Value)
 			}
 		default:
 			c.errf(hp, "want a window \"08:00-16:00\" or a list of them")
@@ -305,11 +307,13 @@ func (c *checker) calendar(path string, r *rawCalendar) {
 	}
 	spec.HolidayCountries = r.Holidays.Countries
 	if r.DayLength != "" {
-		days, rest, ok := parseDuration(r.DayLength)
-		if !ok || days > 1 || (days == 1 && rest > 0) {
+		// Checked here rather than left to the calendar so that the error
+		// names day_length and its line.
+		days, rest, err := parseDuration(r.DayLength)
+		if d := time.Duration(days)*24*time.Hour + rest; err != nil || d > 24*time.Hour {
 			c.errf(path+".day_length", "want a duration of at most 24h such as 8h, got %q", r.DayLength)
 		} else {
-			spec.DayLength = time.Duration(days)*24*time.Hour + rest
+			spec.DayLength = d
 		}
 	}
 	cal, err := timeline.NewCalendar(spec)
@@ -324,30 +328,59 @@ func (c *checker) calendar(path string, r *rawCalendar) {
 
 var durRE = regexp.MustCompile(`^(?:(\d+)d)?((?:\d+(?:\.\d+)?(?:h|m|s))*)$`)
 
+// maxDays is the longest duration accepted, in days (about 100 years):
+// longer ones are surely typos, and days plus hours must not overflow
+// time.Duration (about 292 years) even where a day counts 24 hours.
+const maxDays = 36600
+
+// maxDuration is maxDays as a duration.
+const maxDuration = maxDays * 24 * time.Hour
+
+var (
+	errBadDuration  = errors.New("not a duration")
+	errLongDuration = errors.New("duration too long")
+)
+
 // parseDuration reads Go durations ("90s", "1h30m") with a leading whole
 // number of days ("7d", "2d4h"). Days are returned apart so that a
-// business-time target can count them in business days.
-func parseDuration(s string) (days int, rest time.Duration, ok bool) {
+// business-time target can count them in business days. The whole, with
+// days of 24 hours, is at most maxDuration (errLongDuration), so that a
+// caller can add days (of at most 24 hours) and the rest without overflow.
+func parseDuration(s string) (days int, rest time.Duration, err error) {
 	s = strings.TrimSpace(s)
 	g := durRE.FindStringSubmatch(s)
 	if s == "" || g == nil {
-		return 0, 0, false
+		return 0, 0, errBadDuration
 	}
 	if g[1] != "" {
 		n, err := strconv.Atoi(g[1])
-		if err != nil || n > 36600 {
-			return 0, 0, false
+		if err != nil || n > maxDays {
+			return 0, 0, errLongDuration
 		}
 		days = n
 	}
 	if g[2] != "" {
 		d, err := time.ParseDuration(g[2])
-		if err != nil || d < 0 {
-			return 0, 0, false
+		if err != nil {
+			// The pattern admits only well-formed non-negative
+			// durations, so the error is an overflow.
+			return 0, 0, errLongDuration
 		}
 		rest = d
 	}
-	return days, rest.Truncate(time.Second), true
+	if rest > maxDuration-time.Duration(days)*24*time.Hour {
+		return 0, 0, errLongDuration
+	}
+	return days, rest.Truncate(time.Second), nil
+}
+
+// durationError words a parseDuration error; want describes the durations
+// the key takes.
+func durationError(err error, want, s string) string {
+	if errors.Is(err, errLongDuration) {
+		return fmt.Sprintf("want a duration of at most %dd (about 100 years), got %q", maxDays, s)
+	}
+	return fmt.Sprintf("want a duration such as %s, got %q", want, s)
 }
 
 // wall reads a wall-clock duration, where a day is 24 hours.
@@ -358,12 +391,22 @@ func (c *checker) wall(path, s string, required bool) time.Duration {
 		}
 		return 0
 	}
-	days, rest, ok := parseDuration(s)
-	if !ok {
-		c.errf(path, "want a duration such as 90s, 15m, 2h, 7d or 1d12h, got %q", s)
+	days, rest, err := parseDuration(s)
+	if err != nil {
+		c.errf(path, "%s", durationError(err, "90s, 15m, 2h, 7d or 1d12h", s))
 		return 0
 	}
 	return time.Duration(days)*24*time.Hour + rest
+}
+
+// deref returns the value an alias stands for, or n itself. The keys kept
+// as YAML nodes are decoded here rather than by the YAML library, which
+// would have followed the alias.
+func deref(n *yaml.Node) *yaml.Node {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		return n.Alias
+	}
+	return n
 }
 
 // target reads a business-time target: "2h", "2d" (two business days of the
@@ -372,13 +415,14 @@ func (c *checker) target(path string, n *yaml.Node, defCal string) *sla.Target {
 	if n == nil || n.Kind == 0 {
 		return nil
 	}
+	n = deref(n)
 	var rt rawTarget
 	switch n.Kind {
 	case yaml.ScalarNode:
 		rt.Within = n.Value
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i].Value, n.Content[i+1]
+			k, v := n.Content[i].Value, deref(n.Content[i+1])
 			switch k {
 			case "within":
 				rt.Within = v.Value
@@ -401,9 +445,9 @@ func (c *checker) target(path string, n *yaml.Node, defCal string) *sla.Target {
 		c.errf(path, "unknown calendar %q", calID)
 		return nil
 	}
-	days, rest, ok := parseDuration(rt.Within)
-	if !ok {
-		c.errf(path, "want a duration such as 30m, 2h or 2d (business days), got %q", rt.Within)
+	days, rest, err := parseDuration(rt.Within)
+	if err != nil {
+		c.errf(path, "%s", durationError(err, "30m, 2h or 2d (business days)", rt.Within))
 		return nil
 	}
 	d := time.Duration(days)*cal.DayLength() + rest
@@ -789,22 +833,23 @@ func (c *checker) credits(path string, r *rawCredits, out *sla.Credits) {
 	if r.Cap != nil {
 		out.Cap = c.percent(path+".cap", *r.Cap, 0, 100)
 	}
-	switch r.Claim.Kind {
+	claim := deref(&r.Claim)
+	switch claim.Kind {
 	case 0:
 		out.Claim.Automatic = true
 	case yaml.ScalarNode:
-		if r.Claim.Value != "automatic" {
-			c.errf(path+".claim", "want automatic or {within: 7d, from: period_end|failure}, got %q", r.Claim.Value)
+		if claim.Value != "automatic" {
+			c.errf(path+".claim", "want automatic or {within: 7d, from: period_end|failure}, got %q", claim.Value)
 		}
 		out.Claim.Automatic = true
 	case yaml.MappingNode:
 		var rc rawClaim
-		if err := r.Claim.Decode(&rc); err != nil {
+		if err := claim.Decode(&rc); err != nil {
 			c.errf(path+".claim", "want {within: 7d, from: period_end|failure}")
 			return
 		}
-		for i := 0; i+1 < len(r.Claim.Content); i += 2 {
-			if k := r.Claim.Content[i].Value; k != "within" && k != "from" {
+		for i := 0; i+1 < len(claim.Content); i += 2 {
+			if k := claim.Content[i].Value; k != "within" && k != "from" {
 				c.errf(path+".claim."+k, "is not a known key here (want within, from)")
 			}
 		}

@@ -711,3 +711,15 @@ func TestIncidentCauseOnlyWhileOpen(t *testing.T) {
 		t.Errorf("got liable %v, third party %v; want 60 and 60", sr.LiableMinutes, sr.ExcludedMinutes[CauseThirdParty])
 	}
 }
+
+func TestPeriodStillRunningIsMonthToDate(t *testing.T) {
+	// As of 2026-10-11 00:00Z, October 2026 UTC has run 10 days = 14,400 min.
+	// A 60 min outage still open at AsOf counts only up to AsOf: it started
+	// 10-10 23:30Z, so 30 min. Uptime (14,400 − 30) / 14,400.
+	ev := &Evidence{Statuses: []*StatusChange{{ID: "d", At: at(t, "2026-10-10T23:30:00Z"), Component: "web", Status: MajorOutage, Source: "m"}}}
+	sr := evaluate(t, testPolicy(testPlan()), ev, "2026-10", "2026-10-11T00:00:00Z").Subscriptions[0]
+	if !sr.Partial || sr.TotalMinutes != 14400 || sr.LiableMinutes != 30 {
+		t.Errorf("got partial=%v total=%v liable=%v, want true 14400 30", sr.Partial, sr.TotalMinutes, sr.LiableMinutes)
+	}
+	checkUptime(t, sr, pctOf(14400-30, 14400))
+}

@@ -70,10 +70,17 @@ func Evaluate(req Request) (*Report, error) {
 		}
 		for _, pp := range periods {
 			win := pp.period.Interval().Intersect(timeline.NewInterval(s.Start, endOr(s.End)))
+			// A period still running is measured up to AsOf: what comes
+			// after has not happened yet (a month-to-date figure).
+			partial := win.End.After(req.AsOf)
+			if partial {
+				win = win.Intersect(timeline.NewInterval(win.Start, req.AsOf))
+			}
 			if win.Empty() {
 				continue
 			}
 			sr := e.subscription(s, pp.version, pp.plan, pp.period, win)
+			sr.Partial = partial
 			if len(rep.Subscriptions) == 0 {
 				// Name the version the results used, read in the plan's zone.
 				rep.Version = pp.version.ID

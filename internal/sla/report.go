@@ -18,16 +18,19 @@ type Report struct {
 // SubscriptionReport is the availability and credit outcome of one
 // subscription in one plan period.
 type SubscriptionReport struct {
-	Customer     string    `json:"customer"`
-	Subscription string    `json:"subscription"`
-	Plan         string    `json:"plan"`
-	Override     bool      `json:"override,omitempty"`
-	Period       string    `json:"period"`
-	TimeZone     string    `json:"time_zone"`
-	Start        time.Time `json:"start"`
-	End          time.Time `json:"end"`
-	Objective    float64   `json:"objective_percent"`
-	Formula      Formula   `json:"formula"`
+	Customer     string `json:"customer"`
+	Subscription string `json:"subscription"`
+	Plan         string `json:"plan"`
+	Override     bool   `json:"override,omitempty"`
+	Period       string `json:"period"`
+	TimeZone     string `json:"time_zone"`
+	// Partial marks a period still running at AsOf: the figures cover
+	// Start to AsOf (month to date).
+	Partial   bool      `json:"partial,omitempty"`
+	Start     time.Time `json:"start"`
+	End       time.Time `json:"end"`
+	Objective float64   `json:"objective_percent"`
+	Formula   Formula   `json:"formula"`
 	// Uptime is the exact uptime as a float64; UptimeExact is the exact
 	// fraction of percent "n/d".
 	Uptime      float64 `json:"uptime_percent"`

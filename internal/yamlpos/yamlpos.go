@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -18,30 +19,170 @@ import (
 // Index maps dotted paths ("versions[0].plans[1].objective") to lines.
 type Index map[string]int
 
-// Decode decodes data into v, refusing unknown keys, and indexes the
-// document. Errors are sla.InputErrors naming file and line.
+// Aliases may expand a document to at most MinExpansion values, or to
+// ExpansionFactor times the values written out in it if that is more. The
+// typed decoding copies an alias's value for each use, so without a bound a
+// few hundred bytes of nested aliases ("billion laughs") would cost
+// gigabytes.
+const (
+	MinExpansion    = 10_000
+	ExpansionFactor = 10
+)
+
+// Decode decodes data into v, refusing unknown keys, more than one
+// document, aliases that refer to themselves and aliases that expand the
+// document too much, and indexes the document. Errors are sla.InputErrors
+// naming file and line.
 func Decode(file string, data []byte, v any) (Index, error) {
+	root, err := parseOne(file, data)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkAliases(file, root); err != nil {
+		return nil, err
+	}
+	idx := Index{}
+	idx.add(root, "")
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(v); err != nil {
+		return nil, decodeError(file, err, root)
+	}
+	return idx, nil
+}
+
+// parseOne parses the one document of data into a node tree, refusing a
+// second document: the typed decoding would silently ignore it.
+func parseOne(file string, data []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
+	if err := dec.Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &sla.InputError{File: file, Msg: "empty document"}
+		}
 		return nil, Error(file, err)
 	}
 	if len(root.Content) == 0 {
 		return nil, &sla.InputError{File: file, Msg: "empty document"}
 	}
-	idx := Index{}
-	idx.add(root.Content[0], "")
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil {
-		return nil, Error(file, err)
+	for {
+		var next yaml.Node
+		err := dec.Decode(&next)
+		if errors.Is(err, io.EOF) {
+			return &root, nil
+		}
+		if err != nil {
+			return nil, Error(file, err)
+		}
+		// A trailing "---" with nothing after it holds nothing to lose.
+		if len(next.Content) == 1 && isEmpty(next.Content[0]) {
+			continue
+		}
+		return nil, &sla.InputError{File: file, Line: next.Line, Msg: "a second YAML document starts here; a file holds one document (remove the \"---\" or split the file)"}
 	}
-	return idx, nil
 }
 
-var lineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+func isEmpty(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Value == "" && n.Tag == "!!null" && n.Anchor == ""
+}
 
-// Error turns the YAML library's messages into file:line errors.
+// checkAliases refuses aliases that refer to the value they are in and
+// aliases that expand the document beyond MinExpansion values (or
+// ExpansionFactor times the values written out, if that is more). It walks
+// each written value once and never follows an alias, so its cost does not
+// depend on the expansion.
+func checkAliases(file string, root *yaml.Node) error {
+	literal := countLiteral(root)
+	a := aliasCheck{file: file, budget: max(MinExpansion, ExpansionFactor*literal), sizes: map[*yaml.Node]int{}}
+	a.size(root)
+	if a.err != nil {
+		return a.err
+	}
+	return nil
+}
+
+// countLiteral counts the values written out in the document, not
+// following aliases.
+func countLiteral(n *yaml.Node) int {
+	c := 1
+	for _, k := range n.Content {
+		c += countLiteral(k)
+	}
+	return c
+}
+
+type aliasCheck struct {
+	file   string
+	budget int
+	// total is the size of the document with the aliases seen so far
+	// expanded: each value written out counts one, each alias the
+	// expanded size of the value it refers to.
+	total int
+	// sizes holds the expanded size of each anchored value, -1 while it
+	// is being walked.
+	sizes map[*yaml.Node]int
+	err   *sla.InputError
+}
+
+// size returns the expanded size of n. An alias can only refer to an anchor
+// before it in the document, so its value has been walked already unless
+// the alias is inside it. Since every expanded size is part of total, the
+// sizes stay below twice the budget and cannot overflow.
+func (a *aliasCheck) size(n *yaml.Node) int {
+	if a.err != nil {
+		return 0
+	}
+	if n.Kind == yaml.AliasNode {
+		if n.Alias == nil {
+			return 1
+		}
+		s, ok := a.sizes[n.Alias]
+		switch {
+		case !ok:
+			s = 1
+		case s < 0:
+			a.err = &sla.InputError{File: a.file, Line: n.Line, Msg: fmt.Sprintf("alias *%s refers to the value it is in (anchor &%s on line %d), which never ends", n.Value, n.Value, n.Alias.Line)}
+			return 0
+		}
+		a.total += s
+		if a.total > a.budget {
+			a.err = &sla.InputError{File: a.file, Line: n.Line, Msg: fmt.Sprintf("too many aliases: with *%s the document expands to more than %d values", n.Value, a.budget)}
+			return 0
+		}
+		return s
+	}
+	if n.Anchor != "" {
+		a.sizes[n] = -1
+	}
+	a.total++
+	s := 1
+	for _, c := range n.Content {
+		s += a.size(c)
+		if a.err != nil {
+			return 0
+		}
+	}
+	if n.Anchor != "" {
+		a.sizes[n] = s
+	}
+	return s
+}
+
+var (
+	lineRE    = regexp.MustCompile(`(?s)^(?:yaml: )?line (\d+): (.*)$`)
+	typeErrRE = regexp.MustCompile("(?s)^cannot unmarshal (\\S+)(?: `(.*)`)? into (.+)$")
+)
+
+// Error turns the YAML library's messages into file:line errors. Without
+// the document it cannot name keys; Decode's errors do.
 func Error(file string, err error) error {
+	return decodeError(file, err, nil)
+}
+
+// decodeError turns the YAML library's messages into file:line errors,
+// naming the key of a value of the wrong type if root is given, and never
+// Go type names.
+func decodeError(file string, err error, root *yaml.Node) error {
 	var te *yaml.TypeError
 	var msgs []string
 	if errors.As(err, &te) {
@@ -56,9 +197,15 @@ func Error(file string, err error) error {
 			e.Line, _ = strconv.Atoi(g[1])
 			e.Msg = g[2]
 		}
+		if g := typeErrRE.FindStringSubmatch(e.Msg); g != nil {
+			e.Field, e.Msg = typeError(root, e.Line, g[1], g[2], g[3])
+		}
 		// "field x not found in type policy.rawPlan" leaks Go names.
 		if i := strings.Index(e.Msg, " not found in type "); i > 0 {
 			e.Msg = e.Msg[:i] + " is not a known key here"
+		}
+		if i := strings.Index(e.Msg, " already set in type "); i > 0 {
+			e.Msg = e.Msg[:i] + " is already set here"
 		}
 		e.Msg = strings.ReplaceAll(e.Msg, "!!", "")
 		out = append(out, e)
@@ -66,6 +213,115 @@ func Error(file string, err error) error {
 	return out
 }
 
+// typeError words "cannot unmarshal !!str `sixty` into int" as
+// `want an integer, got "sixty"` and finds the path of the value.
+func typeError(root *yaml.Node, line int, tag, value, goType string) (path, msg string) {
+	var n *yaml.Node
+	if root != nil && line > 0 {
+		path, n = findValue(root, "", line, tag, value)
+	}
+	got := ""
+	switch {
+	case tag == "!!seq":
+		got = "a list"
+	case tag == "!!map":
+		got = "a mapping"
+	case n != nil:
+		got = strconv.Quote(n.Value)
+	default:
+		got = strconv.Quote(value)
+	}
+	return path, fmt.Sprintf("want %s, got %s", Want(goType), got)
+}
+
+// findValue finds, in document order and without following aliases, the
+// first value on line whose tag is tag and whose text is value (the YAML
+// library shortens texts longer than 10 characters to their first 7 and
+// "..."). It returns the value's path.
+func findValue(n *yaml.Node, path string, line int, tag, value string) (string, *yaml.Node) {
+	if n.Line == line && n.Kind != yaml.AliasNode && n.Kind != yaml.DocumentNode && n.ShortTag() == tag && sameText(n, value) {
+		return path, n
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if p, f := findValue(c, path, line, tag, value); f != nil {
+				return p, f
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Line > line {
+				break
+			}
+			if p, f := findValue(v, join(path, k.Value), line, tag, value); f != nil {
+				return p, f
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			if c.Line > line {
+				break
+			}
+			if p, f := findValue(c, fmt.Sprintf("%s[%d]", path, i), line, tag, value); f != nil {
+				return p, f
+			}
+		}
+	}
+	return "", nil
+}
+
+func sameText(n *yaml.Node, value string) bool {
+	if n.Kind != yaml.ScalarNode {
+		return true
+	}
+	if len(n.Value) > 10 {
+		return strings.HasSuffix(value, "...") && strings.HasPrefix(n.Value, strings.TrimSuffix(value, "..."))
+	}
+	return n.Value == value
+}
+
+// Want words a Go type, as the YAML library names it, for a user: "an
+// integer", "a list", "a mapping".
+func Want(goType string) string {
+	goType = strings.TrimLeft(goType, "*")
+	switch goType {
+	case "int", "int8", "int16", "int32", "int64":
+		return "an integer"
+	case "uint", "uint8", "uint16", "uint32", "uint64", "uintptr":
+		return "a whole number of at least 0"
+	case "float32", "float64":
+		return "a number"
+	case "bool":
+		return "true or false"
+	case "string":
+		return "a text"
+	case "time.Duration":
+		return "a duration such as 90s or 2h"
+	case "time.Time":
+		return "a time such as 2026-01-31T09:00:00Z"
+	}
+	switch {
+	case strings.HasPrefix(goType, "["):
+		return "a list"
+	case strings.HasPrefix(goType, "map["), strings.HasPrefix(goType, "struct"), strings.Contains(goType, "."):
+		// Named types in decoding targets are structs (mappings).
+		return "a mapping"
+	}
+	return "another kind of value"
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// add indexes n under path. It does not follow aliases: the values an alias
+// stands for are indexed where they are written, and paths through the
+// alias find the alias's line as their nearest ancestor's.
 func (idx Index) add(n *yaml.Node, path string) {
 	switch n.Kind {
 	case yaml.DocumentNode:
@@ -75,10 +331,7 @@ func (idx Index) add(n *yaml.Node, path string) {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
-			p := k.Value
-			if path != "" {
-				p = path + "." + k.Value
-			}
+			p := join(path, k.Value)
 			idx[p] = k.Line
 			idx.add(v, p)
 		}
@@ -87,10 +340,6 @@ func (idx Index) add(n *yaml.Node, path string) {
 			p := fmt.Sprintf("%s[%d]", path, i)
 			idx[p] = c.Line
 			idx.add(c, p)
-		}
-	case yaml.AliasNode:
-		if n.Alias != nil {
-			idx.add(n.Alias, path)
 		}
 	}
 }

@@ -1,0 +1,32 @@
+package server
+
+import (
+	"net/http"
+)
+
+// Handler returns the server's HTTP surface. Every route states who may
+// call it; nothing that writes is reachable without a credential.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	// Public: liveness, readiness and metrics carry no customer data.
+	mux.Handle("GET /healthz", s.handleHealth())
+	mux.Handle("GET /readyz", s.handleReady())
+	mux.Handle("GET /metrics", s.handleMetrics())
+
+	// Viewer or operator API token.
+	mux.Handle("GET /api/v1/reports", s.requireToken("viewer", "operator")(s.handleReports()))
+	mux.Handle("GET /api/v1/export", s.requireToken("viewer", "operator")(s.handleExport()))
+
+	// The heartbeat monitor's own token (the job that pushes).
+	mux.Handle("POST /api/v1/heartbeat/{monitor}", s.handleHeartbeat())
+	mux.Handle("GET /api/v1/heartbeat/{monitor}", s.handleHeartbeat())
+
+	// A probe agent's token; the token decides the location.
+	mux.Handle("GET /api/v1/agent/monitors", s.requireAgent(s.handleAgentMonitors()))
+	mux.Handle("GET /api/v1/agent/ack", s.requireAgent(s.handleAgentAck()))
+	mux.Handle("POST /api/v1/agent/results", s.requireAgent(s.handleAgentResults()))
+
+	// Public, demo configuration only: endpoints the demo monitors watch.
+	mux.Handle("GET /demo/{name}", s.handleDemo())
+	return s.logRequests(mux)
+}

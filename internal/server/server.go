@@ -1,0 +1,354 @@
+// Package server is slakeeper's running service: it schedules the checks,
+// takes results from the scheduler and from probe agents, stores them,
+// turns confirmed state changes into status facts, and answers the HTTP API
+// (health, metrics, reports, heartbeats, agents).
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/slakeeper/slakeeper/internal/config"
+	"github.com/slakeeper/slakeeper/internal/detect"
+	"github.com/slakeeper/slakeeper/internal/monitor"
+	"github.com/slakeeper/slakeeper/internal/probe"
+	"github.com/slakeeper/slakeeper/internal/schedule"
+	"github.com/slakeeper/slakeeper/internal/store"
+)
+
+// Options are the server's dependencies.
+type Options struct {
+	Store  store.Store
+	Config *config.Config
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Run runs one check; nil means the built-in probes.
+	Run schedule.RunFunc
+	// Registry receives the server's metrics; nil makes a new one.
+	Registry *prometheus.Registry
+	// Concurrency bounds the checks in flight; 0 is the scheduler default.
+	Concurrency int
+}
+
+// Server is one slakeeper server process.
+type Server struct {
+	store   store.Store
+	batcher *store.Batcher
+	cfg     atomic.Pointer[config.Config]
+	log     *slog.Logger
+	now     func() time.Time
+	sched   atomic.Pointer[schedule.Scheduler]
+	run     schedule.RunFunc
+	conc    int
+	metrics *metrics
+	reg     *prometheus.Registry
+
+	// obsMu orders detector observations with the facts they produce, so
+	// facts are written in the order the detector emits them.
+	obsMu sync.Mutex
+	det   *detect.Detector
+
+	hbMu     sync.Mutex
+	lastBeat map[string]time.Time // heartbeat monitor → last push or last down result
+
+	ready atomic.Bool
+}
+
+// New builds a server. It does not start anything; call Run.
+func New(opts Options) (*Server, error) {
+	if opts.Store == nil || opts.Config == nil {
+		return nil, errors.New("server: store and config are required")
+	}
+	s := &Server{store: opts.Store, log: opts.Logger, now: opts.Now, reg: opts.Registry, lastBeat: map[string]time.Time{}}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.reg == nil {
+		s.reg = prometheus.NewRegistry()
+	}
+	run := opts.Run
+	if run == nil {
+		reg := probe.Default()
+		run = func(ctx context.Context, m *monitor.Monitor) monitor.Result { return reg.Run(ctx, m, s.now) }
+	}
+	s.cfg.Store(opts.Config)
+	s.batcher = store.NewBatcher(opts.Store, 1000, 20*time.Millisecond, s.log)
+	s.det = detect.New(opts.Config.Monitors)
+	s.run, s.conc = run, opts.Concurrency
+	s.metrics = newMetrics(s)
+	if err := s.reg.Register(s.metrics); err != nil {
+		return nil, fmt.Errorf("register metrics: %w", err)
+	}
+	return s, nil
+}
+
+// Config returns the configuration in force.
+func (s *Server) Config() *config.Config { return s.cfg.Load() }
+
+// localMonitors are the monitors this server runs itself.
+func (s *Server) localMonitors(c *config.Config) []*monitor.Monitor {
+	var out []*monitor.Monitor
+	for _, m := range c.Monitors {
+		if m.Type != monitor.TypeHeartbeat && schedule.RunsAt(m, c.Server.Location) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Reload switches to a new configuration without restarting: the scheduler
+// and the detector pick up added, removed and changed monitors.
+func (s *Server) Reload(c *config.Config) {
+	s.cfg.Store(c)
+	if sc := s.sched.Load(); sc != nil {
+		sc.Update(s.localMonitors(c))
+	}
+	s.obsMu.Lock()
+	changes := s.det.Update(c.Monitors)
+	err := s.writeChanges(context.Background(), changes)
+	s.obsMu.Unlock()
+	if err != nil {
+		s.log.Error("write status changes after reload", "err", err)
+	}
+	s.metrics.reloads.Inc()
+	s.log.Info("configuration loaded", "file", c.File, "monitors", len(c.Monitors), "policies", len(c.Policies))
+}
+
+// Run starts the checks and the background jobs and blocks until ctx ends.
+func (s *Server) Run(ctx context.Context) error {
+	c := s.Config()
+	resume, err := s.resume(ctx, c)
+	if err != nil {
+		return err
+	}
+	sc := schedule.New(schedule.Options{
+		Run: s.run, Location: c.Server.Location, Concurrency: s.conc, Now: s.now, Logger: s.log, Resume: resume,
+		OnResult: func(r monitor.Result) {
+			if err := s.Ingest(context.Background(), []monitor.Result{r}); err != nil {
+				s.log.Error("store result", "monitor", r.MonitorID, "err", err)
+			}
+		},
+	})
+	sc.Update(s.localMonitors(s.Config()))
+	s.sched.Store(sc)
+	s.ready.Store(true)
+	var wg sync.WaitGroup
+	wg.Go(func() { s.heartbeats(ctx) })
+	wg.Go(func() { s.retention(ctx) })
+	wg.Go(func() { s.persistSchedule(ctx) })
+	err = sc.Run(ctx)
+	s.ready.Store(false)
+	wg.Wait()
+	// Commit what the last checks produced before the store closes.
+	s.batcher.Close()
+	s.saveSchedule(context.Background())
+	return err
+}
+
+// resume rebuilds the detector from the acknowledged results of the recent
+// past, so a restart (even after kill -9) neither forgets an outage in
+// progress nor records it twice: status facts have ids derived from their
+// content, and the store skips a fact it already has.
+func (s *Server) resume(ctx context.Context, c *config.Config) (map[string]time.Time, error) {
+	now := s.now()
+	resume := map[string]time.Time{}
+	states, err := s.store.States(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	for _, st := range states {
+		if st.Location == c.Server.Location && !st.NextDue.IsZero() {
+			resume[st.MonitorID] = st.NextDue
+		}
+	}
+	for _, m := range c.Monitors {
+		window := max(24*time.Hour, 20*m.Interval)
+		rs, err := s.store.Results(ctx, m.ID, now.Add(-window), now.Add(time.Minute))
+		if err != nil {
+			return nil, fmt.Errorf("resume %s: %w", m.ID, err)
+		}
+		s.obsMu.Lock()
+		for _, r := range rs {
+			if err := s.writeChanges(ctx, s.det.Observe(r)); err != nil {
+				s.obsMu.Unlock()
+				return nil, fmt.Errorf("resume %s: %w", m.ID, err)
+			}
+		}
+		s.obsMu.Unlock()
+		if m.Type == monitor.TypeHeartbeat && len(rs) > 0 {
+			s.hbMu.Lock()
+			s.lastBeat[m.ID] = rs[len(rs)-1].At
+			s.hbMu.Unlock()
+		}
+	}
+	return resume, nil
+}
+
+// Ingest stores results (returning once they are acknowledged) and feeds
+// them to the detector; confirmed changes become status facts.
+func (s *Server) Ingest(ctx context.Context, rs []monitor.Result) error {
+	start := time.Now()
+	var err error
+	if len(rs) == 1 {
+		err = s.batcher.Add(ctx, rs[0])
+	} else {
+		err = s.store.AppendResults(ctx, rs)
+	}
+	s.metrics.storeWrite.Observe(time.Since(start).Seconds())
+	if err != nil {
+		return err
+	}
+	s.obsMu.Lock()
+	defer s.obsMu.Unlock()
+	for _, r := range rs {
+		s.metrics.observe(r)
+		if err := s.writeChanges(ctx, s.det.Observe(r)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeChanges stores confirmed status changes as facts. Ids are derived
+// from the content so that replaying the same results writes nothing new.
+func (s *Server) writeChanges(ctx context.Context, changes []detect.Change) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	fs := make([]store.Fact, 0, len(changes))
+	for _, ch := range changes {
+		id := fmt.Sprintf("st:%s:%d:%s", ch.Monitor, ch.At.Unix(), ch.Status)
+		f := ch.Fact(id)
+		body, err := json.Marshal(statusLine{Type: "status", ID: id, At: f.At.UTC().Format(time.RFC3339), Component: f.Component, Status: string(f.Status), Source: f.Source})
+		if err != nil {
+			return err
+		}
+		fs = append(fs, store.Fact{ID: id, Type: "status", At: f.At, JSON: body})
+		s.log.Info("status change", "component", ch.Component, "monitor", ch.Monitor, "status", ch.Status, "at", ch.At)
+		s.metrics.changes.WithLabelValues(string(ch.Status)).Inc()
+	}
+	return s.store.AppendFacts(ctx, fs)
+}
+
+type statusLine struct {
+	Type      string `json:"type"`
+	ID        string `json:"id"`
+	At        string `json:"at"`
+	Component string `json:"component"`
+	Status    string `json:"status"`
+	Source    string `json:"source"`
+}
+
+// heartbeats turns missing pushes into down results: a heartbeat monitor
+// with no call within interval + grace is down, once per interval while it
+// stays silent.
+func (s *Server) heartbeats(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	started := s.now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := s.now()
+		for _, m := range s.Config().Monitors {
+			if m.Type != monitor.TypeHeartbeat || m.Heartbeat == nil {
+				continue
+			}
+			s.hbMu.Lock()
+			last, ok := s.lastBeat[m.ID]
+			if !ok {
+				last = started
+			}
+			due := !now.Before(last.Add(m.Interval + m.Heartbeat.Grace))
+			if due {
+				// The next down result comes one interval later.
+				s.lastBeat[m.ID] = now.Add(-m.Heartbeat.Grace)
+			}
+			s.hbMu.Unlock()
+			if due {
+				r := monitor.Result{MonitorID: m.ID, Location: s.Config().Server.Location, At: now, State: monitor.Down,
+					Message: fmt.Sprintf("no heartbeat since %s (interval %s + grace %s)", last.UTC().Format(time.RFC3339), m.Interval, m.Heartbeat.Grace)}
+				if err := s.Ingest(ctx, []monitor.Result{r}); err != nil && ctx.Err() == nil {
+					s.log.Error("store heartbeat result", "monitor", m.ID, "err", err)
+				}
+			}
+		}
+	}
+}
+
+// beat records a push from a heartbeat monitor's job.
+func (s *Server) beat(ctx context.Context, m *monitor.Monitor, state monitor.State, msg string) error {
+	now := s.now()
+	s.hbMu.Lock()
+	s.lastBeat[m.ID] = now
+	s.hbMu.Unlock()
+	return s.Ingest(ctx, []monitor.Result{{MonitorID: m.ID, Location: s.Config().Server.Location, At: now, State: state, Message: msg}})
+}
+
+// retention prunes old data hourly, in small steps.
+func (s *Server) retention(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		c := s.Config()
+		now := s.now()
+		n, err := s.store.Prune(ctx, now.Add(-c.Server.ResultsRetention), now.Add(-c.Server.EvidenceRetention), 1000)
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("prune", "err", err)
+		} else if n > 0 {
+			s.log.Info("pruned", "rows", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// persistSchedule saves the next due times so a restart keeps each
+// monitor's phase.
+func (s *Server) persistSchedule(ctx context.Context) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.saveSchedule(ctx)
+		}
+	}
+}
+
+func (s *Server) saveSchedule(ctx context.Context) {
+	sc := s.sched.Load()
+	if sc == nil {
+		return
+	}
+	loc := s.Config().Server.Location
+	now := s.now()
+	for id, due := range sc.NextDue() {
+		if err := s.store.SetState(ctx, store.MonitorState{MonitorID: id, Location: loc, NextDue: due, UpdatedAt: now}); err != nil {
+			if ctx.Err() == nil {
+				s.log.Error("save schedule", "monitor", id, "err", err)
+			}
+			return
+		}
+	}
+}
