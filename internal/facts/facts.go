@@ -13,11 +13,13 @@ import (
 	"io"
 	"math/big"
 	"os"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/slakeeper/slakeeper/internal/sla"
+	"github.com/slakeeper/slakeeper/internal/timeline"
 )
 
 // MaxLine is the longest line accepted, to bound memory on hostile input.
@@ -89,67 +91,138 @@ func (p *parser) errf(field, format string, args ...any) {
 	p.errs = append(p.errs, &sla.InputError{File: p.file, Line: p.line, Field: field, Msg: fmt.Sprintf(format, args...)})
 }
 
-// The wire shapes, one per fact type. Times are RFC 3339 strings.
+// The wire shapes, one per fact type. Times are RFC 3339 strings. Every
+// field has its JSON name as a tag so that errors name the key the file
+// uses.
 type (
 	wCustomer struct {
-		Type, ID, At, Customer, Name, Standing string
+		Type     string `json:"type"`
+		ID       string `json:"id"`
+		At       string `json:"at"`
+		Customer string `json:"customer"`
+		Name     string `json:"name"`
+		Standing string `json:"standing"`
 	}
 	wSubscription struct {
-		Type, ID, Customer, Policy, Plan string
-		Fee                              json.RawMessage
-		Currency, Start, End             string
-		Trial                            bool
+		Type     string          `json:"type"`
+		ID       string          `json:"id"`
+		Customer string          `json:"customer"`
+		Policy   string          `json:"policy"`
+		Plan     string          `json:"plan"`
+		Fee      json.RawMessage `json:"fee"`
+		Currency string          `json:"currency"`
+		Start    string          `json:"start"`
+		End      string          `json:"end"`
+		Trial    bool            `json:"trial"`
 	}
 	wStatus struct {
-		Type, ID, At, Component, Status, Source, Cause string
+		Type      string `json:"type"`
+		ID        string `json:"id"`
+		At        string `json:"at"`
+		Component string `json:"component"`
+		Status    string `json:"status"`
+		Source    string `json:"source"`
+		Cause     string `json:"cause"`
 	}
 	wMaintenance struct {
-		Type, ID    string
-		Components  []string
-		Start, End  string
-		AnnouncedAt string `json:"announced_at"`
-		Title       string
+		Type        string   `json:"type"`
+		ID          string   `json:"id"`
+		Components  []string `json:"components"`
+		Start       string   `json:"start"`
+		End         string   `json:"end"`
+		AnnouncedAt string   `json:"announced_at"`
+		Title       string   `json:"title"`
 	}
 	wIncident struct {
-		Type, ID, At, Title, Severity string
-		Components                    map[string]string
-		Cause                         string
+		Type       string            `json:"type"`
+		ID         string            `json:"id"`
+		At         string            `json:"at"`
+		Title      string            `json:"title"`
+		Severity   string            `json:"severity"`
+		Components map[string]string `json:"components"`
+		Cause      string            `json:"cause"`
 	}
 	wIncidentUpdate struct {
-		Type, ID, Incident, At, Status, Message string
-		Components                              map[string]string
+		Type       string            `json:"type"`
+		ID         string            `json:"id"`
+		Incident   string            `json:"incident"`
+		At         string            `json:"at"`
+		Status     string            `json:"status"`
+		Message    string            `json:"message"`
+		Components map[string]string `json:"components"`
 	}
 	wAttribution struct {
-		Type, ID, At                            string
-		Components                              []string
-		Start, End, Cause, By, Reason, Incident string
+		Type       string   `json:"type"`
+		ID         string   `json:"id"`
+		At         string   `json:"at"`
+		Components []string `json:"components"`
+		Start      string   `json:"start"`
+		End        string   `json:"end"`
+		Cause      string   `json:"cause"`
+		By         string   `json:"by"`
+		Reason     string   `json:"reason"`
+		Incident   string   `json:"incident"`
 	}
 	wPostmortem struct {
-		Type, ID, Incident, At, URL string
+		Type     string `json:"type"`
+		ID       string `json:"id"`
+		Incident string `json:"incident"`
+		At       string `json:"at"`
+		URL      string `json:"url"`
 	}
 	wTicket struct {
-		Type, ID, At, Customer, Priority, Subject string
+		Type     string `json:"type"`
+		ID       string `json:"id"`
+		At       string `json:"at"`
+		Customer string `json:"customer"`
+		Priority string `json:"priority"`
+		Subject  string `json:"subject"`
 	}
 	wTicketEvent struct {
-		Type, ID, Ticket, At, Kind, Status, Priority string
+		Type     string `json:"type"`
+		ID       string `json:"id"`
+		Ticket   string `json:"ticket"`
+		At       string `json:"at"`
+		Kind     string `json:"kind"`
+		Status   string `json:"status"`
+		Priority string `json:"priority"`
 	}
 	wJob struct {
-		Type, ID, At, Component string
-		OK                      *bool
+		Type      string `json:"type"`
+		ID        string `json:"id"`
+		At        string `json:"at"`
+		Component string `json:"component"`
+		OK        *bool  `json:"ok"`
 	}
 	wDisaster struct {
-		Type, ID, At, Component, Title string
+		Type      string `json:"type"`
+		ID        string `json:"id"`
+		At        string `json:"at"`
+		Component string `json:"component"`
+		Title     string `json:"title"`
 	}
 	wRestored struct {
-		Type, ID, Disaster, At string
+		Type     string `json:"type"`
+		ID       string `json:"id"`
+		Disaster string `json:"disaster"`
+		At       string `json:"at"`
 	}
 	wSample struct {
-		Type, ID, At, Component, Metric string
-		Value                           *float64
-		Location                        string
+		Type      string   `json:"type"`
+		ID        string   `json:"id"`
+		At        string   `json:"at"`
+		Component string   `json:"component"`
+		Metric    string   `json:"metric"`
+		Value     *float64 `json:"value"`
+		Location  string   `json:"location"`
 	}
 	wClaim struct {
-		Type, ID, At, Customer, Subscription, Period string
+		Type         string `json:"type"`
+		ID           string `json:"id"`
+		At           string `json:"at"`
+		Customer     string `json:"customer"`
+		Subscription string `json:"subscription"`
+		Period       string `json:"period"`
 	}
 )
 
@@ -163,7 +236,7 @@ func (p *parser) decode(line []byte, v any) bool {
 		var te *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &te):
-			p.errf(te.Field, "want a %s, got a JSON %s", te.Type.String(), te.Value)
+			p.errf(te.Field, "%s", typeError(te))
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 			p.errf(f, "is not a field of this fact type")
@@ -179,6 +252,70 @@ func (p *parser) decode(line []byte, v any) bool {
 	return true
 }
 
+// typeError words a JSON type error for a user: what the field takes, and
+// what the line gives, without Go type names.
+func typeError(te *json.UnmarshalTypeError) string {
+	if num, ok := strings.CutPrefix(te.Value, "number "); ok && isNumber(te.Type) {
+		return fmt.Sprintf("the number %s is out of range", num)
+	}
+	return fmt.Sprintf("want %s, got %s", want(te.Type), jsonValue(te.Value))
+}
+
+func isNumber(t reflect.Type) bool {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Float32, reflect.Float64, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return true
+	}
+	return false
+}
+
+// want words what a field of type t takes.
+func want(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Float32, reflect.Float64, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.String {
+			return "a list of strings"
+		}
+		return "a list"
+	case reflect.Map:
+		if t.Elem().Kind() == reflect.String {
+			return "an object of strings"
+		}
+		return "an object"
+	case reflect.Struct:
+		return "an object"
+	}
+	return "another kind of value"
+}
+
+// jsonValue words the kind of JSON value encoding/json names ("number",
+// "string", "array", "object", "bool").
+func jsonValue(v string) string {
+	switch v {
+	case "array", "object":
+		return "an " + v
+	case "bool":
+		return "a boolean"
+	case "":
+		return "another kind of value"
+	}
+	return "a " + v
+}
+
 func (p *parser) parseLine(line []byte) {
 	var head struct {
 		Type string `json:"type"`
@@ -186,9 +323,17 @@ func (p *parser) parseLine(line []byte) {
 	}
 	if err := json.Unmarshal(line, &head); err != nil {
 		var se *json.SyntaxError
-		if errors.As(err, &se) {
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
 			p.errf("", "not valid JSON at byte %d: %v", se.Offset, err)
-		} else {
+		case errors.As(err, &te) && te.Field == "type":
+			p.errf("type", "want the fact type as a string such as \"status\", got %s", jsonValue(te.Value))
+		case errors.As(err, &te) && te.Field == "id":
+			p.errf("id", "want a stable id as a string such as \"st-1\", got %s", jsonValue(te.Value))
+		case errors.As(err, &te):
+			p.errf("", "want a JSON object with a type and an id, got %s", jsonValue(te.Value))
+		default:
 			p.errf("", "want a JSON object with a type and an id: %v", err)
 		}
 		return
@@ -422,6 +567,14 @@ func (p *parser) parseLine(line []byte) {
 			return
 		}
 		c := &sla.CreditClaim{ID: w.ID, Customer: p.req("customer", w.Customer), Subscription: p.req("subscription", w.Subscription), Period: p.req("period", w.Period)}
+		if w.Period != "" {
+			// Written as reports write periods, or the claim would never
+			// match the report's period and the credit would show as
+			// unclaimed.
+			if _, err := timeline.ParsePeriod(w.Period, nil); err != nil {
+				p.errf("period", "want 2026-10 (a month), 2026-Q4 (a quarter) or 2026 (a year), got %q", w.Period)
+			}
+		}
 		c.At, _ = p.time("at", w.At, true)
 		p.claimLines = setLine(p.claimLines, w.ID, p.line)
 		ev.Claims = append(ev.Claims, c)

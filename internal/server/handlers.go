@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -284,11 +285,12 @@ func (s *Server) handleHeartbeat() http.Handler {
 }
 
 func matchesHex(hexHash, token string) bool {
-	var sec config.Secret
-	n, err := fmt.Sscanf(hexHash, "%x", &sec)
-	if err != nil || n != 1 || token == "" {
+	b, err := hex.DecodeString(hexHash)
+	if err != nil || len(b) != 32 || token == "" {
 		return false
 	}
+	var sec config.Secret
+	copy(sec[:], b)
 	return sec.Matches(token)
 }
 

@@ -1,0 +1,266 @@
+package yamlpos
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/slakeeper/slakeeper/internal/sla"
+)
+
+type doc struct {
+	Name  string   `yaml:"name"`
+	Count int      `yaml:"count"`
+	Ratio float64  `yaml:"ratio"`
+	On    bool     `yaml:"on"`
+	Tags  []string `yaml:"tags"`
+	Items []item   `yaml:"items"`
+	Inner *inner   `yaml:"inner"`
+}
+
+type item struct {
+	ID   string   `yaml:"id"`
+	Size int      `yaml:"size"`
+	Refs []string `yaml:"refs"`
+}
+
+type inner struct {
+	Limits map[string]int `yaml:"limits"`
+}
+
+// laughs builds a document of levels nested aliases, each level ten uses of
+// the one before: 10^levels values once expanded.
+func laughs(levels int) string {
+	var b strings.Builder
+	b.WriteString("tags: &l0 [x, x, x, x, x, x, x, x, x, x]\nitems:\n")
+	for i := 1; i <= levels; i++ {
+		fmt.Fprintf(&b, "  - id: i%d\n    refs: &l%d [", i, i)
+		for j := range 10 {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "*l%d", i-1)
+		}
+		b.WriteString("]\n")
+	}
+	return b.String()
+}
+
+// oneError decodes text into a doc and returns its one input error.
+func oneError(t *testing.T, text string) *sla.InputError {
+	t.Helper()
+	var d doc
+	_, err := Decode("t.yaml", []byte(text), &d)
+	if err == nil {
+		t.Fatalf("got no error, want one")
+	}
+	var list sla.InputErrors
+	var one *sla.InputError
+	switch {
+	case errors.As(err, &list) && len(list) == 1:
+		return list[0]
+	case errors.As(err, &one):
+		return one
+	}
+	t.Fatalf("got %T %v, want one input error", err, err)
+	return nil
+}
+
+func TestDecodeErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		text  string
+		line  int
+		field string
+		msg   string // a part of the message
+	}{
+		// Documents.
+		{"empty", "", 0, "", "empty document"},
+		{"comments only", "# nothing\n", 0, "", "empty document"},
+		{"second document", "name: a\n---\nname: b\n", 2, "", "a second YAML document starts here"},
+		{"second document after an end marker", "name: a\n...\nname: b\n", 3, "", "a second YAML document"},
+		{"third document after an empty one", "name: a\n---\n---\nname: b\n", 3, "", "a second YAML document"},
+		{"syntax error in a second document", "name: a\n---\nname: [\n", 4, "", "did not find expected"},
+		{"syntax error", "name: a: b\n", 1, "", "mapping values are not allowed"},
+
+		// Aliases.
+		{"self-referencing alias", "tags: &a [*a]\n", 1, "", "alias *a refers to the value it is in (anchor &a on line 1)"},
+		{"alias inside its own mapping", "inner: &a\n  limits: {x: 1}\n  more: [1, *a]\n", 3, "", "alias *a refers to the value it is in"},
+		{"alias in a later key to a value containing itself", "tags: &a [b, *a]\nname: *a\n", 1, "", "refers to the value it is in"},
+		{"nested aliases expanding too much", laughs(4), 6, "", "too many aliases: with *l2 the document expands to more than 10000 values"},
+		{"unknown anchor", "name: *nope\n", 1, "", "unknown anchor 'nope' referenced"},
+
+		// Type errors name the key and no Go type.
+		{"text for an integer", "name: a\ncount: sixty\n", 2, "count", `want an integer, got "sixty"`},
+		{"long text for an integer", "count: sixty-seven thousand\n", 1, "count", `want an integer, got "sixty-seven thousand"`},
+		{"text for a number", "ratio: half\n", 1, "ratio", `want a number, got "half"`},
+		{"text for a boolean", "on: maybe\n", 1, "on", `want true or false, got "maybe"`},
+		{"mapping for a list", "tags: {a: b}\n", 1, "tags", "want a list, got a mapping"},
+		{"block mapping for a list", "tags:\n  a: b\n", 2, "tags", "want a list, got a mapping"},
+		{"list for a text", "name: [a]\n", 1, "name", "want a text, got a list"},
+		{"mapping for a text in a list", "tags: [a, {b: c}]\n", 1, "tags[1]", "want a text, got a mapping"},
+		{"scalar for a mapping", "items:\n  - first\n", 2, "items[0]", `want a mapping, got "first"`},
+		{"key in a flow mapping", "items:\n  - {id: a, size: big}\n", 2, "items[0].size", `want an integer, got "big"`},
+		{"same text twice on a line", "items: [{id: a, refs: [x]}, {id: x, size: x}]\n", 1, "items[1].size", `want an integer, got "x"`},
+		{"map value", "inner:\n  limits: {a: 1, b: lots}\n", 2, "inner.limits.b", `want an integer, got "lots"`},
+		{"mapping for a map", "inner: [1]\n", 1, "inner", "want a mapping, got a list"},
+		{"value reached through an alias", "tags: &a [x]\ncount: *a\n", 1, "tags", "want an integer, got a list"},
+
+		// Keys.
+		{"unknown key", "name: a\nnmae: b\n", 2, "", "field nmae is not a known key here"},
+		{"duplicate key", "name: a\nname: b\n", 2, "", `mapping key "name" already defined at line 1`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := oneError(t, tt.text)
+			if e.File != "t.yaml" || e.Line != tt.line || e.Field != tt.field || !strings.Contains(e.Msg, tt.msg) {
+				t.Errorf("got %q (line %d, field %q), want line %d, field %q, containing %q", e, e.Line, e.Field, tt.line, tt.field, tt.msg)
+			}
+			for _, goName := range []string{"yamlpos.", "[]string", "int64", "float64", "map[", "!!"} {
+				if strings.Contains(e.Msg, goName) {
+					t.Errorf("got %q, want no Go or YAML type names (%s)", e.Msg, goName)
+				}
+			}
+		})
+	}
+}
+
+func TestDecodeReportsEveryTypeError(t *testing.T) {
+	var d doc
+	_, err := Decode("t.yaml", []byte("count: a\nratio: b\ntags: c\n"), &d)
+	var list sla.InputErrors
+	if !errors.As(err, &list) {
+		t.Fatalf("got %v, want input errors", err)
+	}
+	var got []string
+	for _, e := range list {
+		got = append(got, fmt.Sprintf("%d %s", e.Line, e.Field))
+	}
+	if want := "1 count, 2 ratio, 3 tags"; strings.Join(got, ", ") != want {
+		t.Errorf("got %s, want %s", strings.Join(got, ", "), want)
+	}
+}
+
+func TestDecodeAccepts(t *testing.T) {
+	tests := []struct {
+		name string
+		text string
+		want string // the decoded doc, %+v
+	}{
+		{"plain", "name: a\ncount: 2\ntags: [x, y]\n", "{Name:a Count:2 Ratio:0 On:false Tags:[x y] Items:[] Inner:<nil>}"},
+		{"leading document marker", "---\nname: a\n", "{Name:a Count:0 Ratio:0 On:false Tags:[] Items:[] Inner:<nil>}"},
+		{"trailing document marker", "name: a\n---\n", "{Name:a Count:0 Ratio:0 On:false Tags:[] Items:[] Inner:<nil>}"},
+		{"trailing end marker", "name: a\n...\n# done\n", "{Name:a Count:0 Ratio:0 On:false Tags:[] Items:[] Inner:<nil>}"},
+		{"aliases used a few times", "tags: &t [x, y]\nitems:\n  - {id: a, refs: *t}\n  - {id: b, refs: *t}\n", "{Name: Count:0 Ratio:0 On:false Tags:[x y] Items:[{ID:a Size:0 Refs:[x y]} {ID:b Size:0 Refs:[x y]}] Inner:<nil>}"},
+		{"nested aliases within the bound", laughs(3), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var d doc
+			if _, err := Decode("t.yaml", []byte(tt.text), &d); err != nil {
+				t.Fatalf("got %v, want no error", err)
+			}
+			if d.Tags == nil {
+				d.Tags = []string{}
+			}
+			if d.Items == nil {
+				d.Items = []item{}
+			}
+			if got := fmt.Sprintf("%+v", d); tt.want != "" && got != tt.want {
+				t.Errorf("got %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestAliasCheckCostIsBounded checks that nested aliases are refused at a
+// cost that does not depend on how far they would expand.
+func TestAliasCheckCostIsBounded(t *testing.T) {
+	for _, levels := range []int{4, 8, 30} {
+		t.Run(fmt.Sprint(levels, " levels"), func(t *testing.T) {
+			text := []byte(laughs(levels))
+			var err error
+			allocs := testing.AllocsPerRun(1, func() {
+				var d doc
+				_, err = Decode("t.yaml", text, &d)
+			})
+			if err == nil || !strings.Contains(err.Error(), "too many aliases") {
+				t.Errorf("got %v, want too many aliases", err)
+			}
+			if allocs > 20_000 {
+				t.Errorf("got %.0f allocations, want at most 20000", allocs)
+			}
+		})
+	}
+}
+
+func TestIndex(t *testing.T) {
+	const text = `name: a
+tags: &t [x, y]
+items:
+  - id: one
+    refs: *t
+  - {id: two, size: 3}
+inner:
+  limits:
+    a: 1
+`
+	var d doc
+	idx, err := Decode("t.yaml", []byte(text), &d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		path string
+		want int
+	}{
+		{"top-level key", "name", 1},
+		{"list item", "tags[1]", 2},
+		{"key in a list item", "items[0].id", 4},
+		{"alias", "items[0].refs", 5},
+		{"path through an alias finds the alias", "items[0].refs[1]", 5},
+		{"flow mapping key", "items[1].size", 6},
+		{"nested key", "inner.limits.a", 9},
+		{"missing key finds its parent", "inner.limits.b", 8},
+		{"unknown path", "nothing", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := idx.Line(tt.path); got != tt.want {
+				t.Errorf("got line %d for %s, want %d", got, tt.path, tt.want)
+			}
+		})
+	}
+	if len(idx) > 20 {
+		t.Errorf("got %d paths, want at most 20 (aliases not followed)", len(idx))
+	}
+}
+
+func TestWant(t *testing.T) {
+	tests := []struct {
+		name, goType, want string
+	}{
+		{"int", "int", "an integer"},
+		{"int64", "int64", "an integer"},
+		{"uint", "uint", "a whole number of at least 0"},
+		{"float", "float64", "a number"},
+		{"bool", "bool", "true or false"},
+		{"string", "string", "a text"},
+		{"pointer", "*string", "a text"},
+		{"slice", "[]policy.rawComponent", "a list"},
+		{"array", "[2]int", "a list"},
+		{"map", "map[string]int", "a mapping"},
+		{"struct", "policy.rawPlan", "a mapping"},
+		{"anonymous struct", "struct { A string }", "a mapping"},
+		{"duration", "time.Duration", "a duration such as 90s or 2h"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Want(tt.goType); got != tt.want {
+				t.Errorf("got %q for %s, want %q", got, tt.goType, tt.want)
+			}
+		})
+	}
+}
