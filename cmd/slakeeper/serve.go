@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"syscall"
@@ -75,8 +76,20 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	cfgPath := fs.String("config", "", "configuration file (YAML); empty runs the built-in demo")
 	dsn := fs.String("database", envOr(getenv, "SLAKEEPER_DATABASE", "slakeeper.db"), "evidence store: an SQLite file path or postgres://… (env SLAKEEPER_DATABASE)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until shutdown (for benchmarks)")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	log, err := newLogger(stderr, *logFormat)
 	if err != nil {

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -46,7 +48,7 @@ func Decode(file string, data []byte, v any) (Index, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(v); err != nil {
-		return nil, decodeError(file, err, root)
+		return nil, decodeError(file, err, root, reflect.TypeOf(v))
 	}
 	return idx, nil
 }
@@ -176,13 +178,13 @@ var (
 // Error turns the YAML library's messages into file:line errors. Without
 // the document it cannot name keys; Decode's errors do.
 func Error(file string, err error) error {
-	return decodeError(file, err, nil)
+	return decodeError(file, err, nil, nil)
 }
 
 // decodeError turns the YAML library's messages into file:line errors,
-// naming the key of a value of the wrong type if root is given, and never
-// Go type names.
-func decodeError(file string, err error, root *yaml.Node) error {
+// naming the key of a value of the wrong type if root (the document decoded
+// into a value of type t) is given, and never Go type names.
+func decodeError(file string, err error, root *yaml.Node, t reflect.Type) error {
 	var te *yaml.TypeError
 	var msgs []string
 	if errors.As(err, &te) {
@@ -190,7 +192,15 @@ func decodeError(file string, err error, root *yaml.Node) error {
 	} else {
 		msgs = []string{err.Error()}
 	}
+	// Naming a value searches the document, so only the first few
+	// messages are worded; the rest would mostly repeat them (a value
+	// used through aliases fails once per use) or pass the cap.
+	if len(msgs) > 4*maxErrors {
+		msgs = msgs[:4*maxErrors]
+	}
 	var out sla.InputErrors
+	seen := map[sla.InputError]bool{}
+	used := map[*yaml.Node]bool{}
 	for _, m := range msgs {
 		e := &sla.InputError{File: file, Msg: strings.TrimPrefix(m, "yaml: ")}
 		if g := lineRE.FindStringSubmatch(m); g != nil {
@@ -198,7 +208,7 @@ func decodeError(file string, err error, root *yaml.Node) error {
 			e.Msg = g[2]
 		}
 		if g := typeErrRE.FindStringSubmatch(e.Msg); g != nil {
-			e.Field, e.Msg = typeError(root, e.Line, g[1], g[2], g[3])
+			e.Field, e.Msg = typeError(root, t, used, e.Line, g[1], g[2], g[3])
 		}
 		// "field x not found in type policy.rawPlan" leaks Go names.
 		if i := strings.Index(e.Msg, " not found in type "); i > 0 {
@@ -208,17 +218,43 @@ func decodeError(file string, err error, root *yaml.Node) error {
 			e.Msg = e.Msg[:i] + " is already set here"
 		}
 		e.Msg = strings.ReplaceAll(e.Msg, "!!", "")
+		// A value used through several aliases fails once per use.
+		if seen[*e] {
+			continue
+		}
+		seen[*e] = true
 		out = append(out, e)
+		if len(out) >= maxErrors {
+			break
+		}
 	}
 	return out
 }
 
 // typeError words "cannot unmarshal !!str `sixty` into int" as
-// `want an integer, got "sixty"` and finds the path of the value.
-func typeError(root *yaml.Node, line int, tag, value, goType string) (path, msg string) {
+// `want an integer, got "sixty"` and finds the path of the value. t is the
+// Go type the document is decoded into, if known.
+//
+// used holds the values earlier errors were about: of two alike values on
+// one line, the second error is about the second one. A value that fails
+// again, used through an alias, gets the same path.
+func typeError(root *yaml.Node, t reflect.Type, used map[*yaml.Node]bool, line int, tag, value, goType string) (path, msg string) {
 	var n *yaml.Node
 	if root != nil && line > 0 {
-		path, n = findValue(root, "", line, tag, value)
+		// First a value whose Go type is the one named; failing that,
+		// the first value with the right tag and text on the line other
+		// than the document as a whole. Values not yet reported first.
+		for _, f := range []finder{
+			{line: line, tag: tag, value: value, goType: goType, typed: true, skip: used},
+			{line: line, tag: tag, value: value, goType: goType, skip: used},
+			{line: line, tag: tag, value: value, goType: goType, typed: true},
+			{line: line, tag: tag, value: value, goType: goType},
+		} {
+			if path, n = f.find(root, "", t); n != nil {
+				used[n] = true
+				break
+			}
+		}
 	}
 	got := ""
 	switch {
@@ -234,42 +270,104 @@ func typeError(root *yaml.Node, line int, tag, value, goType string) (path, msg 
 	return path, fmt.Sprintf("want %s, got %s", Want(goType), got)
 }
 
-// findValue finds, in document order and without following aliases, the
-// first value on line whose tag is tag and whose text is value (the YAML
-// library shortens texts longer than 10 characters to their first 7 and
-// "..."). It returns the value's path.
-func findValue(n *yaml.Node, path string, line int, tag, value string) (string, *yaml.Node) {
-	if n.Line == line && n.Kind != yaml.AliasNode && n.Kind != yaml.DocumentNode && n.ShortTag() == tag && sameText(n, value) {
-		return path, n
+// finder looks for the value a type error is about: the YAML library gives
+// its line, tag, text (shortened) and Go type.
+type finder struct {
+	line               int
+	tag, value, goType string
+	// typed asks for a value whose Go type is goType.
+	typed bool
+	// skip holds values not to find.
+	skip map[*yaml.Node]bool
+}
+
+// find searches n, the value at path decoded into Go type t (nil if not
+// known), in document order and without following aliases.
+func (f *finder) find(n *yaml.Node, path string, t reflect.Type) (string, *yaml.Node) {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if n.Line == f.line && n.Kind != yaml.AliasNode && n.Kind != yaml.DocumentNode && n.ShortTag() == f.tag && sameText(n, f.value) && !f.skip[n] {
+		if (f.typed && t != nil && t.String() == f.goType) || (!f.typed && path != "") {
+			return path, n
+		}
 	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		for _, c := range n.Content {
-			if p, f := findValue(c, path, line, tag, value); f != nil {
-				return p, f
+			if p, v := f.find(c, path, t); v != nil {
+				return p, v
 			}
 		}
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
-			if k.Line > line {
+			if k.Line > f.line {
 				break
 			}
-			if p, f := findValue(v, join(path, k.Value), line, tag, value); f != nil {
-				return p, f
+			if p, v := f.find(v, join(path, k.Value), valueType(t, k.Value)); v != nil {
+				return p, v
 			}
 		}
 	case yaml.SequenceNode:
+		var et reflect.Type
+		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			et = t.Elem()
+		}
 		for i, c := range n.Content {
-			if c.Line > line {
+			if c.Line > f.line {
 				break
 			}
-			if p, f := findValue(c, fmt.Sprintf("%s[%d]", path, i), line, tag, value); f != nil {
-				return p, f
+			if p, v := f.find(c, fmt.Sprintf("%s[%d]", path, i), et); v != nil {
+				return p, v
 			}
 		}
 	}
 	return "", nil
+}
+
+// valueType returns the Go type that the value of key decodes into in a
+// value of type t, mapping keys to struct fields as the YAML library does,
+// or nil if not known.
+func valueType(t reflect.Type, key string) reflect.Type {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil {
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Map:
+		return t.Elem()
+	case reflect.Struct:
+		for i := range t.NumField() {
+			sf := t.Field(i)
+			if sf.PkgPath != "" && !sf.Anonymous {
+				continue
+			}
+			tag := sf.Tag.Get("yaml")
+			if tag == "" && !strings.Contains(string(sf.Tag), ":") {
+				tag = string(sf.Tag)
+			}
+			name, opts, _ := strings.Cut(tag, ",")
+			if name == "-" {
+				continue
+			}
+			if slices.Contains(strings.Split(opts, ","), "inline") {
+				if ft := valueType(sf.Type, key); ft != nil {
+					return ft
+				}
+				continue
+			}
+			if name == "" {
+				name = strings.ToLower(sf.Name)
+			}
+			if name == key {
+				return sf.Type
+			}
+		}
+	}
+	return nil
 }
 
 func sameText(n *yaml.Node, value string) bool {
@@ -366,9 +464,12 @@ type Errors struct {
 	List sla.InputErrors
 }
 
+// maxErrors caps the errors reported for one file.
+const maxErrors = 50
+
 // Add records an error at path.
 func (e *Errors) Add(path, format string, args ...any) {
-	if len(e.List) >= 50 {
+	if len(e.List) >= maxErrors {
 		return
 	}
 	e.List = append(e.List, &sla.InputError{File: e.File, Line: e.Idx.Line(path), Field: path, Msg: fmt.Sprintf(format, args...)})
