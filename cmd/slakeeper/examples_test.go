@@ -58,7 +58,6 @@ type perfWant struct {
 // targetWant is one ticket target or incident obligation.
 type targetWant struct {
 	ticket   string // or the incident
-	plan     string // incidents only
 	metric   string
 	priority string // tickets only
 	deadline string
