@@ -227,6 +227,14 @@ func TestServeReportsEqualExportThenEvaluate(t *testing.T) {
 	if code, _, stderr := cliRunEnv(t, f.env, "export", "--period", "2026-11", "--config", f.cfg, "--database", f.db, "--out", exportFile); code != 0 {
 		t.Fatalf("export: exit %d: %s", code, stderr)
 	}
+	exported, err := os.ReadFile(exportFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The status fact cites the check results that established it.
+	if !strings.Contains(string(exported), `"source":"monitor:web-global","evidence":[{"monitor":"web-global","location":"eu"`) {
+		t.Errorf("export: no status fact with its evidence:\n%s", exported)
+	}
 	code, out, stderr := cliRunEnv(t, f.env, "evaluate", "--policy", f.policy, "--facts", exportFile, "--period", "2026-11", "--as-of", asOf, "-o", "json")
 	if code != 0 {
 		t.Fatalf("evaluate: exit %d: %s", code, stderr)

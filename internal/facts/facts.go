@@ -123,6 +123,16 @@ type (
 		Status    string `json:"status"`
 		Source    string `json:"source"`
 		Cause     string `json:"cause"`
+		// Evidence lists the check results that established the change
+		// (monitor, location, at, state, message); kept for people, cited
+		// by the fact's id in reports.
+		Evidence []struct {
+			Monitor  string `json:"monitor"`
+			Location string `json:"location"`
+			At       string `json:"at"`
+			State    string `json:"state"`
+			Message  string `json:"message,omitempty"`
+		} `json:"evidence"`
 	}
 	wMaintenance struct {
 		Type        string   `json:"type"`

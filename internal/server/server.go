@@ -222,7 +222,7 @@ func (s *Server) writeChanges(ctx context.Context, changes []detect.Change) erro
 	for _, ch := range changes {
 		id := fmt.Sprintf("st:%s:%d:%s", ch.Monitor, ch.At.Unix(), ch.Status)
 		f := ch.Fact(id)
-		body, err := json.Marshal(statusLine{Type: "status", ID: id, At: f.At.UTC().Format(time.RFC3339), Component: f.Component, Status: string(f.Status), Source: f.Source})
+		body, err := json.Marshal(statusLine{Type: "status", ID: id, At: f.At.UTC().Format(time.RFC3339), Component: f.Component, Status: string(f.Status), Source: f.Source, Evidence: ch.Evidence})
 		if err != nil {
 			return err
 		}
@@ -240,6 +240,8 @@ type statusLine struct {
 	Component string `json:"component"`
 	Status    string `json:"status"`
 	Source    string `json:"source"`
+	// Evidence cites the check results that established the change.
+	Evidence []detect.Evidence `json:"evidence,omitempty"`
 }
 
 // heartbeats turns missing pushes into down results: a heartbeat monitor
