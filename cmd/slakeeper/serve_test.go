@@ -20,6 +20,7 @@ import (
 
 	"github.com/slakeeper/slakeeper/internal/monitor"
 	"github.com/slakeeper/slakeeper/internal/sla"
+	"github.com/slakeeper/slakeeper/internal/store/pgtest"
 )
 
 // serveFixture is a configuration, a policy and a target for serve tests.
@@ -203,7 +204,15 @@ func agentOutage(tb testing.TB, base string) {
 }
 
 func TestServeReportsEqualExportThenEvaluate(t *testing.T) {
-	f := newServeFixture(t)
+	t.Run("sqlite", func(t *testing.T) { testReportsEqual(t, newServeFixture(t)) })
+	t.Run("postgres", func(t *testing.T) {
+		f := newServeFixture(t)
+		f.db = pgtest.DSN(t)
+		testReportsEqual(t, f)
+	})
+}
+
+func testReportsEqual(t *testing.T, f *serveFixture) {
 	base, stop := startServe(t, f)
 	agentOutage(t, base)
 	const asOf = "2026-12-15T00:00:00Z"
