@@ -48,6 +48,7 @@ Usage:
 
 Commands:
   serve          run the server: checks, evidence store, API (demo with no flags)
+  agent          run a location's checks and stream results to the server
   export         write a period's evidence as JSON Lines from the store
   evaluate       compute uptime, credits, ticket clocks and obligations offline
   policy check   validate a policy file
@@ -74,6 +75,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "serve":
 		return cmdServe(ctx, rest, getenv, stdout, stderr)
+	case "agent":
+		return cmdAgent(ctx, rest, getenv, stdout, stderr)
 	case "export":
 		return cmdExport(ctx, rest, getenv, stdout, stderr)
 	case "evaluate":

@@ -74,7 +74,7 @@ monitors:
     component: web
     type: http
     target: %s/health
-    interval: 30s
+    interval: 2s
     locations: [eu, us, ap]
     quorum: 2
     fail_after: 1
@@ -347,4 +347,45 @@ func cliRunEnv(tb testing.TB, env map[string]string, args ...string) (int, strin
 		errb.WriteString(err.Error())
 	}
 	return exitCode(err), out.String(), errb.String()
+}
+
+// TestAgentsReportToServer runs the server and three real agents
+// in-process: each agent fetches its monitors, checks the target, and
+// delivers its results, which the server stores under its location.
+func TestAgentsReportToServer(t *testing.T) {
+	f := newServeFixture(t)
+	base, stop := startServe(t, f)
+	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 3)
+	for _, loc := range []string{"eu", "us", "ap"} {
+		go func() {
+			env := map[string]string{"SLAKEEPER_AGENT_TOKEN": agentToken(loc)}
+			done <- run(ctx, []string{"agent", "--server", base, "--location", loc, "--buffer", filepath.Join(f.dir, "buf-"+loc)},
+				func(k string) string { return env[k] }, strings.NewReader(""), io.Discard, io.Discard)
+		}()
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for _, loc := range []string{"eu", "us", "ap"} {
+		for {
+			_, body := call(t, "GET", base+"/api/v1/agent/ack", agentToken(loc), nil)
+			var ack struct {
+				Acked uint64 `json:"acked_seq"`
+			}
+			if json.Unmarshal(body, &ack) == nil && ack.Acked >= 2 {
+				break
+			}
+			if time.Now().After(deadline) {
+				cancel()
+				t.Fatalf("agent %s delivered nothing in 30 s: %s", loc, body)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	cancel()
+	for range 3 {
+		if err := <-done; err != nil {
+			t.Errorf("agent: %v", err)
+		}
+	}
 }
