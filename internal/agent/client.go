@@ -1,0 +1,161 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/slakeeper/slakeeper/internal/monitor"
+)
+
+// The server's agent API.
+const (
+	pathMonitors = "/api/v1/agent/monitors"
+	pathResults  = "/api/v1/agent/results"
+	pathAck      = "/api/v1/agent/ack"
+)
+
+// Limits on what the agent reads from the server.
+const (
+	maxMonitorsBody = 32 << 20
+	maxSmallBody    = 1 << 20
+	maxErrorBody    = 512
+)
+
+// StatusError is an answer from the server other than 200.
+type StatusError struct {
+	Op   string // what the agent asked for
+	Code int
+	Body string // the start of the answer's body
+}
+
+func (e *StatusError) Error() string {
+	if e.Body == "" {
+		return fmt.Sprintf("%s: server answered %d %s", e.Op, e.Code, http.StatusText(e.Code))
+	}
+	return fmt.Sprintf("%s: server answered %d %s: %s", e.Op, e.Code, http.StatusText(e.Code), e.Body)
+}
+
+// monitorList is the body of GET /api/v1/agent/monitors, and of the
+// agent's cache of it.
+type monitorList struct {
+	Location string             `json:"location"`
+	Monitors []*monitor.Monitor `json:"monitors"`
+}
+
+type resultBatch struct {
+	Results []monitor.Result `json:"results"`
+}
+
+type ackAnswer struct {
+	AckedSeq *uint64 `json:"acked_seq"`
+}
+
+// client speaks the agent API. The token goes only into the Authorization
+// header; errors carry the path and status, never the header.
+type client struct {
+	base  string // without a trailing slash
+	token string
+	hc    *http.Client
+}
+
+// monitors fetches the monitors assigned to the agent's location.
+func (c *client) monitors(ctx context.Context) (monitorList, []byte, error) {
+	var l monitorList
+	body, err := c.do(ctx, http.MethodGet, pathMonitors, nil, maxMonitorsBody)
+	if err != nil {
+		return l, nil, fmt.Errorf("fetch monitors: %w", err)
+	}
+	if err := json.Unmarshal(body, &l); err != nil {
+		return l, nil, fmt.Errorf("fetch monitors: decode answer: %w", err)
+	}
+	return l, body, nil
+}
+
+// send posts a batch of results and returns the server's acknowledged seq.
+func (c *client) send(ctx context.Context, rs []monitor.Result) (uint64, error) {
+	data, err := json.Marshal(resultBatch{Results: rs})
+	if err != nil {
+		return 0, fmt.Errorf("send results: encode: %w", err)
+	}
+	body, err := c.do(ctx, http.MethodPost, pathResults, data, maxSmallBody)
+	if err != nil {
+		return 0, fmt.Errorf("send results: %w", err)
+	}
+	seq, err := decodeAck(body)
+	if err != nil {
+		return 0, fmt.Errorf("send results: %w", err)
+	}
+	return seq, nil
+}
+
+// ack asks the server for the highest seq it has stored for the location.
+func (c *client) ack(ctx context.Context) (uint64, error) {
+	body, err := c.do(ctx, http.MethodGet, pathAck, nil, maxSmallBody)
+	if err != nil {
+		return 0, fmt.Errorf("fetch acked seq: %w", err)
+	}
+	seq, err := decodeAck(body)
+	if err != nil {
+		return 0, fmt.Errorf("fetch acked seq: %w", err)
+	}
+	return seq, nil
+}
+
+func decodeAck(body []byte) (uint64, error) {
+	var a ackAnswer
+	if err := json.Unmarshal(body, &a); err != nil {
+		return 0, fmt.Errorf("decode answer: %w", err)
+	}
+	if a.AckedSeq == nil {
+		return 0, errors.New("decode answer: no acked_seq")
+	}
+	return *a.AckedSeq, nil
+}
+
+// do makes one request and returns the body of a 200 answer; any other
+// status is a *StatusError.
+func (c *client) do(ctx context.Context, method, path string, body []byte, limit int64) ([]byte, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		// A server that echoes the request must not get the token into
+		// the agent's logs.
+		text := string(snippet)
+		if c.token != "" {
+			text = strings.ReplaceAll(text, c.token, "[token]")
+		}
+		text = strings.TrimSpace(text)
+		return nil, &StatusError{Op: method + " " + path, Code: resp.StatusCode, Body: text}
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read answer: %w", err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("answer larger than %d bytes", limit)
+	}
+	return data, nil
+}
