@@ -174,3 +174,36 @@ func minuteFrom(monitorID, location string, minute, up, degraded, down, latSum, 
 		LatencyMax: time.Duration(latMax) * time.Microsecond,
 	}
 }
+
+// rowScanner is what database/sql's and pgx's rows have in common.
+type rowScanner interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// scanResults reads the rows of a Results query (location, at, duration,
+// latency, state, seq, message, extra), the same in both dialects.
+func scanResults(monitorID string, rows rowScanner) ([]monitor.Result, error) {
+	var out []monitor.Result
+	for rows.Next() {
+		var (
+			loc                 string
+			at, dur, lat, state int64
+			seq                 *int64
+			msg, extra          *string
+		)
+		if err := rows.Scan(&loc, &at, &dur, &lat, &state, &seq, &msg, &extra); err != nil {
+			return nil, fmt.Errorf("read results of %s: %w", monitorID, err)
+		}
+		r, err := resultFrom(monitorID, loc, at, dur, lat, state, seq, msg, extra)
+		if err != nil {
+			return nil, fmt.Errorf("read results of %s: %w", monitorID, err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read results of %s: %w", monitorID, err)
+	}
+	return out, nil
+}

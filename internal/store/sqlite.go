@@ -298,27 +298,7 @@ func (s *SQLite) Results(ctx context.Context, monitorID string, from, to time.Ti
 		return nil, fmt.Errorf("read results of %s: %w", monitorID, err)
 	}
 	defer rows.Close()
-	var out []monitor.Result
-	for rows.Next() {
-		var (
-			loc                 string
-			at, dur, lat, state int64
-			seq                 *int64
-			msg, extra          *string
-		)
-		if err := rows.Scan(&loc, &at, &dur, &lat, &state, &seq, &msg, &extra); err != nil {
-			return nil, fmt.Errorf("read results of %s: %w", monitorID, err)
-		}
-		r, err := resultFrom(monitorID, loc, at, dur, lat, state, seq, msg, extra)
-		if err != nil {
-			return nil, fmt.Errorf("read results of %s: %w", monitorID, err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read results of %s: %w", monitorID, err)
-	}
-	return out, nil
+	return scanResults(monitorID, rows)
 }
 
 // AppendFacts implements Store.
