@@ -184,9 +184,8 @@ func call(tb testing.TB, method, url, token string, body any) (int, []byte) {
 // agentOutage posts, from two of three locations, web-global down from
 // 10:00 to 10:30 on 2026-11-02, so that the quorum (2 of 3) declares an
 // outage of 30 minutes; the third location stays up.
-func agentOutage(tb testing.TB, base string) {
+func agentOutage(tb testing.TB, base string, t0 time.Time) {
 	tb.Helper()
-	t0 := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
 	// Agents stream in real time, so results arrive interleaved by time.
 	for i, off := range []time.Duration{0, time.Minute, 30 * time.Minute} {
 		for _, loc := range []string{"eu", "us", "ap"} {
@@ -214,7 +213,7 @@ func TestServeReportsEqualExportThenEvaluate(t *testing.T) {
 
 func testReportsEqual(t *testing.T, f *serveFixture) {
 	base, stop := startServe(t, f)
-	agentOutage(t, base)
+	agentOutage(t, base, time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC))
 	const asOf = "2026-12-15T00:00:00Z"
 	code, body := call(t, "GET", base+"/api/v1/reports?period=2026-11&as_of="+asOf, viewerToken, nil)
 	if code != 200 {
@@ -290,9 +289,11 @@ func TestServeDenials(t *testing.T) {
 	}
 	// An agent cannot report for a monitor of another location, nor for
 	// another location: the token decides.
+	// Its result is kept (an agent must never wedge on a moved monitor)
+	// but does not count.
 	code, _ := call(t, "POST", base+"/api/v1/agent/results", agentToken("eu"), map[string]any{"results": []monitor.Result{{MonitorID: "web-local", At: time.Now(), State: monitor.Down, Seq: 1}}})
-	if code != 400 {
-		t.Errorf("agent result for a local monitor: got %d, want 400", code)
+	if code != 200 {
+		t.Errorf("agent result for a local monitor: got %d, want 200", code)
 	}
 }
 
@@ -387,5 +388,37 @@ func TestAgentsReportToServer(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Errorf("agent: %v", err)
 		}
+	}
+}
+
+// TestServeRestartsAfterStatusChange restarts the server after a confirmed
+// outage in the recent past: the detector is rebuilt from stored results,
+// the start succeeds, and no status fact is written twice.
+func TestServeRestartsAfterStatusChange(t *testing.T) {
+	f := newServeFixture(t)
+	base, stop := startServe(t, f)
+	agentOutage(t, base, time.Now().Add(-40*time.Minute).Truncate(time.Second).Add(123456789*time.Nanosecond))
+	stop()
+	export := func() string {
+		_, out, stderr := cliRunEnv(t, f.env, "export", "--period", time.Now().UTC().Format("2006-01"), "--config", f.cfg, "--database", f.db)
+		if stderr != "" {
+			t.Fatalf("export: %s", stderr)
+		}
+		var lines []string
+		for _, l := range strings.Split(out, "\n") {
+			if strings.Contains(l, `"type":"status"`) {
+				lines = append(lines, l)
+			}
+		}
+		return strings.Join(lines, "\n")
+	}
+	before := export()
+	if strings.Count(before, "\n") != 1 {
+		t.Fatalf("want two status facts (down, up), got:\n%s", before)
+	}
+	_, stop = startServe(t, f)
+	stop()
+	if after := export(); after != before {
+		t.Errorf("status facts changed over a restart:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 }

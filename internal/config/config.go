@@ -257,6 +257,13 @@ func Parse(file string, data []byte, getenv func(string) string, loadPolicy func
 			continue
 		}
 		mons[m.ID] = true
+		if len(m.Locations) == 0 {
+			// Without locations the server runs (or, for a heartbeat,
+			// receives) it itself, under its own location name.
+			m.Locations = []string{c.Server.Location}
+		} else if m.Type == monitor.TypeHeartbeat {
+			errs.Add(p+".locations", "a heartbeat monitor is pushed to the server; it has no locations")
+		}
 		if !comps[m.Component] {
 			errs.Add(p+".component", "unknown component %q (list it under components)", m.Component)
 		}

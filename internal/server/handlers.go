@@ -341,8 +341,10 @@ func (s *Server) handleAgentResults() http.Handler {
 				return
 			}
 			if m := c.Monitor(res.MonitorID); m == nil || !schedule.RunsAt(m, loc) {
-				writeJSON(w, http.StatusBadRequest, apiError{Error: fmt.Sprintf("monitor %q is not assigned to location %s", res.MonitorID, loc), Field: fmt.Sprintf("results[%d].MonitorID", i)})
-				return
+				// Kept but not counted: the detector ignores a location a
+				// monitor does not have. Refusing would wedge an agent that
+				// still holds results of a monitor the configuration moved.
+				s.log.Warn("agent result for a monitor not assigned to its location", "monitor", res.MonitorID, "location", loc)
 			}
 			if err := store.ValidateResult(*res); err != nil {
 				s.fail(w, r, err)

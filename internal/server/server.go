@@ -172,7 +172,13 @@ func (s *Server) resume(ctx context.Context, c *config.Config) error {
 		}
 		s.obsMu.Lock()
 		for _, r := range rs {
-			if err := s.writeChanges(ctx, s.det.Observe(r)); err != nil {
+			err := s.writeChanges(ctx, s.det.Observe(r))
+			if errors.Is(err, store.ErrConflict) {
+				// The stored fact stands; a replay must never stop a start.
+				s.log.Warn("resume: a replayed status change differs from the stored one; keeping the stored one", "monitor", m.ID, "err", err)
+				continue
+			}
+			if err != nil {
 				s.obsMu.Unlock()
 				return fmt.Errorf("resume %s: %w", m.ID, err)
 			}
@@ -222,7 +228,15 @@ func (s *Server) writeChanges(ctx context.Context, changes []detect.Change) erro
 	for _, ch := range changes {
 		id := fmt.Sprintf("st:%s:%d:%s", ch.Monitor, ch.At.Unix(), ch.Status)
 		f := ch.Fact(id)
-		body, err := json.Marshal(statusLine{Type: "status", ID: id, At: f.At.UTC().Format(time.RFC3339), Component: f.Component, Status: string(f.Status), Source: f.Source, Evidence: ch.Evidence})
+		// Results are stored to the millisecond; cite them so, or a fact
+		// rebuilt from stored results at restart would differ from the one
+		// written live.
+		evidence := make([]detect.Evidence, len(ch.Evidence))
+		for i, e := range ch.Evidence {
+			e.At = e.At.UTC().Truncate(time.Millisecond)
+			evidence[i] = e
+		}
+		body, err := json.Marshal(statusLine{Type: "status", ID: id, At: f.At.UTC().Format(time.RFC3339), Component: f.Component, Status: string(f.Status), Source: f.Source, Evidence: evidence})
 		if err != nil {
 			return err
 		}

@@ -129,6 +129,10 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger) (Store, error) {
 		return OpenSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"), logger)
 	case strings.Contains(dsn, "://"):
 		return nil, fmt.Errorf("open store: unknown scheme in %q (want postgres://, postgresql://, sqlite:PATH or a file path)", redact(dsn))
+	case strings.Contains(dsn, "=") && (strings.Contains(dsn, "host=") || strings.Contains(dsn, "dbname=")):
+		// A libpq key=value string would otherwise become an SQLite file
+		// of that name.
+		return nil, errors.New("open store: write the PostgreSQL connection as a URL, postgres://user@host/db")
 	default:
 		return OpenSQLite(ctx, dsn, logger)
 	}
