@@ -133,6 +133,21 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	})
 	if *cfgPath != "" {
 		wg.Go(func() { watchConfig(ctx, *cfgPath, getenv, self, srv, log) })
+	} else {
+		// SIGHUP must not kill a demo server: there is just nothing to reload.
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		wg.Go(func() {
+			defer signal.Stop(hup)
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-hup:
+					log.Info("SIGHUP: the built-in demo configuration has nothing to reload")
+				}
+			}
+		})
 	}
 	<-ctx.Done()
 	log.Info("shutting down")
