@@ -94,6 +94,9 @@ type ctxKey int
 
 const locationKey ctxKey = 1
 
+// tokenNameKey holds the name of the API token that authorised a request.
+const tokenNameKey ctxKey = 2
+
 func (s *Server) requireToken(roles ...string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -107,7 +110,7 @@ func (s *Server) requireToken(roles ...string) func(http.Handler) http.Handler {
 				if t.Hash.Matches(tok) {
 					for _, role := range roles {
 						if t.Role == role {
-							next.ServeHTTP(w, r)
+							next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenNameKey, t.Name)))
 							return
 						}
 					}

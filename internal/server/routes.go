@@ -16,6 +16,16 @@ func (s *Server) Handler() http.Handler {
 	// Viewer or operator API token.
 	mux.Handle("GET /api/v1/reports", s.requireToken("viewer", "operator")(s.handleReports()))
 	mux.Handle("GET /api/v1/export", s.requireToken("viewer", "operator")(s.handleExport()))
+	mux.Handle("GET /api/v1/incidents", s.requireToken("viewer", "operator")(s.handleIncidents()))
+	mux.Handle("GET /api/v1/incidents/{id}", s.requireToken("viewer", "operator")(s.handleIncident()))
+	mux.Handle("GET /api/v1/maintenance", s.requireToken("viewer", "operator")(s.handleMaintenance()))
+
+	// Operator API token: incidents, attributions (audited: the token's
+	// name is recorded as who decided) and maintenance announcements.
+	mux.Handle("POST /api/v1/incidents", s.requireToken("operator")(s.handleCreateIncident()))
+	mux.Handle("POST /api/v1/incidents/{id}/updates", s.requireToken("operator")(s.handleIncidentUpdate()))
+	mux.Handle("POST /api/v1/incidents/{id}/attributions", s.requireToken("operator")(s.handleIncidentAttribution()))
+	mux.Handle("POST /api/v1/maintenance", s.requireToken("operator")(s.handleCreateMaintenance()))
 
 	// The heartbeat monitor's own token (the job that pushes).
 	mux.Handle("POST /api/v1/heartbeat/{monitor}", s.handleHeartbeat())
