@@ -36,6 +36,11 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/v1/agent/ack", s.requireAgent(s.handleAgentAck()))
 	mux.Handle("POST /api/v1/agent/results", s.requireAgent(s.handleAgentResults()))
 
+	// Public: the status page, its incidents and its style sheet.
+	mux.Handle("GET /{$}", s.handleStatusPage())
+	mux.Handle("GET /incidents/{id}", s.handleIncidentPage())
+	mux.Handle("GET /static/", s.handleStatic())
+
 	// Public, demo configuration only: endpoints the demo monitors watch.
 	mux.Handle("GET /demo/{name}", s.handleDemo())
 	return s.logRequests(mux)

@@ -21,6 +21,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/monitor"
 	"github.com/slakeeper/slakeeper/internal/probe"
 	"github.com/slakeeper/slakeeper/internal/schedule"
+	"github.com/slakeeper/slakeeper/internal/statuspage"
 	"github.com/slakeeper/slakeeper/internal/store"
 )
 
@@ -61,6 +62,9 @@ type Server struct {
 	lastBeat map[string]time.Time // heartbeat monitor → last push or last down result
 
 	ready atomic.Bool
+
+	// page is the public status page's snapshot.
+	page *pageState
 }
 
 // New builds a server. It does not start anything; call Run.
@@ -89,6 +93,12 @@ func New(opts Options) (*Server, error) {
 	s.batcher = store.NewBatcher(opts.Store, 2000, 100*time.Millisecond, s.log)
 	s.det = detect.New(opts.Config.Monitors)
 	s.run, s.conc = run, opts.Concurrency
+	// Templates are parsed here, so a broken one fails at start-up.
+	r, err := statuspage.New()
+	if err != nil {
+		return nil, fmt.Errorf("status page templates: %w", err)
+	}
+	s.page = &pageState{s: s, r: r}
 	s.metrics = newMetrics(s)
 	if err := s.reg.Register(s.metrics); err != nil {
 		return nil, fmt.Errorf("register metrics: %w", err)
