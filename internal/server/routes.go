@@ -38,6 +38,8 @@ func (s *Server) Handler() http.Handler {
 
 	// Public: the status page, its incidents and its style sheet.
 	mux.Handle("GET /{$}", s.handleStatusPage())
+	mux.Handle("GET /feed.rss", s.handleFeed("rss"))
+	mux.Handle("GET /feed.atom", s.handleFeed("atom"))
 	mux.Handle("GET /incidents/{id}", s.handleIncidentPage())
 	mux.Handle("GET /static/", s.handleStatic())
 

@@ -1,0 +1,96 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/slakeeper/slakeeper/internal/feed"
+	"github.com/slakeeper/slakeeper/internal/incident"
+)
+
+// maxFeedItems bounds a feed to the most recent incidents.
+const maxFeedItems = 50
+
+// baseURL is the status page's public address as the request reached it.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// incidentFeed builds the feed of the snapshot's incidents, newest first.
+func incidentFeed(snap *pageSnapshot, base, self string) feed.Feed {
+	incs := make([]*incident.Incident, 0, len(snap.incs))
+	for _, inc := range snap.incs {
+		incs = append(incs, inc)
+	}
+	sort.Slice(incs, func(i, j int) bool {
+		if !incs[i].Opened.Equal(incs[j].Opened) {
+			return incs[i].Opened.After(incs[j].Opened)
+		}
+		return incs[i].ID < incs[j].ID
+	})
+	f := feed.Feed{Title: snap.view.Title + ": incidents", Link: base + "/", SelfURL: self, ID: base + "/feed.atom",
+		Description: "Incidents and their updates"}
+	for i, inc := range incs {
+		if i == maxFeedItems {
+			break
+		}
+		var text strings.Builder
+		updated := inc.Opened
+		// Updates newest first, as a status page reads.
+		for j := len(inc.Updates) - 1; j >= 0; j-- {
+			u := inc.Updates[j]
+			fmt.Fprintf(&text, "%s — %s: %s\n", u.At.UTC().Format("2006-01-02 15:04 MST"), u.Status, u.Message)
+			if u.At.After(updated) {
+				updated = u.At
+			}
+		}
+		if text.Len() == 0 {
+			text.WriteString("Investigating.")
+		}
+		f.Items = append(f.Items, feed.Item{ID: base + "/incidents/" + inc.ID, Title: fmt.Sprintf("%s [%s]", inc.Title, inc.Status),
+			Link: base + "/incidents/" + inc.ID, Published: inc.Opened, Updated: updated, Text: text.String(), Categories: []string{inc.Severity}})
+		if updated.After(f.Updated) {
+			f.Updated = updated
+		}
+	}
+	if f.Updated.IsZero() {
+		f.Updated = snap.modified
+	}
+	return f
+}
+
+// handleFeed serves the incident history as RSS or Atom, from the same
+// snapshot as the page.
+func (s *Server) handleFeed(kind string) http.Handler {
+	p := s.statusPage()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		snap, ok := p.current(r.Context())
+		if !ok {
+			http.Error(w, "The feed is not available yet; try again shortly.", http.StatusServiceUnavailable)
+			return
+		}
+		base := baseURL(r)
+		f := incidentFeed(snap, base, base+r.URL.Path)
+		var b bytes.Buffer
+		write, ctype := feed.Atom, "application/atom+xml; charset=utf-8"
+		if kind == "rss" {
+			write, ctype = feed.RSS, "application/rss+xml; charset=utf-8"
+		}
+		if err := write(&b, f); err != nil {
+			s.log.Error("render feed", "kind", kind, "err", err)
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", ctype)
+		w.Header().Set("Cache-Control", statusPageCache)
+		_, _ = io.Copy(w, &b)
+	})
+}
