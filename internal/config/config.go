@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/big"
 	"net"
@@ -23,6 +24,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/monitor"
 	"github.com/slakeeper/slakeeper/internal/policy"
 	"github.com/slakeeper/slakeeper/internal/sla"
+	"github.com/slakeeper/slakeeper/internal/timeline"
 	"github.com/slakeeper/slakeeper/internal/yamlpos"
 )
 
@@ -387,36 +389,23 @@ func hasPlan(p *sla.Policy, plan string) bool {
 var (
 	idRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$`)
 	feeRE = regexp.MustCompile(`^[0-9]{1,15}(\.[0-9]{1,6})?$`)
-	durRE = regexp.MustCompile(`^(?:(\d+)d)?((?:\d+(?:\.\d+)?(?:h|m|s|ms))*)$`)
 )
 
-// duration reads "90s", "1h30m" or "400d".
+// duration reads "500ms", "90s", "1h30m" or "400d" (timeline.ParseDuration).
 func duration(errs *yamlpos.Errors, path, s string, def time.Duration) time.Duration {
 	if s == "" {
 		return def
 	}
-	g := durRE.FindStringSubmatch(s)
-	if g == nil {
+	days, rest, err := timeline.ParseDuration(s, true)
+	switch {
+	case errors.Is(err, timeline.ErrLongDuration):
+		errs.Add(path, "too long (at most %dd): %q", timeline.MaxDays, s)
+		return def
+	case err != nil:
 		errs.Add(path, "want a duration such as 30s, 5m, 2h or 90d, got %q", s)
 		return def
 	}
-	var d time.Duration
-	if g[1] != "" {
-		n, err := strconv.Atoi(g[1])
-		if err != nil || n > 36600 {
-			errs.Add(path, "too many days: %q", s)
-			return def
-		}
-		d = time.Duration(n) * 24 * time.Hour
-	}
-	if g[2] != "" {
-		r, err := time.ParseDuration(g[2])
-		if err != nil {
-			errs.Add(path, "want a duration such as 30s, 5m, 2h or 90d, got %q", s)
-			return def
-		}
-		d += r
-	}
+	d := time.Duration(days)*24*time.Hour + rest
 	if d <= 0 {
 		errs.Add(path, "must be longer than zero")
 		return def

@@ -326,58 +326,23 @@ func (c *checker) calendar(path string, r *rawCalendar) {
 	c.cals[r.ID] = cal
 }
 
-var durRE = regexp.MustCompile(`^(?:(\d+)d)?((?:\d+(?:\.\d+)?(?:h|m|s))*)$`)
-
-// maxDays is the longest duration accepted, in days (about 100 years):
-// longer ones are surely typos, and days plus hours must not overflow
-// time.Duration (about 292 years) even where a day counts 24 hours.
-const maxDays = 36600
-
-// maxDuration is maxDays as a duration.
-const maxDuration = maxDays * 24 * time.Hour
-
-var (
-	errBadDuration  = errors.New("not a duration")
-	errLongDuration = errors.New("duration too long")
+// maxDays and maxDuration bound every duration (see timeline.MaxDays).
+const (
+	maxDays     = timeline.MaxDays
+	maxDuration = timeline.MaxDuration
 )
 
-// parseDuration reads Go durations ("90s", "1h30m") with a leading whole
-// number of days ("7d", "2d4h"). Days are returned apart so that a
-// business-time target can count them in business days. The whole, with
-// days of 24 hours, is at most maxDuration (errLongDuration), so that a
-// caller can add days (of at most 24 hours) and the rest without overflow.
+// parseDuration reads a policy duration: whole seconds, days apart (see
+// timeline.ParseDuration).
 func parseDuration(s string) (days int, rest time.Duration, err error) {
-	s = strings.TrimSpace(s)
-	g := durRE.FindStringSubmatch(s)
-	if s == "" || g == nil {
-		return 0, 0, errBadDuration
-	}
-	if g[1] != "" {
-		n, err := strconv.Atoi(g[1])
-		if err != nil || n > maxDays {
-			return 0, 0, errLongDuration
-		}
-		days = n
-	}
-	if g[2] != "" {
-		d, err := time.ParseDuration(g[2])
-		if err != nil {
-			// The pattern admits only well-formed non-negative
-			// durations, so the error is an overflow.
-			return 0, 0, errLongDuration
-		}
-		rest = d
-	}
-	if rest > maxDuration-time.Duration(days)*24*time.Hour {
-		return 0, 0, errLongDuration
-	}
-	return days, rest.Truncate(time.Second), nil
+	days, rest, err = timeline.ParseDuration(s, false)
+	return days, rest.Truncate(time.Second), err
 }
 
 // durationError words a parseDuration error; want describes the durations
 // the key takes.
 func durationError(err error, want, s string) string {
-	if errors.Is(err, errLongDuration) {
+	if errors.Is(err, timeline.ErrLongDuration) {
 		return fmt.Sprintf("want a duration of at most %dd (about 100 years), got %q", maxDays, s)
 	}
 	return fmt.Sprintf("want a duration such as %s, got %q", want, s)
