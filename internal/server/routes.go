@@ -45,5 +45,16 @@ func (s *Server) Handler() http.Handler {
 
 	// Public, demo configuration only: endpoints the demo monitors watch.
 	mux.Handle("GET /demo/{name}", s.handleDemo())
+
+	// Subscriptions and notifications (notify.go, subscribe.go).
+	s.notifyRoutes(mux)
+
+	// Operator sign-in and operator pages (auth.go, operator.go).
+	s.operatorRoutes(mux)
+
+	// Maintenance, post-mortems and obligations (maintenance.go,
+	// obligations.go).
+	s.maintenanceRoutes(mux)
+
 	return s.logRequests(mux)
 }

