@@ -179,6 +179,8 @@ type (
 		Incident string `json:"incident"`
 		At       string `json:"at"`
 		URL      string `json:"url"`
+		Title    string `json:"title"`
+		Summary  string `json:"summary"`
 	}
 	wTicket struct {
 		Type     string `json:"type"`
@@ -489,7 +491,7 @@ func (p *parser) parseLine(line []byte) {
 		if !p.decode(line, &w) {
 			return
 		}
-		pm := &sla.Postmortem{ID: w.ID, Incident: p.req("incident", w.Incident), URL: w.URL}
+		pm := &sla.Postmortem{ID: w.ID, Incident: p.req("incident", w.Incident), URL: w.URL, Title: w.Title, Summary: w.Summary}
 		pm.At, _ = p.time("at", w.At, true)
 		p.pmLines = setLine(p.pmLines, w.ID, p.line)
 		ev.Postmortems = append(ev.Postmortems, pm)

@@ -80,6 +80,10 @@ type Postmortem struct {
 	ID  string    `json:"id"`
 	At  time.Time `json:"at"`
 	URL string    `json:"url,omitempty"`
+	// Title and Summary are the post-mortem's text when the status page
+	// hosts it; Summary is plain text, paragraphs separated by blank lines.
+	Title   string `json:"title,omitempty"`
+	Summary string `json:"summary,omitempty"`
 }
 
 // Fold builds every incident of the evidence, newest (by opening) first;
@@ -118,7 +122,7 @@ func Fold(ev *sla.Evidence) []*Incident {
 	}
 	for _, pm := range ev.Postmortems {
 		if inc := byID[pm.Incident]; pm != nil && inc != nil {
-			inc.Postmortems = append(inc.Postmortems, Postmortem{ID: pm.ID, At: pm.At, URL: pm.URL})
+			inc.Postmortems = append(inc.Postmortems, Postmortem{ID: pm.ID, At: pm.At, URL: pm.URL, Title: pm.Title, Summary: pm.Summary})
 		}
 	}
 	for _, inc := range out {

@@ -127,6 +127,10 @@ type Postmortem struct {
 	Incident string
 	At       time.Time
 	URL      string
+	// Title and Summary are the post-mortem itself when the status page
+	// hosts it (Summary is plain text, paragraphs separated by blank
+	// lines); URL points to it when it is published elsewhere.
+	Title, Summary string
 }
 
 // Ticket is a support ticket created At by a customer.
