@@ -62,6 +62,5 @@ func (s *Server) publish(ctx context.Context, ev Event) error {
 	return nil
 }
 
-func (s *Server) notifyRoutes(mux *http.ServeMux)      {}
-func (s *Server) operatorRoutes(mux *http.ServeMux)    {}
-func (s *Server) maintenanceRoutes(mux *http.ServeMux) {}
+func (s *Server) notifyRoutes(mux *http.ServeMux)   {}
+func (s *Server) operatorRoutes(mux *http.ServeMux) {}
