@@ -52,6 +52,7 @@ Commands:
   export         write a period's evidence as JSON Lines from the store
   evaluate       compute uptime, credits, ticket clocks and obligations offline
   policy check   validate a policy file
+  hash-password  print the bcrypt hash of a password read from stdin
   version        print the version
 
 Run "slakeeper <command> --help" for a command's flags and an example.
@@ -91,6 +92,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return nil
 		}
 		return cmdPolicyCheck(rest[1:], stdout, stderr)
+	case "hash-password":
+		return cmdHashPassword(rest, stdin, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "slakeeper", version)
 		return nil

@@ -42,6 +42,10 @@ type Config struct {
 	Subscriptions []*sla.Subscription
 	Agents        []Agent
 	Tokens        []Token
+	// Users are the operators who sign in to the web UI (users.go).
+	Users []User
+	// Incidents are the incident settings (users.go).
+	Incidents Incidents
 }
 
 // Server holds server-wide settings.
@@ -97,6 +101,8 @@ type rawConfig struct {
 	Subscriptions []rawSubscription `yaml:"subscriptions"`
 	Agents        []rawAgent        `yaml:"agents"`
 	Tokens        []rawToken        `yaml:"tokens"`
+	Users         []rawUser         `yaml:"users"`
+	Incidents     rawIncidents      `yaml:"incidents"`
 }
 
 type rawComponent struct {
@@ -371,6 +377,8 @@ func Parse(file string, data []byte, getenv func(string) string, loadPolicy func
 			c.Tokens = append(c.Tokens, Token{Name: rt.Name, Role: rt.Role, Hash: sec})
 		}
 	}
+	c.Users = parseUsers(errs, raw.Users, c.Tokens, getenv)
+	c.Incidents = parseIncidents(errs, raw.Incidents, c.Policies)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
