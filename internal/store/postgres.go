@@ -22,6 +22,7 @@ type Postgres struct {
 	pool   *pgxpool.Pool
 	log    *slog.Logger
 	series seriesCache
+	clock  clock
 }
 
 var _ Store = (*Postgres)(nil)
@@ -512,11 +513,13 @@ func (p *Postgres) Prune(ctx context.Context, resultsBefore, keepBefore time.Tim
 		SELECT n FROM facts WHERE at < $1 ORDER BY at LIMIT $2)`, keepCut, batch); err != nil {
 		return total, err
 	}
-	return total, nil
+	n, err := p.pruneNotify(ctx, keepCut, batch)
+	return total + n, err
 }
 
 // storeTables are the tables Size counts.
-var storeTables = []string{"series", "results", "minutes", "agents", "facts", "states", "schema_migrations"}
+var storeTables = []string{"series", "results", "minutes", "agents", "facts", "states", "schema_migrations",
+	"outbound", "deliveries", "subscribers", "sessions", "secrets"}
 
 // Size implements Store: the store's tables with their indexes and TOAST,
 // as found through the connection's search_path.

@@ -32,6 +32,7 @@ type SQLite struct {
 	insert, upsertMinute, upsertAgent *sql.Stmt
 	log                               *slog.Logger
 	series                            seriesCache
+	clock                             clock
 }
 
 var _ Store = (*SQLite)(nil)
@@ -517,7 +518,8 @@ func (s *SQLite) Prune(ctx context.Context, resultsBefore, keepBefore time.Time,
 		(SELECT n FROM facts WHERE at < ? ORDER BY at LIMIT ?)`, keepCut, batch); err != nil {
 		return total, err
 	}
-	return total, nil
+	n, err := s.pruneNotify(ctx, keepCut, batch)
+	return total + n, err
 }
 
 func (s *SQLite) seriesList(ctx context.Context) ([]int64, error) {

@@ -61,10 +61,63 @@ type Store interface {
 	// none), for resumable delivery. Pruning does not lower it.
 	AgentSeq(ctx context.Context, location string) (uint64, error)
 	// Prune deletes raw results with At before resultsBefore, minutes that
-	// end at or before keepBefore and timed facts with At before keepBefore,
-	// in statements of at most batch rows each, so that no lock is held
-	// long. It returns the number of rows deleted.
+	// end at or before keepBefore, timed facts with At before keepBefore,
+	// delivered and failed outbounds with UpdatedAt before keepBefore (with
+	// their delivery log) and expired sessions, in statements of at most
+	// batch rows each, so that no lock is held long. It returns the number
+	// of rows deleted.
 	Prune(ctx context.Context, resultsBefore, keepBefore time.Time, batch int) (int64, error)
+	// Enqueue stores notifications to deliver, atomically. It is idempotent
+	// by ID: an outbound whose ID is already stored is skipped. A zero NextAt
+	// or UpdatedAt is taken as CreatedAt, an empty State as pending.
+	Enqueue(ctx context.Context, obs []Outbound) error
+	// DueOutbound returns at most limit pending outbounds with NextAt at or
+	// before now, ordered by NextAt, then ID.
+	DueOutbound(ctx context.Context, now time.Time, limit int) ([]Outbound, error)
+	// RecordAttempt appends a to the delivery log and, in the same
+	// transaction, counts the attempt on its outbound and sets its State,
+	// NextAt (required when pending), LastError (a.Error) and UpdatedAt
+	// (a.At). The log row's empty Recipient, Channel and Event are taken
+	// from the outbound. An unknown outbound is an error wrapping ErrNotFound.
+	RecordAttempt(ctx context.Context, a DeliveryAttempt, state string, nextAt time.Time) error
+	// Outbound returns one outbound (ErrNotFound when unknown).
+	Outbound(ctx context.Context, id string) (Outbound, error)
+	// Deliveries returns the last limit delivery attempts to a recipient
+	// ("" for every recipient), newest first.
+	Deliveries(ctx context.Context, recipient string, limit int) ([]DeliveryAttempt, error)
+	// PendingOutbound counts the outbounds still to deliver.
+	PendingOutbound(ctx context.Context) (int, error)
+	// PutSubscriber stores a subscriber, replacing the one with its ID.
+	PutSubscriber(ctx context.Context, sub Subscriber) error
+	// Subscriber returns one subscriber (ErrNotFound when unknown).
+	Subscriber(ctx context.Context, id string) (Subscriber, error)
+	// SubscriberByAddress returns the subscriber of a kind with an address,
+	// the first created when several have it; email addresses compare
+	// case-insensitively. ErrNotFound when none has it.
+	SubscriberByAddress(ctx context.Context, kind, address string) (Subscriber, error)
+	// Subscribers returns every subscriber ordered by CreatedAt, then ID.
+	Subscribers(ctx context.Context) ([]Subscriber, error)
+	// DeleteSubscriber deletes a subscriber (ErrNotFound when unknown) and
+	// marks its pending outbounds failed ("unsubscribed"), in one
+	// transaction, so that nothing more is sent to it. Their UpdatedAt is
+	// left as it was: the store has no say about the time.
+	DeleteSubscriber(ctx context.Context, id string) error
+	// PutSession stores a sign-in session, replacing the one with its Hash.
+	PutSession(ctx context.Context, s Session) error
+	// Session returns the session with a hash; one unknown or expired (by
+	// the clock of SetClock) is ErrNotFound.
+	Session(ctx context.Context, hash string) (Session, error)
+	// DeleteSession deletes a session; deleting one that is not stored is
+	// not an error, so that signing out twice is harmless.
+	DeleteSession(ctx context.Context, hash string) error
+	// Secret returns the named secret: 32 random bytes created on first use
+	// and the same ever after, also across processes sharing the database.
+	Secret(ctx context.Context, name string) ([]byte, error)
+	// FactsOfType is Facts restricted to facts whose Type is one of types.
+	FactsOfType(ctx context.Context, types []string, from, to time.Time) ([]Fact, error)
+	// SetClock sets the clock that tells whether a session has expired, for
+	// Session and Prune (time.Now until set). Set it before use.
+	SetClock(now func() time.Time)
 	// Size reports the bytes the store's tables and indexes use.
 	Size(ctx context.Context) (int64, error)
 	// Ping checks that the database answers.
@@ -112,6 +165,10 @@ type MonitorState struct {
 // ErrConflict is wrapped by AppendFacts' error when a fact's id is already
 // stored with a different body.
 var ErrConflict = errors.New("id already used by a different fact")
+
+// ErrNotFound is wrapped by the error of a method that looks up one
+// record (an outbound, subscriber or session) that is not stored.
+var ErrNotFound = errors.New("not found")
 
 // MaxDuration is the longest Duration or Latency a result may have (the
 // stored microseconds are a 32-bit integer): about 35 minutes 47 seconds.
