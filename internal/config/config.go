@@ -46,6 +46,11 @@ type Config struct {
 	Users []User
 	// Incidents are the incident settings (users.go).
 	Incidents Incidents
+	// Email is the SMTP server for notification mail; nil when not
+	// configured (alerts.go).
+	Email *Email
+	// Alerts are the operators' alert channels (alerts.go).
+	Alerts []Alert
 }
 
 // Server holds server-wide settings.
@@ -103,6 +108,8 @@ type rawConfig struct {
 	Tokens        []rawToken        `yaml:"tokens"`
 	Users         []rawUser         `yaml:"users"`
 	Incidents     rawIncidents      `yaml:"incidents"`
+	Email         *rawEmail         `yaml:"email"`
+	Alerts        []rawAlert        `yaml:"alerts"`
 }
 
 type rawComponent struct {
@@ -379,6 +386,8 @@ func Parse(file string, data []byte, getenv func(string) string, loadPolicy func
 	}
 	c.Users = parseUsers(errs, raw.Users, c.Tokens, getenv)
 	c.Incidents = parseIncidents(errs, raw.Incidents, c.Policies)
+	c.Email = parseEmail(errs, raw.Email, getenv)
+	c.Alerts = parseAlerts(errs, raw.Alerts, c.Email, getenv)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}

@@ -35,7 +35,15 @@ type Config struct {
 	To []string
 	// NoStartTLS disables STARTTLS even when the server offers it.
 	NoStartTLS bool
-	// TLS configures STARTTLS; nil means verify the server as Addr's host.
+	// RequireStartTLS refuses to send when the server does not offer
+	// STARTTLS, so that mail and credentials never cross the network in
+	// clear by accident.
+	RequireStartTLS bool
+	// ImplicitTLS speaks TLS from the first byte (SMTPS, usually port
+	// 465) instead of upgrading with STARTTLS.
+	ImplicitTLS bool
+	// TLS configures STARTTLS and implicit TLS; nil means verify the
+	// server as Addr's host.
 	TLS *tls.Config
 	// HelloName is sent in EHLO; "localhost" if empty.
 	HelloName string
@@ -159,8 +167,19 @@ func (n *Notifier) Send(ctx context.Context, m notify.Message) error {
 }
 
 func (n *Notifier) send(ctx context.Context, msg []byte) error {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", n.cfg.Addr)
+	tlsCfg := n.cfg.TLS
+	if tlsCfg == nil {
+		tlsCfg = &tls.Config{ServerName: n.host}
+	}
+	var conn net.Conn
+	var err error
+	if n.cfg.ImplicitTLS {
+		d := tls.Dialer{Config: tlsCfg}
+		conn, err = d.DialContext(ctx, "tcp", n.cfg.Addr)
+	} else {
+		var d net.Dialer
+		conn, err = d.DialContext(ctx, "tcp", n.cfg.Addr)
+	}
 	if err != nil {
 		return fmt.Errorf("dial: %w", err)
 	}
@@ -183,14 +202,12 @@ func (n *Notifier) send(ctx context.Context, msg []byte) error {
 	if err := c.Hello(hello); err != nil {
 		return fmt.Errorf("ehlo: %w", err)
 	}
-	if ok, _ := c.Extension("STARTTLS"); ok && !n.cfg.NoStartTLS {
-		cfg := n.cfg.TLS
-		if cfg == nil {
-			cfg = &tls.Config{ServerName: n.host}
-		}
-		if err := c.StartTLS(cfg); err != nil {
+	if ok, _ := c.Extension("STARTTLS"); ok && !n.cfg.NoStartTLS && !n.cfg.ImplicitTLS {
+		if err := c.StartTLS(tlsCfg); err != nil {
 			return fmt.Errorf("starttls: %w", err)
 		}
+	} else if n.cfg.RequireStartTLS && !n.cfg.ImplicitTLS {
+		return errors.New("starttls: the server does not offer STARTTLS and it is required")
 	}
 	if n.cfg.Username != "" {
 		// The password is never part of the error.

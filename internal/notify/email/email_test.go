@@ -1,7 +1,6 @@
 package email_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -17,7 +16,6 @@ import (
 	"net"
 	"net/mail"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,88 +23,22 @@ import (
 
 	"github.com/slakeeper/slakeeper/internal/notify"
 	"github.com/slakeeper/slakeeper/internal/notify/email"
+	"github.com/slakeeper/slakeeper/internal/notify/smtptest"
 )
 
-// smtpServer starts aiosmtpd writing each received message to a Maildir and
-// returns its address and the Maildir. Without aiosmtpd the test is skipped,
-// except under CI=true where it must run.
+// smtpServer starts aiosmtpd and returns its address and Maildir.
 func smtpServer(tb testing.TB, args ...string) (addr, maildir string) {
 	tb.Helper()
-	return startSMTP(tb, func(addr, maildir string) []string {
-		args = append([]string{"-m", "aiosmtpd", "-n", "-l", addr}, args...)
-		return append(args, "-c", "aiosmtpd.handlers.Mailbox", maildir)
-	})
+	srv := smtptest.Start(tb, args...)
+	return srv.Addr, srv.Maildir
 }
 
-// authSMTPServer starts testdata/authsmtpd.py, which requires AUTH PLAIN
-// with user and password.
+// authSMTPServer starts a server that requires AUTH PLAIN with user and
+// password.
 func authSMTPServer(tb testing.TB, user, password string) (addr, maildir string) {
 	tb.Helper()
-	return startSMTP(tb, func(addr, maildir string) []string {
-		host, port, _ := net.SplitHostPort(addr)
-		return []string{filepath.Join("testdata", "authsmtpd.py"), host, port, maildir, user, password}
-	})
-}
-
-// startSMTP runs python with the arguments args builds for a free loopback
-// address and a fresh Maildir, and waits until it listens.
-func startSMTP(tb testing.TB, args func(addr, maildir string) []string) (addr, maildir string) {
-	tb.Helper()
-	python := ""
-	for _, p := range []string{"python3", "/usr/bin/python3"} {
-		if exec.Command(p, "-c", "import aiosmtpd").Run() == nil {
-			python = p
-			break
-		}
-	}
-	if python == "" {
-		msg := "aiosmtpd not installed (apt-get install -y python3-aiosmtpd)"
-		if os.Getenv("CI") == "true" {
-			tb.Fatal(msg)
-		}
-		tb.Skip(msg)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	addr = l.Addr().String()
-	l.Close()
-	maildir = filepath.Join(tb.TempDir(), "Maildir")
-	cmd := exec.Command(python, args(addr, maildir)...)
-	// The server's output is shown only when the test fails; it is read
-	// after Wait, when exec no longer writes to it.
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-		if tb.Failed() {
-			tb.Logf("smtp server output:\n%s", out.String())
-		}
-	})
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return addr, maildir
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("aiosmtpd did not listen on %s: %v", addr, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	srv := smtptest.StartAuth(tb, user, password)
+	return srv.Addr, srv.Maildir
 }
 
 // received returns the single message in maildir/new.
@@ -289,6 +221,44 @@ func TestSendSTARTTLS(t *testing.T) {
 			}
 			if got := received(t, maildir).Header.Get("Subject"); got != "over TLS" {
 				t.Errorf("got Subject %q, want %q", got, "over TLS")
+			}
+		})
+	}
+}
+
+func TestSendTLSModes(t *testing.T) {
+	certFile, keyFile, pool := selfSigned(t, t.TempDir())
+	tlsCfg := &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}
+	tests := []struct {
+		name    string
+		args    []string
+		cfg     email.Config
+		wantErr bool
+	}{
+		{name: "implicit TLS", args: []string{"--smtpscert", certFile, "--smtpskey", keyFile}, cfg: email.Config{ImplicitTLS: true}},
+		{name: "implicit TLS to a plain server fails", cfg: email.Config{ImplicitTLS: true}, wantErr: true},
+		{name: "required STARTTLS not offered fails", cfg: email.Config{RequireStartTLS: true}, wantErr: true},
+		{name: "required STARTTLS offered", args: []string{"--tlscert", certFile, "--tlskey", keyFile}, cfg: email.Config{RequireStartTLS: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr, maildir := smtpServer(t, tt.args...)
+			cfg := tt.cfg
+			cfg.Addr, cfg.From, cfg.To, cfg.TLS = addr, "sla@example.com", []string{"ops@example.org"}, tlsCfg
+			n, err := email.New(cfg, time.Now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			err = n.Send(ctx, notify.Message{ID: "mode", Subject: "mode"})
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("got err %v, want error %v", err, tt.wantErr)
+			}
+			if !tt.wantErr {
+				if got := received(t, maildir).Header.Get("Subject"); got != "mode" {
+					t.Errorf("got Subject %q, want %q", got, "mode")
+				}
 			}
 		})
 	}
