@@ -93,6 +93,19 @@ type rawEmail struct {
 	TLS         string `yaml:"tls"`
 }
 
+// parsePublicURL checks server.public_url.
+func parsePublicURL(errs *yamlpos.Errors, s string) string {
+	if s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		errs.Add("server.public_url", "want the status page's address such as https://status.example.com, got %q", s)
+		return ""
+	}
+	return strings.TrimRight(s, "/")
+}
+
 // parseEmail checks the email: section; nil when there is none.
 func parseEmail(errs *yamlpos.Errors, r *rawEmail, getenv func(string) string) *Email {
 	if r == nil {
@@ -121,7 +134,7 @@ func parseEmail(errs *yamlpos.Errors, r *rawEmail, getenv func(string) string) *
 		e.Password = getenv(r.PasswordEnv)
 		if e.Password == "" {
 			// The value itself is never printed: it is a secret.
-			errs.Add("email.password_env", "environment variable %s is empty", r.PasswordEnv)
+			errs.Add("email.password_env", "environment variable %s is empty or unset", r.PasswordEnv)
 		}
 	}
 	return e
@@ -148,7 +161,7 @@ func parseAlerts(errs *yamlpos.Errors, raw []rawAlert, email *Email, getenv func
 		fromEnv := func(field, name string) string {
 			v := getenv(name)
 			if v == "" {
-				errs.Add(p+"."+field, "environment variable %s is empty", name)
+				errs.Add(p+"."+field, "environment variable %s is empty or unset", name)
 			}
 			return v
 		}

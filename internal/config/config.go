@@ -62,6 +62,9 @@ type Server struct {
 	// 400 days, so that any month a contract may need can be recomputed).
 	ResultsRetention  time.Duration
 	EvidenceRetention time.Duration
+	// PublicURL is the status page's address as the public reaches it
+	// (no trailing slash), for the links in notifications (alerts.go).
+	PublicURL string
 }
 
 // Component is a part of the service as the status page shows it.
@@ -94,6 +97,7 @@ func (s Secret) Matches(token string) bool {
 type rawConfig struct {
 	Server struct {
 		Location  string `yaml:"location"`
+		PublicURL string `yaml:"public_url"`
 		Retention struct {
 			Results  string `yaml:"results"`
 			Evidence string `yaml:"evidence"`
@@ -386,6 +390,7 @@ func Parse(file string, data []byte, getenv func(string) string, loadPolicy func
 	}
 	c.Users = parseUsers(errs, raw.Users, c.Tokens, getenv)
 	c.Incidents = parseIncidents(errs, raw.Incidents, c.Policies)
+	c.Server.PublicURL = parsePublicURL(errs, raw.Server.PublicURL)
 	c.Email = parseEmail(errs, raw.Email, getenv)
 	c.Alerts = parseAlerts(errs, raw.Alerts, c.Email, getenv)
 	if err := errs.Err(); err != nil {
