@@ -105,3 +105,8 @@ func TestOpenPostgresBadDSN(t *testing.T) {
 		t.Errorf("unparsable dsn: got %v, want an error without the password", err)
 	}
 }
+
+func TestPostgresSecretReopen(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	storetest.SecretReopen(t, func(t *testing.T) store.Store { return openPostgres(t, dsn) })
+}

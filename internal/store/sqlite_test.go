@@ -259,3 +259,8 @@ func kill9Child(path string) int {
 	}
 	return 0
 }
+
+func TestSQLiteSecretReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "secret.db")
+	storetest.SecretReopen(t, func(t *testing.T) store.Store { return openSQLite(t, path) })
+}

@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"BatcherErrors", testBatcherErrors},
 		{"Ping", testPing},
 	}
+	scenarios = append(scenarios, notifyScenarios...)
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
