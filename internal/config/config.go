@@ -11,12 +11,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
+	"math"
 	"math/big"
 	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -51,6 +54,8 @@ type Config struct {
 	Email *Email
 	// Alerts are the operators' alert channels (alerts.go).
 	Alerts []Alert
+	// StatusPage is the public status page's branding and weighting.
+	StatusPage StatusPage
 }
 
 // Server holds server-wide settings.
@@ -114,6 +119,7 @@ type rawConfig struct {
 	Incidents     rawIncidents      `yaml:"incidents"`
 	Email         *rawEmail         `yaml:"email"`
 	Alerts        []rawAlert        `yaml:"alerts"`
+	StatusPage    rawStatusPage     `yaml:"status_page"`
 }
 
 type rawComponent struct {
@@ -393,6 +399,16 @@ func Parse(file string, data []byte, getenv func(string) string, loadPolicy func
 	c.Server.PublicURL = parsePublicURL(errs, raw.Server.PublicURL)
 	c.Email = parseEmail(errs, raw.Email, getenv)
 	c.Alerts = parseAlerts(errs, raw.Alerts, c.Email, getenv)
+	c.StatusPage = statusPageOf(errs, raw.StatusPage)
+	// One address for the page: either key gives it to both.
+	switch sp := &c.StatusPage; {
+	case sp.PublicURL == "":
+		sp.PublicURL = c.Server.PublicURL
+	case c.Server.PublicURL == "":
+		c.Server.PublicURL = sp.PublicURL
+	case c.Server.PublicURL != sp.PublicURL:
+		errs.Add("status_page.public_url", "differs from server.public_url (%s); give the page's address once", c.Server.PublicURL)
+	}
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
@@ -620,4 +636,182 @@ func (c *Config) Monitor(id string) *monitor.Monitor {
 		}
 	}
 	return nil
+}
+
+// StatusPage is the public status page's configuration.
+type StatusPage struct {
+	// Title names the page (default "Service status").
+	Title string
+	// PublicURL is the page's absolute base URL, without a trailing
+	// slash; feeds and messages link to it. Empty: the address a request
+	// came to. It and Server.PublicURL are one setting under two keys.
+	PublicURL string
+	// LogoURL is an image shown beside the title.
+	LogoURL string
+	// Brand and BrandDark are #rrggbb colours for links and the header
+	// accent, in the light and the dark scheme; empty keeps the defaults.
+	Brand, BrandDark string
+	Links            []StatusPageLink
+	// TimeZone is the zone of the page's days and times (default UTC).
+	TimeZone *time.Location
+	// Weights give each status its share of downtime in thousandths;
+	// Removed statuses are left out of the uptime figures.
+	Weights map[sla.Status]int64
+	Removed map[sla.Status]bool
+}
+
+// StatusPageLink is a link in the status page's header.
+type StatusPageLink struct {
+	Label, URL string
+}
+
+type rawStatusPage struct {
+	Title     string `yaml:"title"`
+	PublicURL string `yaml:"public_url"`
+	LogoURL   string `yaml:"logo_url"`
+	Colors    struct {
+		Brand     string `yaml:"brand"`
+		BrandDark string `yaml:"brand_dark"`
+	} `yaml:"colors"`
+	Links []struct {
+		Label string `yaml:"label"`
+		URL   string `yaml:"url"`
+	} `yaml:"links"`
+	TimeZone string `yaml:"time_zone"`
+	// UptimeWeights maps a status to a weight from 0 to 1 or "excluded".
+	UptimeWeights map[string]string `yaml:"uptime_weights"`
+}
+
+// DefaultUptimeWeights are the status page's weights when the
+// configuration gives none: a major outage is fully down, a partial outage
+// 30 % down (as Atlassian Statuspage counts it), degraded performance up.
+var DefaultUptimeWeights = map[sla.Status]int64{sla.MajorOutage: 1000, sla.PartialOutage: 300, sla.Degraded: 0}
+
+var (
+	colorRE  = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+	weightRE = regexp.MustCompile(`^(0(\.[0-9]{1,3})?|1(\.0{1,3})?)$`)
+)
+
+// The backgrounds the brand colours are shown on (style.css), light and
+// dark: page and card.
+var (
+	lightBackgrounds = []string{"#ffffff", "#f6f6f6"}
+	darkBackgrounds  = []string{"#0f1115", "#1a1d23"}
+)
+
+func statusPageOf(errs *yamlpos.Errors, r rawStatusPage) StatusPage {
+	const p = "status_page"
+	sp := StatusPage{Title: strings.TrimSpace(r.Title), LogoURL: r.LogoURL, Brand: r.Colors.Brand, BrandDark: r.Colors.BrandDark,
+		TimeZone: time.UTC, Weights: map[sla.Status]int64{}, Removed: map[sla.Status]bool{sla.UnderMaintenance: true}}
+	if sp.Title == "" {
+		sp.Title = "Service status"
+	}
+	if r.PublicURL != "" {
+		u, err := url.Parse(r.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			errs.Add(p+".public_url", "want an absolute http:// or https:// URL such as https://status.example.com, got %q", r.PublicURL)
+		} else {
+			sp.PublicURL = strings.TrimSuffix(r.PublicURL, "/")
+		}
+	}
+	if r.LogoURL != "" && !pageURL(r.LogoURL) {
+		errs.Add(p+".logo_url", "want an http:// or https:// URL or a path starting with /, got %q", r.LogoURL)
+	}
+	for _, c := range []struct {
+		field, val string
+		bgs        []string
+	}{{"brand", r.Colors.Brand, lightBackgrounds}, {"brand_dark", r.Colors.BrandDark, darkBackgrounds}} {
+		if c.val == "" {
+			continue
+		}
+		if !colorRE.MatchString(c.val) {
+			errs.Add(p+".colors."+c.field, "want a colour as #rrggbb, got %q", c.val)
+			continue
+		}
+		// Links are drawn in this colour: WCAG asks 4.5:1 against the
+		// backgrounds for text.
+		for _, bg := range c.bgs {
+			if cr := contrast(c.val, bg); cr < 4.5 {
+				errs.Add(p+".colors."+c.field, "%s has a contrast of %.1f:1 against the background %s; links need at least 4.5:1", c.val, cr, bg)
+				break
+			}
+		}
+	}
+	for i, l := range r.Links {
+		lp := fmt.Sprintf("%s.links[%d]", p, i)
+		if strings.TrimSpace(l.Label) == "" {
+			errs.Add(lp+".label", "want the link's text")
+		}
+		if !pageURL(l.URL) {
+			errs.Add(lp+".url", "want an http:// or https:// URL or a path starting with /, got %q", l.URL)
+		}
+		sp.Links = append(sp.Links, StatusPageLink{Label: strings.TrimSpace(l.Label), URL: l.URL})
+	}
+	if r.TimeZone != "" {
+		loc, err := time.LoadLocation(r.TimeZone)
+		if err != nil || r.TimeZone == "Local" {
+			errs.Add(p+".time_zone", "want an IANA time zone such as Europe/Paris, got %q", r.TimeZone)
+		} else {
+			sp.TimeZone = loc
+		}
+	}
+	for st, w := range DefaultUptimeWeights {
+		sp.Weights[st] = w
+	}
+	for _, name := range slices.Sorted(maps.Keys(r.UptimeWeights)) {
+		v := r.UptimeWeights[name]
+		wp := p + ".uptime_weights." + name
+		st := sla.Status(name)
+		if st.Rank() <= 0 {
+			errs.Add(wp, "want degraded_performance, under_maintenance, partial_outage or major_outage")
+			continue
+		}
+		switch {
+		case v == "excluded":
+			sp.Removed[st] = true
+			delete(sp.Weights, st)
+		case weightRE.MatchString(v):
+			w, _ := new(big.Rat).SetString(v)
+			w.Mul(w, big.NewRat(1000, 1))
+			sp.Weights[st] = w.Num().Int64()
+			delete(sp.Removed, st)
+		default:
+			errs.Add(wp, "want a weight from 0 to 1 (at most 3 decimals) or excluded, got %q", v)
+		}
+	}
+	return sp
+}
+
+// pageURL reports whether s is an http(s) URL or a path on the page's
+// own host, fit for a link or an image on the status page.
+func pageURL(s string) bool {
+	if strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "//") {
+		return true
+	}
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// contrast is the WCAG 2 contrast ratio of two #rrggbb colours.
+func contrast(a, b string) float64 {
+	la, lb := luminance(a), luminance(b)
+	if la < lb {
+		la, lb = lb, la
+	}
+	return (la + 0.05) / (lb + 0.05)
+}
+
+func luminance(hex string) float64 {
+	var l float64
+	for i, k := range []float64{0.2126, 0.7152, 0.0722} {
+		v, _ := strconv.ParseUint(hex[1+2*i:3+2*i], 16, 8)
+		c := float64(v) / 255
+		if c <= 0.04045 {
+			c /= 12.92
+		} else {
+			c = math.Pow((c+0.055)/1.055, 2.4)
+		}
+		l += k * c
+	}
+	return l
 }

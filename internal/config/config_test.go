@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/slakeeper/slakeeper/internal/sla"
 )
@@ -93,5 +94,90 @@ func TestDemoConfigLoads(t *testing.T) {
 	}
 	if got := c.Monitor("web-home").Target; got != "http://127.0.0.1:8080/demo/ok" {
 		t.Errorf("demo target: got %s", got)
+	}
+}
+
+func TestParseStatusPage(t *testing.T) {
+	c, err := Parse("test.yaml", []byte(`status_page:
+  title: Acme status
+  public_url: https://status.acme.test/
+  logo_url: /logo.svg
+  colors: {brand: "#0B57B0", brand_dark: "#8cb8ff"}
+  links:
+    - {label: Acme, url: "https://acme.test/"}
+  time_zone: Europe/Paris
+  uptime_weights: {partial_outage: 0.25, degraded_performance: "0.1", under_maintenance: 1}
+`), env, noPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := c.StatusPage
+	if sp.Title != "Acme status" || sp.PublicURL != "https://status.acme.test" || sp.LogoURL != "/logo.svg" || sp.Brand != "#0B57B0" ||
+		sp.BrandDark != "#8cb8ff" || len(sp.Links) != 1 || sp.Links[0].URL != "https://acme.test/" || sp.TimeZone.String() != "Europe/Paris" {
+		t.Errorf("got %+v", sp)
+	}
+	want := map[sla.Status]int64{sla.MajorOutage: 1000, sla.PartialOutage: 250, sla.Degraded: 100, sla.UnderMaintenance: 1000}
+	for st, w := range want {
+		if sp.Weights[st] != w {
+			t.Errorf("weight of %s: got %d, want %d", st, sp.Weights[st], w)
+		}
+	}
+	if len(sp.Removed) != 0 {
+		t.Errorf("removed: got %v, want none (under_maintenance has a weight)", sp.Removed)
+	}
+
+	// Without the section: the defaults.
+	c, err = Parse("test.yaml", []byte("components: [{id: web}]\n"), env, noPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp = c.StatusPage
+	if sp.Title != "Service status" || sp.TimeZone != time.UTC || sp.Weights[sla.MajorOutage] != 1000 || sp.Weights[sla.PartialOutage] != 300 ||
+		sp.Weights[sla.Degraded] != 0 || !sp.Removed[sla.UnderMaintenance] {
+		t.Errorf("defaults: got %+v", sp)
+	}
+
+	tests := []struct{ name, yaml, want string }{
+		{"relative public url", "status_page: {public_url: status.acme.test}", "test.yaml:1: status_page.public_url: want an absolute http:// or https:// URL"},
+		{"public url with a query", "status_page: {public_url: \"https://s.test/?a=1\"}", "status_page.public_url"},
+		{"logo url", "status_page: {logo_url: \"javascript:alert(1)\"}", "status_page.logo_url: want an http:// or https:// URL or a path"},
+		{"colour format", "status_page:\n  colors: {brand: blue}\n", "test.yaml:2: status_page.colors.brand: want a colour as #rrggbb"},
+		{"colour too pale", "status_page:\n  colors: {brand: \"#ffff00\"}\n", "status_page.colors.brand: #ffff00 has a contrast of 1.1:1 against the background #ffffff"},
+		{"dark colour too dark", "status_page:\n  colors: {brand_dark: \"#000080\"}\n", "status_page.colors.brand_dark: #000080 has a contrast"},
+		{"link without label", "status_page:\n  links: [{url: \"https://a.test\"}]\n", "status_page.links[0].label: want the link's text"},
+		{"link url", "status_page:\n  links: [{label: A, url: \"//evil.test\"}]\n", "status_page.links[0].url"},
+		{"time zone", "status_page: {time_zone: Mars/Olympus}", "status_page.time_zone: want an IANA time zone such as Europe/Paris, got \"Mars/Olympus\""},
+		{"local is no zone", "status_page: {time_zone: Local}", "status_page.time_zone"},
+		{"weight above one", "status_page:\n  uptime_weights: {partial_outage: 1.5}\n", "status_page.uptime_weights.partial_outage: want a weight from 0 to 1"},
+		{"weight of operational", "status_page:\n  uptime_weights: {operational: 0.5}\n", "status_page.uptime_weights.operational: want degraded_performance"},
+		{"unknown key", "status_page: {colours: {brand: \"#000000\"}}", "test.yaml:1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("test.yaml", []byte(tt.yaml), env, noPolicy)
+			if err == nil {
+				t.Fatalf("got no error, want one containing %q", tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %q, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestStatusPagePublicURLIsServerPublicURL(t *testing.T) {
+	for _, y := range []string{"server: {public_url: \"https://s.test/\"}\n", "status_page: {public_url: \"https://s.test\"}\n",
+		"server: {public_url: \"https://s.test\"}\nstatus_page: {public_url: \"https://s.test/\"}\n"} {
+		c, err := Parse("test.yaml", []byte(y), env, noPolicy)
+		if err != nil {
+			t.Fatalf("%s: %v", y, err)
+		}
+		if c.Server.PublicURL != "https://s.test" || c.StatusPage.PublicURL != "https://s.test" {
+			t.Errorf("%s: got server %q, status page %q, want both https://s.test", y, c.Server.PublicURL, c.StatusPage.PublicURL)
+		}
+	}
+	_, err := Parse("test.yaml", []byte("server: {public_url: \"https://a.test\"}\nstatus_page: {public_url: \"https://b.test\"}\n"), env, noPolicy)
+	if err == nil || !strings.Contains(err.Error(), "status_page.public_url: differs from server.public_url") {
+		t.Errorf("two addresses: got %v", err)
 	}
 }

@@ -36,7 +36,7 @@ func incidentFeed(snap *pageSnapshot, base, self string) feed.Feed {
 		}
 		return incs[i].ID < incs[j].ID
 	})
-	f := feed.Feed{Title: snap.view.Title + ": incidents", Link: base + "/", SelfURL: self, ID: base + "/feed.atom",
+	f := feed.Feed{Title: snap.view.Site.Title + ": incidents", Link: base + "/", SelfURL: self, ID: base + "/feed.atom",
 		Description: "Incidents and their updates"}
 	for i, inc := range incs {
 		if i == maxFeedItems {
@@ -77,7 +77,10 @@ func (s *Server) handleFeed(kind string) http.Handler {
 			http.Error(w, "The feed is not available yet; try again shortly.", http.StatusServiceUnavailable)
 			return
 		}
-		base := baseURL(r)
+		base := pageConfig(snap.cfg).PublicURL
+		if base == "" {
+			base = baseURL(r)
+		}
 		f := incidentFeed(snap, base, base+r.URL.Path)
 		var b bytes.Buffer
 		write, ctype := feed.Atom, "application/atom+xml; charset=utf-8"

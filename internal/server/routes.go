@@ -41,6 +41,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /feed.rss", s.handleFeed("rss"))
 	mux.Handle("GET /feed.atom", s.handleFeed("atom"))
 	mux.Handle("GET /incidents/{id}", s.handleIncidentPage())
+	mux.Handle("GET /history", s.handleHistory())
+	mux.Handle("GET /history/{date}", s.handleDayPage())
 	mux.Handle("GET /static/", s.handleStatic())
 
 	// Public, demo configuration only: endpoints the demo monitors watch.

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -20,10 +21,8 @@ import (
 	"github.com/slakeeper/slakeeper/internal/incident"
 	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/statuspage"
+	"github.com/slakeeper/slakeeper/internal/timeline"
 )
-
-// statusPageTitle heads the public status page.
-const statusPageTitle = "Service status"
 
 // statusPageCache is what the public pages may be cached for: briefly, and
 // served stale while the server is down.
@@ -31,6 +30,14 @@ const statusPageCache = "public, max-age=10, stale-while-revalidate=30, stale-if
 
 // pastIncidents bounds the resolved incidents the status page lists.
 const pastIncidents = 20
+
+// uptimeDays is how many days of uptime bars the page shows; the day
+// pages cover the same days.
+const uptimeDays = 90
+
+// outageRefresh is how often the page is re-rendered while something is
+// down: today's figures fall as the outage goes on.
+const outageRefresh = time.Minute
 
 // pageState is the status page snapshot of one server: the pages are
 // rendered and compressed once per change of the evidence, not once per
@@ -56,9 +63,14 @@ type pageSnapshot struct {
 	view  statuspage.View
 	home  *renderedPage
 	incs  map[string]*incident.Incident
+	// list is the incidents opened by the snapshot's time, newest first.
+	list []*incident.Incident
+	loc  *time.Location
+	// days bounds the days of the bars (uptimeDays+1 instants).
+	days []time.Time
 
 	mu    sync.Mutex
-	pages map[string]*renderedPage // incident id → its page, rendered on demand
+	pages map[string]*renderedPage // "incident:id", "day:date", "month:yyyy-mm" → its page, rendered on demand
 }
 
 // renderedPage is one page, gzip-compressed, with its ETag.
@@ -84,6 +96,38 @@ func (s *Server) handleStatusPage() http.Handler {
 
 // handleIncidentPage serves one incident's public page.
 func (s *Server) handleIncidentPage() http.Handler {
+	return s.servePublic("No such incident.", func(p *pageState, snap *pageSnapshot, r *http.Request) (*renderedPage, error) {
+		return p.incidentPage(snap, r.PathValue("id"))
+	})
+}
+
+// handleDayPage serves one day's figures and incidents, for the days the
+// bars show.
+func (s *Server) handleDayPage() http.Handler {
+	return s.servePublic("No figures are kept for this day.", func(p *pageState, snap *pageSnapshot, r *http.Request) (*renderedPage, error) {
+		return p.dayPage(snap, r.PathValue("date"))
+	})
+}
+
+// handleHistory serves the incidents of one month (?month=2026-10; the
+// current month without it).
+func (s *Server) handleHistory() http.Handler {
+	return s.servePublic("No such month.", func(p *pageState, snap *pageSnapshot, r *http.Request) (*renderedPage, error) {
+		q := r.URL.Query()
+		if len(q) > 1 || (len(q) == 1 && !q.Has("month")) {
+			return nil, nil
+		}
+		month := q.Get("month")
+		if !q.Has("month") {
+			month = snap.view.Site.GeneratedAt.Format("2006-01")
+		}
+		return p.historyPage(snap, month)
+	})
+}
+
+// servePublic serves a page made from the snapshot; page returns nil for
+// a page that does not exist (404, with notFound as the text).
+func (s *Server) servePublic(notFound string, page func(*pageState, *pageSnapshot, *http.Request) (*renderedPage, error)) http.Handler {
 	p := s.statusPage()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		snap, ok := p.current(r.Context())
@@ -91,18 +135,18 @@ func (s *Server) handleIncidentPage() http.Handler {
 			http.Error(w, "The status page is not available yet; try again shortly.", http.StatusServiceUnavailable)
 			return
 		}
-		page, err := p.incidentPage(snap, r.PathValue("id"))
+		pg, err := page(p, snap, r)
 		if err != nil {
-			s.log.Error("render incident page", "incident", r.PathValue("id"), "err", err)
+			s.log.Error("render status page", "path", r.URL.Path, "err", err)
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
 		}
-		if page == nil {
+		if pg == nil {
 			w.Header().Set("Cache-Control", statusPageCache)
-			http.Error(w, "No such incident.", http.StatusNotFound)
+			http.Error(w, notFound, http.StatusNotFound)
 			return
 		}
-		servePage(w, r, page, snap.modified)
+		servePage(w, r, pg, snap.modified)
 	})
 }
 
@@ -138,7 +182,7 @@ func (p *pageState) current(ctx context.Context) (snap *pageSnapshot, ok bool) {
 
 // refresh reads the evidence and returns the current snapshot, or a new
 // one when the evidence, the configuration or a maintenance window's state
-// changed.
+// changed, or a day began.
 func (p *pageState) refresh(ctx context.Context, cfg *config.Config, now time.Time) (*pageSnapshot, error) {
 	fs, err := p.s.store.Facts(ctx, time.Unix(0, 0), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC))
 	if err != nil {
@@ -164,17 +208,36 @@ func (p *pageState) refresh(ctx context.Context, cfg *config.Config, now time.Ti
 	if err != nil {
 		return nil, fmt.Errorf("stored evidence: %v", err)
 	}
-	view, incs, until := statusView(cfg, ev, now)
+	snap := buildSnapshot(cfg, ev, now)
+	snap.key = key
 	var page bytes.Buffer
-	if err := p.r.Page(&page, view); err != nil {
+	if err := p.r.Page(&page, snap.view); err != nil {
 		return nil, err
 	}
-	home, err := compressPage(page.Bytes())
+	if snap.home, err = compressPage(page.Bytes()); err != nil {
+		return nil, err
+	}
+	return snap, nil
+}
+
+// cached returns the snapshot's page under key, rendering it with render
+// the first time.
+func (snap *pageSnapshot) cached(key string, render func(*bytes.Buffer) error) (*renderedPage, error) {
+	snap.mu.Lock()
+	defer snap.mu.Unlock()
+	if pg := snap.pages[key]; pg != nil {
+		return pg, nil
+	}
+	var b bytes.Buffer
+	if err := render(&b); err != nil {
+		return nil, err
+	}
+	pg, err := compressPage(b.Bytes())
 	if err != nil {
 		return nil, err
 	}
-	return &pageSnapshot{key: key, cfg: cfg, modified: now, until: until, view: view, home: home, incs: incs,
-		pages: map[string]*renderedPage{}}, nil
+	snap.pages[key] = pg
+	return pg, nil
 }
 
 // incidentPage renders an incident's page once per snapshot; nil when
@@ -184,23 +247,89 @@ func (p *pageState) incidentPage(snap *pageSnapshot, id string) (*renderedPage, 
 	if inc == nil {
 		return nil, nil
 	}
-	snap.mu.Lock()
-	defer snap.mu.Unlock()
-	if pg := snap.pages[id]; pg != nil {
-		return pg, nil
+	return snap.cached("incident:"+id, func(b *bytes.Buffer) error {
+		v := incidentView(snap.cfg, snap.loc, inc)
+		v.Site = snap.view.Site
+		return p.r.Incident(b, v)
+	})
+}
+
+// dayPage renders one of the bars' days; nil for any other date.
+func (p *pageState) dayPage(snap *pageSnapshot, date string) (*renderedPage, error) {
+	day, ok := statuspage.ParseDate(date, snap.loc)
+	if !ok {
+		return nil, nil
 	}
-	v := incidentView(snap.cfg, inc)
-	v.SiteTitle, v.GeneratedAt = snap.view.Title, snap.view.GeneratedAt
-	var b bytes.Buffer
-	if err := p.r.Incident(&b, v); err != nil {
-		return nil, err
+	i := slices.IndexFunc(snap.days[:len(snap.days)-1], func(t time.Time) bool { return t.Equal(day) })
+	if i < 0 {
+		return nil, nil
 	}
-	pg, err := compressPage(b.Bytes())
-	if err != nil {
-		return nil, err
+	return snap.cached("day:"+date, func(b *bytes.Buffer) error {
+		start, end := snap.days[i], snap.days[i+1]
+		v := statuspage.DayPage{Site: snap.view.Site, Date: date, Start: start, End: end, Weighting: snap.view.Weighting}
+		if i > 0 {
+			v.Prev = snap.days[i-1].Format("2006-01-02")
+		}
+		if i+1 < len(snap.days)-1 {
+			v.Next = snap.days[i+1].Format("2006-01-02")
+		}
+		for _, g := range snap.view.Groups {
+			for _, c := range g.Components {
+				v.Components = append(v.Components, statuspage.DayComponent{ID: c.ID, Name: c.Name, Day: c.Days[i]})
+			}
+		}
+		for _, inc := range snap.list {
+			if activeDuring(inc, start, end) {
+				v.Incidents = append(v.Incidents, incidentView(snap.cfg, snap.loc, inc))
+			}
+		}
+		return p.r.Day(b, v)
+	})
+}
+
+// historyPage renders the incidents opened in month; nil for a month that
+// is malformed or has not begun.
+func (p *pageState) historyPage(snap *pageSnapshot, month string) (*renderedPage, error) {
+	start, ok := statuspage.ParseMonth(month, snap.loc)
+	if !ok || start.After(snap.modified) {
+		return nil, nil
 	}
-	snap.pages[id] = pg
-	return pg, nil
+	end := start.AddDate(0, 1, 0)
+	first := start
+	if n := len(snap.list); n > 0 {
+		first = snap.list[n-1].Opened
+	}
+	render := func(b *bytes.Buffer) error {
+		v := statuspage.HistoryPage{Site: snap.view.Site, Month: month, Start: start}
+		if first.Before(start) {
+			v.Prev = start.AddDate(0, -1, 0).Format("2006-01")
+		}
+		if !end.After(snap.modified) {
+			v.Next = end.Format("2006-01")
+		}
+		for _, inc := range snap.list {
+			if !inc.Opened.Before(start) && inc.Opened.Before(end) {
+				v.Incidents = append(v.Incidents, incidentView(snap.cfg, snap.loc, inc))
+			}
+		}
+		return p.r.History(b, v)
+	}
+	// Months before the first incident are all alike and unbounded in
+	// number: render them without keeping them.
+	if start.AddDate(0, 1, 0).Before(first) {
+		var b bytes.Buffer
+		if err := render(&b); err != nil {
+			return nil, err
+		}
+		return compressPage(b.Bytes())
+	}
+	return snap.cached("month:"+month, render)
+}
+
+// activeDuring reports whether the incident was open at some time in
+// [start, end).
+func activeDuring(inc *incident.Incident, start, end time.Time) bool {
+	return inc.Opened.Before(end) && (inc.Resolved == nil || inc.Resolved.After(start) || !inc.Opened.Before(start))
 }
 
 func compressPage(body []byte) (*renderedPage, error) {
@@ -306,12 +435,32 @@ func worse(a, b sla.Status) sla.Status {
 	return a
 }
 
-// statusView computes what the page shows at now: each component's latest
-// status per source, worst wins; under maintenance while a window covering
-// it is ongoing; then the impacts of open incidents, worst wins. It also
-// returns the folded incidents by id, and the next time a maintenance
-// window starts or ends (when the page changes without new evidence).
-func statusView(cfg *config.Config, ev *sla.Evidence, now time.Time) (statuspage.View, map[string]*incident.Incident, time.Time) {
+// pageConfig is the configuration's status_page section with its
+// defaults filled in (a Config built by hand has none).
+func pageConfig(cfg *config.Config) config.StatusPage {
+	sp := cfg.StatusPage
+	if sp.Title == "" {
+		sp.Title = "Service status"
+	}
+	if sp.TimeZone == nil {
+		sp.TimeZone = time.UTC
+	}
+	if sp.Weights == nil && sp.Removed == nil {
+		sp.Weights = config.DefaultUptimeWeights
+		sp.Removed = map[sla.Status]bool{sla.UnderMaintenance: true}
+	}
+	return sp
+}
+
+// buildSnapshot computes what the pages show at now: each component's
+// latest status per source, worst wins; under maintenance while a window
+// covering it is ongoing; then the impacts of open incidents, worst wins.
+// Then the daily bars and the 30 and 90 day figures, by the engine. The
+// snapshot lasts until the next start or end of a maintenance window, the
+// next day, or while something is down, a minute.
+func buildSnapshot(cfg *config.Config, ev *sla.Evidence, now time.Time) *pageSnapshot {
+	sp := pageConfig(cfg)
+	loc := sp.TimeZone
 	type key struct{ comp, source string }
 	latest := map[key]*sla.StatusChange{}
 	for _, sc := range ev.Statuses {
@@ -330,7 +479,8 @@ func statusView(cfg *config.Config, ev *sla.Evidence, now time.Time) (statuspage
 		}
 		status[k.comp] = worse(status[k.comp], sc.Status)
 	}
-	until := time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+	days := statuspage.DayBounds(now, loc, uptimeDays)
+	until := days[len(days)-1]
 	windows := incident.Maintenance(ev, now)
 	var mviews []statuspage.MaintenanceView
 	for _, mw := range windows {
@@ -351,25 +501,56 @@ func statusView(cfg *config.Config, ev *sla.Evidence, now time.Time) (statuspage
 		for i, c := range mw.Components {
 			names[i] = componentName(cfg, c)
 		}
-		mviews = append(mviews, statuspage.MaintenanceView{ID: mw.ID, Title: mw.Title, State: mw.State, Components: names, Start: mw.Start, End: mw.End})
+		mviews = append(mviews, statuspage.MaintenanceView{ID: mw.ID, Title: mw.Title, State: mw.State, Components: names, Start: mw.Start.In(loc), End: mw.End.In(loc)})
 	}
 	incs := incident.Fold(ev)
 	byID := make(map[string]*incident.Incident, len(incs))
+	var list []*incident.Incident
 	var active, past []statuspage.IncidentView
+	// incidents counts, per component and day, the incidents open then.
+	incidents := map[string][]int{}
 	for _, inc := range incs {
 		if inc.Opened.After(now) {
 			continue
 		}
 		byID[inc.ID] = inc
+		list = append(list, inc)
 		if inc.Resolved == nil {
 			for c, st := range inc.Components {
 				status[c] = worse(status[c], st)
 			}
-			active = append(active, incidentView(cfg, inc))
+			active = append(active, incidentView(cfg, loc, inc))
 		} else if len(past) < pastIncidents {
-			past = append(past, incidentView(cfg, inc))
+			past = append(past, incidentView(cfg, loc, inc))
+		}
+		for _, c := range inc.AffectedComponents() {
+			n := incidents[c]
+			if n == nil {
+				n = make([]int, uptimeDays)
+				incidents[c] = n
+			}
+			for i := range n {
+				if activeDuring(inc, days[i], days[i+1]) {
+					n[i]++
+				}
+			}
 		}
 	}
+
+	// The figures: one window per day (today up to now), then the last 30
+	// and 90 days.
+	spans := make([]timeline.Interval, uptimeDays+2)
+	for i := range uptimeDays {
+		end := days[i+1]
+		if end.After(now) {
+			end = now
+		}
+		spans[i] = timeline.NewInterval(days[i], end)
+	}
+	spans[uptimeDays] = timeline.NewInterval(now.Add(-30*24*time.Hour), now)
+	spans[uptimeDays+1] = timeline.NewInterval(now.Add(-uptimeDays*24*time.Hour), now)
+	up := sla.NewUptimes(ev, sla.UptimeRule{Weights: sp.Weights, Removed: sp.Removed})
+
 	overall := sla.Operational
 	var groups []statuspage.Group
 	for _, c := range cfg.Components {
@@ -378,16 +559,44 @@ func statusView(cfg *config.Config, ev *sla.Evidence, now time.Time) (statuspage
 			st = sla.Operational
 		}
 		overall = worse(overall, st)
-		comp := statuspage.Component{ID: c.ID, Name: componentName(cfg, c.ID), Status: string(st), StatusText: statuspage.StatusText(string(st))}
+		figs := up.Component(c.ID, spans)
+		comp := statuspage.Component{ID: c.ID, Name: componentName(cfg, c.ID), Status: string(st), StatusText: statuspage.StatusText(string(st)),
+			Uptime30: statuspage.FormatUptime(figs[uptimeDays].Uptime), Uptime90: statuspage.FormatUptime(figs[uptimeDays+1].Uptime),
+			Days: make([]statuspage.Day, uptimeDays)}
+		for i := range uptimeDays {
+			n := 0
+			if incidents[c.ID] != nil {
+				n = incidents[c.ID][i]
+			}
+			comp.Days[i] = statuspage.MakeDay(days[i], figs[i].Uptime, n)
+		}
 		i := slices.IndexFunc(groups, func(g statuspage.Group) bool { return g.Name == c.Group })
 		if i < 0 {
 			groups = append(groups, statuspage.Group{Name: c.Group})
 			i = len(groups) - 1
 		}
 		groups[i].Components = append(groups[i].Components, comp)
+		if sp.Weights[st] > 0 && now.Add(outageRefresh).Before(until) {
+			until = now.Add(outageRefresh)
+		}
 	}
-	return statuspage.View{Title: statusPageTitle, Overall: string(overall), Groups: groups, Active: active,
-		Maintenance: mviews, Past: past, GeneratedAt: now}, byID, until
+	weights := map[string]int64{}
+	for st, w := range sp.Weights {
+		weights[string(st)] = w
+	}
+	removed := map[string]bool{}
+	for st, r := range sp.Removed {
+		removed[string(st)] = r
+	}
+	site := &statuspage.Site{Title: sp.Title, LogoURL: sp.LogoURL, Brand: sp.Brand, BrandDark: sp.BrandDark,
+		TimeZone: loc.String(), GeneratedAt: now.In(loc)}
+	for _, l := range sp.Links {
+		site.Links = append(site.Links, statuspage.Link{Label: l.Label, URL: l.URL})
+	}
+	view := statuspage.View{Site: site, Overall: string(overall), Groups: groups, Active: active,
+		Maintenance: mviews, Past: past, Weighting: statuspage.Weighting(weights, removed), Days: uptimeDays}
+	return &pageSnapshot{cfg: cfg, modified: now, until: until, view: view, incs: byID, list: list, loc: loc, days: days,
+		pages: map[string]*renderedPage{}}
 }
 
 func componentName(cfg *config.Config, id string) string {
@@ -399,24 +608,25 @@ func componentName(cfg *config.Config, id string) string {
 	return id
 }
 
-func incidentView(cfg *config.Config, inc *incident.Incident) statuspage.IncidentView {
+// incidentView is an incident as the pages show it, its times in loc.
+func incidentView(cfg *config.Config, loc *time.Location, inc *incident.Incident) statuspage.IncidentView {
 	v := statuspage.IncidentView{ID: inc.ID, Title: inc.Title, Severity: inc.Severity, Status: inc.Status,
-		StatusText: statuspage.StatusText(inc.Status), Opened: inc.Opened}
+		StatusText: statuspage.StatusText(inc.Status), Opened: inc.Opened.In(loc)}
 	if inc.Resolved != nil {
-		v.Resolved = *inc.Resolved
+		v.Resolved = inc.Resolved.In(loc)
 	}
-	ids := make([]string, 0, len(inc.Components))
-	for c := range inc.Components {
-		ids = append(ids, c)
-	}
-	slices.Sort(ids)
-	for _, c := range ids {
+	for _, c := range slices.Sorted(maps.Keys(inc.Components)) {
 		st := string(inc.Components[c])
 		v.Components = append(v.Components, statuspage.Component{ID: c, Name: componentName(cfg, c), Status: st, StatusText: statuspage.StatusText(st)})
 	}
 	for i := len(inc.Updates) - 1; i >= 0; i-- {
 		u := inc.Updates[i]
-		v.Updates = append(v.Updates, statuspage.UpdateView{At: u.At, Status: u.Status, StatusText: statuspage.StatusText(u.Status), Message: u.Message})
+		v.Updates = append(v.Updates, statuspage.UpdateView{At: u.At.In(loc), Status: u.Status, StatusText: statuspage.StatusText(u.Status), Message: u.Message})
+	}
+	// The latest publication is the post-mortem in force.
+	if n := len(inc.Postmortems); n > 0 {
+		pm := inc.Postmortems[n-1]
+		v.Postmortem = &statuspage.PostmortemView{At: pm.At.In(loc), Title: pm.Title, Paragraphs: statuspage.Paragraphs(pm.Summary), URL: pm.URL}
 	}
 	return v
 }

@@ -14,6 +14,7 @@ import (
 	"html/template"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -34,16 +35,39 @@ var styleHash = func() string {
 // StylePath is the path the pages link the style sheet under.
 func StylePath() string { return "/static/" + styleHash + "/style.css" }
 
+// Site is what every page shares: the branding from the configuration
+// and when the page was made.
+type Site struct {
+	Title string
+	// LogoURL is shown beside the title when set.
+	LogoURL string
+	// Brand and BrandDark are #rrggbb colours for links and the header's
+	// accent in the light and the dark scheme; empty keeps the default.
+	Brand, BrandDark string
+	Links            []Link
+	// TimeZone names the zone the page's days and times are in.
+	TimeZone    string
+	GeneratedAt time.Time
+}
+
+// Link is one of the operator's links in the page's header.
+type Link struct {
+	Label, URL string
+}
+
 // View is everything the status page shows.
 type View struct {
-	Title string
+	Site *Site
 	// Overall is the worst status of any component.
 	Overall     string
 	Groups      []Group
 	Active      []IncidentView
 	Maintenance []MaintenanceView
 	Past        []IncidentView
-	GeneratedAt time.Time
+	// Weighting says in words how the uptime figures weigh the statuses.
+	Weighting string
+	// Days is how many days the bars show.
+	Days int
 }
 
 // Group is a named set of components; the unnamed group comes first.
@@ -52,23 +76,41 @@ type Group struct {
 	Components []Component
 }
 
-// Component is one component and its current status.
+// Component is one component, its current status and its uptime.
 type Component struct {
 	ID, Name, Status, StatusText string
+	// Uptime30 and Uptime90 are the formatted figures ("99.833%"), "no
+	// data" before the component had any evidence.
+	Uptime30, Uptime90 string
+	// Days are the daily bars, oldest first.
+	Days []Day
+}
+
+// Day is one component's figure for one day of the page's time zone.
+type Day struct {
+	// Date is "2006-01-02", the path of the day's page.
+	Date string
+	// Uptime is the formatted figure, empty when there was no data.
+	Uptime string
+	// Class colours the bar: up, minor, partial, major or none.
+	Class     string
+	Incidents int
+	// Text says what the colour shows, for screen readers and as the
+	// bar's title.
+	Text string
 }
 
 // IncidentView is one incident as the page shows it.
 type IncidentView struct {
+	Site                                    *Site
 	ID, Title, Severity, Status, StatusText string
 	Opened                                  time.Time
 	// Resolved is the zero time while the incident is open.
 	Resolved   time.Time
 	Components []Component
 	// Updates are newest first.
-	Updates []UpdateView
-	// SiteTitle names the status page on the incident's own page.
-	SiteTitle   string
-	GeneratedAt time.Time
+	Updates    []UpdateView
+	Postmortem *PostmortemView
 }
 
 // UpdateView is one public update of an incident.
@@ -77,11 +119,54 @@ type UpdateView struct {
 	Status, StatusText, Message string
 }
 
+// PostmortemView is an incident's published post-mortem.
+type PostmortemView struct {
+	At    time.Time
+	Title string
+	// Paragraphs are the summary's paragraphs, plain text.
+	Paragraphs []string
+	// URL points to the full text when it is published elsewhere.
+	URL string
+}
+
 // MaintenanceView is one upcoming or ongoing maintenance window.
 type MaintenanceView struct {
 	ID, Title, State string
 	Components       []string
 	Start, End       time.Time
+}
+
+// DayPage is one day's page: each component's figure and the incidents of
+// the day.
+type DayPage struct {
+	Site *Site
+	// Date is "2006-01-02"; Start and End bound the day in the page's zone.
+	Date       string
+	Start, End time.Time
+	Components []DayComponent
+	Incidents  []IncidentView
+	// Prev and Next are the neighbouring days' dates, empty at the ends of
+	// the kept days.
+	Prev, Next string
+	Weighting  string
+}
+
+// DayComponent is one component's figure on a day page.
+type DayComponent struct {
+	ID, Name string
+	Day      Day
+}
+
+// HistoryPage lists the incidents opened in one month, newest first.
+type HistoryPage struct {
+	Site *Site
+	// Month is "2006-01"; Start is its first instant in the page's zone.
+	Month     string
+	Start     time.Time
+	Incidents []IncidentView
+	// Prev and Next are the neighbouring months, empty when there is
+	// nothing to go to.
+	Prev, Next string
 }
 
 var statusTexts = map[string]string{
@@ -128,7 +213,7 @@ func overallText(status string) string {
 
 // Renderer renders the pages from the parsed templates.
 type Renderer struct {
-	page, incident *template.Template
+	page, incident, day, history *template.Template
 }
 
 // New parses the embedded templates.
@@ -137,10 +222,14 @@ func New() (*Renderer, error) {
 		"statusText":  StatusText,
 		"overallText": overallText,
 		"stylePath":   StylePath,
-		"utc": func(t time.Time) string {
-			return t.UTC().Format("2 Jan 2006 15:04 UTC")
+		// Times are shown in the zone the caller put them in: the page's.
+		"when": func(t time.Time) string { return t.Format("2 Jan 2006 15:04 MST") },
+		"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"longDate": func(t time.Time) string {
+			return t.Format("Monday 2 January 2006")
 		},
-		"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"monthName": func(t time.Time) string { return t.Format("January 2006") },
+		"brandCSS":  brandCSS,
 	}
 	parse := func(name string) (*template.Template, error) {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name)
@@ -149,15 +238,18 @@ func New() (*Renderer, error) {
 		}
 		return t, nil
 	}
-	page, err := parse("page.html")
-	if err != nil {
-		return nil, err
+	var r Renderer
+	for _, p := range []struct {
+		t    **template.Template
+		name string
+	}{{&r.page, "page.html"}, {&r.incident, "incident.html"}, {&r.day, "day.html"}, {&r.history, "history.html"}} {
+		t, err := parse(p.name)
+		if err != nil {
+			return nil, err
+		}
+		*p.t = t
 	}
-	inc, err := parse("incident.html")
-	if err != nil {
-		return nil, err
-	}
-	return &Renderer{page: page, incident: inc}, nil
+	return &r, nil
 }
 
 // Page renders the status page. Nothing is written when rendering fails.
@@ -169,6 +261,35 @@ func (r *Renderer) Page(w io.Writer, v View) error {
 // rendering fails.
 func (r *Renderer) Incident(w io.Writer, v IncidentView) error {
 	return execute(w, r.incident, v)
+}
+
+// Day renders one day's page. Nothing is written when rendering fails.
+func (r *Renderer) Day(w io.Writer, v DayPage) error {
+	return execute(w, r.day, v)
+}
+
+// History renders one month of incident history. Nothing is written when
+// rendering fails.
+func (r *Renderer) History(w io.Writer, v HistoryPage) error {
+	return execute(w, r.history, v)
+}
+
+var colorRE = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+
+// brandCSS sets the brand colours as the style sheet's custom properties.
+// The colours are checked again here, as the configuration checks them,
+// because they are written into a style element unescaped.
+func brandCSS(s *Site) template.CSS {
+	var b strings.Builder
+	for _, c := range []struct{ prop, val string }{{"--brand-light", s.Brand}, {"--brand-dark", s.BrandDark}} {
+		if colorRE.MatchString(c.val) {
+			fmt.Fprintf(&b, "%s: %s; ", c.prop, c.val)
+		}
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	return template.CSS(":root { " + b.String() + "}")
 }
 
 func execute(w io.Writer, t *template.Template, data any) error {
