@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slakeeper/slakeeper/internal/incident"
 	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/timeline"
 )
@@ -142,6 +143,30 @@ type (
 		End         string   `json:"end"`
 		AnnouncedAt string   `json:"announced_at"`
 		Title       string   `json:"title"`
+		Series      string   `json:"series"`
+		By          string   `json:"by"`
+	}
+	wMaintenanceSeries struct {
+		Type        string   `json:"type"`
+		ID          string   `json:"id"`
+		Components  []string `json:"components"`
+		Title       string   `json:"title"`
+		Start       string   `json:"start"`
+		TimeZone    string   `json:"time_zone"`
+		RRule       string   `json:"rrule"`
+		Duration    string   `json:"duration"`
+		Until       string   `json:"until"`
+		Count       int      `json:"count"`
+		AnnouncedAt string   `json:"announced_at"`
+		By          string   `json:"by"`
+	}
+	wMaintenanceCancel struct {
+		Type        string `json:"type"`
+		ID          string `json:"id"`
+		At          string `json:"at"`
+		Maintenance string `json:"maintenance"`
+		By          string `json:"by"`
+		Reason      string `json:"reason"`
 	}
 	wIncident struct {
 		Type       string            `json:"type"`
@@ -239,7 +264,7 @@ type (
 )
 
 // Types lists the fact types in the order docs/facts.md describes them.
-var Types = []string{"customer", "subscription", "status", "maintenance", "incident", "incident_update", "attribution", "postmortem", "ticket", "ticket_event", "backup", "restore_test", "disaster", "restored", "sample", "claim"}
+var Types = []string{"customer", "subscription", "status", "maintenance", "maintenance_series", "maintenance_cancel", "incident", "incident_update", "attribution", "postmortem", "ticket", "ticket_event", "backup", "restore_test", "disaster", "restored", "sample", "claim"}
 
 func (p *parser) decode(line []byte, v any) bool {
 	dec := json.NewDecoder(bytes.NewReader(line))
@@ -428,7 +453,7 @@ func (p *parser) parseLine(line []byte) {
 		if !p.decode(line, &w) {
 			return
 		}
-		m := &sla.Maintenance{ID: w.ID, Components: w.Components, Title: w.Title}
+		m := &sla.Maintenance{ID: w.ID, Components: w.Components, Title: w.Title, Series: w.Series, By: w.By}
 		if len(m.Components) == 0 {
 			p.errf("components", "list the components under maintenance")
 		}
@@ -439,6 +464,57 @@ func (p *parser) parseLine(line []byte) {
 			p.errf("end", "must be after start")
 		}
 		ev.Maintenance = append(ev.Maintenance, m)
+	case "maintenance_series":
+		var w wMaintenanceSeries
+		if !p.decode(line, &w) {
+			return
+		}
+		ms := &sla.MaintenanceSeries{ID: w.ID, Components: w.Components, Title: w.Title, RRule: w.RRule, Count: w.Count, By: w.By}
+		if len(ms.Components) == 0 {
+			p.errf("components", "list the components under maintenance")
+		}
+		start, okStart := p.time("start", w.Start, true)
+		ms.Start = start
+		ms.AnnouncedAt, _ = p.time("announced_at", w.AnnouncedAt, true)
+		var okUntil = true
+		if w.Until != "" {
+			ms.Until, okUntil = p.time("until", w.Until, false)
+		}
+		ms.Location = time.UTC
+		if w.TimeZone != "" {
+			loc, err := time.LoadLocation(w.TimeZone)
+			if err != nil || w.TimeZone == "Local" {
+				p.errf("time_zone", "want an IANA time zone such as Europe/Berlin, got %q", w.TimeZone)
+			} else {
+				ms.Location = loc
+			}
+		}
+		if w.Duration == "" {
+			p.errf("duration", "required (how long each occurrence lasts, e.g. 2h)")
+		} else if d, err := SeriesDuration(w.Duration); err != nil {
+			p.errf("duration", "%v", err)
+		} else {
+			ms.Duration = d
+		}
+		if okStart && okUntil {
+			if _, err := incident.ParseRecurrence(w.RRule, ms.Start, ms.Location, ms.Until, w.Count); err != nil {
+				var ie *sla.InputError
+				if errors.As(err, &ie) {
+					p.errf(ie.Field, "%s", ie.Msg)
+				} else {
+					p.errf("rrule", "%v", err)
+				}
+			}
+		}
+		ev.MaintenanceSeries = append(ev.MaintenanceSeries, ms)
+	case "maintenance_cancel":
+		var w wMaintenanceCancel
+		if !p.decode(line, &w) {
+			return
+		}
+		c := &sla.MaintenanceCancellation{ID: w.ID, Maintenance: p.req("maintenance", w.Maintenance), By: p.req("by", w.By), Reason: w.Reason}
+		c.At, _ = p.time("at", w.At, true)
+		ev.MaintenanceCancellations = append(ev.MaintenanceCancellations, c)
 	case "incident":
 		var w wIncident
 		if !p.decode(line, &w) {
@@ -595,6 +671,18 @@ func (p *parser) parseLine(line []byte) {
 	}
 }
 
+// SeriesDuration reads how long each occurrence of a maintenance series
+// lasts: a positive duration such as 2h, 90m or 1d (24 hours), at most 31
+// days. The API reads its duration field with it too.
+func SeriesDuration(v string) (time.Duration, error) {
+	days, rest, err := timeline.ParseDuration(v, false)
+	d := time.Duration(days)*24*time.Hour + rest
+	if err != nil || d <= 0 || d > 31*24*time.Hour {
+		return 0, fmt.Errorf("want a positive duration of at most 31d such as 2h or 90m, got %q", v)
+	}
+	return d, nil
+}
+
 func setLine(m map[string]int, id string, line int) map[string]int {
 	if m == nil {
 		m = map[string]int{}
@@ -649,6 +737,40 @@ func (p *parser) crossCheck() {
 	for _, c := range ev.Claims {
 		if c.Subscription != "" && !subs[c.Subscription] {
 			ref(p.claimLines, c.ID, "subscription", "subscription", c.Subscription)
+		}
+	}
+	p.applyCancellations()
+}
+
+// applyCancellations sets CancelledAt on the windows and series that
+// cancellations name, the earliest winning; an occurrence of a cancelled
+// series is cancelled with it. A cancellation naming neither is ignored,
+// not refused: the window it cancelled may have been pruned by retention
+// before it (windows are dated by their start, cancellations later).
+func (p *parser) applyCancellations() {
+	ev := p.ev
+	if len(ev.MaintenanceCancellations) == 0 {
+		return
+	}
+	first := map[string]time.Time{}
+	for _, c := range ev.MaintenanceCancellations {
+		if t, ok := first[c.Maintenance]; !ok || c.At.Before(t) {
+			first[c.Maintenance] = c.At
+		}
+	}
+	earlier := func(a, b time.Time) time.Time {
+		if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+			return b
+		}
+		return a
+	}
+	for _, s := range ev.MaintenanceSeries {
+		s.CancelledAt = earlier(s.CancelledAt, first[s.ID])
+	}
+	for _, m := range ev.Maintenance {
+		m.CancelledAt = earlier(m.CancelledAt, first[m.ID])
+		if m.Series != "" {
+			m.CancelledAt = earlier(m.CancelledAt, first[m.Series])
 		}
 	}
 }

@@ -31,6 +31,9 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte(ticketLine + "\n" + `{"type":"ticket_event","id":"e","ticket":"t-1","at":"2026-10-14T10:00:00Z","kind":"agent_reply"}`))
 	f.Add([]byte(incidentLine + "\n" + `{"type":"incident_update","id":"u","incident":"inc-1","at":"2026-10-14T10:00:00Z","status":"update","components":{"pim":"operational"}}`))
+	f.Add([]byte(`{"type":"maintenance_series","id":"ms","components":["pim"],"start":"2026-03-01T02:30:00+01:00","time_zone":"Europe/Berlin","rrule":"FREQ=WEEKLY;BYDAY=SU","duration":"1h","count":3,"announced_at":"2026-02-01T09:00:00Z"}` + "\n" +
+		`{"type":"maintenance","id":"ms-20260301T0130Z","series":"ms","components":["pim"],"start":"2026-03-01T01:30:00Z","end":"2026-03-01T02:30:00Z","announced_at":"2026-02-01T09:00:00Z"}` + "\n" +
+		`{"type":"maintenance_cancel","id":"mc","at":"2026-03-01T02:00:00Z","maintenance":"ms","by":"op"}`))
 	f.Add([]byte("# comment\n\n{}"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ev, err := Parse("fuzz.jsonl", bytes.NewReader(data))

@@ -9,22 +9,27 @@ import (
 // stable id so that a report can cite it. The facts package parses it from
 // JSON Lines; the store produces it from check results.
 type Evidence struct {
-	Customers       []*Customer
-	Subscriptions   []*Subscription
-	Statuses        []*StatusChange
-	Maintenance     []*Maintenance
-	Incidents       []*Incident
-	IncidentUpdates []*IncidentUpdate
-	Attributions    []*Attribution
-	Postmortems     []*Postmortem
-	Tickets         []*Ticket
-	TicketEvents    []*TicketEvent
-	Backups         []*Backup
-	RestoreTests    []*RestoreTest
-	Disasters       []*Disaster
-	Restorations    []*Restoration
-	Samples         []*Sample
-	Claims          []*CreditClaim
+	Customers     []*Customer
+	Subscriptions []*Subscription
+	Statuses      []*StatusChange
+	Maintenance   []*Maintenance
+	// MaintenanceSeries are recurring windows; the server materializes
+	// their occurrences as Maintenance facts, so the engine reads only
+	// those. Cancellations are already applied to Maintenance (CancelledAt).
+	MaintenanceSeries        []*MaintenanceSeries
+	MaintenanceCancellations []*MaintenanceCancellation
+	Incidents                []*Incident
+	IncidentUpdates          []*IncidentUpdate
+	Attributions             []*Attribution
+	Postmortems              []*Postmortem
+	Tickets                  []*Ticket
+	TicketEvents             []*TicketEvent
+	Backups                  []*Backup
+	RestoreTests             []*RestoreTest
+	Disasters                []*Disaster
+	Restorations             []*Restoration
+	Samples                  []*Sample
+	Claims                   []*CreditClaim
 }
 
 // Standing is a customer's account standing.
@@ -83,6 +88,61 @@ type Maintenance struct {
 	Start, End  time.Time
 	AnnouncedAt time.Time
 	Title       string
+	// Series names the maintenance_series the window is an occurrence of
+	// (empty for a one-off window); By who announced it, when recorded.
+	Series, By string
+	// CancelledAt is the earliest cancellation of the window or of its
+	// series (zero: not cancelled). A window cancelled at or before its
+	// start excuses nothing; one cancelled while running ends then.
+	CancelledAt time.Time
+}
+
+// InForce returns the window as it stands after its cancellation: itself
+// when not cancelled, a copy ending at the cancellation when cancelled
+// while running, and false when cancelled at or before its start.
+func (m *Maintenance) InForce() (*Maintenance, bool) {
+	if m.CancelledAt.IsZero() || !m.CancelledAt.Before(m.End) {
+		return m, true
+	}
+	if !m.CancelledAt.After(m.Start) {
+		return nil, false
+	}
+	c := *m
+	c.End = m.CancelledAt
+	return &c, true
+}
+
+// MaintenanceSeries is a recurring maintenance window: occurrences start at
+// the times an RFC 5545 recurrence rule gives, read as wall-clock times of
+// Location from the wall-clock time of Start on, and last Duration each.
+type MaintenanceSeries struct {
+	ID         string
+	Components []string
+	Title      string
+	Start      time.Time
+	Location   *time.Location
+	// RRule is the rule as written (without DTSTART and UNTIL, which
+	// Start and Until give).
+	RRule    string
+	Duration time.Duration
+	// Until bounds the occurrence starts (zero: none); Count caps their
+	// number (0: none).
+	Until       time.Time
+	Count       int
+	AnnouncedAt time.Time
+	By          string
+	// CancelledAt is the earliest cancellation of the series (zero: none):
+	// no occurrence starts from then on.
+	CancelledAt time.Time
+}
+
+// MaintenanceCancellation cancels a maintenance window or a whole series
+// from At on; who did it and why are kept.
+type MaintenanceCancellation struct {
+	ID          string
+	At          time.Time
+	Maintenance string
+	By, Reason  string
 }
 
 // Incident is an incident opened at At. Its component impacts are evidence
