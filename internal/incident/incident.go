@@ -199,6 +199,11 @@ type MaintenanceWindow struct {
 	Start       time.Time `json:"start"`
 	End         time.Time `json:"end"`
 	AnnouncedAt time.Time `json:"announced_at"`
+	// Series is the maintenance series the window is an occurrence of.
+	Series string `json:"series,omitempty"`
+	// CancelledAt is set when the window was cancelled while running; End
+	// is then the cancellation.
+	CancelledAt *time.Time `json:"cancelled_at,omitempty"`
 	// State is upcoming (now before Start), ongoing (Start ≤ now < End) or
 	// past (End ≤ now).
 	State string `json:"state"`
@@ -206,7 +211,8 @@ type MaintenanceWindow struct {
 
 // Maintenance lists the evidence's maintenance windows relative to now:
 // the upcoming ones first (soonest first), then the ongoing ones, then the
-// past ones (most recent first).
+// past ones (most recent first). A window cancelled before its start is
+// left out; one cancelled while running ends at the cancellation.
 func Maintenance(ev *sla.Evidence, now time.Time) []MaintenanceWindow {
 	out := []MaintenanceWindow{}
 	if ev == nil {
@@ -216,8 +222,17 @@ func Maintenance(ev *sla.Evidence, now time.Time) []MaintenanceWindow {
 		if m == nil {
 			continue
 		}
-		out = append(out, MaintenanceWindow{ID: m.ID, Title: m.Title, Components: slices.Clone(m.Components),
-			Start: m.Start, End: m.End, AnnouncedAt: m.AnnouncedAt, State: windowState(m.Start, m.End, now)})
+		m, ok := m.InForce()
+		if !ok {
+			continue
+		}
+		w := MaintenanceWindow{ID: m.ID, Title: m.Title, Components: slices.Clone(m.Components),
+			Start: m.Start, End: m.End, AnnouncedAt: m.AnnouncedAt, Series: m.Series, State: windowState(m.Start, m.End, now)}
+		if !m.CancelledAt.IsZero() && m.CancelledAt.Equal(m.End) {
+			at := m.CancelledAt
+			w.CancelledAt = &at
+		}
+		out = append(out, w)
 	}
 	rank := map[string]int{Upcoming: 0, Ongoing: 1, Past: 2}
 	slices.SortStableFunc(out, func(a, b MaintenanceWindow) int {

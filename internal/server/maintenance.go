@@ -1,72 +1,606 @@
 package server
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/slakeeper/slakeeper/internal/facts"
 	"github.com/slakeeper/slakeeper/internal/incident"
 	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/store"
 )
 
-func (s *Server) maintenanceRoutes(mux *http.ServeMux) {}
+// maintenanceRoutes are the maintenance, post-mortem and obligation
+// routes beyond the listing and announcing in routes.go.
+func (s *Server) maintenanceRoutes(mux *http.ServeMux) {
+	// Operator: cancel a window or a whole series (audited: who and why).
+	mux.Handle("POST /api/v1/maintenance/{id}/cancel", s.requireToken("operator")(s.handleCancelMaintenance()))
+	// Operator: publish an incident's post-mortem.
+	mux.Handle("POST /api/v1/incidents/{id}/postmortem", s.requireToken("operator")(s.handlePostmortem()))
+	// Viewer or operator: the incident obligations coming due.
+	mux.Handle("GET /api/v1/obligations", s.requireToken("viewer", "operator")(s.handleObligations()))
+}
 
-// handleMaintenance lists the maintenance windows relative to now.
+const (
+	// maintenanceHorizon is how far ahead a series' occurrences are
+	// written as maintenance facts; the maintenance loop extends it daily
+	// (and more often), so a status page always shows the next weeks.
+	maintenanceHorizon = 35 * 24 * time.Hour
+	// maxOccurrences bounds the occurrences of one series within the
+	// horizon (an hourly series has 840).
+	maxOccurrences = 1000
+	// maintenanceCatchUp is how late a start or end event is still sent
+	// after a restart: older transitions are history, not news.
+	maintenanceCatchUp = 6 * time.Hour
+)
+
+// The facts the maintenance API writes, in the wire format of
+// docs/facts.md.
+type (
+	windowFact struct {
+		Type        string   `json:"type"`
+		ID          string   `json:"id"`
+		Components  []string `json:"components"`
+		Start       string   `json:"start"`
+		End         string   `json:"end"`
+		AnnouncedAt string   `json:"announced_at"`
+		Title       string   `json:"title,omitempty"`
+		Series      string   `json:"series,omitempty"`
+		By          string   `json:"by,omitempty"`
+	}
+	maintenanceSeriesFact struct {
+		Type        string   `json:"type"`
+		ID          string   `json:"id"`
+		Components  []string `json:"components"`
+		Title       string   `json:"title,omitempty"`
+		Start       string   `json:"start"`
+		TimeZone    string   `json:"time_zone"`
+		RRule       string   `json:"rrule"`
+		Duration    string   `json:"duration"`
+		Until       string   `json:"until,omitempty"`
+		Count       int      `json:"count,omitempty"`
+		AnnouncedAt string   `json:"announced_at"`
+		By          string   `json:"by,omitempty"`
+	}
+	maintenanceCancelFact struct {
+		Type        string `json:"type"`
+		ID          string `json:"id"`
+		At          string `json:"at"`
+		Maintenance string `json:"maintenance"`
+		By          string `json:"by"`
+		Reason      string `json:"reason,omitempty"`
+	}
+)
+
+// maintenanceInput is a maintenance announcement, from the API or the
+// operator UI. A one-off window gives start and end. A recurring one gives
+// rrule (RFC 5545, e.g. FREQ=WEEKLY;BYDAY=SU;BYHOUR=2), start (the first
+// possible start, whose wall-clock time in time_zone the occurrences keep),
+// duration (or end, for the first occurrence's end), and optionally
+// time_zone (IANA, default UTC), until and count.
+type maintenanceInput struct {
+	Title      string   `json:"title"`
+	Components []string `json:"components"`
+	Start      string   `json:"start"`
+	End        string   `json:"end"`
+	RRule      string   `json:"rrule"`
+	Duration   string   `json:"duration"`
+	TimeZone   string   `json:"time_zone"`
+	Until      string   `json:"until"`
+	Count      int      `json:"count"`
+}
+
+// occurrenceID is the id of a series' occurrence starting at start:
+// deterministic, so writing the horizon again writes nothing new.
+func occurrenceID(series string, start time.Time) string {
+	return series + "-" + start.UTC().Format("20060102T1504Z")
+}
+
+// scheduleMaintenance announces a maintenance window or series now, on
+// behalf of by. ids are the window's id, or the series' id followed by the
+// ids of the occurrences written so far (those within the horizon).
+// warnings say, per occurrence, which plans' maintenance notice the
+// announcement misses: such a window will not excuse downtime under them.
+// Input errors are *sla.InputError naming the field.
+func (s *Server) scheduleMaintenance(ctx context.Context, by string, in maintenanceInput) (ids, warnings []string, err error) {
+	now := s.now().UTC().Truncate(time.Second)
+	start, err1 := bodyTime("start", in.Start)
+	end, err2 := bodyTime("end", in.End)
+	until, err3 := bodyTime("until", in.Until)
+	err = errors.Join(required("title", in.Title), incident.Components("components", in.Components, s.knownComponent()),
+		required("start", in.Start), err1, err2, err3)
+	if err != nil {
+		return nil, nil, firstInput(err)
+	}
+	policies := s.Config().Policies
+	if in.RRule == "" {
+		for _, f := range []struct{ name, v string }{{"duration", in.Duration}, {"time_zone", in.TimeZone}, {"until", in.Until}} {
+			if f.v != "" {
+				return nil, nil, &sla.InputError{Field: f.name, Msg: "only for a recurring window (with rrule)"}
+			}
+		}
+		if in.Count != 0 {
+			return nil, nil, &sla.InputError{Field: "count", Msg: "only for a recurring window (with rrule)"}
+		}
+		if err := required("end", in.End); err != nil {
+			return nil, nil, err
+		}
+		if !end.After(start) {
+			return nil, nil, &sla.InputError{Field: "end", Msg: "must be after start"}
+		}
+		id := newID("mw-")
+		f, err := fact("maintenance", id, now, windowFact{Type: "maintenance", ID: id, Components: in.Components,
+			Start: rfc3339(start), End: rfc3339(end), AnnouncedAt: rfc3339(now), Title: in.Title, By: by})
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := s.store.AppendFacts(ctx, []store.Fact{f}); err != nil {
+			return nil, nil, err
+		}
+		s.publishScheduled(ctx, id, in.Title, in.Components, now, fmt.Sprintf("%s to %s", rfc3339(start), rfc3339(end)))
+		return []string{id}, incident.NoticeWarnings(policies, in.Components, start, end, now), nil
+	}
+
+	// A series.
+	loc := time.UTC
+	if in.TimeZone != "" {
+		l, err := time.LoadLocation(in.TimeZone)
+		if err != nil || in.TimeZone == "Local" {
+			return nil, nil, &sla.InputError{Field: "time_zone", Msg: fmt.Sprintf("want an IANA time zone such as Europe/Berlin, got %q", in.TimeZone)}
+		}
+		loc = l
+	}
+	var dur time.Duration
+	switch {
+	case in.Duration != "" && in.End != "":
+		return nil, nil, &sla.InputError{Field: "end", Msg: "give duration or end (of the first occurrence), not both"}
+	case in.Duration != "":
+		d, err := facts.SeriesDuration(in.Duration)
+		if err != nil {
+			return nil, nil, &sla.InputError{Field: "duration", Msg: err.Error()}
+		}
+		dur = d
+	case in.End != "":
+		if !end.After(start) {
+			return nil, nil, &sla.InputError{Field: "end", Msg: "must be after start"}
+		}
+		dur = end.Sub(start)
+		if _, err := facts.SeriesDuration(dur.String()); err != nil {
+			return nil, nil, &sla.InputError{Field: "end", Msg: "a window lasts at most 31 days"}
+		}
+	default:
+		return nil, nil, &sla.InputError{Field: "duration", Msg: "required for a recurring window (how long each occurrence lasts, e.g. 2h)"}
+	}
+	rec, err := incident.ParseRecurrence(in.RRule, start, loc, until, in.Count)
+	if err != nil {
+		return nil, nil, err
+	}
+	id := newID("ms-")
+	series := &sla.MaintenanceSeries{ID: id, Components: in.Components, Title: in.Title, Start: start, Location: loc,
+		RRule: in.RRule, Duration: dur, Until: until, Count: in.Count, AnnouncedAt: now, By: by}
+	occ, err := occurrences(series, rec, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	sf := maintenanceSeriesFact{Type: "maintenance_series", ID: id, Components: in.Components, Title: in.Title,
+		Start: start.In(loc).Format(time.RFC3339), TimeZone: loc.String(), RRule: in.RRule, Duration: dur.String(),
+		Count: in.Count, AnnouncedAt: rfc3339(now), By: by}
+	if !until.IsZero() {
+		sf.Until = rfc3339(until)
+	}
+	// Stored without a time, as subscriptions are, so that retention never
+	// prunes a series that still recurs.
+	f, err := fact("maintenance_series", id, time.Time{}, sf)
+	if err != nil {
+		return nil, nil, err
+	}
+	fs := []store.Fact{f}
+	ids = []string{id}
+	for _, m := range occ {
+		f, err := occurrenceFact(m)
+		if err != nil {
+			return nil, nil, err
+		}
+		fs = append(fs, f)
+		ids = append(ids, m.ID)
+		for _, w := range incident.NoticeWarnings(policies, m.Components, m.Start, m.End, now) {
+			warnings = append(warnings, "occurrence "+rfc3339(m.Start)+": "+w)
+		}
+	}
+	if err := s.store.AppendFacts(ctx, fs); err != nil {
+		return nil, nil, err
+	}
+	when := fmt.Sprintf("recurring (%s, %s, from %s, %s each)", in.RRule, loc, start.In(loc).Format(time.RFC3339), dur)
+	s.publishScheduled(ctx, id, in.Title, in.Components, now, when)
+	return ids, warnings, nil
+}
+
+// publishScheduled tells subscribers of an announced window or series. A
+// failure to queue is logged: the window stands, and the announcement
+// itself is the fact customers can read on the page.
+func (s *Server) publishScheduled(ctx context.Context, id, title string, comps []string, now time.Time, when string) {
+	ev := Event{ID: id + "/scheduled", Kind: EventMaintenanceScheduled, At: now, Title: title,
+		Message: "Scheduled maintenance: " + when, Status: string(sla.UnderMaintenance), Maintenance: id, Components: slices.Clone(comps)}
+	if err := s.publish(ctx, ev); err != nil {
+		s.log.Error("publish maintenance event", "id", ev.ID, "err", err)
+	}
+}
+
+// occurrences are the windows of a series that start within
+// [announcement, now + horizon) and before its cancellation. The lower
+// bound is fixed, not now, so every run writes the same windows.
+func occurrences(ms *sla.MaintenanceSeries, rec *incident.Recurrence, now time.Time) ([]*sla.Maintenance, error) {
+	to := now.Add(maintenanceHorizon)
+	if !ms.CancelledAt.IsZero() && ms.CancelledAt.Before(to) {
+		to = ms.CancelledAt
+	}
+	from := ms.AnnouncedAt
+	if ms.Start.After(from) {
+		from = ms.Start
+	}
+	// Bound the walk, not just the result: only the horizon's occurrences
+	// count, so ones before it are never more than the rule yields there.
+	starts, more := rec.Starts(from, to, maxOccurrences)
+	if more {
+		return nil, &sla.InputError{Field: "rrule", Msg: fmt.Sprintf("more than %d occurrences within %d days", maxOccurrences, int(maintenanceHorizon.Hours()/24))}
+	}
+	out := make([]*sla.Maintenance, 0, len(starts))
+	for _, st := range starts {
+		out = append(out, &sla.Maintenance{ID: occurrenceID(ms.ID, st), Components: ms.Components, Start: st, End: st.Add(ms.Duration),
+			AnnouncedAt: ms.AnnouncedAt, Title: ms.Title, Series: ms.ID, By: ms.By})
+	}
+	return out, nil
+}
+
+// occurrenceFact is the maintenance fact of an occurrence, dated by its
+// start so that retention keeps it as long as the downtime it excuses.
+func occurrenceFact(m *sla.Maintenance) (store.Fact, error) {
+	return fact("maintenance", m.ID, m.Start, windowFact{Type: "maintenance", ID: m.ID, Components: m.Components,
+		Start: rfc3339(m.Start), End: rfc3339(m.End), AnnouncedAt: rfc3339(m.AnnouncedAt), Title: m.Title, Series: m.Series, By: m.By})
+}
+
+// maintenanceFactTypes are the fact types the maintenance loop reads.
+var maintenanceFactTypes = []string{"maintenance", "maintenance_series", "maintenance_cancel"}
+
+// maintenanceEvidence parses the stored maintenance facts (cancellations
+// applied).
+func (s *Server) maintenanceEvidence(ctx context.Context) (*sla.Evidence, error) {
+	return s.parseFactsOfType(ctx, maintenanceFactTypes)
+}
+
+// parseFactsOfType reads and parses the stored facts of the given types.
+func (s *Server) parseFactsOfType(ctx context.Context, types []string) (*sla.Evidence, error) {
+	fs, err := s.store.FactsOfType(ctx, types, time.Unix(0, 0), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		return nil, fmt.Errorf("read facts: %w", err)
+	}
+	var b strings.Builder
+	for _, f := range fs {
+		b.WriteString(strings.TrimSpace(string(f.JSON)))
+		b.WriteByte('\n')
+	}
+	ev, err := facts.Parse("evidence", strings.NewReader(b.String()))
+	if err != nil {
+		return nil, fmt.Errorf("stored evidence: %v", err)
+	}
+	return ev, nil
+}
+
+// extendSeries writes the occurrences of every series that have come
+// within the horizon and are not stored yet. It returns how many it wrote.
+func (s *Server) extendSeries(ctx context.Context, ev *sla.Evidence, now time.Time) (int, error) {
+	have := make(map[string]bool, len(ev.Maintenance))
+	for _, m := range ev.Maintenance {
+		have[m.ID] = true
+	}
+	var fs []store.Fact
+	for _, ms := range ev.MaintenanceSeries {
+		if !ms.CancelledAt.IsZero() && !ms.CancelledAt.After(now) {
+			continue
+		}
+		rec, err := incident.ParseRecurrence(ms.RRule, ms.Start, ms.Location, ms.Until, ms.Count)
+		if err != nil {
+			return 0, fmt.Errorf("series %s: %w", ms.ID, err)
+		}
+		occ, err := occurrences(ms, rec, now)
+		if err != nil {
+			return 0, fmt.Errorf("series %s: %w", ms.ID, err)
+		}
+		for _, m := range occ {
+			if have[m.ID] {
+				continue
+			}
+			f, err := occurrenceFact(m)
+			if err != nil {
+				return 0, err
+			}
+			fs = append(fs, f)
+		}
+	}
+	if len(fs) == 0 {
+		return 0, nil
+	}
+	return len(fs), s.store.AppendFacts(ctx, fs)
+}
+
+// maintenanceEvents publishes the start and end of every window whose
+// start or end has come (within the catch-up) and is not in sent yet.
+// Event ids are the window id + "/started" or "/completed", so the outbox
+// drops a repeat after a restart; sent spares it the repeats meanwhile.
+func (s *Server) maintenanceEvents(ctx context.Context, ev *sla.Evidence, now time.Time, sent map[string]bool) {
+	for _, w := range incident.Maintenance(ev, now) {
+		for _, tr := range []struct {
+			at   time.Time
+			kind string
+			suf  string
+			msg  string
+		}{
+			{w.Start, EventMaintenanceStarted, "/started", "Scheduled maintenance is in progress until " + rfc3339(w.End) + "."},
+			{w.End, EventMaintenanceCompleted, "/completed", "Scheduled maintenance has been completed."},
+		} {
+			id := w.ID + tr.suf
+			if tr.at.After(now) || now.Sub(tr.at) > maintenanceCatchUp || sent[id] {
+				continue
+			}
+			status := string(sla.UnderMaintenance)
+			if tr.kind == EventMaintenanceCompleted {
+				status = string(sla.Operational)
+				if w.CancelledAt != nil {
+					tr.msg = "Scheduled maintenance was ended early."
+				}
+			}
+			e := Event{ID: id, Kind: tr.kind, At: tr.at, Title: w.Title, Message: tr.msg, Status: status,
+				Maintenance: w.ID, Components: slices.Clone(w.Components)}
+			if err := s.publish(ctx, e); err != nil {
+				s.log.Error("publish maintenance event", "id", id, "err", err)
+				continue
+			}
+			sent[id] = true
+		}
+	}
+	// Forget what is past the catch-up, so the set stays small.
+	for id := range sent {
+		if !strings.HasSuffix(id, "/completed") {
+			continue
+		}
+		wid := strings.TrimSuffix(id, "/completed")
+		if !slices.ContainsFunc(ev.Maintenance, func(m *sla.Maintenance) bool { return m.ID == wid && now.Sub(m.End) <= maintenanceCatchUp }) {
+			delete(sent, id)
+			delete(sent, wid+"/started")
+		}
+	}
+}
+
+// maintenanceTick is one round of the maintenance loop.
+func (s *Server) maintenanceTick(ctx context.Context, now time.Time, sent map[string]bool) error {
+	ev, err := s.maintenanceEvidence(ctx)
+	if err != nil {
+		return err
+	}
+	n, err := s.extendSeries(ctx, ev, now)
+	if err != nil {
+		return fmt.Errorf("extend maintenance series: %w", err)
+	}
+	if n > 0 {
+		if ev, err = s.maintenanceEvidence(ctx); err != nil {
+			return err
+		}
+	}
+	s.maintenanceEvents(ctx, ev, now, sent)
+	return nil
+}
+
+// maintenanceLoop extends the series and announces the start and end of
+// windows, every maintenanceEvery, until ctx ends.
+func (s *Server) maintenanceLoop(ctx context.Context) {
+	const maintenanceEvery = 15 * time.Second
+	t := time.NewTicker(maintenanceEvery)
+	defer t.Stop()
+	sent := map[string]bool{}
+	for {
+		if err := s.maintenanceTick(ctx, s.now(), sent); err != nil && ctx.Err() == nil {
+			s.log.Error("maintenance", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// handleMaintenance lists the maintenance windows relative to now, and the
+// series.
 func (s *Server) handleMaintenance() http.Handler {
+	type series struct {
+		ID          string     `json:"id"`
+		Title       string     `json:"title,omitempty"`
+		Components  []string   `json:"components"`
+		Start       time.Time  `json:"start"`
+		TimeZone    string     `json:"time_zone"`
+		RRule       string     `json:"rrule"`
+		Duration    string     `json:"duration"`
+		Until       *time.Time `json:"until,omitempty"`
+		Count       int        `json:"count,omitempty"`
+		AnnouncedAt time.Time  `json:"announced_at"`
+		CancelledAt *time.Time `json:"cancelled_at,omitempty"`
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ev, err := s.incidentEvidence(r.Context())
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"maintenance": incident.Maintenance(ev, s.now())})
+		ss := []series{}
+		for _, ms := range ev.MaintenanceSeries {
+			x := series{ID: ms.ID, Title: ms.Title, Components: ms.Components, Start: ms.Start, TimeZone: ms.Location.String(),
+				RRule: ms.RRule, Duration: ms.Duration.String(), Count: ms.Count, AnnouncedAt: ms.AnnouncedAt}
+			if !ms.Until.IsZero() {
+				x.Until = &ms.Until
+			}
+			if !ms.CancelledAt.IsZero() {
+				x.CancelledAt = &ms.CancelledAt
+			}
+			ss = append(ss, x)
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"maintenance": incident.Maintenance(ev, s.now()), "series": ss})
 	})
 }
 
-// handleCreateMaintenance announces a maintenance window now. The answer
-// warns when the announcement comes too late for a plan's maintenance
-// notice: the window will then not excuse downtime under that plan.
+// handleCreateMaintenance announces a maintenance window or series now.
+// The answer warns when the announcement comes too late for a plan's
+// maintenance notice: the window will then not excuse downtime under that
+// plan.
 func (s *Server) handleCreateMaintenance() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			Title      string   `json:"title"`
-			Components []string `json:"components"`
-			Start      string   `json:"start"`
-			End        string   `json:"end"`
-		}
-		if err := decodeBody(r, &body); err != nil {
+		var in maintenanceInput
+		if err := decodeBody(r, &in); err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		start, err1 := bodyTime("start", body.Start)
-		end, err2 := bodyTime("end", body.End)
-		err := errors.Join(required("title", body.Title), incident.Components("components", body.Components, s.knownComponent()),
-			required("start", body.Start), err1, required("end", body.End), err2)
-		if err == nil && !end.After(start) {
-			err = &sla.InputError{Field: "end", Msg: "must be after start"}
-		}
-		if err != nil {
-			s.fail(w, r, firstInput(err))
-			return
-		}
-		now := s.now().UTC().Truncate(time.Second)
-		id := newID("mw-")
-		f, err := fact("maintenance", id, now, maintenanceFact{Type: "maintenance", ID: id, Components: body.Components,
-			Start: rfc3339(start), End: rfc3339(end), AnnouncedAt: rfc3339(now), Title: body.Title})
+		by, _ := r.Context().Value(tokenNameKey).(string)
+		ids, warnings, err := s.scheduleMaintenance(r.Context(), by, in)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		if err := s.store.AppendFacts(r.Context(), []store.Fact{f}); err != nil {
+		ev, err := s.maintenanceEvidence(r.Context())
+		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		mw := incident.Maintenance(&sla.Evidence{Maintenance: []*sla.Maintenance{{ID: id, Components: body.Components,
-			Start: start, End: end, AnnouncedAt: now, Title: body.Title}}}, now)[0]
+		now := s.now()
+		windows := map[string]incident.MaintenanceWindow{}
+		for _, mw := range incident.Maintenance(ev, now) {
+			windows[mw.ID] = mw
+		}
+		if in.RRule == "" {
+			writeJSON(w, http.StatusCreated, struct {
+				incident.MaintenanceWindow
+				Warnings []string `json:"warnings,omitempty"`
+			}{windows[ids[0]], warnings})
+			return
+		}
+		occ := make([]incident.MaintenanceWindow, 0, len(ids)-1)
+		for _, id := range ids[1:] {
+			occ = append(occ, windows[id])
+		}
 		writeJSON(w, http.StatusCreated, struct {
-			incident.MaintenanceWindow
-			Warnings []string `json:"warnings,omitempty"`
-		}{mw, incident.NoticeWarnings(s.Config().Policies, body.Components, start, end, now)})
+			Series   string                       `json:"series"`
+			Windows  []incident.MaintenanceWindow `json:"windows"`
+			Warnings []string                     `json:"warnings,omitempty"`
+		}{ids[0], occ, warnings})
 	})
+}
+
+// cancelMaintenance cancels a window or a series from now on, on behalf of
+// by. A window that has ended, or one already cancelled, cannot be.
+func (s *Server) cancelMaintenance(ctx context.Context, by, id, reason string) (string, error) {
+	ev, err := s.maintenanceEvidence(ctx)
+	if err != nil {
+		return "", err
+	}
+	now := s.now().UTC().Truncate(time.Second)
+	found := false
+	for _, m := range ev.Maintenance {
+		if m.ID != id {
+			continue
+		}
+		found = true
+		if _, ok := m.InForce(); !ok || !m.CancelledAt.IsZero() {
+			return "", &conflictError{fmt.Sprintf("maintenance %s is already cancelled", id)}
+		}
+		if !now.Before(m.End) {
+			return "", &conflictError{fmt.Sprintf("maintenance %s ended at %s", id, rfc3339(m.End))}
+		}
+	}
+	for _, ms := range ev.MaintenanceSeries {
+		if ms.ID != id {
+			continue
+		}
+		found = true
+		if !ms.CancelledAt.IsZero() {
+			return "", &conflictError{fmt.Sprintf("maintenance series %s is already cancelled", id)}
+		}
+	}
+	if !found {
+		return "", errNotFound{fmt.Sprintf("no maintenance window or series %q", id)}
+	}
+	cid := newID("mc-")
+	// Timeless like the series: a cancellation must outlive the windows
+	// it voids.
+	f, err := fact("maintenance_cancel", cid, time.Time{}, maintenanceCancelFact{Type: "maintenance_cancel", ID: cid, At: rfc3339(now),
+		Maintenance: id, By: by, Reason: reason})
+	if err != nil {
+		return "", err
+	}
+	if err := s.store.AppendFacts(ctx, []store.Fact{f}); err != nil {
+		return "", err
+	}
+	s.log.Info("maintenance cancelled", "maintenance", id, "by", by, "reason", reason)
+	return cid, nil
+}
+
+// conflictError and errNotFound are answered 409 and 404.
+type (
+	conflictError struct{ msg string }
+	errNotFound   struct{ msg string }
+)
+
+func (e *conflictError) Error() string { return e.msg }
+func (e errNotFound) Error() string    { return e.msg }
+
+// failMaint answers the errors of the maintenance, post-mortem and
+// obligation handlers.
+func (s *Server) failMaint(w http.ResponseWriter, r *http.Request, err error) {
+	var ce *conflictError
+	var nf errNotFound
+	switch {
+	case errors.As(err, &ce):
+		writeJSON(w, http.StatusConflict, apiError{Error: ce.msg})
+	case errors.As(err, &nf):
+		writeJSON(w, http.StatusNotFound, apiError{Error: nf.msg})
+	default:
+		s.fail(w, r, err)
+	}
+}
+
+func (s *Server) handleCancelMaintenance() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Reason string `json:"reason"`
+		}
+		if r.ContentLength != 0 {
+			if err := decodeBody(r, &body); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
+		by, _ := r.Context().Value(tokenNameKey).(string)
+		if by == "" {
+			s.fail(w, r, errors.New("cancel maintenance: no token name in the request context"))
+			return
+		}
+		id := r.PathValue("id")
+		cid, err := s.cancelMaintenance(r.Context(), by, id, body.Reason)
+		if err != nil {
+			s.failMaint(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusCreated, map[string]string{"id": cid, "maintenance": id})
+	})
+}
+
+// The incident API and the status page read maintenance through
+// incidentFactTypes; series and cancellations belong with the windows, or
+// a cancelled window would still show.
+func init() {
+	for _, t := range maintenanceFactTypes {
+		incidentFactTypes[t] = true
+	}
 }
