@@ -56,6 +56,8 @@ type Config struct {
 	Alerts []Alert
 	// StatusPage is the public status page's branding and weighting.
 	StatusPage StatusPage
+	// Obligations are the incident obligation reminders (maint.go).
+	Obligations Obligations
 }
 
 // Server holds server-wide settings.
@@ -75,6 +77,9 @@ type Server struct {
 // Component is a part of the service as the status page shows it.
 type Component struct {
 	ID, Name, Group, Description string
+	// AutoIncident, when set, opens an incident on a confirmed outage of
+	// the component's monitors (maint.go).
+	AutoIncident *AutoIncident
 }
 
 // Agent is a probe agent allowed to report for a location.
@@ -120,6 +125,7 @@ type rawConfig struct {
 	Email         *rawEmail         `yaml:"email"`
 	Alerts        []rawAlert        `yaml:"alerts"`
 	StatusPage    rawStatusPage     `yaml:"status_page"`
+	Obligations   rawObligations    `yaml:"obligations"`
 }
 
 type rawComponent struct {
@@ -127,6 +133,8 @@ type rawComponent struct {
 	Name        string `yaml:"name"`
 	Group       string `yaml:"group"`
 	Description string `yaml:"description"`
+	// AutoIncident opens incidents on confirmed outages (maint.go).
+	AutoIncident *rawAutoIncident `yaml:"auto_incident"`
 }
 
 type rawSecret struct {
@@ -396,6 +404,8 @@ func Parse(file string, data []byte, getenv func(string) string, loadPolicy func
 	}
 	c.Users = parseUsers(errs, raw.Users, c.Tokens, getenv)
 	c.Incidents = parseIncidents(errs, raw.Incidents, c.Policies)
+	parseAutoIncidents(errs, raw.Components, c) // maint.go
+	c.Obligations = parseObligations(errs, raw.Obligations)
 	c.Server.PublicURL = parsePublicURL(errs, raw.Server.PublicURL)
 	c.Email = parseEmail(errs, raw.Email, getenv)
 	c.Alerts = parseAlerts(errs, raw.Alerts, c.Email, getenv)

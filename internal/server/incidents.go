@@ -57,15 +57,6 @@ type (
 		Reason     string   `json:"reason"`
 		Incident   string   `json:"incident,omitempty"`
 	}
-	maintenanceFact struct {
-		Type        string   `json:"type"`
-		ID          string   `json:"id"`
-		Components  []string `json:"components"`
-		Start       string   `json:"start"`
-		End         string   `json:"end"`
-		AnnouncedAt string   `json:"announced_at"`
-		Title       string   `json:"title,omitempty"`
-	}
 )
 
 // incidentFactTypes are the fact types the incident API reads back.

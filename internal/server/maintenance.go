@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/slakeeper/slakeeper/internal/facts"
@@ -42,7 +43,7 @@ const (
 // The facts the maintenance API writes, in the wire format of
 // docs/facts.md.
 type (
-	windowFact struct {
+	maintenanceFact struct {
 		Type        string   `json:"type"`
 		ID          string   `json:"id"`
 		Components  []string `json:"components"`
@@ -134,7 +135,7 @@ func (s *Server) scheduleMaintenance(ctx context.Context, by string, in maintena
 			return nil, nil, &sla.InputError{Field: "end", Msg: "must be after start"}
 		}
 		id := newID("mw-")
-		f, err := fact("maintenance", id, now, windowFact{Type: "maintenance", ID: id, Components: in.Components,
+		f, err := fact("maintenance", id, now, maintenanceFact{Type: "maintenance", ID: id, Components: in.Components,
 			Start: rfc3339(start), End: rfc3339(end), AnnouncedAt: rfc3339(now), Title: in.Title, By: by})
 		if err != nil {
 			return nil, nil, err
@@ -260,7 +261,7 @@ func occurrences(ms *sla.MaintenanceSeries, rec *incident.Recurrence, now time.T
 // occurrenceFact is the maintenance fact of an occurrence, dated by its
 // start so that retention keeps it as long as the downtime it excuses.
 func occurrenceFact(m *sla.Maintenance) (store.Fact, error) {
-	return fact("maintenance", m.ID, m.Start, windowFact{Type: "maintenance", ID: m.ID, Components: m.Components,
+	return fact("maintenance", m.ID, m.Start, maintenanceFact{Type: "maintenance", ID: m.ID, Components: m.Components,
 		Start: rfc3339(m.Start), End: rfc3339(m.End), AnnouncedAt: rfc3339(m.AnnouncedAt), Title: m.Title, Series: m.Series, By: m.By})
 }
 
@@ -603,4 +604,13 @@ func init() {
 	for _, t := range maintenanceFactTypes {
 		incidentFactTypes[t] = true
 	}
+}
+
+// maintenanceJobs runs the maintenance loop and the obligation reminders
+// until ctx ends.
+func (s *Server) maintenanceJobs(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() { s.maintenanceLoop(ctx) })
+	wg.Go(func() { s.obligationLoop(ctx) })
+	wg.Wait()
 }

@@ -160,6 +160,7 @@ func (s *Server) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { s.heartbeats(ctx) })
 	wg.Go(func() { s.retention(ctx) })
+	wg.Go(func() { s.maintenanceJobs(ctx) }) // maintenance.go: series, window events, obligation reminders
 	err := sc.Run(ctx)
 	s.ready.Store(false)
 	wg.Wait()
@@ -254,7 +255,16 @@ func (s *Server) writeChanges(ctx context.Context, changes []detect.Change) erro
 		s.log.Info("status change", "component", ch.Component, "monitor", ch.Monitor, "status", ch.Status, "at", ch.At)
 		s.metrics.changes.WithLabelValues(string(ch.Status)).Inc()
 	}
-	return s.store.AppendFacts(ctx, fs)
+	if err := s.store.AppendFacts(ctx, fs); err != nil {
+		return err
+	}
+	// Alerts and automatic incidents (autoincident.go).
+	ids := make([]string, len(fs))
+	for i, f := range fs {
+		ids[i] = f.ID
+	}
+	s.afterChanges(ctx, changes, ids)
+	return nil
 }
 
 type statusLine struct {
