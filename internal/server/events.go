@@ -62,5 +62,4 @@ func (s *Server) publish(ctx context.Context, ev Event) error {
 	return nil
 }
 
-func (s *Server) notifyRoutes(mux *http.ServeMux)   {}
-func (s *Server) operatorRoutes(mux *http.ServeMux) {}
+func (s *Server) notifyRoutes(mux *http.ServeMux) {}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -97,13 +98,28 @@ const locationKey ctxKey = 1
 // tokenNameKey holds the name of the API token that authorised a request.
 const tokenNameKey ctxKey = 2
 
+// requireToken admits a request with an API token of one of roles, or
+// with the session of a signed-in user (users are operators). The name of
+// the token or user is put in the context under tokenNameKey: it is who
+// acted, in audited facts.
 func (s *Server) requireToken(roles ...string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			tok := bearer(r)
 			if tok == "" {
+				if slices.Contains(roles, "operator") {
+					user, err := s.sessionUser(r)
+					if err != nil {
+						s.fail(w, r, err)
+						return
+					}
+					if user != "" {
+						next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenNameKey, user)))
+						return
+					}
+				}
 				w.Header().Set("WWW-Authenticate", `Bearer realm="slakeeper"`)
-				writeJSON(w, http.StatusUnauthorized, apiError{Error: "an API token is required (Authorization: Bearer …)"})
+				writeJSON(w, http.StatusUnauthorized, apiError{Error: "an API token (Authorization: Bearer …) or an operator's sign-in is required"})
 				return
 			}
 			for _, t := range s.Config().Tokens {

@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -166,17 +168,28 @@ func (s *Server) findIncident(ctx context.Context, id string) (*incident.Inciden
 	return incident.Find(incident.Fold(ev), id), nil
 }
 
-func notFoundIncident(w http.ResponseWriter, id string) {
-	writeJSON(w, http.StatusNotFound, apiError{Error: fmt.Sprintf("no incident %q", id)})
-}
+// notFoundError is a write to an incident that does not exist.
+type notFoundError struct{ id string }
 
-// appendAndShow writes facts and answers 201 with the incident folded from
-// the store.
-func (s *Server) appendAndShow(w http.ResponseWriter, r *http.Request, id string, fs ...store.Fact) {
-	if err := s.store.AppendFacts(r.Context(), fs); err != nil {
-		s.fail(w, r, err)
+func (e *notFoundError) Error() string { return fmt.Sprintf("no incident %q", e.id) }
+
+// failIncident answers an error of the incident functions: 404 for an
+// unknown incident, else as s.fail does.
+func (s *Server) failIncident(w http.ResponseWriter, r *http.Request, err error) {
+	var nf *notFoundError
+	if errors.As(err, &nf) {
+		writeJSON(w, http.StatusNotFound, apiError{Error: nf.Error()})
 		return
 	}
+	s.fail(w, r, err)
+}
+
+func notFoundIncident(w http.ResponseWriter, id string) {
+	writeJSON(w, http.StatusNotFound, apiError{Error: (&notFoundError{id}).Error()})
+}
+
+// showIncident answers 201 with the incident folded from the store.
+func (s *Server) showIncident(w http.ResponseWriter, r *http.Request, id string) {
 	inc, err := s.findIncident(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
@@ -208,57 +221,17 @@ func impactsWire(m map[string]sla.Status) map[string]string {
 	return out
 }
 
-// handleCreateIncident opens an incident: an incident fact, and an
-// incident_update fact when the opening carries a message or a status
-// other than investigating.
-func (s *Server) handleCreateIncident() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			Title      string            `json:"title"`
-			Severity   string            `json:"severity"`
-			Status     string            `json:"status"`
-			Components map[string]string `json:"components"`
-			Cause      string            `json:"cause"`
-			Message    string            `json:"message"`
+// checkSeverity refuses a severity that is not one of the configured
+// ones (incidents.severities), listing them.
+func checkSeverity(field, sev string, allowed []string) error {
+	if !slices.Contains(allowed, sev) {
+		what := "required"
+		if sev != "" {
+			what = fmt.Sprintf("got %q", sev)
 		}
-		if err := decodeBody(r, &body); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		if body.Status == "" {
-			body.Status = incident.StatusInvestigating
-		}
-		impacts, err := incident.Impacts("components", body.Components, s.knownComponent(), true)
-		if err == nil {
-			err = errors.Join(required("title", body.Title), incident.CheckSeverity("severity", body.Severity),
-				incident.CheckStatus("status", body.Status, incident.ValidOpenStatus, "investigating, identified or monitoring"),
-				incident.CheckCause("cause", body.Cause, true))
-		}
-		if err != nil {
-			s.fail(w, r, firstInput(err))
-			return
-		}
-		now := s.now().UTC().Truncate(time.Second)
-		id := newID("inc-")
-		f, err := fact("incident", id, now, incidentFact{Type: "incident", ID: id, At: rfc3339(now), Title: body.Title,
-			Severity: body.Severity, Components: impactsWire(impacts), Cause: body.Cause})
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		fs := []store.Fact{f}
-		if body.Message != "" || body.Status != incident.StatusInvestigating {
-			uid := newID(id + ":u-")
-			u, err := fact("incident_update", uid, now, incidentUpdateFact{Type: "incident_update", ID: uid, Incident: id,
-				At: rfc3339(now), Status: body.Status, Message: body.Message})
-			if err != nil {
-				s.fail(w, r, err)
-				return
-			}
-			fs = append(fs, u)
-		}
-		s.appendAndShow(w, r, id, fs...)
-	})
+		return &sla.InputError{Field: field, Msg: fmt.Sprintf("want one of %s (incidents.severities); %s", strings.Join(allowed, ", "), what)}
+	}
+	return nil
 }
 
 // firstInput returns the first error of a join (so that the client sees
@@ -272,126 +245,245 @@ func firstInput(err error) error {
 	return err
 }
 
-func (s *Server) handleIncidentUpdate() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			Status     string            `json:"status"`
-			Message    string            `json:"message"`
-			Components map[string]string `json:"components"`
-		}
-		if err := decodeBody(r, &body); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		err := errors.Join(
-			incident.CheckStatus("status", body.Status, incident.ValidUpdateStatus, "investigating, identified, monitoring, update or resolved"),
-			required("message", body.Message))
-		var impacts map[string]sla.Status
-		if err == nil && body.Components != nil {
-			impacts, err = incident.Impacts("components", body.Components, s.knownComponent(), false)
-		}
-		if err != nil {
-			s.fail(w, r, firstInput(err))
-			return
-		}
-		id := r.PathValue("id")
-		inc, err := s.findIncident(r.Context(), id)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		if inc == nil {
-			notFoundIncident(w, id)
-			return
-		}
-		now := s.now().UTC().Truncate(time.Second)
+// openInput is an incident's opening, from the API or the operator UI.
+type openInput struct {
+	Title      string            `json:"title"`
+	Severity   string            `json:"severity"`
+	Status     string            `json:"status"`
+	Components map[string]string `json:"components"`
+	Cause      string            `json:"cause"`
+	Message    string            `json:"message"`
+}
+
+// updateInput is a public update of an incident.
+type updateInput struct {
+	Status  string `json:"status"`
+	Message string `json:"message"`
+	// Components replace the incident's impacts when not nil; empty puts
+	// every component back to operational.
+	Components map[string]string `json:"components"`
+}
+
+// attributionInput is an operator's decision on the cause of an
+// incident's downtime. Empty Start, End and nil Components default to the
+// incident's opening, resolution and affected components.
+type attributionInput struct {
+	Cause      string   `json:"cause"`
+	Reason     string   `json:"reason"`
+	Start      string   `json:"start"`
+	End        string   `json:"end"`
+	Components []string `json:"components"`
+}
+
+// openIncident writes an incident fact, and an incident_update fact when
+// the opening carries a message or a status other than investigating, and
+// publishes the opening. by is who opened it (logged).
+func (s *Server) openIncident(ctx context.Context, by string, in openInput) (string, error) {
+	if in.Status == "" {
+		in.Status = incident.StatusInvestigating
+	}
+	impacts, err := incident.Impacts("components", in.Components, s.knownComponent(), true)
+	if err == nil {
+		err = errors.Join(required("title", in.Title), checkSeverity("severity", in.Severity, s.Config().Incidents.Severities),
+			incident.CheckStatus("status", in.Status, incident.ValidOpenStatus, "investigating, identified or monitoring"),
+			incident.CheckCause("cause", in.Cause, true))
+	}
+	if err != nil {
+		return "", firstInput(err)
+	}
+	now := s.now().UTC().Truncate(time.Second)
+	id := newID("inc-")
+	f, err := fact("incident", id, now, incidentFact{Type: "incident", ID: id, At: rfc3339(now), Title: in.Title,
+		Severity: in.Severity, Components: impactsWire(impacts), Cause: in.Cause})
+	if err != nil {
+		return "", err
+	}
+	fs := []store.Fact{f}
+	if in.Message != "" || in.Status != incident.StatusInvestigating {
 		uid := newID(id + ":u-")
-		u := incidentUpdateFact{Type: "incident_update", ID: uid, Incident: id, At: rfc3339(now), Status: body.Status, Message: body.Message}
-		if body.Components != nil {
-			u.Components = impactsWire(impacts)
+		u, err := fact("incident_update", uid, now, incidentUpdateFact{Type: "incident_update", ID: uid, Incident: id,
+			At: rfc3339(now), Status: in.Status, Message: in.Message})
+		if err != nil {
+			return "", err
 		}
-		f, err := fact("incident_update", uid, now, u)
+		fs = append(fs, u)
+	}
+	if err := s.store.AppendFacts(ctx, fs); err != nil {
+		return "", err
+	}
+	s.log.Info("incident opened", "incident", id, "severity", in.Severity, "by", by)
+	s.publishIncident(ctx, Event{ID: EventIncidentCreated + ":" + id, Kind: EventIncidentCreated, At: now, Title: in.Title,
+		Message: in.Message, Status: in.Status, Severity: in.Severity, Incident: id, Components: slices.Sorted(maps.Keys(impacts))})
+	return id, nil
+}
+
+// updateIncident writes a public update of incident id and publishes it
+// (as a resolution when its status is resolved).
+func (s *Server) updateIncident(ctx context.Context, by, id string, in updateInput) error {
+	err := errors.Join(
+		incident.CheckStatus("status", in.Status, incident.ValidUpdateStatus, "investigating, identified, monitoring, update or resolved"),
+		required("message", in.Message))
+	var impacts map[string]sla.Status
+	if err == nil && in.Components != nil {
+		impacts, err = incident.Impacts("components", in.Components, s.knownComponent(), false)
+	}
+	if err != nil {
+		return firstInput(err)
+	}
+	inc, err := s.findIncident(ctx, id)
+	if err != nil {
+		return err
+	}
+	if inc == nil {
+		return &notFoundError{id}
+	}
+	now := s.now().UTC().Truncate(time.Second)
+	uid := newID(id + ":u-")
+	u := incidentUpdateFact{Type: "incident_update", ID: uid, Incident: id, At: rfc3339(now), Status: in.Status, Message: in.Message}
+	comps := inc.AffectedComponents()
+	if in.Components != nil {
+		u.Components = impactsWire(impacts)
+		comps = slices.Sorted(maps.Keys(impacts))
+	}
+	f, err := fact("incident_update", uid, now, u)
+	if err != nil {
+		return err
+	}
+	if err := s.store.AppendFacts(ctx, []store.Fact{f}); err != nil {
+		return err
+	}
+	s.log.Info("incident updated", "incident", id, "status", in.Status, "by", by)
+	kind := EventIncidentUpdated
+	if in.Status == incident.StatusResolved {
+		kind = EventIncidentResolved
+	}
+	s.publishIncident(ctx, Event{ID: kind + ":" + uid, Kind: kind, At: now, Title: inc.Title, Message: in.Message,
+		Status: in.Status, Severity: inc.Severity, Incident: id, Components: comps})
+	return nil
+}
+
+// attributeIncident records who (by) decided the cause of an incident's
+// downtime, and why: an audited fact, since it changes what customers are
+// owed. By default it covers every component the incident impacted, from
+// its opening to its resolution.
+func (s *Server) attributeIncident(ctx context.Context, by, id string, in attributionInput) error {
+	start, err1 := bodyTime("start", in.Start)
+	end, err2 := bodyTime("end", in.End)
+	err := errors.Join(incident.CheckCause("cause", in.Cause, false), required("reason", in.Reason), err1, err2)
+	if err == nil && in.Components != nil {
+		err = incident.Components("components", in.Components, s.knownComponent())
+	}
+	if err != nil {
+		return firstInput(err)
+	}
+	if by == "" {
+		return errors.New("attribution: no token or user name in the request context")
+	}
+	inc, err := s.findIncident(ctx, id)
+	if err != nil {
+		return err
+	}
+	if inc == nil {
+		return &notFoundError{id}
+	}
+	comps := in.Components
+	if comps == nil {
+		comps = inc.AffectedComponents()
+		if len(comps) == 0 {
+			return &sla.InputError{Field: "components", Msg: "the incident impacts no component: name the components"}
+		}
+	}
+	if start.IsZero() {
+		start = inc.Opened
+	}
+	if end.IsZero() {
+		if inc.Resolved == nil {
+			return &sla.InputError{Field: "end", Msg: "the incident is still open: give the end of the attributed window"}
+		}
+		end = *inc.Resolved
+	}
+	if !end.After(start) {
+		return &sla.InputError{Field: "end", Msg: fmt.Sprintf("must be after start (%s)", rfc3339(start))}
+	}
+	now := s.now().UTC().Truncate(time.Second)
+	aid := newID("attr-")
+	f, err := fact("attribution", aid, now, attributionFact{Type: "attribution", ID: aid, At: rfc3339(now), Components: comps,
+		Start: rfc3339(start), End: rfc3339(end), Cause: in.Cause, By: by, Reason: in.Reason, Incident: id})
+	if err != nil {
+		return err
+	}
+	if err := s.store.AppendFacts(ctx, []store.Fact{f}); err != nil {
+		return err
+	}
+	s.log.Info("attribution", "incident", id, "cause", in.Cause, "by", by, "start", start, "end", end)
+	return nil
+}
+
+// publishIncident publishes an incident event. The facts are written
+// already, so a failure to queue the notifications is logged, not
+// returned: answering an error would invite the client to open the
+// incident twice.
+func (s *Server) publishIncident(ctx context.Context, ev Event) {
+	ev.URL = "/incidents/" + ev.Incident
+	if err := s.publish(ctx, ev); err != nil {
+		s.log.Error("publish incident event: subscribers are not told", "event", ev.ID, "err", err)
+	}
+}
+
+// who is the name of the token or user that authorised the request.
+func who(r *http.Request) string {
+	by, _ := r.Context().Value(tokenNameKey).(string)
+	return by
+}
+
+// handleCreateIncident opens an incident.
+func (s *Server) handleCreateIncident() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in openInput
+		if err := decodeBody(r, &in); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		id, err := s.openIncident(r.Context(), who(r), in)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		s.appendAndShow(w, r, id, f)
+		s.showIncident(w, r, id)
 	})
 }
 
-// handleIncidentAttribution records who decided the cause of an
-// incident's downtime, and why. By default it covers every component the
-// incident impacted, from its opening to its resolution.
-func (s *Server) handleIncidentAttribution() http.Handler {
+func (s *Server) handleIncidentUpdate() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			Cause      string   `json:"cause"`
-			Reason     string   `json:"reason"`
-			Start      string   `json:"start"`
-			End        string   `json:"end"`
-			Components []string `json:"components"`
-		}
-		if err := decodeBody(r, &body); err != nil {
+		var in updateInput
+		if err := decodeBody(r, &in); err != nil {
 			s.fail(w, r, err)
-			return
-		}
-		start, err1 := bodyTime("start", body.Start)
-		end, err2 := bodyTime("end", body.End)
-		err := errors.Join(incident.CheckCause("cause", body.Cause, false), required("reason", body.Reason), err1, err2)
-		if err == nil && body.Components != nil {
-			err = incident.Components("components", body.Components, s.knownComponent())
-		}
-		if err != nil {
-			s.fail(w, r, firstInput(err))
-			return
-		}
-		by, _ := r.Context().Value(tokenNameKey).(string)
-		if by == "" {
-			s.fail(w, r, errors.New("attribution: no token name in the request context"))
 			return
 		}
 		id := r.PathValue("id")
-		inc, err := s.findIncident(r.Context(), id)
-		if err != nil {
+		if err := s.updateIncident(r.Context(), who(r), id, in); err != nil {
+			s.failIncident(w, r, err)
+			return
+		}
+		s.showIncident(w, r, id)
+	})
+}
+
+// handleIncidentAttribution records an audited attribution; the token's
+// or user's name is who decided.
+func (s *Server) handleIncidentAttribution() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in attributionInput
+		if err := decodeBody(r, &in); err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		if inc == nil {
-			notFoundIncident(w, id)
+		id := r.PathValue("id")
+		if err := s.attributeIncident(r.Context(), who(r), id, in); err != nil {
+			s.failIncident(w, r, err)
 			return
 		}
-		comps := body.Components
-		if comps == nil {
-			comps = inc.AffectedComponents()
-			if len(comps) == 0 {
-				s.fail(w, r, &sla.InputError{Field: "components", Msg: "the incident impacts no component: name the components"})
-				return
-			}
-		}
-		if start.IsZero() {
-			start = inc.Opened
-		}
-		if end.IsZero() {
-			if inc.Resolved == nil {
-				s.fail(w, r, &sla.InputError{Field: "end", Msg: "the incident is still open: give the end of the attributed window"})
-				return
-			}
-			end = *inc.Resolved
-		}
-		if !end.After(start) {
-			s.fail(w, r, &sla.InputError{Field: "end", Msg: fmt.Sprintf("must be after start (%s)", rfc3339(start))})
-			return
-		}
-		now := s.now().UTC().Truncate(time.Second)
-		aid := newID("attr-")
-		f, err := fact("attribution", aid, now, attributionFact{Type: "attribution", ID: aid, At: rfc3339(now), Components: comps,
-			Start: rfc3339(start), End: rfc3339(end), Cause: body.Cause, By: by, Reason: body.Reason, Incident: id})
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		s.log.Info("attribution", "incident", id, "cause", body.Cause, "by", by, "start", start, "end", end)
-		s.appendAndShow(w, r, id, f)
+		s.showIncident(w, r, id)
 	})
 }
 

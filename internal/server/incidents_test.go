@@ -54,6 +54,9 @@ subscriptions:
 tokens:
   - {name: ops@example.test, role: operator, token_env: OPS_TOKEN}
   - {name: dashboard, role: viewer, token_env: VIEW_TOKEN}
+incidents: {severities: [critical, major, minor]}
+users:
+  - {name: alice, password_hash_env: ALICE_HASH}
 `
 
 // testClock is a settable clock.
@@ -75,7 +78,7 @@ type incidentEnv struct {
 
 func newIncidentEnv(t *testing.T) *incidentEnv {
 	t.Helper()
-	env := map[string]string{"OPS_TOKEN": testOpsToken, "VIEW_TOKEN": testViewerToken}
+	env := map[string]string{"OPS_TOKEN": testOpsToken, "VIEW_TOKEN": testViewerToken, "ALICE_HASH": testAliceHash(t)}
 	cfg, err := config.Parse("slakeeper.yaml", []byte(incidentTestConfig), func(k string) string { return env[k] },
 		func(name string) (*sla.Policy, error) { return policy.Parse(name, []byte(incidentTestPolicy)) })
 	if err != nil {
@@ -249,6 +252,10 @@ func TestIncidentDenialsAndErrors(t *testing.T) {
 	e.call("POST", "/api/v1/incidents/inc-0000000000000000/attributions", testOpsToken, `{"cause":"ddos","reason":"x","end":"2026-10-14T10:00:00Z"}`, http.StatusNotFound, nil)
 	e.call("GET", "/api/v1/incidents/inc-0000000000000000", testViewerToken, "", http.StatusNotFound, nil)
 
+	e.call("POST", "/api/v1/incidents", testOpsToken, strings.Replace(body, `"minor"`, `"P5"`, 1), http.StatusBadRequest, &apiErr)
+	if apiErr.Field != "severity" || !strings.Contains(apiErr.Error, "want one of critical, major, minor") {
+		t.Errorf("unknown severity: got %+v, want field severity listing the configured ones", apiErr)
+	}
 	e.call("POST", "/api/v1/incidents", testOpsToken, strings.Replace(body, `"severity"`, `"status":"fixed","severity"`, 1), http.StatusBadRequest, &apiErr)
 	if apiErr.Field != "status" {
 		t.Errorf("bad status: got %+v, want field status", apiErr)

@@ -58,5 +58,9 @@ func (s *Server) Handler() http.Handler {
 	// obligations.go).
 	s.maintenanceRoutes(mux)
 
-	return s.logRequests(mux)
+	// Every non-safe request a browser sends from another origin is
+	// refused (403): a signed-in operator's cookie must not let another
+	// site post a form. Clients that send no Sec-Fetch-Site or Origin
+	// header (API clients with a token) pass.
+	return s.logRequests(http.NewCrossOriginProtection().Handler(mux))
 }

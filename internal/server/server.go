@@ -19,6 +19,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/config"
 	"github.com/slakeeper/slakeeper/internal/detect"
 	"github.com/slakeeper/slakeeper/internal/monitor"
+	"github.com/slakeeper/slakeeper/internal/operatorui"
 	"github.com/slakeeper/slakeeper/internal/probe"
 	"github.com/slakeeper/slakeeper/internal/schedule"
 	"github.com/slakeeper/slakeeper/internal/statuspage"
@@ -65,6 +66,11 @@ type Server struct {
 
 	// page is the public status page's snapshot.
 	page *pageState
+
+	// auth limits failed sign-ins (auth.go); ui renders the operator
+	// pages (operator.go).
+	auth *auth
+	ui   *operatorui.Renderer
 }
 
 // New builds a server. It does not start anything; call Run.
@@ -99,6 +105,10 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("status page templates: %w", err)
 	}
 	s.page = &pageState{s: s, r: r}
+	if s.ui, err = operatorui.New(); err != nil {
+		return nil, fmt.Errorf("operator page templates: %w", err)
+	}
+	s.auth = newAuth()
 	s.metrics = newMetrics(s)
 	if err := s.reg.Register(s.metrics); err != nil {
 		return nil, fmt.Errorf("register metrics: %w", err)

@@ -1,0 +1,345 @@
+// Package operatorui renders the operators' web pages under /admin: sign-in,
+// the dashboard of open incidents and their obligations, and the forms that
+// open, update, resolve and attribute incidents, publish post-mortems and
+// schedule maintenance. The pages are plain HTML forms that work without
+// JavaScript. Like the status page, it is pure rendering: the templates are
+// embedded and parsed once, so a broken one fails at start-up.
+package operatorui
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static/admin.css
+var styleCSS []byte
+
+var styleHash = func() string {
+	sum := sha256.Sum256(styleCSS)
+	return hex.EncodeToString(sum[:])[:16]
+}()
+
+// StylePath is the path of the operator pages' style sheet; it changes
+// with the sheet, so it can be cached for a year.
+func StylePath() string { return "/admin/static/" + styleHash + "/admin.css" }
+
+// Page is what every operator page has.
+type Page struct {
+	// Title heads the page.
+	Title string
+	// User is the signed-in user; empty on the sign-in page.
+	User string
+	// Flash is the outcome of the last action, shown once.
+	Flash string
+	// Form holds the entered values and the errors of the page's form.
+	Form Form
+	Now  time.Time
+}
+
+// Form is a submitted form: the values as entered, to show them again, and
+// the error of each field that has one. Error fields are named as the API
+// names them ("components.api", "severity").
+type Form struct {
+	// Name is the form the values belong to, when a page has several.
+	Name   string
+	Values map[string]string
+	Errors map[string]string
+	// Checked holds the ticked checkboxes as "name=value".
+	Checked map[string]bool
+	// Defaults are the values a form shows when it is not the submitted
+	// one, keyed "form/name" (an update form shows the current status).
+	Defaults map[string]string
+}
+
+// Value returns the entered value of a field.
+func (f Form) Value(field string) string { return f.Values[field] }
+
+// Error returns the error of a field.
+func (f Form) Error(field string) string { return f.Errors[field] }
+
+// IsChecked reports whether the checkbox name=value of the form called
+// form is ticked: as submitted, or by default ("form/name=value" in
+// Checked) when the form was not the one submitted.
+func (f Form) IsChecked(form, name, value string) bool {
+	if f.Name == form {
+		return f.Checked[name+"="+value]
+	}
+	return f.Checked[form+"/"+name+"="+value]
+}
+
+// Field is one input of a form as a template shows it.
+type Field struct {
+	// ID is the element id: the form's name and the field's.
+	ID, Name, Value, Error string
+}
+
+// Field returns the input name of the form called form (its values and
+// error only when the submitted form was that one).
+func (f Form) Field(form, name string) Field {
+	fl := Field{ID: form + "-" + nonID.ReplaceAllString(name, "_"), Name: name}
+	if f.Name == form {
+		fl.Value, fl.Error = f.Values[name], f.Errors[name]
+	} else {
+		fl.Value = f.Defaults[form+"/"+name]
+	}
+	return fl
+}
+
+// Option is one choice of a select or a set of checkboxes.
+type Option struct{ Value, Label string }
+
+// SignIn is the sign-in page.
+type SignIn struct {
+	Page
+	// Next is where to go after signing in (a local path).
+	Next string
+}
+
+// Dashboard is the operators' home page.
+type Dashboard struct {
+	Page
+	Open        []IncidentRow
+	Resolved    []IncidentRow
+	Maintenance []MaintenanceRow
+	// HasObligations tells whether obligations are known at all (the
+	// policies define any).
+	HasObligations bool
+}
+
+// IncidentRow is one incident in a list.
+type IncidentRow struct {
+	ID, Title, Severity, Status string
+	Opened, Resolved            time.Time
+	// Obligations are the due times of the incident's obligations.
+	Obligations []Obligation
+}
+
+// Obligation is one thing an incident owes customers by a time (an
+// update, a post-mortem).
+type Obligation struct {
+	Title   string
+	Due     time.Time
+	Met     bool
+	MetAt   time.Time
+	Overdue bool
+}
+
+// impactsView is the component impact selects of one form.
+type impactsView struct {
+	IncidentForm
+	FormName, Legend string
+}
+
+// obligationsView is a list of obligations as the "obligations" template
+// shows it.
+type obligationsView struct {
+	Now   time.Time
+	List  []Obligation
+	Known bool
+}
+
+// MaintenanceRow is one upcoming or ongoing maintenance window.
+type MaintenanceRow struct {
+	ID, Title, State string
+	Components       []string
+	Start, End       time.Time
+}
+
+// IncidentForm is the page that opens an incident.
+type IncidentForm struct {
+	Page
+	Severities []string
+	Statuses   []Option
+	Causes     []Option
+	Impacts    []Option
+	Components []Option
+}
+
+// IncidentPage is one incident with its forms.
+type IncidentPage struct {
+	IncidentForm
+	Incident IncidentView
+	// CanPostmortem shows the post-mortem form.
+	CanPostmortem bool
+}
+
+// IncidentView is an incident as the operator page shows it.
+type IncidentView struct {
+	ID, Title, Severity, Status, Cause string
+	Opened                             time.Time
+	Resolved                           time.Time
+	// Impacts maps a component id to its current impact.
+	Impacts      map[string]string
+	Updates      []UpdateView
+	Attributions []AttributionView
+	Postmortems  []PostmortemView
+	Obligations  []Obligation
+}
+
+// UpdateView is one update, oldest first.
+type UpdateView struct {
+	At              time.Time
+	Status, Message string
+	Impacts         []string
+}
+
+// AttributionView is one audited attribution.
+type AttributionView struct {
+	At, Start, End    time.Time
+	Cause, By, Reason string
+	Components        []string
+}
+
+// PostmortemView is one published post-mortem.
+type PostmortemView struct {
+	At                  time.Time
+	Title, Summary, URL string
+}
+
+// MaintenanceForm is the page that schedules maintenance.
+type MaintenanceForm struct {
+	Page
+	Components []Option
+	// Warnings are the notice warnings of the window just scheduled.
+	Warnings []string
+}
+
+// Message is a page that only says something (an expired session).
+type Message struct {
+	Page
+	Text string
+	Link string
+}
+
+// Renderer renders the operator pages.
+type Renderer struct {
+	pages map[string]*template.Template
+}
+
+var labels = map[string]string{
+	"operational":          "Operational",
+	"degraded_performance": "Degraded performance",
+	"under_maintenance":    "Under maintenance",
+	"partial_outage":       "Partial outage",
+	"major_outage":         "Major outage",
+	"investigating":        "Investigating",
+	"identified":           "Identified",
+	"monitoring":           "Monitoring",
+	"resolved":             "Resolved",
+	"update":               "Update",
+	"upcoming":             "Upcoming",
+	"ongoing":              "In progress",
+	"liable":               "Liable (counts against us)",
+	"maintenance":          "Maintenance",
+	"force_majeure":        "Force majeure",
+	"third_party":          "Third party / upstream",
+	"customer":             "Customer",
+	"ddos":                 "DDoS",
+}
+
+// Label is the text shown for a status or cause; colours always come with
+// it.
+func Label(s string) string {
+	if l, ok := labels[s]; ok {
+		return l
+	}
+	return strings.ReplaceAll(s, "_", " ")
+}
+
+// Age is a short duration: "3d 4h", "2h 5m", "40m".
+func Age(d time.Duration) string {
+	if d < 0 {
+		return "in " + Age(-d)
+	}
+	d = d.Truncate(time.Minute)
+	days, h, m := int(d/(24*time.Hour)), int(d/time.Hour)%24, int(d/time.Minute)%60
+	switch {
+	case days > 0:
+		return fmt.Sprintf("%dd %dh", days, h)
+	case h > 0:
+		return fmt.Sprintf("%dh %dm", h, m)
+	default:
+		return fmt.Sprintf("%dm", m)
+	}
+}
+
+var nonID = regexp.MustCompile(`[^A-Za-z0-9_-]`)
+
+// New parses the embedded templates.
+func New() (*Renderer, error) {
+	funcs := template.FuncMap{
+		"label":     Label,
+		"stylePath": StylePath,
+		"utc":       func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
+		"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"local":     func(t time.Time) string { return t.UTC().Format("2006-01-02T15:04") },
+		"age":       func(now, t time.Time) string { return Age(now.Sub(t)) },
+		"until":     func(now, t time.Time) string { return Age(t.Sub(now)) },
+		"obligationsOf": func(now time.Time, list []Obligation, known bool) obligationsView {
+			return obligationsView{Now: now, List: list, Known: known}
+		},
+		"impacts": func(f IncidentForm, form, legend string) impactsView {
+			return impactsView{IncidentForm: f, FormName: form, Legend: legend}
+		},
+		// fid makes a field name usable as an element id.
+		"fid": func(prefix, field string) string { return prefix + "-" + nonID.ReplaceAllString(field, "_") },
+	}
+	r := &Renderer{pages: map[string]*template.Template{}}
+	for _, name := range []string{"signin", "dashboard", "incident_new", "incident", "maintenance_new", "message"} {
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("operator template %s: %w", name, err)
+		}
+		r.pages[name] = t
+	}
+	return r, nil
+}
+
+// Render renders the page name (signin, dashboard, incident_new,
+// incident, maintenance_new, message) with its data. Nothing is written
+// when rendering fails.
+func (r *Renderer) Render(w io.Writer, name string, data any) error {
+	t := r.pages[name]
+	if t == nil {
+		return fmt.Errorf("render operator page: no page %q", name)
+	}
+	var b bytes.Buffer
+	if err := t.ExecuteTemplate(&b, "layout", data); err != nil {
+		return fmt.Errorf("render operator page %s: %w", name, err)
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// Static serves the style sheet under StylePath, cacheable for a year.
+func Static() http.Handler {
+	etag := `"` + styleHash + `"`
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != StylePath() {
+			http.NotFound(w, r)
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Type", "text/css; charset=utf-8")
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+		h.Set("ETag", etag)
+		h.Set("X-Content-Type-Options", "nosniff")
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		_, _ = w.Write(styleCSS)
+	})
+}

@@ -1,0 +1,279 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/slakeeper/slakeeper/internal/config"
+	"github.com/slakeeper/slakeeper/internal/store"
+)
+
+// Operator sign-in: users of the configuration sign in with a password at
+// /admin/signin and get a session cookie. The cookie holds 32 random
+// bytes; the store keeps only their SHA-256, so a copy of the database
+// signs nobody in.
+const (
+	sessionCookie = "slakeeper_session"
+	// sessionIdle ends a session nobody used for this long.
+	sessionIdle = 12 * time.Hour
+	// sessionMax ends every session this long after sign-in.
+	sessionMax = 7 * 24 * time.Hour
+	// sessionTouch is how stale SeenAt may get before it is written
+	// again: at most one store write a minute per session.
+	sessionTouch = time.Minute
+)
+
+// Failed sign-ins are limited per user name and per client address within
+// a window; when a limit is reached, sign-ins for that name (or from that
+// address) are refused until the window ends, whatever the password.
+const (
+	failWindow      = 15 * time.Minute
+	maxFailsPerUser = 5
+	maxFailsPerIP   = 20
+	// maxLimiterKeys bounds the limiter's memory; at the bound expired
+	// entries are dropped and, if it is still full, new names or
+	// addresses are not tracked (the tracked ones stay limited).
+	maxLimiterKeys = 100_000
+)
+
+// errSignInLimited is returned while a user name or an address has too
+// many recent failed sign-ins.
+var errSignInLimited = errors.New("too many failed sign-ins")
+
+// errBadCredentials is the one answer for an unknown user and a wrong
+// password, so that sign-in does not reveal which users exist.
+var errBadCredentials = errors.New("unknown user or wrong password")
+
+// auth is the server's sign-in state that is not in the store.
+type auth struct {
+	mu    sync.Mutex
+	users map[string]*failures // user name → failed sign-ins
+	ips   map[string]*failures // client address → failed sign-ins
+
+	dummyMu sync.Mutex
+	dummy   map[int][]byte // bcrypt cost → hash of a random password
+}
+
+type failures struct {
+	n     int
+	since time.Time
+}
+
+func newAuth() *auth {
+	return &auth{users: map[string]*failures{}, ips: map[string]*failures{}, dummy: map[int][]byte{}}
+}
+
+// limited reports whether name or ip has reached its limit at now.
+func (a *auth) limited(name, ip string, now time.Time) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	over := func(m map[string]*failures, k string, max int) bool {
+		f := m[k]
+		return f != nil && now.Sub(f.since) < failWindow && f.n >= max
+	}
+	return over(a.users, name, maxFailsPerUser) || over(a.ips, ip, maxFailsPerIP)
+}
+
+// failed counts a failed sign-in.
+func (a *auth) failed(name, ip string, now time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	count := func(m map[string]*failures, k string) {
+		f := m[k]
+		if f == nil || now.Sub(f.since) >= failWindow {
+			if f == nil && len(m) >= maxLimiterKeys {
+				for k, f := range m {
+					if now.Sub(f.since) >= failWindow {
+						delete(m, k)
+					}
+				}
+				if len(m) >= maxLimiterKeys {
+					return
+				}
+			}
+			f = &failures{since: now}
+			m[k] = f
+		}
+		f.n++
+	}
+	count(a.users, name)
+	count(a.ips, ip)
+}
+
+// succeeded forgets a user's failures (not the address's: one good
+// password must not reset guessing at others from that address).
+func (a *auth) succeeded(name string) {
+	a.mu.Lock()
+	delete(a.users, name)
+	a.mu.Unlock()
+}
+
+// dummyHash is a hash of a random password at cost: comparing an unknown
+// user's password with it costs what comparing with a real hash does.
+func (a *auth) dummyHash(cost int) []byte {
+	a.dummyMu.Lock()
+	defer a.dummyMu.Unlock()
+	if h, ok := a.dummy[cost]; ok {
+		return h
+	}
+	var pw [16]byte
+	_, _ = rand.Read(pw[:])
+	h, err := bcrypt.GenerateFromPassword([]byte(hex.EncodeToString(pw[:])), cost)
+	if err != nil {
+		// Only an invalid cost fails, and configured costs are valid.
+		h, _ = bcrypt.GenerateFromPassword([]byte(hex.EncodeToString(pw[:])), bcrypt.DefaultCost)
+	}
+	a.dummy[cost] = h
+	return h
+}
+
+// clientIP is the address the request came from. X-Forwarded-For is not
+// trusted: any client can set it.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// checkPassword verifies a user's password with the same bcrypt work for
+// known and unknown users, within the failure limits.
+func (s *Server) checkPassword(c *config.Config, name, password, ip string) error {
+	now := s.now()
+	if s.auth.limited(name, ip, now) {
+		return errSignInLimited
+	}
+	u := c.User(name)
+	hash := []byte(nil)
+	if u != nil {
+		hash = u.Hash
+	} else {
+		cost := bcrypt.DefaultCost
+		if len(c.Users) > 0 {
+			cost, _ = bcrypt.Cost(c.Users[0].Hash)
+		}
+		hash = s.auth.dummyHash(cost)
+	}
+	err := bcrypt.CompareHashAndPassword(hash, []byte(password))
+	if u == nil || err != nil {
+		s.auth.failed(name, ip, now)
+		return errBadCredentials
+	}
+	s.auth.succeeded(name)
+	return nil
+}
+
+// sessionHash is the stored key of a cookie value.
+func sessionHash(cookie string) string {
+	h := sha256.Sum256([]byte(cookie))
+	return hex.EncodeToString(h[:])
+}
+
+// startSession stores a new session for user and returns the cookie value.
+func (s *Server) startSession(ctx context.Context, user string) (string, error) {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	cookie := base64.RawURLEncoding.EncodeToString(b[:])
+	now := s.now().UTC()
+	err := s.store.PutSession(ctx, store.Session{Hash: sessionHash(cookie), User: user, CreatedAt: now, SeenAt: now,
+		ExpiresAt: sessionExpiry(now, now)})
+	if err != nil {
+		return "", fmt.Errorf("store session: %w", err)
+	}
+	return cookie, nil
+}
+
+// sessionExpiry is when a session created and last seen at those times
+// ends: idle or absolute limit, whichever comes first.
+func sessionExpiry(created, seen time.Time) time.Time {
+	idle, abs := seen.Add(sessionIdle), created.Add(sessionMax)
+	if idle.Before(abs) {
+		return idle
+	}
+	return abs
+}
+
+// sessionUser returns the signed-in user of the request, or "" when the
+// request has no valid session. Only a store failure is an error.
+func (s *Server) sessionUser(r *http.Request) (string, error) {
+	ck, err := r.Cookie(sessionCookie)
+	if err != nil || ck.Value == "" || len(ck.Value) > 64 {
+		return "", nil
+	}
+	ctx := r.Context()
+	hash := sessionHash(ck.Value)
+	sess, err := s.store.Session(ctx, hash)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read session: %w", err)
+	}
+	now := s.now().UTC()
+	// The store drops expired sessions by its own clock; the server's
+	// clock decides too, so the limits hold whatever the store's is.
+	if !now.Before(sessionExpiry(sess.CreatedAt, sess.SeenAt)) || s.Config().User(sess.User) == nil {
+		if err := s.store.DeleteSession(ctx, hash); err != nil {
+			return "", fmt.Errorf("delete expired session: %w", err)
+		}
+		return "", nil
+	}
+	if now.Sub(sess.SeenAt) >= sessionTouch {
+		sess.SeenAt = now
+		sess.ExpiresAt = sessionExpiry(sess.CreatedAt, now)
+		if err := s.store.PutSession(ctx, sess); err != nil {
+			return "", fmt.Errorf("touch session: %w", err)
+		}
+	}
+	return sess.User, nil
+}
+
+// secureRequest reports whether cookies should be Secure: the request came
+// over TLS, or through a proxy that terminated TLS.
+func secureRequest(r *http.Request) bool {
+	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+}
+
+func setSessionCookie(w http.ResponseWriter, r *http.Request, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: secureRequest(r), SameSite: http.SameSiteLaxMode})
+}
+
+// endSession deletes the request's session, if any, and clears its cookie.
+func (s *Server) endSession(w http.ResponseWriter, r *http.Request) error {
+	if ck, err := r.Cookie(sessionCookie); err == nil && ck.Value != "" {
+		if err := s.store.DeleteSession(r.Context(), sessionHash(ck.Value)); err != nil {
+			return fmt.Errorf("delete session: %w", err)
+		}
+	}
+	setSessionCookie(w, r, "", -1)
+	return nil
+}
+
+// localPath returns next when it is a path on this server ("/admin/…"),
+// else "/admin": a sign-in link must not send the user elsewhere.
+func localPath(next string) string {
+	u, err := url.Parse(next)
+	if err != nil || next == "" || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(next, "/admin") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n\t") {
+		return "/admin"
+	}
+	if u.Path != "/admin" && !strings.HasPrefix(u.Path, "/admin/") {
+		return "/admin"
+	}
+	return next
+}
