@@ -275,18 +275,34 @@ func Age(d time.Duration) string {
 	}
 }
 
+var fieldLabels = map[string]string{"title": "Title", "severity": "Severity", "status": "Status", "components": "Components",
+	"cause": "Cause", "message": "Message", "reason": "Reason", "start": "Start", "end": "End", "url": "Link", "summary": "Summary",
+	"rrule": "Repeat", "name": "User name", "password": "Password"}
+
+// FieldLabel names a form field for the error summary.
+func FieldLabel(field string) string {
+	if c, ok := strings.CutPrefix(field, "components."); ok {
+		return "Impact on " + c
+	}
+	if l, ok := fieldLabels[field]; ok {
+		return l
+	}
+	return field
+}
+
 var nonID = regexp.MustCompile(`[^A-Za-z0-9_-]`)
 
 // New parses the embedded templates.
 func New() (*Renderer, error) {
 	funcs := template.FuncMap{
-		"label":     Label,
-		"stylePath": StylePath,
-		"utc":       func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
-		"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"local":     func(t time.Time) string { return t.UTC().Format("2006-01-02T15:04") },
-		"age":       func(now, t time.Time) string { return Age(now.Sub(t)) },
-		"until":     func(now, t time.Time) string { return Age(t.Sub(now)) },
+		"label":      Label,
+		"fieldLabel": FieldLabel,
+		"stylePath":  StylePath,
+		"utc":        func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
+		"iso":        func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"local":      func(t time.Time) string { return t.UTC().Format("2006-01-02T15:04") },
+		"age":        func(now, t time.Time) string { return Age(now.Sub(t)) },
+		"until":      func(now, t time.Time) string { return Age(t.Sub(now)) },
 		"obligationsOf": func(now time.Time, list []Obligation, known bool) obligationsView {
 			return obligationsView{Now: now, List: list, Known: known}
 		},
@@ -298,7 +314,7 @@ func New() (*Renderer, error) {
 	}
 	r := &Renderer{pages: map[string]*template.Template{}}
 	for _, name := range []string{"signin", "dashboard", "incident_new", "incident", "maintenance_new", "message"} {
-		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/forms.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("operator template %s: %w", name, err)
 		}

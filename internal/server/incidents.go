@@ -282,14 +282,13 @@ func (s *Server) openIncident(ctx context.Context, by string, in openInput) (str
 	if in.Status == "" {
 		in.Status = incident.StatusInvestigating
 	}
+	// Every field's error is returned (joined): the API shows the first,
+	// a form shows each at its field.
 	impacts, err := incident.Impacts("components", in.Components, s.knownComponent(), true)
-	if err == nil {
-		err = errors.Join(required("title", in.Title), checkSeverity("severity", in.Severity, s.Config().Incidents.Severities),
-			incident.CheckStatus("status", in.Status, incident.ValidOpenStatus, "investigating, identified or monitoring"),
-			incident.CheckCause("cause", in.Cause, true))
-	}
-	if err != nil {
-		return "", firstInput(err)
+	if err = errors.Join(err, required("title", in.Title), checkSeverity("severity", in.Severity, s.Config().Incidents.Severities),
+		incident.CheckStatus("status", in.Status, incident.ValidOpenStatus, "investigating, identified or monitoring"),
+		incident.CheckCause("cause", in.Cause, true)); err != nil {
+		return "", err
 	}
 	now := s.now().UTC().Truncate(time.Second)
 	id := newID("inc-")
@@ -320,15 +319,15 @@ func (s *Server) openIncident(ctx context.Context, by string, in openInput) (str
 // updateIncident writes a public update of incident id and publishes it
 // (as a resolution when its status is resolved).
 func (s *Server) updateIncident(ctx context.Context, by, id string, in updateInput) error {
-	err := errors.Join(
-		incident.CheckStatus("status", in.Status, incident.ValidUpdateStatus, "investigating, identified, monitoring, update or resolved"),
-		required("message", in.Message))
 	var impacts map[string]sla.Status
-	if err == nil && in.Components != nil {
-		impacts, err = incident.Impacts("components", in.Components, s.knownComponent(), false)
+	var impErr error
+	if in.Components != nil {
+		impacts, impErr = incident.Impacts("components", in.Components, s.knownComponent(), false)
 	}
-	if err != nil {
-		return firstInput(err)
+	if err := errors.Join(
+		incident.CheckStatus("status", in.Status, incident.ValidUpdateStatus, "investigating, identified, monitoring, update or resolved"),
+		required("message", in.Message), impErr); err != nil {
+		return err
 	}
 	inc, err := s.findIncident(ctx, id)
 	if err != nil {
@@ -369,12 +368,12 @@ func (s *Server) updateIncident(ctx context.Context, by, id string, in updateInp
 func (s *Server) attributeIncident(ctx context.Context, by, id string, in attributionInput) error {
 	start, err1 := bodyTime("start", in.Start)
 	end, err2 := bodyTime("end", in.End)
-	err := errors.Join(incident.CheckCause("cause", in.Cause, false), required("reason", in.Reason), err1, err2)
-	if err == nil && in.Components != nil {
-		err = incident.Components("components", in.Components, s.knownComponent())
+	var compErr error
+	if in.Components != nil {
+		compErr = incident.Components("components", in.Components, s.knownComponent())
 	}
-	if err != nil {
-		return firstInput(err)
+	if err := errors.Join(incident.CheckCause("cause", in.Cause, false), required("reason", in.Reason), err1, err2, compErr); err != nil {
+		return err
 	}
 	if by == "" {
 		return errors.New("attribution: no token or user name in the request context")

@@ -248,11 +248,19 @@ func formOf(name string, v url.Values, err error) operatorui.Form {
 			f.Checked[k+"="+x] = true
 		}
 	}
-	if err != nil {
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	for _, err := range errs {
 		var in *sla.InputError
-		if errors.As(err, &in) {
-			f.Errors[formField(in.Field)] = in.Msg
-		} else {
+		switch {
+		case err == nil:
+		case errors.As(err, &in):
+			if k := formField(in.Field); f.Errors[k] == "" {
+				f.Errors[k] = in.Msg
+			}
+		default:
 			f.Errors[""] = err.Error()
 		}
 	}

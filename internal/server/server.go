@@ -109,6 +109,8 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("operator page templates: %w", err)
 	}
 	s.auth = newAuth()
+	// Sessions expire by the server's clock, in the store as here.
+	opts.Store.SetClock(s.now)
 	s.metrics = newMetrics(s)
 	if err := s.reg.Register(s.metrics); err != nil {
 		return nil, fmt.Errorf("register metrics: %w", err)

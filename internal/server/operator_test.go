@@ -1,0 +1,456 @@
+package server
+
+import (
+	"context"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+
+	"github.com/slakeeper/slakeeper/internal/incident"
+)
+
+// routes lists every route the package registers ("METHOD /path"), read
+// from the source, so that a route added later is covered by the tests
+// that go through all of them.
+func routes(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	var out []string
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(file, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || len(call.Args) != 2 {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok || sel.Sel.Name != "Handle" {
+				return true
+			}
+			if x, ok := sel.X.(*ast.Ident); !ok || x.Name != "mux" {
+				return true
+			}
+			if lit, ok := call.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				p, err := strconv.Unquote(lit.Value)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, p)
+			}
+			return true
+		})
+	}
+	if len(out) < 20 {
+		t.Fatalf("found only %d routes in the source: %q", len(out), out)
+	}
+	return out
+}
+
+// publicWrites are the write routes anyone may call, and why.
+var publicWrites = map[string]string{
+	"POST /admin/signin":             "it is the sign-in (limited per user and address)",
+	"POST /admin/signout":            "it ends only the caller's own session",
+	"POST /subscribe":                "the public sign-up; nothing is sent but the opt-in mail until confirmed",
+	"POST /unsubscribe/{token}":      "the holder of the link in a message unsubscribes its own address",
+	"GET /unsubscribe/{token}":       "as POST, for mail clients that only follow links",
+	"GET /subscribe/confirm/{token}": "the opt-in confirmation link of the mail",
+}
+
+// getWrites are GET routes that write (for clients that can only GET).
+var getWrites = map[string]bool{"GET /api/v1/heartbeat/{monitor}": true}
+
+var wildcardRE = regexp.MustCompile(`\{([a-z]+)(\.\.\.)?\}`)
+
+func TestEveryWriteRouteNeedsCredentials(t *testing.T) {
+	e := newIncidentEnv(t)
+	var inc incident.Incident
+	e.call("POST", "/api/v1/incidents", testOpsToken, `{"title":"API down","severity":"critical","components":{"api":"major_outage"}}`, http.StatusCreated, &inc)
+	before, err := e.st.Facts(context.Background(), time.Unix(0, 0), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	checked := 0
+	for _, rt := range routes(t) {
+		method, pattern, _ := strings.Cut(rt, " ")
+		if method == "GET" && !getWrites[rt] || method == "HEAD" {
+			continue
+		}
+		if why, ok := publicWrites[rt]; ok {
+			t.Logf("%s: public: %s", rt, why)
+			continue
+		}
+		path := wildcardRE.ReplaceAllStringFunc(pattern, func(w string) string {
+			if strings.HasPrefix(w, "{id") {
+				return inc.ID
+			}
+			return "x1"
+		})
+		path = strings.TrimSuffix(path, "{$}")
+		for _, cred := range []struct{ name, header, value string }{
+			{"no credentials", "", ""},
+			{"unknown token", "Authorization", "Bearer not-a-token-of-anyone-here"},
+			{"forged session cookie", "Cookie", sessionCookie + "=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"},
+		} {
+			body := `{"title":"x","severity":"critical","components":{"api":"major_outage"},"status":"resolved","message":"x","cause":"ddos","reason":"x"}`
+			ctype := "application/json"
+			if strings.HasPrefix(pattern, "/admin/") {
+				body, ctype = url.Values{"title": {"x"}, "severity": {"critical"}, "components.api": {"major_outage"}, "status": {"resolved"},
+					"message": {"x"}, "cause": {"ddos"}, "reason": {"x"}}.Encode(), "application/x-www-form-urlencoded"
+			}
+			req, err := http.NewRequest(method, e.url+path, strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", ctype)
+			if cred.header != "" {
+				req.Header.Set(cred.header, cred.value)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnauthorized && resp.StatusCode != http.StatusForbidden {
+				t.Errorf("%s %s with %s: got %d %s, want 401 or 403", method, path, cred.name, resp.StatusCode, b)
+			}
+		}
+		checked++
+	}
+	if checked < 8 {
+		t.Errorf("checked only %d write routes", checked)
+	}
+	after, err := e.st.Facts(context.Background(), time.Unix(0, 0), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Errorf("refused requests wrote %d facts", len(after)-len(before))
+	}
+}
+
+func TestCrossOriginRequestsRefused(t *testing.T) {
+	e := newIncidentEnv(t)
+	b := e.browser()
+	b.signIn("alice", testAlicePassword)
+	form := url.Values{"title": {"Checkout failing"}, "severity": {"major"}, "components.api": {"partial_outage"}}.Encode()
+	post := func(hdr map[string]string, path, body string) int {
+		t.Helper()
+		req, err := http.NewRequest("POST", e.url+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		return b.do(req).code
+	}
+	for _, tt := range []struct {
+		name string
+		hdr  map[string]string
+		want int
+	}{
+		{"cross-site fetch", map[string]string{"Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
+		{"same-site other origin", map[string]string{"Sec-Fetch-Site": "same-site"}, http.StatusForbidden},
+		{"foreign Origin, old browser", map[string]string{"Origin": "https://evil.example"}, http.StatusForbidden},
+		{"same origin", map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": e.url}, http.StatusSeeOther},
+		{"same Origin, old browser", map[string]string{"Origin": e.url}, http.StatusSeeOther},
+	} {
+		if got := post(tt.hdr, "/admin/incidents", form); got != tt.want {
+			t.Errorf("%s: got %d, want %d", tt.name, got, tt.want)
+		}
+	}
+	// The session cookie does not carry a cross-site API call either.
+	if got := post(map[string]string{"Sec-Fetch-Site": "cross-site"}, "/api/v1/incidents", `{"title":"x","severity":"major","components":{"api":"partial_outage"}}`); got != http.StatusForbidden {
+		t.Errorf("cross-site API call with a session: got %d, want 403", got)
+	}
+	// Sign-in and sign-out are forms too.
+	if got := post(map[string]string{"Sec-Fetch-Site": "cross-site"}, "/admin/signout", ""); got != http.StatusForbidden {
+		t.Errorf("cross-site sign-out: got %d, want 403", got)
+	}
+	if got := post(map[string]string{"Sec-Fetch-Site": "cross-site"}, "/admin/signin", url.Values{"name": {"alice"}, "password": {testAlicePassword}}.Encode()); got != http.StatusForbidden {
+		t.Errorf("cross-site sign-in: got %d, want 403", got)
+	}
+	// A token API client sends neither header and passes.
+	e.call("POST", "/api/v1/incidents", testOpsToken, `{"title":"x","severity":"major","components":{"api":"partial_outage"}}`, http.StatusCreated, nil)
+	// Safe methods are never refused: the public page may be linked from anywhere.
+	if resp, _ := e.get("/", map[string]string{"Sec-Fetch-Site": "cross-site"}); resp.StatusCode != http.StatusOK {
+		t.Errorf("cross-site GET /: got %d, want 200", resp.StatusCode)
+	}
+}
+
+func TestSignInNextIsLocal(t *testing.T) {
+	e := newIncidentEnv(t)
+	for _, next := range []string{"https://evil.example/", "//evil.example/admin", "/\\evil.example", "http:/evil.example", "/api/v1/export"} {
+		b := e.browser()
+		p := b.post("/admin/signin", url.Values{"name": {"alice"}, "password": {testAlicePassword}, "next": {next}})
+		if p.code != http.StatusSeeOther || p.location != "/admin" {
+			t.Errorf("next=%q: got %d to %q, want 303 to /admin", next, p.code, p.location)
+		}
+		q := b.get("/admin/signin?next=" + url.QueryEscape(next))
+		if q.location != "/admin" {
+			t.Errorf("sign-in page next=%q signed in: sends to %q, want /admin", next, q.location)
+		}
+		if q = e.browser().get("/admin/signin?next=" + url.QueryEscape(next)); strings.Contains(q.body, "evil") || strings.Contains(q.body, "/api/") {
+			t.Errorf("sign-in page next=%q: the form carries it on", next)
+		}
+	}
+	// A local next is honoured, query and all.
+	b := e.browser()
+	p := b.get("/admin/incidents/new?x=1")
+	if p.code != http.StatusSeeOther {
+		t.Fatalf("signed out: got %d", p.code)
+	}
+	u, _ := url.Parse(p.location)
+	next := u.Query().Get("next")
+	if next != "/admin/incidents/new?x=1" {
+		t.Fatalf("next: got %q", next)
+	}
+	if p = b.post("/admin/signin", url.Values{"name": {"alice"}, "password": {testAlicePassword}, "next": {next}}); p.location != next {
+		t.Errorf("back after sign-in: got %q, want %q", p.location, next)
+	}
+}
+
+// checkLabels checks that every visible form control has a label.
+func checkLabels(t testing.TB, page string) {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels := map[string]bool{}
+	var controls []string
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode {
+			attr := map[string]string{}
+			for _, a := range n.Attr {
+				attr[a.Key] = a.Val
+			}
+			switch n.Data {
+			case "label":
+				labels[attr["for"]] = true
+			case "input", "select", "textarea":
+				if attr["type"] != "hidden" {
+					controls = append(controls, attr["id"])
+				}
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	seen := map[string]bool{}
+	for _, id := range controls {
+		if id == "" || !labels[id] {
+			t.Errorf("a form control (id %q) has no label", id)
+		}
+		if seen[id] {
+			t.Errorf("id %q is used twice", id)
+		}
+		seen[id] = true
+	}
+}
+
+func TestOperatorFormFlow(t *testing.T) {
+	e := newIncidentEnv(t)
+	b := e.browser()
+	if p := b.get("/admin/signin"); p.code != http.StatusOK {
+		t.Fatalf("sign-in page: %d", p.code)
+	} else {
+		checkWellFormed(t, p.body)
+		checkLabels(t, p.body)
+	}
+	b.signIn("alice", testAlicePassword)
+
+	p := b.get("/admin/incidents/new")
+	if p.code != http.StatusOK {
+		t.Fatalf("new incident page: %d %s", p.code, p.body)
+	}
+	checkWellFormed(t, p.body)
+	checkLabels(t, p.body)
+	for _, sev := range []string{"critical", "major", "minor"} {
+		if !strings.Contains(p.body, `<option value="`+sev+`"`) {
+			t.Errorf("the severity list lacks the configured %q", sev)
+		}
+	}
+
+	// Errors come back inline, with what was entered.
+	p = b.post("/admin/incidents", url.Values{"title": {"Checkout <failing>"}, "severity": {"P9"}, "components.api": {"partial_outage"}, "message": {"Looking into it"}})
+	if p.code != http.StatusBadRequest {
+		t.Fatalf("bad severity: got %d, want 400", p.code)
+	}
+	for _, want := range []string{`id="open-severity-err"`, "want one of critical, major, minor", `value="Checkout &lt;failing&gt;"`, `aria-invalid="true"`,
+		`<option value="partial_outage" selected>`, ">Looking into it</textarea>", `href="#open-severity"`} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("bad severity: the page lacks %s", want)
+		}
+	}
+	checkWellFormed(t, p.body)
+	p = b.post("/admin/incidents", url.Values{"title": {"Checkout failing"}, "severity": {"major"}, "components.web": {"down"}})
+	if p.code != http.StatusBadRequest || !strings.Contains(p.body, `id="open-components_web-err"`) {
+		t.Errorf("bad impact: got %d, want 400 with the error at the web select", p.code)
+	}
+
+	// Open.
+	p = b.post("/admin/incidents", url.Values{"title": {"Checkout failing"}, "severity": {"major"}, "status": {"investigating"},
+		"components.api": {"partial_outage"}, "message": {"We are looking into failed payments."}})
+	if p.code != http.StatusSeeOther || !strings.HasPrefix(p.location, "/admin/incidents/inc-") || !strings.HasSuffix(p.location, "?done=opened") {
+		t.Fatalf("open: got %d to %q", p.code, p.location)
+	}
+	id := strings.TrimSuffix(strings.TrimPrefix(p.location, "/admin/incidents/"), "?done=opened")
+	p = b.get("/admin/incidents/" + id + "?done=opened")
+	if p.code != http.StatusOK || !strings.Contains(p.body, "The incident is open and published.") || !strings.Contains(p.body, "We are looking into failed payments.") {
+		t.Fatalf("incident page after opening: %d %s", p.code, p.body)
+	}
+	checkWellFormed(t, p.body)
+	checkLabels(t, p.body)
+	if !strings.Contains(p.body, `<option value="investigating" selected>`) {
+		t.Error("the update form does not start from the current status")
+	}
+	e.tick()
+	if _, pub := e.get("/", nil); !strings.Contains(pub, "Checkout failing") || !strings.Contains(pub, "We are looking into failed payments.") {
+		t.Errorf("the public page does not show the opened incident:\n%s", pub)
+	}
+
+	// Dashboard.
+	p = b.get("/admin")
+	if !strings.Contains(p.body, "Open incidents (1)") || !strings.Contains(p.body, "Checkout failing") || !strings.Contains(p.body, "Severity: <strong>major</strong>") {
+		t.Errorf("dashboard: %s", p.body)
+	}
+	checkWellFormed(t, p.body)
+
+	// Update: a missing message is shown inline; the impacts as they were
+	// are no change.
+	e.clock.set(e.clock.now().Add(20 * time.Minute))
+	p = b.post("/admin/incidents/"+id+"/updates", url.Values{"status": {"identified"}, "components.api": {"partial_outage"}})
+	if p.code != http.StatusBadRequest || !strings.Contains(p.body, `id="update-message-err"`) || !strings.Contains(p.body, `<option value="identified" selected>`) {
+		t.Errorf("update without message: got %d, want 400 with the error inline and the status kept", p.code)
+	}
+	p = b.post("/admin/incidents/"+id+"/updates", url.Values{"status": {"identified"}, "message": {"A payment provider is failing."}, "components.api": {"partial_outage"}})
+	if p.code != http.StatusSeeOther || !strings.HasSuffix(p.location, "?done=updated") {
+		t.Fatalf("update: got %d to %q", p.code, p.location)
+	}
+	inc, err := e.incident(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inc.Status != "identified" || len(inc.Updates) != 2 || inc.Updates[1].Components != nil {
+		t.Errorf("after the update: status %q, updates %+v; want identified and no impact change", inc.Status, inc.Updates)
+	}
+	// Changing a select changes the impacts.
+	p = b.post("/admin/incidents/"+id+"/updates", url.Values{"status": {"update"}, "message": {"Now also the web shop."}, "components.api": {"partial_outage"}, "components.web": {"degraded_performance"}})
+	if p.code != http.StatusSeeOther {
+		t.Fatalf("impact change: got %d", p.code)
+	}
+	if inc, _ = e.incident(id); inc.Components["web"] != "degraded_performance" || inc.Components["api"] != "partial_outage" {
+		t.Errorf("impacts after the change: %v", inc.Components)
+	}
+	e.tick()
+	if _, pub := e.get("/incidents/"+id, nil); !strings.Contains(pub, "A payment provider is failing.") || !strings.Contains(pub, "Now also the web shop.") {
+		t.Errorf("the public incident page does not show the updates:\n%s", pub)
+	}
+
+	// Resolve.
+	e.clock.set(e.clock.now().Add(40 * time.Minute))
+	p = b.post("/admin/incidents/"+id+"/resolve", url.Values{"message": {"Payments work again."}})
+	if p.code != http.StatusSeeOther || !strings.HasSuffix(p.location, "?done=resolved") {
+		t.Fatalf("resolve: got %d to %q", p.code, p.location)
+	}
+	p = b.get("/admin/incidents/" + id + "?done=resolved")
+	if !strings.Contains(p.body, "The incident is resolved.") || strings.Contains(p.body, `action="/admin/incidents/`+id+`/resolve"`) {
+		t.Errorf("after resolving: the flash is missing or the resolve form is still offered")
+	}
+	e.tick()
+	if _, pub := e.get("/incidents/"+id, nil); !strings.Contains(pub, "Payments work again.") || !strings.Contains(pub, "Resolved") {
+		t.Errorf("the public incident page does not show the resolution:\n%s", pub)
+	}
+	if _, pub := e.get("/", nil); strings.Contains(pub, `class="s-partial_outage`) {
+		t.Errorf("the public page still shows an outage after the resolution")
+	}
+
+	// Attribution: errors inline, then audited with the user's name.
+	p = b.post("/admin/incidents/"+id+"/attributions", url.Values{"cause": {"weather"}, "reason": {"Storm"}})
+	if p.code != http.StatusBadRequest || !strings.Contains(p.body, `id="attribution-cause-err"`) || !strings.Contains(p.body, ">Storm</textarea>") {
+		t.Errorf("bad cause: got %d, want 400 inline with the reason kept", p.code)
+	}
+	p = b.post("/admin/incidents/"+id+"/attributions", url.Values{"cause": {"third_party"}, "reason": {"The payment provider's outage (their incident 4711)."},
+		"components": {"api"}, "start": {"2026-10-14T09:00"}, "end": {"2026-10-14T09:30"}})
+	if p.code != http.StatusSeeOther {
+		t.Fatalf("attribution: got %d %s", p.code, p.body)
+	}
+	inc, _ = e.incident(id)
+	if len(inc.Attributions) != 1 {
+		t.Fatalf("attributions: %+v", inc.Attributions)
+	}
+	a := inc.Attributions[0]
+	if a.By != "alice" || a.Cause != "third_party" || !a.Start.Equal(time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC)) ||
+		!a.End.Equal(time.Date(2026, 10, 14, 9, 30, 0, 0, time.UTC)) || len(a.Components) != 1 || a.Components[0] != "api" {
+		t.Errorf("attribution: got %+v", a)
+	}
+	if p = b.get("/admin/incidents/" + id); !strings.Contains(p.body, "by alice") {
+		t.Error("the incident page does not show who attributed")
+	}
+
+	// Unknown incident.
+	if p = b.get("/admin/incidents/inc-0000000000000000"); p.code != http.StatusNotFound {
+		t.Errorf("unknown incident: got %d, want 404", p.code)
+	}
+	if p = b.post("/admin/incidents/inc-0000000000000000/updates", url.Values{"status": {"identified"}, "message": {"x"}}); p.code != http.StatusNotFound {
+		t.Errorf("update of an unknown incident: got %d, want 404", p.code)
+	}
+}
+
+func TestUnauthenticatedFormPostIsNotPerformed(t *testing.T) {
+	e := newIncidentEnv(t)
+	b := e.browser()
+	p := b.post("/admin/incidents", url.Values{"title": {"Forged"}, "severity": {"major"}, "components.api": {"major_outage"}})
+	if p.code != http.StatusUnauthorized || !strings.Contains(p.body, "nothing was done") {
+		t.Errorf("signed out: got %d, want 401 saying nothing was done", p.code)
+	}
+	if incs, _ := e.incidents(); len(incs) != 0 {
+		t.Errorf("a signed-out form opened %d incidents", len(incs))
+	}
+}
+
+// incident reads an incident from the store.
+func (e *incidentEnv) incident(id string) (*incident.Incident, error) {
+	incs, err := e.incidents()
+	return incident.Find(incs, id), err
+}
+
+func (e *incidentEnv) incidents() ([]*incident.Incident, error) {
+	s, err := New(Options{Store: e.st, Config: e.cfg, Now: e.clock.now})
+	if err != nil {
+		return nil, err
+	}
+	ev, err := s.incidentEvidence(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	return incident.Fold(ev), nil
+}
