@@ -78,9 +78,16 @@ type incidentEnv struct {
 
 func newIncidentEnv(t *testing.T) *incidentEnv {
 	t.Helper()
+	return newIncidentEnvWith(t, incidentTestConfig, incidentTestPolicy)
+}
+
+// newIncidentEnvWith is newIncidentEnv with another configuration and
+// policy (acme.yaml).
+func newIncidentEnvWith(t *testing.T, cfgYAML, policyYAML string) *incidentEnv {
+	t.Helper()
 	env := map[string]string{"OPS_TOKEN": testOpsToken, "VIEW_TOKEN": testViewerToken, "ALICE_HASH": testAliceHash(t)}
-	cfg, err := config.Parse("slakeeper.yaml", []byte(incidentTestConfig), func(k string) string { return env[k] },
-		func(name string) (*sla.Policy, error) { return policy.Parse(name, []byte(incidentTestPolicy)) })
+	cfg, err := config.Parse("slakeeper.yaml", []byte(cfgYAML), func(k string) string { return env[k] },
+		func(name string) (*sla.Policy, error) { return policy.Parse(name, []byte(policyYAML)) })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,18 +40,21 @@ func (s *Server) operatorRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/incidents/{id}/updates", s.requireSession(s.handleUpdateForm("update")))
 	mux.Handle("POST /admin/incidents/{id}/resolve", s.requireSession(s.handleUpdateForm("resolve")))
 	mux.Handle("POST /admin/incidents/{id}/attributions", s.requireSession(s.handleAttributionForm()))
+	mux.Handle("POST /admin/incidents/{id}/postmortems", s.requireSession(s.handlePostmortemForm()))
+	mux.Handle("GET /admin/maintenance/new", s.requireSession(s.handleMaintenancePage()))
+	mux.Handle("POST /admin/maintenance", s.requireSession(s.handleMaintenanceForm()))
 }
 
 // flashes are the outcomes a redirect after an action may announce; the
 // query names one, so no text of the request is reflected into the page.
 var flashes = map[string]string{
-	"opened":      "The incident is open and published.",
-	"updated":     "The update is posted.",
-	"resolved":    "The incident is resolved.",
-	"attributed":  "The attribution is recorded.",
-	"postmortem":  "The post-mortem is published.",
-	"scheduled":   "The maintenance window is scheduled.",
-	"signedout":   "You are signed out.",
+	"opened":     "The incident is open and published.",
+	"updated":    "The update is posted.",
+	"resolved":   "The incident is resolved.",
+	"attributed": "The attribution is recorded.",
+	"postmortem": "The post-mortem is published.",
+	"scheduled":  "The maintenance window is scheduled.",
+	"signedout":  "You are signed out.",
 }
 
 // opPage is the common part of an operator page for the request.
@@ -86,8 +89,13 @@ func (s *Server) message(w http.ResponseWriter, r *http.Request, code int, title
 // form: 404 for an unknown incident, else an internal error, logged.
 func (s *Server) failPage(w http.ResponseWriter, r *http.Request, err error) {
 	var nf *notFoundError
-	if errors.As(err, &nf) {
+	var mnf errNotFound
+	switch {
+	case errors.As(err, &nf):
 		s.message(w, r, http.StatusNotFound, "Not found", nf.Error()+".", "")
+		return
+	case errors.As(err, &mnf):
+		s.message(w, r, http.StatusNotFound, "Not found", mnf.Error()+".", "")
 		return
 	}
 	s.log.Error("operator request failed", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -353,7 +361,7 @@ func (s *Server) renderIncident(w http.ResponseWriter, r *http.Request, code int
 	if title == "" {
 		title = "Incident " + inc.ID
 	}
-	p := operatorui.IncidentPage{IncidentForm: s.incidentForm(r, title), Incident: incidentAdminView(inc), CanPostmortem: s.canPostmortem()}
+	p := operatorui.IncidentPage{IncidentForm: s.incidentForm(r, title), Incident: incidentAdminView(inc), CanPostmortem: true}
 	// The update form starts from the incident's state.
 	form.Defaults = map[string]string{"update/status": inc.Status}
 	if inc.Status == incident.StatusResolved {
@@ -489,7 +497,7 @@ func (s *Server) handleDashboard() http.Handler {
 		}
 		for _, inc := range incident.Fold(ev) {
 			row := operatorui.IncidentRow{ID: inc.ID, Title: inc.Title, Severity: inc.Severity, Status: inc.Status, Opened: inc.Opened,
-				Obligations: obls[inc.ID]}
+				Obligations: unmet(obls[inc.ID])}
 			if inc.Resolved == nil {
 				d.Open = append(d.Open, row)
 				continue
@@ -497,7 +505,7 @@ func (s *Server) handleDashboard() http.Handler {
 			row.Resolved = *inc.Resolved
 			// Resolved incidents stay listed while something is still
 			// owed for them (a post-mortem), or for a week.
-			if now.Sub(row.Resolved) < 7*24*time.Hour || slices.ContainsFunc(row.Obligations, func(o operatorui.Obligation) bool { return !o.Met }) {
+			if now.Sub(row.Resolved) < 7*24*time.Hour || len(row.Obligations) > 0 {
 				d.Resolved = append(d.Resolved, row)
 			}
 		}
@@ -514,7 +522,7 @@ func (s *Server) handleDashboard() http.Handler {
 		})
 		slices.SortStableFunc(d.Resolved, func(a, b operatorui.IncidentRow) int { return b.Resolved.Compare(a.Resolved) })
 		for _, mw := range incident.Maintenance(ev, now) {
-			if mw.State != incident.Past {
+			if mw.State != incident.Past && mw.CancelledAt == nil {
 				d.Maintenance = append(d.Maintenance, operatorui.MaintenanceRow{ID: mw.ID, Title: mw.Title, State: mw.State,
 					Components: mw.Components, Start: mw.Start, End: mw.End})
 			}
@@ -536,4 +544,78 @@ func (s *Server) hasObligationRules() bool {
 		}
 	}
 	return false
+}
+
+func (s *Server) handlePostmortemForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		v, err := parseForm(w, r)
+		if err == nil {
+			_, err = s.publishPostmortem(r.Context(), who(r), id, postmortemInput{Title: v.Get("title"), Summary: v.Get("summary"), URL: v.Get("url")})
+			if err == nil {
+				http.Redirect(w, r, "/admin/incidents/"+url.PathEscape(id)+"?done=postmortem", http.StatusSeeOther)
+				return
+			}
+		}
+		if !sla.IsInput(err) {
+			s.failPage(w, r, err)
+			return
+		}
+		s.renderIncident(w, r, http.StatusBadRequest, id, formOf("postmortem", v, err))
+	})
+}
+
+// handleMaintenancePage is the scheduling form. After scheduling
+// (?done=scheduled&window=ID) it shows the notice warnings of the window
+// or series just scheduled, computed again from the stored windows.
+func (s *Server) handleMaintenancePage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := operatorui.MaintenanceForm{Page: s.opPage(r, "Schedule maintenance"), Components: componentOptions(s.Config())}
+		if id := r.URL.Query().Get("window"); id != "" && r.URL.Query().Get("done") == "scheduled" {
+			ws, err := s.noticeWarnings(r.Context(), id)
+			if err != nil {
+				s.failPage(w, r, err)
+				return
+			}
+			p.Warnings = ws
+		}
+		s.render(w, r, http.StatusOK, "maintenance_new", p)
+	})
+}
+
+// noticeWarnings are the maintenance notice warnings of window or series id.
+func (s *Server) noticeWarnings(ctx context.Context, id string) ([]string, error) {
+	ev, err := s.maintenanceEvidence(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, mw := range incident.Maintenance(ev, s.now()) {
+		if mw.ID == id || mw.Series == id {
+			out = append(out, incident.NoticeWarnings(s.Config().Policies, mw.Components, mw.Start, mw.End, mw.AnnouncedAt)...)
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) handleMaintenanceForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, err := parseForm(w, r)
+		if err == nil {
+			var ids []string
+			ids, _, err = s.scheduleMaintenance(r.Context(), who(r), maintenanceInput{Title: v.Get("title"), Components: v["components"],
+				Start: formTime(v.Get("start")), End: formTime(v.Get("end")), RRule: strings.TrimSpace(v.Get("rrule"))})
+			if err == nil {
+				http.Redirect(w, r, "/admin/maintenance/new?done=scheduled&window="+url.QueryEscape(ids[0]), http.StatusSeeOther)
+				return
+			}
+		}
+		if !sla.IsInput(err) {
+			s.failPage(w, r, err)
+			return
+		}
+		p := operatorui.MaintenanceForm{Page: s.opPage(r, "Schedule maintenance"), Components: componentOptions(s.Config())}
+		p.Form = formOf("maintenance", v, err)
+		s.render(w, r, http.StatusBadRequest, "maintenance_new", p)
+	})
 }

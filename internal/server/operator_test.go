@@ -454,3 +454,92 @@ func (e *incidentEnv) incidents() ([]*incident.Incident, error) {
 	}
 	return incident.Fold(ev), nil
 }
+
+// obligationPolicy obliges hourly updates and a post-mortem within five
+// days for critical incidents.
+var obligationPolicy = strings.Replace(incidentTestPolicy, "        maintenance_notice: 48h\n",
+	"        maintenance_notice: 48h\n        incidents:\n          update_every: {critical: 1h}\n          postmortem: {within: 5d, severities: [critical]}\n", 1)
+
+func TestOperatorObligationsPostmortemAndMaintenance(t *testing.T) {
+	e := newIncidentEnvWith(t, incidentTestConfig, obligationPolicy)
+	b := e.browser()
+	b.signIn("alice", testAlicePassword)
+	opened := e.clock.now()
+	p := b.post("/admin/incidents", url.Values{"title": {"Database down"}, "severity": {"critical"}, "components.api": {"major_outage"},
+		"message": {"The database does not answer."}})
+	if p.code != http.StatusSeeOther {
+		t.Fatalf("open: %d %s", p.code, p.body)
+	}
+	id := strings.TrimSuffix(strings.TrimPrefix(p.location, "/admin/incidents/"), "?done=opened")
+
+	// Due in an hour, then overdue: in words and in colour.
+	e.clock.set(opened.Add(30 * time.Minute))
+	p = b.get("/admin")
+	if !strings.Contains(p.body, `<li class="due">`) || !strings.Contains(p.body, "Public update: due") || !strings.Contains(p.body, "(in 30m)") {
+		t.Errorf("dashboard 30 min in: want the update due in 30m:\n%s", p.body)
+	}
+	e.clock.set(opened.Add(75 * time.Minute))
+	p = b.get("/admin")
+	if !strings.Contains(p.body, `<li class="overdue">`) || !strings.Contains(p.body, `<strong class="flag">Overdue</strong>`) || !strings.Contains(p.body, "(15m late)") {
+		t.Errorf("dashboard 75 min in: want the update overdue by 15m:\n%s", p.body)
+	}
+	checkWellFormed(t, p.body)
+
+	// Resolve; the post-mortem is owed, then published from the form.
+	b.post("/admin/incidents/"+id+"/resolve", url.Values{"message": {"Fixed."}})
+	p = b.get("/admin/incidents/" + id)
+	if !strings.Contains(p.body, "Post-mortem: due") {
+		t.Errorf("incident page after resolving: the post-mortem is not shown as due:\n%s", p.body)
+	}
+	p = b.post("/admin/incidents/"+id+"/postmortems", url.Values{"title": {"Database outage"}, "url": {"ftp://x"}})
+	if p.code != http.StatusBadRequest || !strings.Contains(p.body, `id="postmortem-url-err"`) || !strings.Contains(p.body, `value="Database outage"`) {
+		t.Errorf("bad post-mortem url: got %d, want 400 inline with the title kept", p.code)
+	}
+	p = b.post("/admin/incidents/"+id+"/postmortems", url.Values{"title": {"Database outage"}, "summary": {"A disk filled up.\n\nWe added alerts."}})
+	if p.code != http.StatusSeeOther || !strings.HasSuffix(p.location, "?done=postmortem") {
+		t.Fatalf("post-mortem: got %d to %q", p.code, p.location)
+	}
+	p = b.get(p.location)
+	if !strings.Contains(p.body, "The post-mortem is published.") || !strings.Contains(p.body, "Database outage") || !strings.Contains(p.body, `<span class="flag">Done</span>`) {
+		t.Errorf("after the post-mortem:\n%s", p.body)
+	}
+	e.tick()
+	if _, pub := e.get("/incidents/"+id, nil); !strings.Contains(pub, "A disk filled up.") {
+		t.Errorf("the public incident page lacks the post-mortem")
+	}
+
+	// Maintenance: errors inline; a late window is scheduled with the
+	// notice warning shown.
+	p = b.get("/admin/maintenance/new")
+	if p.code != http.StatusOK {
+		t.Fatalf("maintenance page: %d", p.code)
+	}
+	checkWellFormed(t, p.body)
+	checkLabels(t, p.body)
+	p = b.post("/admin/maintenance", url.Values{"title": {"Upgrade"}, "start": {"2026-10-15T01:00"}, "end": {"2026-10-15T02:00"}})
+	if p.code != http.StatusBadRequest || !strings.Contains(p.body, `id="maintenance-components-err"`) || !strings.Contains(p.body, `value="2026-10-15T01:00"`) {
+		t.Errorf("no components: got %d, want 400 inline with the times kept", p.code)
+	}
+	p = b.post("/admin/maintenance", url.Values{"title": {"Upgrade"}, "components": {"api"}, "start": {"2026-10-15T01:00"}, "end": {"2026-10-15T02:00"}})
+	if p.code != http.StatusSeeOther || !strings.Contains(p.location, "done=scheduled") {
+		t.Fatalf("schedule: got %d to %q: %s", p.code, p.location, p.body)
+	}
+	p = b.get(p.location)
+	if !strings.Contains(p.body, "The maintenance window is scheduled.") || !strings.Contains(p.body, "48h") {
+		t.Errorf("after scheduling a late window: want the flash and the 48h notice warning:\n%s", p.body)
+	}
+	// Recurring.
+	p = b.post("/admin/maintenance", url.Values{"title": {"Weekly patching"}, "components": {"web"}, "start": {"2026-10-25T02:00"},
+		"end": {"2026-10-25T03:00"}, "rrule": {"FREQ=WEEKLY;COUNT=3"}})
+	if p.code != http.StatusSeeOther {
+		t.Fatalf("recurring: got %d %s", p.code, p.body)
+	}
+	p = b.get("/admin")
+	if n := strings.Count(p.body, "Weekly patching"); n != 3 {
+		t.Errorf("dashboard: %d occurrences of the weekly window, want 3", n)
+	}
+	p = b.post("/admin/maintenance", url.Values{"title": {"Bad"}, "components": {"web"}, "start": {"2026-10-25T02:00"}, "end": {"2026-10-25T03:00"}, "rrule": {"FREQ=SOMETIMES"}})
+	if p.code != http.StatusBadRequest || !strings.Contains(p.body, `id="maintenance-rrule-err"`) {
+		t.Errorf("bad rrule: got %d, want 400 at the rrule field:\n%s", p.code, p.body)
+	}
+}
