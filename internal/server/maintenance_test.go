@@ -79,8 +79,8 @@ type eventLog struct {
 }
 
 func (l *eventLog) Enabled(context.Context, slog.Level) bool { return true }
-func (l *eventLog) WithAttrs([]slog.Attr) slog.Handler        { return l }
-func (l *eventLog) WithGroup(string) slog.Handler             { return l }
+func (l *eventLog) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l *eventLog) WithGroup(string) slog.Handler            { return l }
 func (l *eventLog) Handle(_ context.Context, r slog.Record) error {
 	if r.Message != "event" {
 		return nil
