@@ -127,11 +127,6 @@ func (s *Server) openAutoIncident(ctx context.Context, c *config.Config, comp *c
 	if incident.Find(incs, id) != nil {
 		return nil // opened before a restart
 	}
-	for _, inc := range incs {
-		if _, ok := inc.Components[comp.ID]; ok && inc.Resolved == nil {
-			return nil
-		}
-	}
 	down, notDown := componentMonitors(c, comp.ID, status)
 	impact := sla.MajorOutage
 	if ch.Status == sla.PartialOutage || len(notDown) > 0 {
@@ -139,10 +134,15 @@ func (s *Server) openAutoIncident(ctx context.Context, c *config.Config, comp *c
 	}
 	at := ch.At.UTC().Truncate(time.Second)
 	name := componentName(c, comp.ID)
-	title := name + " outage"
-	if impact == sla.PartialOutage {
-		title = name + " partial outage"
+	for _, inc := range incs {
+		if cur, ok := inc.Components[comp.ID]; ok && inc.Resolved == nil {
+			if strings.HasPrefix(inc.ID, autoIncidentPrefix) && cur == sla.PartialOutage && impact == sla.MajorOutage && !at.Before(inc.Opened) {
+				return s.escalate(ctx, inc, comp.ID, name, at, factID)
+			}
+			return nil
+		}
 	}
+	title := name + " outage"
 	msg := fmt.Sprintf("Automatically opened: monitor %s confirmed %s of %s at %s.", ch.Monitor, ch.Status, name, rfc3339(at))
 	if len(down) > 1 {
 		msg += " Monitors down: " + strings.Join(down, ", ") + "."
@@ -164,6 +164,27 @@ func (s *Server) openAutoIncident(ctx context.Context, c *config.Config, comp *c
 	s.log.Info("incident opened automatically", "incident", id, "component", comp.ID, "monitor", ch.Monitor, "impact", impact, "by", "slakeeper")
 	e := Event{ID: id + "/created", Kind: EventIncidentCreated, At: at, Title: title, Message: msg, Status: incident.StatusInvestigating,
 		Severity: comp.AutoIncident.Severity, Incident: id, Components: []string{comp.ID}}
+	if err := s.publish(ctx, e); err != nil {
+		s.log.Error("publish incident event", "id", e.ID, "err", err)
+	}
+	return nil
+}
+
+// escalate turns the partial outage of an automatic incident into a
+// major one once every monitor of the component is down.
+func (s *Server) escalate(ctx context.Context, inc *incident.Incident, comp, name string, at time.Time, factID string) error {
+	uid := inc.ID + ":escalated:" + factID
+	msg := fmt.Sprintf("Every monitor of %s is down since %s: major outage.", name, rfc3339(at))
+	f, err := fact("incident_update", uid, at, incidentUpdateFact{Type: "incident_update", ID: uid, Incident: inc.ID, At: rfc3339(at),
+		Status: incident.StatusUpdate, Message: msg, Components: map[string]string{comp: string(sla.MajorOutage)}})
+	if err != nil {
+		return err
+	}
+	if err := s.store.AppendFacts(ctx, []store.Fact{f}); err != nil {
+		return err
+	}
+	e := Event{ID: uid + "/updated", Kind: EventIncidentUpdated, At: at, Title: inc.Title, Message: msg, Status: inc.Status,
+		Severity: inc.Severity, Incident: inc.ID, Components: []string{comp}}
 	if err := s.publish(ctx, e); err != nil {
 		s.log.Error("publish incident event", "id", e.ID, "err", err)
 	}

@@ -21,7 +21,8 @@ import (
 
 // maintTestPolicy has a 48 h maintenance notice, hourly updates for P1
 // incidents (seed 002) and a post-mortem within 5 business days of a
-// 09:00-17:00 calendar with a holiday on Wednesday 2026-10-21 (seed 001).
+// 09:00-17:00 calendar with a holiday on Wednesday 2026-10-21 (seed 001),
+// and a second plan with laxer obligations.
 const maintTestPolicy = `policy: acme
 components:
   - id: api
@@ -50,6 +51,19 @@ versions:
             P1: 1h
           postmortem:
             within: 5d
+            calendar: biz
+      # A second plan with laxer obligations: each obligation is listed
+      # once, with the earlier due time.
+      - id: premium
+        objective: 99.95
+        period: month
+        timezone: UTC
+        components: [api]
+        incidents:
+          update_every:
+            P1: 2h
+          postmortem:
+            within: 6d
             calendar: biz
 `
 

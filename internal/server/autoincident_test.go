@@ -1,0 +1,111 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slakeeper/slakeeper/internal/incident"
+	"github.com/slakeeper/slakeeper/internal/monitor"
+	"github.com/slakeeper/slakeeper/internal/sla"
+)
+
+func TestAutoIncident(t *testing.T) {
+	t0 := mustTime(t, "2026-10-14T09:00:00Z")
+	e := newMaintEnv(t, nil, t0)
+	ctx := context.Background()
+	loc := e.cfg.Server.Location
+	ingest := func(e *maintEnv, at time.Time, states map[string]monitor.State) {
+		t.Helper()
+		e.clock.set(at)
+		var rs []monitor.Result
+		for _, id := range []string{"api-a", "api-b"} {
+			if st, ok := states[id]; ok {
+				rs = append(rs, monitor.Result{MonitorID: id, Location: loc, At: at, State: st, Message: "test"})
+			}
+		}
+		if err := e.srv.Ingest(ctx, rs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	incidents := func(e *maintEnv) []incident.Incident {
+		t.Helper()
+		var list struct{ Incidents []incident.Incident }
+		e.call("GET", "/api/v1/incidents", testViewerToken, "", http.StatusOK, &list)
+		return list.Incidents
+	}
+
+	// Both monitors up, then api-a down: a partial outage (api-b is up).
+	ingest(e, t0, map[string]monitor.State{"api-a": monitor.Up, "api-b": monitor.Up})
+	e.events.take()
+	down := t0.Add(time.Minute)
+	ingest(e, down, map[string]monitor.State{"api-a": monitor.Down, "api-b": monitor.Up})
+	incs := incidents(e)
+	if len(incs) != 1 {
+		t.Fatalf("got %d incidents, want 1", len(incs))
+	}
+	inc := incs[0]
+	stID := "st:api-a:" + itoa(down.Unix()) + ":major_outage"
+	if inc.ID != "auto-"+stID || inc.Severity != "P2" || inc.Components["api"] != sla.PartialOutage || !inc.Opened.Equal(down) ||
+		inc.Status != incident.StatusInvestigating || inc.Title != "API outage" {
+		t.Errorf("opened: got %+v", inc)
+	}
+	if len(inc.Updates) != 1 || !strings.Contains(inc.Updates[0].Message, "monitor api-a") || !strings.Contains(inc.Updates[0].Message, "2026-10-14T09:01:00Z") {
+		t.Errorf("opening message: got %+v, want it to name the monitor and the time", inc.Updates)
+	}
+	if got := e.events.take(); !slices.Equal(got, []string{"monitor.down " + stID, "incident.created auto-" + stID + "/created"}) {
+		t.Errorf("events: got %q", got)
+	}
+
+	// api-b goes down too: no second incident, the first becomes a major
+	// outage.
+	ingest(e, down.Add(time.Minute), map[string]monitor.State{"api-a": monitor.Down, "api-b": monitor.Down})
+	if incs := incidents(e); len(incs) != 1 || incs[0].Components["api"] != sla.MajorOutage || len(incs[0].Updates) != 2 {
+		t.Errorf("second monitor down: got %+v, want still 1 incident, now a major outage", incs)
+	}
+
+	// A restart replays the stored results: no second incident, and no
+	// second opening update.
+	e2 := newMaintEnv(t, e.st, down.Add(2*time.Minute))
+	if err := e2.srv.resume(ctx, e2.cfg); err != nil {
+		t.Fatal(err)
+	}
+	if incs := incidents(e2); len(incs) != 1 || len(incs[0].Updates) != 2 {
+		t.Errorf("after a restart: got %+v, want the one incident with its two updates", incs)
+	}
+
+	// api-a recovers; api-b is still down: no recovery yet.
+	ingest(e2, down.Add(3*time.Minute), map[string]monitor.State{"api-a": monitor.Up, "api-b": monitor.Down})
+	if incs := incidents(e2); incs[0].Status != incident.StatusInvestigating {
+		t.Errorf("one monitor recovered: status %q, want still investigating", incs[0].Status)
+	}
+	e2.events.take()
+	// Both up: the incident moves to monitoring with api operational; the
+	// operator resolves.
+	up := down.Add(4 * time.Minute)
+	ingest(e2, up, map[string]monitor.State{"api-a": monitor.Up, "api-b": monitor.Up})
+	inc = incidents(e2)[0]
+	last := inc.Updates[len(inc.Updates)-1]
+	if inc.Status != incident.StatusMonitoring || inc.Resolved != nil || inc.Components["api"] != sla.Operational ||
+		!strings.Contains(last.Message, "Automatically detected recovery at 2026-10-14T09:05:00Z") {
+		t.Errorf("recovered: got %+v", inc)
+	}
+	upID := "st:api-b:" + itoa(up.Unix()) + ":operational"
+	if got := e2.events.take(); !slices.Equal(got, []string{"monitor.up " + upID, "incident.updated auto-" + stID + ":recovered:" + upID + "/updated"}) {
+		t.Errorf("recovery events: got %q", got)
+	}
+
+	// The operator resolves; a new outage opens a new incident.
+	e2.call("POST", "/api/v1/incidents/"+inc.ID+"/updates", testOpsToken, `{"status":"resolved","message":"Fixed"}`, http.StatusCreated, nil)
+	ingest(e2, up.Add(time.Hour), map[string]monitor.State{"api-a": monitor.Down, "api-b": monitor.Down})
+	incs = incidents(e2)
+	if len(incs) != 2 || incs[0].Components["api"] != sla.MajorOutage || incs[0].Title != "API outage" {
+		t.Errorf("a new outage after the resolution: got %+v, want a second incident, a major outage", incs)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
