@@ -242,15 +242,17 @@ func (s *Server) sessionUser(r *http.Request) (string, error) {
 	return sess.User, nil
 }
 
-// secureRequest reports whether cookies should be Secure: the request came
-// over TLS, or through a proxy that terminated TLS.
-func secureRequest(r *http.Request) bool {
-	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+// secureCookie reports whether cookies should be Secure: the request came
+// over TLS or through a proxy that terminated TLS, or the configured
+// public address is https.
+func (s *Server) secureCookie(r *http.Request) bool {
+	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") ||
+		strings.HasPrefix(s.Config().Server.PublicURL, "https://")
 }
 
-func setSessionCookie(w http.ResponseWriter, r *http.Request, value string, maxAge int) {
+func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, value string, maxAge int) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: value, Path: "/", MaxAge: maxAge,
-		HttpOnly: true, Secure: secureRequest(r), SameSite: http.SameSiteLaxMode})
+		HttpOnly: true, Secure: s.secureCookie(r), SameSite: http.SameSiteLaxMode})
 }
 
 // endSession deletes the request's session, if any, and clears its cookie.
@@ -260,7 +262,7 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request) error {
 			return fmt.Errorf("delete session: %w", err)
 		}
 	}
-	setSessionCookie(w, r, "", -1)
+	s.setSessionCookie(w, r, "", -1)
 	return nil
 }
 

@@ -339,3 +339,43 @@ func TestLocalPath(t *testing.T) {
 		}
 	}
 }
+
+func TestSessionCookieSecure(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		publicURL string
+		header    map[string]string
+		want      bool
+	}{
+		{"plain http", "", nil, false},
+		{"behind a TLS proxy", "", map[string]string{"X-Forwarded-Proto": "https"}, true},
+		{"https public address", "https://status.example.test", nil, true},
+		{"http public address", "http://status.example.test", nil, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := incidentTestConfig
+			if tt.publicURL != "" {
+				cfg += "server: {public_url: \"" + tt.publicURL + "\"}\n"
+			}
+			e := newIncidentEnvWith(t, cfg, incidentTestPolicy)
+			req, _ := http.NewRequest("POST", e.url+"/admin/signin", strings.NewReader(url.Values{"name": {"alice"}, "password": {testAlicePassword}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			for k, v := range tt.header {
+				req.Header.Set(k, v)
+			}
+			p := e.browser().do(req)
+			var ck *http.Cookie
+			for _, c := range (&http.Response{Header: p.header}).Cookies() {
+				if c.Name == sessionCookie {
+					ck = c
+				}
+			}
+			if ck == nil {
+				t.Fatalf("no session cookie: %d", p.code)
+			}
+			if ck.Secure != tt.want {
+				t.Errorf("Secure: got %v, want %v", ck.Secure, tt.want)
+			}
+		})
+	}
+}

@@ -423,7 +423,9 @@ func (s *Server) attributeIncident(ctx context.Context, by, id string, in attrib
 // returned: answering an error would invite the client to open the
 // incident twice.
 func (s *Server) publishIncident(ctx context.Context, ev Event) {
-	ev.URL = "/incidents/" + ev.Incident
+	// Absolute when the public address is configured, so that a message
+	// links to the page.
+	ev.URL = s.Config().Server.PublicURL + "/incidents/" + ev.Incident
 	if err := s.publish(ctx, ev); err != nil {
 		s.log.Error("publish incident event: subscribers are not told", "event", ev.ID, "err", err)
 	}

@@ -180,7 +180,7 @@ func (s *Server) handleSignIn() http.Handler {
 			s.failPage(w, r, err)
 			return
 		}
-		setSessionCookie(w, r, cookie, int(sessionMax.Seconds()))
+		s.setSessionCookie(w, r, cookie, int(sessionMax.Seconds()))
 		s.log.Info("signed in", "user", name, "addr", clientIP(r))
 		http.Redirect(w, r, next, http.StatusSeeOther)
 	})
