@@ -184,16 +184,13 @@ func (p *pageState) current(ctx context.Context) (snap *pageSnapshot, ok bool) {
 // one when the evidence, the configuration or a maintenance window's state
 // changed, or a day began.
 func (p *pageState) refresh(ctx context.Context, cfg *config.Config, now time.Time) (*pageSnapshot, error) {
-	fs, err := p.s.store.Facts(ctx, time.Unix(0, 0), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC))
+	fs, err := p.s.store.FactsOfType(ctx, pageFactTypes, time.Unix(0, 0), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		return nil, fmt.Errorf("read facts: %w", err)
 	}
 	var b bytes.Buffer
 	h := sha256.New()
 	for _, f := range fs {
-		if f.Type != "status" && !incidentFactTypes[f.Type] {
-			continue
-		}
 		fmt.Fprintf(h, "%s\x00%s\x00%d\x00", f.ID, f.Type, len(f.JSON))
 		h.Write(f.JSON)
 		b.Write(bytes.TrimSpace(f.JSON))
@@ -219,6 +216,10 @@ func (p *pageState) refresh(ctx context.Context, cfg *config.Config, now time.Ti
 	}
 	return snap, nil
 }
+
+// pageFactTypes are the facts the pages are made of: status changes and
+// the incident and maintenance facts.
+var pageFactTypes = append(slices.Sorted(maps.Keys(incidentFactTypes)), "status")
 
 // cached returns the snapshot's page under key, rendering it with render
 // the first time.

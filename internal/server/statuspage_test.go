@@ -8,15 +8,21 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"html"
 	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"golang.org/x/net/html"
+	xhtml "golang.org/x/net/html"
 
+	"github.com/slakeeper/slakeeper/internal/config"
 	"github.com/slakeeper/slakeeper/internal/incident"
+	"github.com/slakeeper/slakeeper/internal/policy"
+	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/statuspage"
 	"github.com/slakeeper/slakeeper/internal/store"
 )
@@ -298,13 +304,13 @@ var voidElements = map[string]bool{"area": true, "base": true, "br": true, "col"
 // page has a language, and the landmarks a screen reader navigates by.
 func checkWellFormed(t testing.TB, page string) {
 	t.Helper()
-	z := html.NewTokenizer(strings.NewReader(page))
+	z := xhtml.NewTokenizer(strings.NewReader(page))
 	var stack []string
 	count := map[string]int{}
 	lang := false
 	for {
 		tt := z.Next()
-		if tt == html.ErrorToken {
+		if tt == xhtml.ErrorToken {
 			if err := z.Err(); !errors.Is(err, io.EOF) {
 				t.Fatalf("tokenize: %v", err)
 			}
@@ -312,7 +318,7 @@ func checkWellFormed(t testing.TB, page string) {
 		}
 		tok := z.Token()
 		switch tt {
-		case html.StartTagToken:
+		case xhtml.StartTagToken:
 			count[tok.Data]++
 			if tok.Data == "html" {
 				for _, a := range tok.Attr {
@@ -322,7 +328,7 @@ func checkWellFormed(t testing.TB, page string) {
 			if !voidElements[tok.Data] {
 				stack = append(stack, tok.Data)
 			}
-		case html.EndTagToken:
+		case xhtml.EndTagToken:
 			if len(stack) == 0 || stack[len(stack)-1] != tok.Data {
 				t.Fatalf("</%s> closes nothing open (open: %v)", tok.Data, stack)
 			}
@@ -340,7 +346,359 @@ func checkWellFormed(t testing.TB, page string) {
 			t.Errorf("<%s>: got %d, want 1", el, count[el])
 		}
 	}
-	if _, err := html.Parse(bytes.NewReader([]byte(page))); err != nil {
+	if _, err := xhtml.Parse(bytes.NewReader([]byte(page))); err != nil {
 		t.Errorf("parse: %v", err)
+	}
+}
+
+// newPageEnv is newIncidentEnv with more configuration (a status_page
+// section) and the clock at start.
+func newPageEnv(t *testing.T, extra string, start time.Time) *incidentEnv {
+	t.Helper()
+	env := map[string]string{"OPS_TOKEN": testOpsToken, "VIEW_TOKEN": testViewerToken}
+	cfg, err := config.Parse("slakeeper.yaml", []byte(incidentTestConfig+extra), func(k string) string { return env[k] },
+		func(name string) (*sla.Policy, error) { return policy.Parse(name, []byte(incidentTestPolicy)) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "page.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	clock := &testClock{t: start}
+	s, err := New(Options{Store: st, Config: cfg, Now: clock.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	t.Cleanup(ts.Close)
+	return &incidentEnv{t: t, cfg: cfg, st: st, clock: clock, url: ts.URL}
+}
+
+// fact stores one fact given as JSON.
+func (e *incidentEnv) fact(typ, id string, at time.Time, v map[string]any) {
+	e.t.Helper()
+	v["type"], v["id"] = typ, id
+	body, err := json.Marshal(v)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.st.AppendFacts(context.Background(), []store.Fact{{ID: id, Type: typ, At: at, JSON: body}}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// bars returns the text of each of a component's day bars, by date.
+func bars(t testing.TB, page, comp string) map[string]string {
+	t.Helper()
+	_, row, ok := strings.Cut(page, `<li id="c-`+comp+`">`)
+	if !ok {
+		t.Fatalf("no row for component %s", comp)
+	}
+	row, _, _ = strings.Cut(row, `</ol>`)
+	out := map[string]string{}
+	for _, part := range strings.Split(row, `<a class="bar `)[1:] {
+		_, href, _ := strings.Cut(part, `href="/history/`)
+		date, _, _ := strings.Cut(href, `"`)
+		_, title, _ := strings.Cut(part, `title="`)
+		title, _, _ = strings.Cut(title, `"`)
+		_, hidden, _ := strings.Cut(part, `<span class="visually-hidden">`)
+		hidden, _, _ = strings.Cut(hidden, `</span>`)
+		if title != hidden {
+			t.Errorf("%s %s: title %q and hidden text %q differ", comp, date, title, hidden)
+		}
+		class, _, _ := strings.Cut(part, `"`)
+		out[date] = class + " " + html.UnescapeString(title)
+	}
+	return out
+}
+
+func TestStatusPageUptimeBars(t *testing.T) {
+	e := newIncidentEnv(t) // 14 Oct 2026 09:00 UTC, page in UTC
+	e.statusFact("api", "eu", "operational", time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC))
+	e.statusFact("api", "eu", "major_outage", time.Date(2026, 10, 4, 10, 0, 0, 0, time.UTC))
+	e.statusFact("api", "eu", "operational", time.Date(2026, 10, 4, 11, 12, 0, 0, time.UTC))
+	e.statusFact("api", "us", "partial_outage", time.Date(2026, 10, 6, 10, 0, 0, 0, time.UTC))
+	e.statusFact("api", "us", "operational", time.Date(2026, 10, 6, 12, 0, 0, 0, time.UTC))
+	e.statusFact("web", "eu", "operational", time.Date(2026, 10, 10, 0, 0, 0, 0, time.UTC))
+	_, page := e.get("/", nil)
+	checkWellFormed(t, page)
+
+	api, web := bars(t, page, "api"), bars(t, page, "web")
+	if len(api) != 90 || len(web) != 90 {
+		t.Fatalf("got %d and %d bars, want 90 each", len(api), len(web))
+	}
+	tests := []struct{ comp, date, want string }{
+		// 72 min down in 1 440: 1 − 72/1 440 = 95 %.
+		{"api", "2026-10-04", "u-partial 4 Oct 2026: 95.000% uptime, no incidents"},
+		// 120 min of partial outage weigh 0.3: 1 − 36/1 440 = 97.5 %.
+		{"api", "2026-10-06", "u-partial 6 Oct 2026: 97.500% uptime, no incidents"},
+		{"api", "2026-10-05", "u-up 5 Oct 2026: 100% uptime, no incidents"},
+		// The oldest bar: 89 days before today.
+		{"api", "2026-07-17", "u-up 17 Jul 2026: 100% uptime, no incidents"},
+		// Today, up to 09:00.
+		{"api", "2026-10-14", "u-up 14 Oct 2026: 100% uptime, no incidents"},
+		// Before web's first evidence.
+		{"web", "2026-10-09", "u-none 9 Oct 2026: no data"},
+		{"web", "2026-10-10", "u-up 10 Oct 2026: 100% uptime, no incidents"},
+	}
+	for _, tt := range tests {
+		m := api
+		if tt.comp == "web" {
+			m = web
+		}
+		if got := m[tt.date]; got != tt.want {
+			t.Errorf("%s %s: got %q, want %q", tt.comp, tt.date, got, tt.want)
+		}
+	}
+	// 30 days = 43 200 min; down 72 + 120 × 0.3 = 108: 1 − 108/43 200 =
+	// 99.75 %. 90 days = 129 600 min: 1 − 108/129 600 = 99.9166… %.
+	for _, want := range []string{"99.750% uptime over 30 days · 99.916% over 90 days", "100% uptime over 30 days · 100% over 90 days",
+		"a major outage counts as fully down and a partial outage counts as 30% down. Degraded performance is counted as up. Time under maintenance is left out of the figures.",
+		"Each bar is one day in UTC"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page: missing %q", want)
+		}
+	}
+
+	// An incident counts on each day it is open, for its components.
+	var inc incident.Incident
+	e.call("POST", "/api/v1/incidents", testOpsToken, `{"title":"Slow API","severity":"minor","components":{"api":"degraded_performance"}}`, http.StatusCreated, &inc)
+	e.tick()
+	_, page = e.get("/", nil)
+	if got, want := bars(t, page, "api")["2026-10-14"], "u-up 14 Oct 2026: 100% uptime, 1 incident"; got != want {
+		t.Errorf("today with an incident: got %q, want %q", got, want)
+	}
+	if got := bars(t, page, "web")["2026-10-14"]; !strings.HasSuffix(got, "no incidents") {
+		t.Errorf("web is not in the incident: got %q", got)
+	}
+}
+
+func TestStatusPageDayPage(t *testing.T) {
+	e := newIncidentEnv(t)
+	e.statusFact("api", "eu", "operational", time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC))
+	e.statusFact("api", "eu", "major_outage", time.Date(2026, 10, 14, 6, 0, 0, 0, time.UTC))
+	var inc incident.Incident
+	e.call("POST", "/api/v1/incidents", testOpsToken, `{"title":"API down","severity":"minor","components":{"api":"major_outage"},"message":"Looking"}`, http.StatusCreated, &inc)
+	_, home := e.get("/", nil)
+	if !strings.Contains(home, `href="/history/2026-10-14"`) {
+		t.Fatalf("no link to today's page")
+	}
+	resp, day := e.get("/history/2026-10-14", nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("day page: got %d", resp.StatusCode)
+	}
+	checkWellFormed(t, day)
+	// 06:00 to 09:00 down in [00:00, 09:00): 1 − 180/540 = 66.666… %.
+	for _, want := range []string{"<h1>Wednesday 14 October 2026</h1>", "<th scope=\"row\">api</th><td><span class=\"swatch u-major\" aria-hidden=\"true\"></span>66.666%</td><td>1</td>",
+		"<th scope=\"row\">web</th><td><span class=\"swatch u-none\" aria-hidden=\"true\"></span>no data</td><td>0</td>",
+		`href="/incidents/` + inc.ID + `"`, "API down", `href="/history/2026-10-13" rel="prev"`} {
+		if !strings.Contains(day, want) {
+			t.Errorf("day page: missing %q", want)
+		}
+	}
+	if strings.Contains(day, `rel="next"`) {
+		t.Errorf("today's page links to tomorrow")
+	}
+	_, before := e.get("/history/2026-10-13", nil)
+	if !strings.Contains(before, "No incidents on this day.") || !strings.Contains(before, `href="/history/2026-10-14" rel="next"`) {
+		t.Errorf("the day before: want no incidents and a link to the next day")
+	}
+	for _, p := range []string{"/history/2026-10-15", "/history/2026-07-16", "/history/2026-13-01", "/history/2026-02-30", "/history/yesterday", "/history/2026-10-14x"} {
+		if r, _ := e.get(p, nil); r.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s: got %d, want 404", p, r.StatusCode)
+		}
+	}
+	if r, _ := e.get("/history/2026-07-17", nil); r.StatusCode != http.StatusOK {
+		t.Errorf("the oldest bar's day: got %d, want 200", r.StatusCode)
+	}
+}
+
+func TestStatusPageTimeZoneDSTDay(t *testing.T) {
+	// 29 March 2026 in Paris has 23 hours: 23:00Z on the 28th to 22:00Z on
+	// the 29th.
+	e := newPageEnv(t, "status_page: {time_zone: Europe/Paris}\n", time.Date(2026, 3, 30, 12, 0, 0, 0, time.UTC))
+	e.statusFact("api", "eu", "operational", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	e.statusFact("api", "eu", "major_outage", time.Date(2026, 3, 29, 10, 0, 0, 0, time.UTC))
+	e.statusFact("api", "eu", "operational", time.Date(2026, 3, 29, 11, 9, 0, 0, time.UTC))
+	// 23:30Z on the 28th is already the 29th in Paris (00:30 CET).
+	e.statusFact("web", "eu", "operational", time.Date(2026, 3, 28, 23, 30, 0, 0, time.UTC))
+	_, page := e.get("/", nil)
+	// 69 min down in 23 h = 1 380 min: 1 − 69/1 380 = 95 %; a 24-hour day
+	// would give 95.208 %.
+	if got, want := bars(t, page, "api")["2026-03-29"], "u-partial 29 Mar 2026: 95.000% uptime, no incidents"; got != want {
+		t.Errorf("api on the DST day: got %q, want %q", got, want)
+	}
+	if got := bars(t, page, "web")["2026-03-28"]; got != "u-none 28 Mar 2026: no data" {
+		t.Errorf("web the day before its evidence in Paris: got %q", got)
+	}
+	if !strings.Contains(page, "Each bar is one day in Europe/Paris") || !strings.Contains(page, "Times are in Europe/Paris") {
+		t.Errorf("the page does not name its time zone")
+	}
+	_, day := e.get("/history/2026-03-29", nil)
+	if want := "From <time datetime=\"2026-03-28T23:00:00Z\">28 Mar 2026 23:00 UTC</time>"; strings.Contains(day, want) {
+		t.Errorf("day page shows UTC times")
+	}
+	for _, want := range []string{`<time datetime="2026-03-28T23:00:00Z">29 Mar 2026 00:00 CET</time> to <time datetime="2026-03-29T22:00:00Z">30 Mar 2026 00:00 CEST</time>`, "95.000%"} {
+		if !strings.Contains(day, want) {
+			t.Errorf("day page: missing %q", want)
+		}
+	}
+}
+
+func TestStatusPageHistory(t *testing.T) {
+	e := newIncidentEnv(t)
+	ids := map[string]string{}
+	for _, at := range []time.Time{time.Date(2026, 8, 10, 9, 0, 0, 0, time.UTC), time.Date(2026, 9, 5, 9, 0, 0, 0, time.UTC),
+		time.Date(2026, 9, 20, 9, 0, 0, 0, time.UTC), time.Date(2026, 10, 2, 9, 0, 0, 0, time.UTC)} {
+		e.clock.set(at)
+		var inc incident.Incident
+		title := "Incident of " + at.Format("2 Jan")
+		e.call("POST", "/api/v1/incidents", testOpsToken, fmt.Sprintf(`{"title":%q,"severity":"minor","components":{"api":"partial_outage"}}`, title), http.StatusCreated, &inc)
+		e.call("POST", "/api/v1/incidents/"+inc.ID+"/updates", testOpsToken, `{"status":"resolved","message":"Fixed"}`, http.StatusCreated, nil)
+		ids[title] = inc.ID
+	}
+	e.clock.set(time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
+	_, home := e.get("/", nil)
+	if !strings.Contains(home, `href="/history"`) {
+		t.Errorf("the home page does not link the history")
+	}
+
+	tests := []struct {
+		path       string
+		want, none []string
+		prev, next string
+	}{
+		{"/history", []string{"Incident history: October 2026", "Incident of 2 Oct"}, []string{"Incident of 20 Sep"}, "2026-09", ""},
+		{"/history?month=2026-10", []string{"Incident of 2 Oct"}, nil, "2026-09", ""},
+		{"/history?month=2026-09", []string{"Incident history: September 2026", "Incident of 20 Sep", "Incident of 5 Sep"}, []string{"Incident of 2 Oct", "Incident of 10 Aug"}, "2026-08", "2026-10"},
+		{"/history?month=2026-08", []string{"Incident of 10 Aug"}, nil, "", "2026-09"},
+		{"/history?month=2026-07", []string{"No incidents reported in July 2026."}, nil, "", "2026-08"},
+	}
+	for _, tt := range tests {
+		resp, page := e.get(tt.path, nil)
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: got %d, want 200", tt.path, resp.StatusCode)
+			continue
+		}
+		checkWellFormed(t, page)
+		for _, w := range tt.want {
+			if !strings.Contains(page, w) {
+				t.Errorf("GET %s: missing %q", tt.path, w)
+			}
+		}
+		for _, w := range tt.none {
+			if strings.Contains(page, w) {
+				t.Errorf("GET %s: has %q", tt.path, w)
+			}
+		}
+		for rel, month := range map[string]string{"prev": tt.prev, "next": tt.next} {
+			link := fmt.Sprintf(`href="/history?month=%s" rel="%s"`, month, rel)
+			if has := strings.Contains(page, `rel="`+rel+`"`); has != (month != "") || (month != "" && !strings.Contains(page, link)) {
+				t.Errorf("GET %s: want %s link to %q", tt.path, rel, month)
+			}
+		}
+	}
+	// Newest first within a month.
+	_, sep := e.get("/history?month=2026-09", nil)
+	if strings.Index(sep, "Incident of 20 Sep") > strings.Index(sep, "Incident of 5 Sep") {
+		t.Errorf("September: want the 20th before the 5th")
+	}
+	for _, p := range []string{"/history?month=2026-11", "/history?month=2026-13", "/history?month=oct", "/history?month=2026-9", "/history?page=2", "/history?month=2026-09&x=1"} {
+		if r, _ := e.get(p, nil); r.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s: got %d, want 404", p, r.StatusCode)
+		}
+	}
+}
+
+func TestStatusPagePostmortemAndEscaping(t *testing.T) {
+	e := newIncidentEnv(t)
+	var inc incident.Incident
+	e.call("POST", "/api/v1/incidents", testOpsToken,
+		`{"title":"<script>alert(1)</script> API","severity":"minor","components":{"api":"major_outage"},"message":"Errors <b>everywhere</b>"}`, http.StatusCreated, &inc)
+	e.clock.set(e.clock.now().Add(30 * time.Minute))
+	e.call("POST", "/api/v1/incidents/"+inc.ID+"/updates", testOpsToken, `{"status":"identified","message":"A bad deploy"}`, http.StatusCreated, nil)
+	e.clock.set(e.clock.now().Add(30 * time.Minute))
+	e.call("POST", "/api/v1/incidents/"+inc.ID+"/updates", testOpsToken, `{"status":"resolved","message":"Rolled back"}`, http.StatusCreated, nil)
+	e.clock.set(e.clock.now().Add(24 * time.Hour))
+	e.fact("postmortem", "pm-1", e.clock.now(), map[string]any{"incident": inc.ID, "at": rfc3339(e.clock.now()),
+		"title": "What broke & why", "summary": "A deploy <em>removed</em> an index.\n\nWe now test migrations.\r\n\r\nThird.",
+		"url": "https://blog.example.test/pm?a=1&b=2"})
+	e.tick()
+
+	resp, page := e.get("/incidents/"+inc.ID, nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("incident page: got %d", resp.StatusCode)
+	}
+	checkWellFormed(t, page)
+	for _, want := range []string{
+		`<h2 id="postmortem-title">Post-mortem</h2>`, "<h3>What broke &amp; why</h3>",
+		"<p>A deploy &lt;em&gt;removed&lt;/em&gt; an index.</p>", "<p>We now test migrations.</p>", "<p>Third.</p>",
+		`<a href="https://blog.example.test/pm?a=1&amp;b=2">Read the full post-mortem</a>`,
+		"&lt;script&gt;alert(1)&lt;/script&gt; API", "Errors &lt;b&gt;everywhere&lt;/b&gt;",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("incident page: missing %q", want)
+		}
+	}
+	// The timeline: every update, newest first.
+	r, i, o := strings.Index(page, "Rolled back"), strings.Index(page, "A bad deploy"), strings.Index(page, "Errors &lt;b&gt;")
+	if r < 0 || i < 0 || o < 0 || r > i || i > o {
+		t.Errorf("updates: want resolved, identified, investigating in that order (at %d, %d, %d)", r, i, o)
+	}
+	if strings.Contains(page, "<script>") || strings.Contains(page, "<em>") {
+		t.Errorf("operator text reached the page unescaped")
+	}
+	_, home := e.get("/", nil)
+	if !strings.Contains(home, `href="/incidents/`+inc.ID+`#postmortem"`) || strings.Contains(home, "<script>") {
+		t.Errorf("home page: want a link to the post-mortem and no unescaped text")
+	}
+}
+
+func TestStatusPageBranding(t *testing.T) {
+	e := newPageEnv(t, `status_page:
+  title: "Acme <Cloud> status"
+  public_url: https://status.acme.test/
+  logo_url: /logo.svg
+  colors: {brand: "#5b3cc4", brand_dark: "#b4a2ff"}
+  links:
+    - {label: "Acme & Co", url: "https://acme.test/?a=1&b=2"}
+  uptime_weights: {partial_outage: 1, degraded_performance: 0.5}
+`, time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
+	_, page := e.get("/", nil)
+	checkWellFormed(t, page)
+	for _, want := range []string{
+		"<title>Acme &lt;Cloud&gt; status</title>", `<span>Acme &lt;Cloud&gt; status</span>`,
+		"<style>:root { --brand-light: #5b3cc4; --brand-dark: #b4a2ff; }</style>",
+		`<img src="/logo.svg" alt="" height="32">`, `<a href="https://acme.test/?a=1&amp;b=2">Acme &amp; Co</a>`,
+		`<a href="/subscribe">Subscribe to updates</a>`, `<a href="/feed.atom">Atom feed</a>`, `<a href="/feed.rss">RSS feed</a>`,
+		`<link rel="alternate" type="application/atom+xml" title="Incidents (Atom)" href="/feed.atom">`,
+		`<link rel="alternate" type="application/rss+xml" title="Incidents (RSS)" href="/feed.rss">`,
+		"a major outage counts as fully down, a partial outage counts as fully down and degraded performance counts as 50% down.",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page: missing %q", want)
+		}
+	}
+	// The style sheet uses the custom properties the page sets.
+	_, css := e.get(statuspage.StylePath(), nil)
+	for _, want := range []string{"var(--brand-light, #0b57b0)", "var(--brand-dark, #8cb8ff)", "color: var(--brand)"} {
+		if !strings.Contains(css, want) {
+			t.Errorf("style sheet: missing %q", want)
+		}
+	}
+	// Feeds link to the configured address, not the request's.
+	e.call("POST", "/api/v1/incidents", testOpsToken, `{"title":"Slow","severity":"minor","components":{"api":"degraded_performance"}}`, http.StatusCreated, nil)
+	e.tick()
+	_, atom := e.get("/feed.atom", nil)
+	if !strings.Contains(atom, "https://status.acme.test/incidents/") || strings.Contains(atom, "127.0.0.1") || !strings.Contains(atom, "Acme &lt;Cloud&gt; status: incidents") {
+		t.Errorf("atom feed: want links on https://status.acme.test and the page's title:\n%s", atom)
+	}
+
+	// Without branding: the defaults and no style element.
+	_, plain := newIncidentEnv(t).get("/", nil)
+	if strings.Contains(plain, "<style>") || !strings.Contains(plain, "<title>Service status</title>") {
+		t.Errorf("unbranded page: want no style element and the default title")
 	}
 }
