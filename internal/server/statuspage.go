@@ -50,6 +50,9 @@ type pageState struct {
 	mu      sync.Mutex
 	checked time.Time // when the store was last read
 	snap    *pageSnapshot
+	// firstCheck is, per monitor, the start of its first stored minute
+	// found so far (or a time before which nothing matters any more).
+	firstCheck map[string]time.Time
 }
 
 // pageSnapshot is the status page as of one state of the evidence.
@@ -196,6 +199,13 @@ func (p *pageState) refresh(ctx context.Context, cfg *config.Config, now time.Ti
 		b.Write(bytes.TrimSpace(f.JSON))
 		b.WriteByte('\n')
 	}
+	since, err := p.checkedSince(ctx, cfg, now)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range slices.Sorted(maps.Keys(since)) {
+		fmt.Fprintf(h, "since\x00%s\x00%d\x00", c, since[c].Unix())
+	}
 	var key [32]byte
 	h.Sum(key[:0])
 	if old := p.snap; old != nil && old.key == key && old.cfg == cfg && now.Before(old.until) {
@@ -205,7 +215,7 @@ func (p *pageState) refresh(ctx context.Context, cfg *config.Config, now time.Ti
 	if err != nil {
 		return nil, fmt.Errorf("stored evidence: %v", err)
 	}
-	snap := buildSnapshot(cfg, ev, now)
+	snap := buildSnapshot(cfg, ev, now, since)
 	snap.key = key
 	var page bytes.Buffer
 	if err := p.r.Page(&page, snap.view); err != nil {
@@ -215,6 +225,75 @@ func (p *pageState) refresh(ctx context.Context, cfg *config.Config, now time.Ti
 		return nil, err
 	}
 	return snap, nil
+}
+
+// checkedSince is, per component, when its monitors' stored results begin
+// within the bars' days: a component that was checked and never changed
+// has no status fact, yet it has been measured. A monitor's first minute
+// is found by bisection over small windows (results are continuous once a
+// monitor runs) and kept, so a steady page costs no query; a monitor not
+// yet checked costs one small query per render.
+func (p *pageState) checkedSince(ctx context.Context, cfg *config.Config, now time.Time) (map[string]time.Time, error) {
+	if p.firstCheck == nil {
+		p.firstCheck = map[string]time.Time{}
+	}
+	horizon := now.Add(-(uptimeDays + 1) * 24 * time.Hour)
+	since := map[string]time.Time{}
+	for _, m := range cfg.Monitors {
+		first, ok := p.firstCheck[m.ID]
+		if !ok {
+			// A window wide enough to hold a result of a running monitor.
+			width := 2*m.Interval + time.Minute
+			if m.Heartbeat != nil {
+				width += m.Heartbeat.Grace
+			}
+			has := func(t time.Time) (bool, error) {
+				ms, err := p.s.store.Minutes(ctx, m.ID, t, t.Add(width))
+				if err != nil {
+					return false, fmt.Errorf("read minutes of %s: %w", m.ID, err)
+				}
+				return len(ms) > 0, nil
+			}
+			lo, hi := horizon, now.Add(-width)
+			switch yes, err := has(hi); {
+			case err != nil:
+				return nil, err
+			case !yes:
+				continue // not running (yet)
+			}
+			if yes, err := has(lo); err != nil {
+				return nil, err
+			} else if yes {
+				hi = lo
+			}
+			// Invariant: no results at lo (unless lo == hi), results at hi.
+			for hi.Sub(lo) > time.Minute {
+				mid := lo.Add(hi.Sub(lo) / 2).Truncate(time.Minute)
+				yes, err := has(mid)
+				if err != nil {
+					return nil, err
+				}
+				if yes {
+					hi = mid
+				} else {
+					lo = mid
+				}
+			}
+			ms, err := p.s.store.Minutes(ctx, m.ID, hi, hi.Add(width))
+			if err != nil {
+				return nil, fmt.Errorf("read minutes of %s: %w", m.ID, err)
+			}
+			first = hi
+			if len(ms) > 0 && ms[0].Minute.After(first) {
+				first = ms[0].Minute
+			}
+			p.firstCheck[m.ID] = first
+		}
+		if old, ok := since[m.Component]; !ok || first.Before(old) {
+			since[m.Component] = first
+		}
+	}
+	return since, nil
 }
 
 // pageFactTypes are the facts the pages are made of: status changes and
@@ -459,7 +538,7 @@ func pageConfig(cfg *config.Config) config.StatusPage {
 // Then the daily bars and the 30 and 90 day figures, by the engine. The
 // snapshot lasts until the next start or end of a maintenance window, the
 // next day, or while something is down, a minute.
-func buildSnapshot(cfg *config.Config, ev *sla.Evidence, now time.Time) *pageSnapshot {
+func buildSnapshot(cfg *config.Config, ev *sla.Evidence, now time.Time, since map[string]time.Time) *pageSnapshot {
 	sp := pageConfig(cfg)
 	loc := sp.TimeZone
 	type key struct{ comp, source string }
@@ -550,7 +629,7 @@ func buildSnapshot(cfg *config.Config, ev *sla.Evidence, now time.Time) *pageSna
 	}
 	spans[uptimeDays] = timeline.NewInterval(now.Add(-30*24*time.Hour), now)
 	spans[uptimeDays+1] = timeline.NewInterval(now.Add(-uptimeDays*24*time.Hour), now)
-	up := sla.NewUptimes(ev, sla.UptimeRule{Weights: sp.Weights, Removed: sp.Removed})
+	up := sla.NewUptimes(ev, sla.UptimeRule{Weights: sp.Weights, Removed: sp.Removed, Since: since})
 
 	overall := sla.Operational
 	var groups []statuspage.Group

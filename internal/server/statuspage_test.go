@@ -21,6 +21,7 @@ import (
 
 	"github.com/slakeeper/slakeeper/internal/config"
 	"github.com/slakeeper/slakeeper/internal/incident"
+	"github.com/slakeeper/slakeeper/internal/monitor"
 	"github.com/slakeeper/slakeeper/internal/policy"
 	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/statuspage"
@@ -454,7 +455,7 @@ func TestStatusPageUptimeBars(t *testing.T) {
 	}
 	// 30 days = 43 200 min; down 72 + 120 × 0.3 = 108: 1 − 108/43 200 =
 	// 99.75 %. 90 days = 129 600 min: 1 − 108/129 600 = 99.9166… %.
-	for _, want := range []string{"99.750% uptime over 30 days · 99.916% over 90 days", "100% uptime over 30 days · 100% over 90 days",
+	for _, want := range []string{"Uptime — 30 days: 99.750% · 90 days: 99.916%", "Uptime — 30 days: 100% · 90 days: 100%",
 		"a major outage counts as fully down and a partial outage counts as 30% down. Degraded performance is counted as up. Time under maintenance is left out of the figures.",
 		"Each bar is one day in UTC"} {
 		if !strings.Contains(page, want) {
@@ -700,5 +701,47 @@ func TestStatusPageBranding(t *testing.T) {
 	_, plain := newIncidentEnv(t).get("/", nil)
 	if strings.Contains(plain, "<style>") || !strings.Contains(plain, "<title>Service status</title>") {
 		t.Errorf("unbranded page: want no style element and the default title")
+	}
+}
+
+func TestStatusPageCheckedComponentWithoutFacts(t *testing.T) {
+	// web is checked every minute from 9 Oct 12:00 and never changed: no
+	// status fact, yet measured up since its first check.
+	e := newPageEnv(t, "monitors:\n  - {id: web-tcp, component: web, type: tcp, target: \"127.0.0.1:9\", interval: 60s}\n",
+		time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
+	start := time.Date(2026, 10, 9, 12, 0, 30, 0, time.UTC)
+	var rs []monitor.Result
+	for at := start; at.Before(e.clock.now()); at = at.Add(time.Minute) {
+		rs = append(rs, monitor.Result{MonitorID: "web-tcp", Location: "local", At: at, State: monitor.Up, Duration: time.Millisecond})
+	}
+	if err := e.st.AppendResults(context.Background(), rs); err != nil {
+		t.Fatal(err)
+	}
+	_, page := e.get("/", nil)
+	web := bars(t, page, "web")
+	for date, want := range map[string]string{
+		"2026-10-08": "u-none 8 Oct 2026: no data",
+		"2026-10-09": "u-up 9 Oct 2026: 100% uptime, no incidents",
+		"2026-10-13": "u-up 13 Oct 2026: 100% uptime, no incidents",
+	} {
+		if got := web[date]; got != want {
+			t.Errorf("web %s: got %q, want %q", date, got, want)
+		}
+	}
+	if got := bars(t, page, "api")["2026-10-13"]; got != "u-none 13 Oct 2026: no data" {
+		t.Errorf("api, never checked: got %q, want no data", got)
+	}
+	// From 12:00 on the 9th, an outage of 72 min on the 12th: the 30 and
+	// 90 day figures count from the first check, 4 days 21 h = 7 020 min:
+	// 1 − 72/7 020 = 98.974… %.
+	e.statusFact("web", "monitor:web-tcp", "major_outage", time.Date(2026, 10, 12, 10, 0, 0, 0, time.UTC))
+	e.statusFact("web", "monitor:web-tcp", "operational", time.Date(2026, 10, 12, 11, 12, 0, 0, time.UTC))
+	e.tick()
+	_, page = e.get("/", nil)
+	if !strings.Contains(page, "Uptime — 30 days: 98.974% · 90 days: 98.974%") {
+		t.Errorf("web figures from the first check: missing")
+	}
+	if got := bars(t, page, "web")["2026-10-09"]; got != "u-up 9 Oct 2026: 100% uptime, no incidents" {
+		t.Errorf("web on the 9th, after its first fact came in: got %q", got)
 	}
 }

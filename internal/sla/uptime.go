@@ -19,6 +19,10 @@ type UptimeRule struct {
 	// UnderMaintenance is removed, so are the maintenance windows of the
 	// evidence (however late they were announced).
 	Removed map[Status]bool
+	// Since is, per component, when evidence other than facts began (its
+	// monitors' first results): a component checked and never changed has
+	// no status fact, yet has been measured up since its first check.
+	Since map[string]time.Time
 }
 
 // UptimeFigure is one component's uptime over one window.
@@ -51,13 +55,14 @@ func NewUptimes(ev *Evidence, rule UptimeRule) *Uptimes {
 	return &Uptimes{e: e, plan: plan, rule: rule}
 }
 
-// First is the instant of the component's first evidence; zero when there
-// is none.
+// First is the instant of the component's first evidence, facts or
+// Since; zero when there is none.
 func (u *Uptimes) First(comp string) time.Time {
-	if segs := u.e.timeline(comp); len(segs) > 0 {
-		return segs[0].start
+	first := u.rule.Since[comp]
+	if segs := u.e.timeline(comp); len(segs) > 0 && (first.IsZero() || segs[0].start.Before(first)) {
+		first = segs[0].start
 	}
-	return time.Time{}
+	return first
 }
 
 // Component computes comp's figure for each window.

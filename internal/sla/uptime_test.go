@@ -116,6 +116,21 @@ func TestUptimes(t *testing.T) {
 			want:   "90",
 		},
 		{
+			name: "measured from the first check when that came before the first fact",
+			ev:   Evidence{Statuses: []*StatusChange{st("s1", "2026-10-10T12:00:00Z", "major_outage"), st("s2", "2026-10-10T13:12:00Z", "operational")}},
+			rule: UptimeRule{Weights: pageRule.Weights, Removed: pageRule.Removed, Since: map[string]time.Time{"api": at(t, "2026-10-10T06:00:00Z")}},
+			// 06:00 to 24:00 = 1 080 min; 72 down: 1 − 72/1 080 = 93.333… %
+			window: timeline.NewInterval(at(t, "2026-10-10T00:00:00Z"), at(t, "2026-10-11T00:00:00Z")),
+			want:   "280/3",
+		},
+		{
+			name:   "checked, never changed: up since the first check",
+			ev:     Evidence{},
+			rule:   UptimeRule{Weights: pageRule.Weights, Removed: pageRule.Removed, Since: map[string]time.Time{"api": at(t, "2026-10-10T18:00:00Z")}},
+			window: timeline.NewInterval(at(t, "2026-10-10T00:00:00Z"), at(t, "2026-10-11T00:00:00Z")),
+			want:   "100",
+		},
+		{
 			name:   "no evidence yet",
 			ev:     Evidence{Statuses: []*StatusChange{st("s1", "2026-10-12T12:00:00Z", "operational")}},
 			rule:   pageRule,
