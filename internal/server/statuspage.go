@@ -47,11 +47,13 @@ type pageState struct {
 	s *Server
 	r *statuspage.Renderer
 
-	mu      sync.Mutex
-	checked time.Time // when the store was last read
-	snap    *pageSnapshot
+	mu         sync.Mutex
+	checked    time.Time // when the store was last read
+	snap       *pageSnapshot
+	refreshing bool // a request is reading the store and rendering
 	// firstCheck is, per monitor, the start of its first stored minute
-	// found so far (or a time before which nothing matters any more).
+	// found so far (or a time before which nothing matters any more). Only
+	// the one refresh in progress uses it.
 	firstCheck map[string]time.Time
 }
 
@@ -157,36 +159,53 @@ func (s *Server) servePublic(notFound string, page func(*pageState, *pageSnapsho
 func (s *Server) handleStatic() http.Handler { return statuspage.Static() }
 
 // current returns the snapshot, reading the store at most once a second
-// and rendering only when the evidence changed. ok is false only when
-// there has never been a snapshot.
+// and rendering only when the evidence changed. One request at a time
+// reads and renders, outside the lock: the others are served the snapshot
+// in hand meanwhile, so a slow store or a long render delays one request,
+// not all. ok is false only when there has never been a snapshot.
 func (p *pageState) current(ctx context.Context) (snap *pageSnapshot, ok bool) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	now := p.s.now()
 	cfg := p.s.Config()
-	if p.snap != nil && p.snap.cfg == cfg && now.Before(p.snap.until) {
-		if d := now.Sub(p.checked); d >= 0 && d < time.Second {
-			return p.snap, true
-		}
+	old := p.snap
+	if old != nil && (p.refreshing || (old.cfg == cfg && now.Before(old.until) && now.Sub(p.checked) >= 0 && now.Sub(p.checked) < time.Second)) {
+		p.mu.Unlock()
+		return old, true
 	}
 	p.checked = now
-	next, err := p.refresh(ctx, cfg, now)
-	if err != nil {
-		if p.snap == nil {
+	if old == nil {
+		// Nothing to serve yet: the others wait for the first snapshot.
+		defer p.mu.Unlock()
+		next, err := p.refresh(ctx, cfg, now, nil)
+		if err != nil {
 			p.s.log.Error("status page: no snapshot to serve", "err", err)
 			return nil, false
 		}
-		p.s.log.Error("status page: serving the last good snapshot", "err", err, "as_of", p.snap.modified)
+		p.snap = next
+		return next, true
+	}
+	p.refreshing = true
+	p.mu.Unlock()
+	// The refresh serves everybody: a client that goes away does not
+	// cancel it.
+	next, err := p.refresh(context.WithoutCancel(ctx), cfg, now, old)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.refreshing = false
+	if err != nil {
+		p.s.log.Error("status page: serving the last good snapshot", "err", err, "as_of", old.modified)
 		return p.snap, true
 	}
 	p.snap = next
-	return p.snap, true
+	return next, true
 }
 
 // refresh reads the evidence and returns the current snapshot, or a new
 // one when the evidence, the configuration or a maintenance window's state
 // changed, or a day began.
-func (p *pageState) refresh(ctx context.Context, cfg *config.Config, now time.Time) (*pageSnapshot, error) {
+// Only one refresh runs at a time (current sees to it); old is the
+// snapshot in service, nil for none.
+func (p *pageState) refresh(ctx context.Context, cfg *config.Config, now time.Time, old *pageSnapshot) (*pageSnapshot, error) {
 	fs, err := p.s.store.FactsOfType(ctx, pageFactTypes, time.Unix(0, 0), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		return nil, fmt.Errorf("read facts: %w", err)
@@ -208,7 +227,7 @@ func (p *pageState) refresh(ctx context.Context, cfg *config.Config, now time.Ti
 	}
 	var key [32]byte
 	h.Sum(key[:0])
-	if old := p.snap; old != nil && old.key == key && old.cfg == cfg && now.Before(old.until) {
+	if old != nil && old.key == key && old.cfg == cfg && now.Before(old.until) {
 		return old, nil
 	}
 	ev, err := facts.Parse("evidence", &b)
@@ -412,9 +431,11 @@ func activeDuring(inc *incident.Incident, start, end time.Time) bool {
 	return inc.Opened.Before(end) && (inc.Resolved == nil || inc.Resolved.After(start) || !inc.Opened.Before(start))
 }
 
+// compressPage gzips a page at the default level: on the bars' repetitive
+// markup it is faster than the best level and comes out smaller.
 func compressPage(body []byte) (*renderedPage, error) {
 	var b bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&b, gzip.BestCompression)
+	zw, err := gzip.NewWriterLevel(&b, gzip.DefaultCompression)
 	if err != nil {
 		return nil, err
 	}

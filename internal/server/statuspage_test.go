@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -743,5 +744,67 @@ func TestStatusPageCheckedComponentWithoutFacts(t *testing.T) {
 	}
 	if got := bars(t, page, "web")["2026-10-09"]; got != "u-up 9 Oct 2026: 100% uptime, no incidents" {
 		t.Errorf("web on the 9th, after its first fact came in: got %q", got)
+	}
+}
+
+// stallingStore holds FactsOfType calls while stall is set, until release
+// is closed: a database that has stopped answering.
+type stallingStore struct {
+	store.Store
+	stall   atomic.Bool
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (s *stallingStore) FactsOfType(ctx context.Context, types []string, from, to time.Time) ([]store.Fact, error) {
+	if s.stall.Load() {
+		s.entered <- struct{}{}
+		<-s.release
+	}
+	return s.Store.FactsOfType(ctx, types, from, to)
+}
+
+func TestStatusPageServedWhileStoreStalls(t *testing.T) {
+	e := newIncidentEnv(t)
+	st := &stallingStore{Store: e.st, entered: make(chan struct{}, 1), release: make(chan struct{})}
+	clock := &testClock{t: e.clock.now()}
+	s, err := New(Options{Store: st, Config: e.cfg, Now: clock.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	t.Cleanup(ts.Close)
+	e.url, e.clock = ts.URL, clock
+	resp, _ := e.get("/", nil)
+	etag := resp.Header.Get("ETag")
+
+	st.stall.Store(true)
+	e.statusFact("api", "eu", "major_outage", clock.now().Add(-time.Minute))
+	e.tick()
+	done := make(chan string)
+	go func() {
+		r, err := rawClient.Get(ts.URL + "/")
+		if err != nil {
+			done <- err.Error()
+			return
+		}
+		r.Body.Close()
+		done <- r.Header.Get("ETag")
+	}()
+	<-st.entered // that request is now stuck in the store
+	// Everybody else gets the snapshot in hand, at once.
+	for range 3 {
+		r, _ := e.get("/", nil)
+		if r.StatusCode != http.StatusOK || r.Header.Get("ETag") != etag {
+			t.Errorf("while the store stalls: got %d, ETag %s, want 200 and %s", r.StatusCode, r.Header.Get("ETag"), etag)
+		}
+	}
+	st.stall.Store(false)
+	close(st.release)
+	if got := <-done; got == etag || got == "" {
+		t.Errorf("the stalled request: got ETag %q, want a new page once the store answered", got)
+	}
+	if r, page := e.get("/", nil); r.Header.Get("ETag") == etag || componentStatus(t, page, "api") != "Major outage" {
+		t.Errorf("after the stall: want the new page")
 	}
 }

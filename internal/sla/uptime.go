@@ -106,7 +106,15 @@ func (u *Uptimes) Component(comp string, windows []timeline.Interval) []UptimeFi
 				clipped = append(clipped, q)
 			}
 		}
-		t := count(clipped, win, removed.Clip(win))
+		cut := removed.Clip(win)
+		var t tally
+		if len(clipped) == 0 && len(cut) == 0 {
+			// Nothing counted and nothing removed: the tally is the
+			// window alone (most days of most components).
+			t = tally{total: int64(win.Duration() / time.Second)}
+		} else {
+			t = count(clipped, win, cut)
+		}
 		out[i].Measured = win
 		out[i].DownSeconds = float64(t.liable) / 1000
 		if t.total > t.window {

@@ -14,6 +14,7 @@ import (
 	"html/template"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -230,6 +231,7 @@ func New() (*Renderer, error) {
 		},
 		"monthName": func(t time.Time) string { return t.Format("January 2006") },
 		"brandCSS":  brandCSS,
+		"barItems":  barItems,
 	}
 	parse := func(name string) (*template.Template, error) {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name)
@@ -272,6 +274,28 @@ func (r *Renderer) Day(w io.Writer, v DayPage) error {
 // rendering fails.
 func (r *Renderer) History(w io.Writer, v HistoryPage) error {
 	return execute(w, r.history, v)
+}
+
+// barItems writes the day bars' list items: one link per day, its text
+// visually hidden and in its title. A page of 100 components has 9,000 of
+// them; written here they cost a tenth of what the template's reflection
+// does. Every value is escaped.
+func barItems(days []Day) template.HTML {
+	var b strings.Builder
+	b.Grow(len(days) * 200)
+	for _, d := range days {
+		text := template.HTMLEscapeString(d.Text)
+		b.WriteString(`<li><a class="bar u-`)
+		b.WriteString(template.HTMLEscapeString(d.Class))
+		b.WriteString(`" href="/history/`)
+		b.WriteString(template.HTMLEscapeString(url.PathEscape(d.Date)))
+		b.WriteString(`" title="`)
+		b.WriteString(text)
+		b.WriteString(`"><span class="visually-hidden">`)
+		b.WriteString(text)
+		b.WriteString("</span></a></li>\n")
+	}
+	return template.HTML(b.String())
 }
 
 var colorRE = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)

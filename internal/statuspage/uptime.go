@@ -76,10 +76,14 @@ func UptimeClass(r *big.Rat) string {
 // DayText says what a day's bar shows: the date, the uptime and the
 // incidents, so that colour is never the only carrier.
 func DayText(day time.Time, r *big.Rat, incidents int) string {
-	date := day.Format("2 Jan 2006")
 	if r == nil {
-		return date + ": no data"
+		return day.Format("2 Jan 2006") + ": no data"
 	}
+	return dayText(day, FormatUptime(r), incidents)
+}
+
+func dayText(day time.Time, uptime string, incidents int) string {
+	date := day.Format("2 Jan 2006")
 	inc := "no incidents"
 	switch {
 	case incidents == 1:
@@ -87,15 +91,18 @@ func DayText(day time.Time, r *big.Rat, incidents int) string {
 	case incidents > 1:
 		inc = fmt.Sprintf("%d incidents", incidents)
 	}
-	return fmt.Sprintf("%s: %s uptime, %s", date, FormatUptime(r), inc)
+	return date + ": " + uptime + " uptime, " + inc
 }
 
 // MakeDay builds one bar.
 func MakeDay(day time.Time, r *big.Rat, incidents int) Day {
-	d := Day{Date: day.Format("2006-01-02"), Class: UptimeClass(r), Incidents: incidents, Text: DayText(day, r, incidents)}
-	if r != nil {
-		d.Uptime = FormatUptime(r)
+	d := Day{Date: day.Format("2006-01-02"), Class: UptimeClass(r), Incidents: incidents}
+	if r == nil {
+		d.Text = DayText(day, nil, incidents)
+		return d
 	}
+	d.Uptime = FormatUptime(r)
+	d.Text = dayText(day, d.Uptime, incidents)
 	return d
 }
 
