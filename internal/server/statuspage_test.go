@@ -11,7 +11,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -20,11 +19,8 @@ import (
 
 	xhtml "golang.org/x/net/html"
 
-	"github.com/slakeeper/slakeeper/internal/config"
 	"github.com/slakeeper/slakeeper/internal/incident"
 	"github.com/slakeeper/slakeeper/internal/monitor"
-	"github.com/slakeeper/slakeeper/internal/policy"
-	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/statuspage"
 	"github.com/slakeeper/slakeeper/internal/store"
 )
@@ -357,25 +353,9 @@ func checkWellFormed(t testing.TB, page string) {
 // section) and the clock at start.
 func newPageEnv(t *testing.T, extra string, start time.Time) *incidentEnv {
 	t.Helper()
-	env := map[string]string{"OPS_TOKEN": testOpsToken, "VIEW_TOKEN": testViewerToken}
-	cfg, err := config.Parse("slakeeper.yaml", []byte(incidentTestConfig+extra), func(k string) string { return env[k] },
-		func(name string) (*sla.Policy, error) { return policy.Parse(name, []byte(incidentTestPolicy)) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "page.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	clock := &testClock{t: start}
-	s, err := New(Options{Store: st, Config: cfg, Now: clock.now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(s.Handler())
-	t.Cleanup(ts.Close)
-	return &incidentEnv{t: t, cfg: cfg, st: st, clock: clock, url: ts.URL}
+	e := newIncidentEnvWith(t, incidentTestConfig+extra, incidentTestPolicy)
+	e.clock.set(start)
+	return e
 }
 
 // fact stores one fact given as JSON.
