@@ -119,7 +119,7 @@ func (s *Server) publishMonitorEvent(ctx context.Context, c *config.Config, ch d
 // every monitor of the component is down, a partial one otherwise.
 func (s *Server) openAutoIncident(ctx context.Context, c *config.Config, comp *config.Component, ch detect.Change, factID string, status map[string]sla.Status) error {
 	id := autoIncidentPrefix + factID
-	ev, err := s.incidentEvidence(ctx)
+	ev, err := s.parseFactsOfType(ctx, incidentOnlyTypes)
 	if err != nil {
 		return err
 	}
@@ -162,11 +162,8 @@ func (s *Server) openAutoIncident(ctx context.Context, c *config.Config, comp *c
 		return err
 	}
 	s.log.Info("incident opened automatically", "incident", id, "component", comp.ID, "monitor", ch.Monitor, "impact", impact, "by", "slakeeper")
-	e := Event{ID: id + "/created", Kind: EventIncidentCreated, At: at, Title: title, Message: msg, Status: incident.StatusInvestigating,
-		Severity: comp.AutoIncident.Severity, Incident: id, Components: []string{comp.ID}}
-	if err := s.publish(ctx, e); err != nil {
-		s.log.Error("publish incident event", "id", e.ID, "err", err)
-	}
+	s.publishIncident(ctx, Event{ID: EventIncidentCreated + ":" + id, Kind: EventIncidentCreated, At: at, Title: title, Message: msg,
+		Status: incident.StatusInvestigating, Severity: comp.AutoIncident.Severity, Incident: id, Components: []string{comp.ID}})
 	return nil
 }
 
@@ -183,11 +180,8 @@ func (s *Server) escalate(ctx context.Context, inc *incident.Incident, comp, nam
 	if err := s.store.AppendFacts(ctx, []store.Fact{f}); err != nil {
 		return err
 	}
-	e := Event{ID: uid + "/updated", Kind: EventIncidentUpdated, At: at, Title: inc.Title, Message: msg, Status: inc.Status,
-		Severity: inc.Severity, Incident: inc.ID, Components: []string{comp}}
-	if err := s.publish(ctx, e); err != nil {
-		s.log.Error("publish incident event", "id", e.ID, "err", err)
-	}
+	s.publishIncident(ctx, Event{ID: EventIncidentUpdated + ":" + uid, Kind: EventIncidentUpdated, At: at, Title: inc.Title, Message: msg,
+		Status: inc.Status, Severity: inc.Severity, Incident: inc.ID, Components: []string{comp}})
 	return nil
 }
 
@@ -199,7 +193,7 @@ func (s *Server) autoRecovery(ctx context.Context, c *config.Config, comp *confi
 	if down, _ := componentMonitors(c, comp.ID, status); len(down) > 0 {
 		return nil
 	}
-	ev, err := s.incidentEvidence(ctx)
+	ev, err := s.parseFactsOfType(ctx, incidentOnlyTypes)
 	if err != nil {
 		return err
 	}
@@ -221,11 +215,8 @@ func (s *Server) autoRecovery(ctx context.Context, c *config.Config, comp *confi
 		if err := s.store.AppendFacts(ctx, []store.Fact{f}); err != nil {
 			return err
 		}
-		e := Event{ID: uid + "/updated", Kind: EventIncidentUpdated, At: at, Title: inc.Title, Message: msg, Status: incident.StatusMonitoring,
-			Severity: inc.Severity, Incident: inc.ID, Components: []string{comp.ID}}
-		if err := s.publish(ctx, e); err != nil {
-			s.log.Error("publish incident event", "id", e.ID, "err", err)
-		}
+		s.publishIncident(ctx, Event{ID: EventIncidentUpdated + ":" + uid, Kind: EventIncidentUpdated, At: at, Title: inc.Title, Message: msg,
+			Status: incident.StatusMonitoring, Severity: inc.Severity, Incident: inc.ID, Components: []string{comp.ID}})
 	}
 	return nil
 }

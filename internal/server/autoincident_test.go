@@ -57,7 +57,7 @@ func TestAutoIncident(t *testing.T) {
 	if len(inc.Updates) != 1 || !strings.Contains(inc.Updates[0].Message, "monitor api-a") || !strings.Contains(inc.Updates[0].Message, "2026-10-14T09:01:00Z") {
 		t.Errorf("opening message: got %+v, want it to name the monitor and the time", inc.Updates)
 	}
-	if got := e.events.take(); !slices.Equal(got, []string{"monitor.down " + stID, "incident.created auto-" + stID + "/created"}) {
+	if got := e.events.take(); !slices.Equal(got, []string{"monitor.down " + stID, "incident.created incident.created:auto-" + stID}) {
 		t.Errorf("events: got %q", got)
 	}
 
@@ -95,7 +95,7 @@ func TestAutoIncident(t *testing.T) {
 		t.Errorf("recovered: got %+v", inc)
 	}
 	upID := "st:api-b:" + itoa(up.Unix()) + ":operational"
-	if got := e2.events.take(); !slices.Equal(got, []string{"monitor.up " + upID, "incident.updated auto-" + stID + ":recovered:" + upID + "/updated"}) {
+	if got := e2.events.take(); !slices.Equal(got, []string{"monitor.up " + upID, "incident.updated incident.updated:auto-" + stID + ":recovered:" + upID}) {
 		t.Errorf("recovery events: got %q", got)
 	}
 

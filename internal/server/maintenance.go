@@ -226,11 +226,16 @@ func (s *Server) scheduleMaintenance(ctx context.Context, by string, in maintena
 // itself is the fact customers can read on the page.
 func (s *Server) publishScheduled(ctx context.Context, id, title string, comps []string, now time.Time, when string) {
 	ev := Event{ID: id + "/scheduled", Kind: EventMaintenanceScheduled, At: now, Title: title,
-		Message: "Scheduled maintenance: " + when, Status: string(sla.UnderMaintenance), Maintenance: id, Components: slices.Clone(comps)}
+		Message: "Scheduled maintenance: " + when, Status: string(sla.UnderMaintenance), Maintenance: id, Components: slices.Clone(comps),
+		URL: s.pageURL()}
 	if err := s.publish(ctx, ev); err != nil {
 		s.log.Error("publish maintenance event", "id", ev.ID, "err", err)
 	}
 }
+
+// pageURL is the status page, which lists the maintenance windows: absolute
+// when the public address is configured.
+func (s *Server) pageURL() string { return s.Config().Server.PublicURL + "/" }
 
 // occurrences are the windows of a series that start within
 // [announcement, now + horizon) and before its cancellation. The lower
@@ -356,7 +361,7 @@ func (s *Server) maintenanceEvents(ctx context.Context, ev *sla.Evidence, now ti
 				}
 			}
 			e := Event{ID: id, Kind: tr.kind, At: tr.at, Title: w.Title, Message: tr.msg, Status: status,
-				Maintenance: w.ID, Components: slices.Clone(w.Components)}
+				Maintenance: w.ID, Components: slices.Clone(w.Components), URL: s.pageURL()}
 			if err := s.publish(ctx, e); err != nil {
 				s.log.Error("publish maintenance event", "id", id, "err", err)
 				continue

@@ -28,6 +28,11 @@ type obligation struct {
 	MetAt   time.Time `json:"met_at,omitzero"`
 }
 
+// incidentOnlyTypes are the fact types of incidents. Reading only them
+// spares the reminder loop and the outage path the status facts, which
+// outnumber them by far.
+var incidentOnlyTypes = []string{"incident", "incident_update", "attribution", "postmortem"}
+
 // obligationHistory is how long after its resolution an incident's met
 // obligations are still listed.
 const obligationHistory = 30 * 24 * time.Hour
@@ -41,7 +46,7 @@ const obligationHistory = 30 * 24 * time.Hour
 // several plans oblige the same thing, it is listed once, with the earliest
 // due time. Sorted by due time.
 func (s *Server) openObligations(ctx context.Context, now time.Time) ([]obligation, error) {
-	ev, err := s.incidentEvidence(ctx)
+	ev, err := s.parseFactsOfType(ctx, incidentOnlyTypes)
 	if err != nil {
 		return nil, err
 	}
