@@ -180,13 +180,16 @@ type IncidentView struct {
 	ID, Title, Severity, Status, Cause string
 	Opened                             time.Time
 	Resolved                           time.Time
-	// Impacts maps a component id to its current impact.
-	Impacts      map[string]string
+	// Impacts are the current impacts, by component name.
+	Impacts      []Impact
 	Updates      []UpdateView
 	Attributions []AttributionView
 	Postmortems  []PostmortemView
 	Obligations  []Obligation
 }
+
+// Impact is a component's impact.
+type Impact struct{ Component, Status string }
 
 // UpdateView is one update, oldest first.
 type UpdateView struct {

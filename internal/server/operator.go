@@ -361,7 +361,7 @@ func (s *Server) renderIncident(w http.ResponseWriter, r *http.Request, code int
 	if title == "" {
 		title = "Incident " + inc.ID
 	}
-	p := operatorui.IncidentPage{IncidentForm: s.incidentForm(r, title), Incident: incidentAdminView(inc), CanPostmortem: true}
+	p := operatorui.IncidentPage{IncidentForm: s.incidentForm(r, title), Incident: incidentAdminView(s.Config(), inc), CanPostmortem: true}
 	// The update form starts from the incident's state.
 	form.Defaults = map[string]string{"update/status": inc.Status}
 	if inc.Status == incident.StatusResolved {
@@ -381,25 +381,29 @@ func (s *Server) renderIncident(w http.ResponseWriter, r *http.Request, code int
 	s.render(w, r, code, "incident", p)
 }
 
-func incidentAdminView(inc *incident.Incident) operatorui.IncidentView {
+func incidentAdminView(c *config.Config, inc *incident.Incident) operatorui.IncidentView {
 	v := operatorui.IncidentView{ID: inc.ID, Title: inc.Title, Severity: inc.Severity, Status: inc.Status, Cause: string(inc.Cause),
-		Opened: inc.Opened, Impacts: map[string]string{}}
+		Opened: inc.Opened}
 	if inc.Resolved != nil {
 		v.Resolved = *inc.Resolved
 	}
-	for c, st := range inc.Components {
-		v.Impacts[c] = string(st)
+	for _, id := range slices.Sorted(maps.Keys(inc.Components)) {
+		v.Impacts = append(v.Impacts, operatorui.Impact{Component: componentName(c, id), Status: string(inc.Components[id])})
 	}
 	for _, u := range inc.Updates {
 		uv := operatorui.UpdateView{At: u.At, Status: u.Status, Message: u.Message}
-		for _, c := range slices.Sorted(maps.Keys(u.Components)) {
-			uv.Impacts = append(uv.Impacts, c+": "+operatorui.Label(string(u.Components[c])))
+		for _, id := range slices.Sorted(maps.Keys(u.Components)) {
+			uv.Impacts = append(uv.Impacts, componentName(c, id)+": "+operatorui.Label(string(u.Components[id])))
 		}
 		v.Updates = append(v.Updates, uv)
 	}
 	for _, a := range inc.Attributions {
+		names := make([]string, len(a.Components))
+		for i, id := range a.Components {
+			names[i] = componentName(c, id)
+		}
 		v.Attributions = append(v.Attributions, operatorui.AttributionView{At: a.At, Start: a.Start, End: a.End, Cause: string(a.Cause),
-			By: a.By, Reason: a.Reason, Components: a.Components})
+			By: a.By, Reason: a.Reason, Components: names})
 	}
 	for _, pm := range inc.Postmortems {
 		v.Postmortems = append(v.Postmortems, operatorui.PostmortemView{At: pm.At, Title: pm.Title, Summary: pm.Summary, URL: pm.URL})
@@ -523,8 +527,12 @@ func (s *Server) handleDashboard() http.Handler {
 		slices.SortStableFunc(d.Resolved, func(a, b operatorui.IncidentRow) int { return b.Resolved.Compare(a.Resolved) })
 		for _, mw := range incident.Maintenance(ev, now) {
 			if mw.State != incident.Past && mw.CancelledAt == nil {
+				names := make([]string, len(mw.Components))
+				for i, id := range mw.Components {
+					names[i] = componentName(s.Config(), id)
+				}
 				d.Maintenance = append(d.Maintenance, operatorui.MaintenanceRow{ID: mw.ID, Title: mw.Title, State: mw.State,
-					Components: mw.Components, Start: mw.Start, End: mw.End})
+					Components: names, Start: mw.Start, End: mw.End})
 			}
 		}
 		s.render(w, r, http.StatusOK, "dashboard", d)
