@@ -156,11 +156,6 @@ func (e *engine) downSet(comp string, plan *Plan, win timeline.Interval) timelin
 // early enough to excuse downtime; late ones are returned apart.
 func (e *engine) windows(comp string, plan *Plan) (timely, late []*Maintenance) {
 	for _, m := range e.maint[comp] {
-		// A cancelled window excuses nothing from its cancellation on.
-		m, ok := m.InForce()
-		if !ok {
-			continue
-		}
 		if !m.AnnouncedAt.After(m.Start.Add(-plan.MaintenanceNotice)) {
 			timely = append(timely, m)
 		} else {

@@ -253,6 +253,11 @@ func newEngine(req Request) *engine {
 		e.postmortems[p.Incident] = append(e.postmortems[p.Incident], p)
 	}
 	for _, m := range ev.Maintenance {
+		// A cancelled window counts only up to its cancellation.
+		m, ok := m.InForce()
+		if !ok {
+			continue
+		}
 		for _, c := range m.Components {
 			e.maint[c] = append(e.maint[c], m)
 		}
