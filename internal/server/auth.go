@@ -255,14 +255,14 @@ func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, value 
 		HttpOnly: true, Secure: s.secureCookie(r), SameSite: http.SameSiteLaxMode})
 }
 
-// endSession deletes the request's session, if any, and clears its cookie.
-func (s *Server) endSession(w http.ResponseWriter, r *http.Request) error {
+// deleteSession deletes the request's session from the store, if it has
+// one.
+func (s *Server) deleteSession(r *http.Request) error {
 	if ck, err := r.Cookie(sessionCookie); err == nil && ck.Value != "" {
 		if err := s.store.DeleteSession(r.Context(), sessionHash(ck.Value)); err != nil {
 			return fmt.Errorf("delete session: %w", err)
 		}
 	}
-	s.setSessionCookie(w, r, "", -1)
 	return nil
 }
 

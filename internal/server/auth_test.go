@@ -379,3 +379,22 @@ func TestSessionCookieSecure(t *testing.T) {
 		})
 	}
 }
+
+func TestSignInReplacesSession(t *testing.T) {
+	e := newIncidentEnv(t)
+	b := e.browser()
+	b.signIn("alice", testAlicePassword)
+	first := b.session()
+	p := b.signIn("alice", testAlicePassword)
+	second := b.session()
+	if p.code != http.StatusSeeOther || second == "" || second == first {
+		t.Fatalf("second sign-in: got %d, cookie %q after %q; want a new cookie", p.code, second, first)
+	}
+	if n := len((&http.Response{Header: p.header}).Cookies()); n != 1 {
+		t.Errorf("second sign-in set %d cookies, want 1", n)
+	}
+	sum := sha256.Sum256([]byte(first))
+	if _, err := e.st.Session(context.Background(), hex.EncodeToString(sum[:])); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the replaced session is still stored: %v", err)
+	}
+}

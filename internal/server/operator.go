@@ -170,8 +170,8 @@ func (s *Server) handleSignIn() http.Handler {
 			return
 		}
 		// A new session every time: a cookie planted before sign-in is
-		// never promoted.
-		if err := s.endSession(w, r); err != nil {
+		// never promoted, and the one it replaces ends.
+		if err := s.deleteSession(r); err != nil {
 			s.failPage(w, r, err)
 			return
 		}
@@ -191,10 +191,11 @@ func (s *Server) handleSignOut() http.Handler {
 		if user, err := s.sessionUser(r); err == nil && user != "" {
 			s.log.Info("signed out", "user", user)
 		}
-		if err := s.endSession(w, r); err != nil {
+		if err := s.deleteSession(r); err != nil {
 			s.failPage(w, r, err)
 			return
 		}
+		s.setSessionCookie(w, r, "", -1)
 		http.Redirect(w, r, "/admin/signin?done=signedout", http.StatusSeeOther)
 	})
 }
