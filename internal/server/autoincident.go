@@ -20,7 +20,20 @@ const autoIncidentPrefix = "auto-"
 
 // staleChange is the age beyond which a confirmed change replayed at
 // start-up is history, not news: it alerts nobody and opens no incident.
+// The age counts from the confirmation (the newest result cited), not from
+// the start of the streak, which a slow monitor confirms hours later.
 const staleChange = 2 * time.Hour
+
+// confirmedAt is when the change was confirmed: its newest evidence.
+func confirmedAt(ch detect.Change) time.Time {
+	at := ch.At
+	for _, e := range ch.Evidence {
+		if e.At.After(at) {
+			at = e.At
+		}
+	}
+	return at
+}
 
 // afterChanges acts on confirmed status changes once their status facts
 // (ids[i] for changes[i]) are stored: it alerts the operators of each
@@ -34,7 +47,7 @@ func (s *Server) afterChanges(ctx context.Context, changes []detect.Change, ids 
 	c := s.Config()
 	var monitorStatus map[string]sla.Status
 	for i, ch := range changes {
-		if now.Sub(ch.At) > staleChange {
+		if now.Sub(confirmedAt(ch)) > staleChange {
 			continue
 		}
 		s.publishMonitorEvent(ctx, c, ch, ids[i])

@@ -106,6 +106,19 @@ func TestAutoIncident(t *testing.T) {
 	if len(incs) != 2 || incs[0].Components["api"] != sla.MajorOutage || incs[0].Title != "API outage" {
 		t.Errorf("a new outage after the resolution: got %+v, want a second incident, a major outage", incs)
 	}
+
+	// A restart hours later replays changes that are history: they alert
+	// nobody and open nothing.
+	e3 := newMaintEnv(t, e.st, up.Add(5*time.Hour))
+	if err := e3.srv.resume(ctx, e3.cfg); err != nil {
+		t.Fatal(err)
+	}
+	if got := e3.events.take(); len(got) != 0 {
+		t.Errorf("stale replay: got events %q, want none", got)
+	}
+	if n := len(incidents(e3)); n != 2 {
+		t.Errorf("stale replay: %d incidents, want still 2", n)
+	}
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -213,6 +213,9 @@ func (s *Server) scheduleMaintenance(ctx context.Context, by string, in maintena
 			warnings = append(warnings, "occurrence "+rfc3339(m.Start)+": "+w)
 		}
 	}
+	if len(occ) == 0 {
+		warnings = append(warnings, fmt.Sprintf("no occurrence starts within the next %d days", int(maintenanceHorizon.Hours()/24)))
+	}
 	if err := s.store.AppendFacts(ctx, fs); err != nil {
 		return nil, nil, err
 	}

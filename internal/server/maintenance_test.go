@@ -217,7 +217,15 @@ func TestRecurringMaintenance(t *testing.T) {
 		!strings.HasPrefix(late.Warnings[1], "occurrence 2026-03-12T02:30:00Z: ") {
 		t.Errorf("late occurrences: got %d windows, warnings %q; want 3 and two warnings for the first two", len(late.Windows), late.Warnings)
 	}
-	if ev := e.events.take(); !slices.Equal(ev, []string{"maintenance.scheduled " + a.Series + "/scheduled", "maintenance.scheduled " + late.Series + "/scheduled"}) {
+	// A series whose only occurrence has passed writes no window, and says so.
+	var none seriesAnswer
+	e.call("POST", "/api/v1/maintenance", testOpsToken, `{"title":"Once","components":["web"],
+		"rrule":"FREQ=DAILY;COUNT=1","start":"2026-03-01T02:30:00Z","duration":"1h"}`, http.StatusCreated, &none)
+	if len(none.Windows) != 0 || len(none.Warnings) != 1 || !strings.Contains(none.Warnings[0], "no occurrence starts within the next 35 days") {
+		t.Errorf("a spent series: got %+v", none)
+	}
+	if ev := e.events.take(); !slices.Equal(ev, []string{"maintenance.scheduled " + a.Series + "/scheduled", "maintenance.scheduled " + late.Series + "/scheduled",
+		"maintenance.scheduled " + none.Series + "/scheduled"}) {
 		t.Errorf("events: got %q, want one maintenance.scheduled per series", ev)
 	}
 
@@ -294,7 +302,7 @@ func TestRecurringMaintenance(t *testing.T) {
 		}
 	}
 	e.call("GET", "/api/v1/maintenance", testViewerToken, "", http.StatusOK, &list)
-	if len(list.Series) != 2 || list.Series[0].TimeZone != "Europe/Berlin" {
+	if len(list.Series) != 3 || list.Series[0].TimeZone != "Europe/Berlin" {
 		t.Errorf("series listed: %+v", list.Series)
 	}
 	ongoing := slices.IndexFunc(list.Maintenance, func(w incident.MaintenanceWindow) bool { return w.State == incident.Ongoing })

@@ -85,7 +85,10 @@ func (s *Server) openObligations(ctx context.Context, now time.Time) ([]obligati
 		for _, rules := range incidentRules(policies, in.At, comps) {
 			rep, err := sla.EvaluateIncident(in, updates[in.ID], pms[in.ID], rules, now)
 			if err != nil {
-				return nil, fmt.Errorf("obligations of incident %s: %w", in.ID, err)
+				// One incident's bad facts must not hide the others'
+				// obligations.
+				s.log.Error("obligations", "incident", in.ID, "err", err)
+				continue
 			}
 			recent := rep.Resolved == nil || now.Sub(*rep.Resolved) <= obligationHistory
 			for _, r := range rep.Obligations {
@@ -105,7 +108,8 @@ func (s *Server) openObligations(ctx context.Context, now time.Time) ([]obligati
 					}
 					cycles, err := updateCycles(in, updates[in.ID], rules, now)
 					if err != nil {
-						return nil, err
+						s.log.Error("obligations", "incident", in.ID, "err", err)
+						continue
 					}
 					for _, c := range cycles {
 						add(c.obligation, c.start)
