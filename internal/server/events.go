@@ -1,8 +1,6 @@
 package server
 
 import (
-	"context"
-	"net/http"
 	"time"
 )
 
@@ -52,14 +50,3 @@ func (e Event) Public() bool {
 	}
 	return false
 }
-
-// publish queues the notifications of ev durably (the outbox) and returns;
-// delivery happens in the background and is retried, so a request that
-// causes an event never waits on a mail server or a webhook.
-func (s *Server) publish(ctx context.Context, ev Event) error {
-	_ = ctx
-	s.log.Info("event", "id", ev.ID, "kind", ev.Kind)
-	return nil
-}
-
-func (s *Server) notifyRoutes(mux *http.ServeMux) {}

@@ -71,6 +71,8 @@ type Server struct {
 	// pages (operator.go).
 	auth *auth
 	ui   *operatorui.Renderer
+	// nt is the notification outbox's dispatcher (notify.go).
+	nt notifyState
 }
 
 // New builds a server. It does not start anything; call Run.
@@ -173,6 +175,7 @@ func (s *Server) Run(ctx context.Context) error {
 	wg.Go(func() { s.heartbeats(ctx) })
 	wg.Go(func() { s.retention(ctx) })
 	wg.Go(func() { s.maintenanceJobs(ctx) }) // maintenance.go: series, window events, obligation reminders
+	wg.Go(func() { s.dispatch(ctx) })
 	err := sc.Run(ctx)
 	s.ready.Store(false)
 	wg.Wait()

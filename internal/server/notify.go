@@ -1,0 +1,566 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/slakeeper/slakeeper/internal/config"
+	"github.com/slakeeper/slakeeper/internal/notify"
+	"github.com/slakeeper/slakeeper/internal/notify/email"
+	"github.com/slakeeper/slakeeper/internal/notify/pagerduty"
+	"github.com/slakeeper/slakeeper/internal/notify/slack"
+	"github.com/slakeeper/slakeeper/internal/notify/webhook"
+	"github.com/slakeeper/slakeeper/internal/statuspage"
+	"github.com/slakeeper/slakeeper/internal/store"
+)
+
+// Notifications go through a durable outbox: publish writes one outbound
+// row per recipient in one transaction and returns; the dispatcher started
+// by Run delivers them, records every attempt in the delivery log and
+// retries with backoff. A row stays pending until it is delivered or its
+// retry budget is spent, so a crash or restart loses nothing: the next
+// start picks it up again.
+
+// Defaults of the dispatcher; tests shorten them through notifyState.
+const (
+	defaultNotifyBudget      = 24 * time.Hour
+	defaultNotifyConcurrency = 8
+	defaultSendTimeout       = 30 * time.Second
+	// notifyPoll is how often the outbox is read when nothing wakes the
+	// dispatcher: retries come due without anyone saying so.
+	notifyPoll = time.Second
+)
+
+// eventConfirm is the outbound event of a subscription's confirmation mail.
+const eventConfirm = "subscription.confirm"
+
+// notifyState is the outbox dispatcher's state. Its zero value is ready:
+// init fills in what is unset.
+type notifyState struct {
+	once    sync.Once
+	wake    chan struct{}
+	metrics *notifyMetrics
+	limiter *rateLimiter
+	pages   *statuspage.Subscriber
+	pageErr error
+
+	keyMu sync.Mutex
+	key   []byte // the subscription links' HMAC key, once loaded
+
+	// backoff spaces the attempts (its Attempts bounds them); budget is
+	// the longest an outbound is retried after it was queued.
+	backoff     notify.Backoff
+	budget      time.Duration
+	concurrency int
+	sendTimeout time.Duration
+	client      *http.Client
+}
+
+// notifier returns the server's dispatcher state, set up on first use.
+func (s *Server) notifier() *notifyState {
+	n := &s.nt
+	n.once.Do(func() {
+		n.wake = make(chan struct{}, 1)
+		if n.backoff.Attempts == 0 {
+			// 30 s, 1 m, 2 m, … then hourly: about 30 tries in a day.
+			n.backoff = notify.Backoff{Attempts: 40, Initial: 30 * time.Second, Max: time.Hour, Multiplier: 2, Jitter: 0.5, Rand: rand.Float64}
+		}
+		if n.budget == 0 {
+			n.budget = defaultNotifyBudget
+		}
+		if n.concurrency == 0 {
+			n.concurrency = defaultNotifyConcurrency
+		}
+		if n.sendTimeout == 0 {
+			n.sendTimeout = defaultSendTimeout
+		}
+		if n.client == nil {
+			n.client = &http.Client{Timeout: n.sendTimeout}
+		}
+		n.limiter = newRateLimiter(5, time.Minute)
+		n.pages, n.pageErr = statuspage.NewSubscriber()
+		n.metrics = newNotifyMetrics()
+		if err := s.reg.Register(n.metrics); err != nil {
+			s.log.Error("register notification metrics", "err", err)
+		}
+	})
+	return n
+}
+
+// poke wakes the dispatcher without waiting.
+func (n *notifyState) poke() {
+	select {
+	case n.wake <- struct{}{}:
+	default:
+	}
+}
+
+// notifyMetrics counts deliveries; failures are what an operator alerts on.
+type notifyMetrics struct {
+	delivered *prometheus.CounterVec
+	failed    *prometheus.CounterVec
+	attempts  *prometheus.CounterVec
+}
+
+func newNotifyMetrics() *notifyMetrics {
+	return &notifyMetrics{
+		delivered: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "slakeeper_notifications_delivered_total", Help: "Notifications delivered, per channel.",
+		}, []string{"channel"}),
+		failed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "slakeeper_notifications_failed_total", Help: "Notifications given up on (permanent error or retry budget spent), per channel; they stay in the delivery log.",
+		}, []string{"channel"}),
+		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "slakeeper_notification_attempts_total", Help: "Delivery attempts, per channel and result (ok or error).",
+		}, []string{"channel", "result"}),
+	}
+}
+
+func (m *notifyMetrics) Describe(ch chan<- *prometheus.Desc) {
+	m.delivered.Describe(ch)
+	m.failed.Describe(ch)
+	m.attempts.Describe(ch)
+}
+
+func (m *notifyMetrics) Collect(ch chan<- prometheus.Metric) {
+	m.delivered.Collect(ch)
+	m.failed.Collect(ch)
+	m.attempts.Collect(ch)
+}
+
+// eventWire is an event as notifications carry it (a webhook's data).
+type eventWire struct {
+	ID          string    `json:"id"`
+	Kind        string    `json:"kind"`
+	At          time.Time `json:"at"`
+	Title       string    `json:"title,omitempty"`
+	Message     string    `json:"message,omitempty"`
+	Status      string    `json:"status,omitempty"`
+	Severity    string    `json:"severity,omitempty"`
+	Incident    string    `json:"incident,omitempty"`
+	Maintenance string    `json:"maintenance,omitempty"`
+	Components  []string  `json:"components,omitempty"`
+	URL         string    `json:"url,omitempty"`
+}
+
+// outPayload is what an outbound row carries for its sender.
+type outPayload struct {
+	// Kind is empty for an event and "confirm" for a confirmation mail.
+	Kind  string    `json:"kind,omitempty"`
+	Event eventWire `json:"event"`
+	// Base is the public address the message's links are built on.
+	Base string `json:"base,omitempty"`
+	// Site names the status page in subjects.
+	Site string `json:"site,omitempty"`
+}
+
+// publicURL is the configured public address of the status page, or
+// the address of the request when none is configured and there is one.
+func (s *Server) publicURL(r *http.Request) string {
+	if u := s.Config().Server.PublicURL; u != "" {
+		return u
+	}
+	if r != nil {
+		return baseURL(r)
+	}
+	return ""
+}
+
+// siteTitle names the status page in notifications.
+func (s *Server) siteTitle() string { return s.Config().StatusPage.Title }
+
+// overlaps reports whether a subscriber to subscribed (empty: all) hears
+// of an event about affected (empty: everyone's concern).
+func overlaps(subscribed, affected []string) bool {
+	if len(subscribed) == 0 || len(affected) == 0 {
+		return true
+	}
+	for _, c := range affected {
+		if slices.Contains(subscribed, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// publish queues the notifications of ev durably (the outbox) and returns;
+// delivery happens in the background and is retried, so a request that
+// causes an event never waits on a mail server or a webhook. Publishing
+// the same event again notifies nobody twice: the rows' ids are the
+// event's id and the recipient.
+func (s *Server) publish(ctx context.Context, ev Event) error {
+	n := s.notifier()
+	c := s.Config()
+	now := s.now()
+	p := outPayload{Event: eventWire{ID: ev.ID, Kind: ev.Kind, At: ev.At.UTC(), Title: ev.Title, Message: ev.Message,
+		Status: ev.Status, Severity: ev.Severity, Incident: ev.Incident, Maintenance: ev.Maintenance,
+		Components: ev.Components, URL: ev.URL}, Base: s.publicURL(nil), Site: s.siteTitle()}
+	body, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("publish %s: %w", ev.ID, err)
+	}
+	var obs []store.Outbound
+	add := func(channel, recipient string) {
+		obs = append(obs, store.Outbound{ID: ev.ID + "/" + recipient, Channel: channel, Recipient: recipient,
+			Event: ev.Kind, Payload: body, CreatedAt: now, NextAt: now})
+	}
+	if ev.Public() {
+		subs, err := s.store.Subscribers(ctx)
+		if err != nil {
+			return fmt.Errorf("publish %s: subscribers: %w", ev.ID, err)
+		}
+		for _, sub := range subs {
+			if !sub.ConfirmedAt.IsZero() && overlaps(sub.Components, ev.Components) {
+				add(sub.Kind, sub.ID)
+			}
+		}
+	}
+	for _, a := range c.Alerts {
+		if a.Wants(ev.Kind) {
+			add(a.Kind, "alert:"+a.Name)
+		}
+	}
+	if len(obs) == 0 {
+		s.log.Debug("event with no recipients", "id", ev.ID, "kind", ev.Kind)
+		return nil
+	}
+	if err := s.store.Enqueue(ctx, obs); err != nil {
+		return fmt.Errorf("publish %s: %w", ev.ID, err)
+	}
+	s.log.Info("event queued", "id", ev.ID, "kind", ev.Kind, "recipients", len(obs))
+	n.poke()
+	return nil
+}
+
+// dispatch delivers due outbounds until ctx ends: woken at once by
+// publish, else every second for the retries that come due. At most
+// concurrency deliveries run at a time, and one at a time per recipient,
+// so a subscriber gets an incident's updates in order.
+func (s *Server) dispatch(ctx context.Context) {
+	n := s.notifier()
+	if c := s.Config(); c.Server.PublicURL == "" && c.Email != nil {
+		s.log.Warn("server.public_url is not set: links in notification mail sent in the background are bare paths")
+	}
+	var (
+		mu       sync.Mutex
+		inflight = map[string]bool{} // outbound ids and "r:"+recipient
+		// finished holds the poll number current when a delivery was
+		// recorded: a poll that began no later may have read the row
+		// before the record and must not send it again.
+		finished = map[string]uint64{}
+		poll     uint64
+		wg       sync.WaitGroup
+		slots    = make(chan struct{}, n.concurrency)
+	)
+	defer wg.Wait()
+	t := time.NewTicker(notifyPoll)
+	defer t.Stop()
+	for {
+		mu.Lock()
+		poll++
+		p := poll
+		for id, at := range finished {
+			if at < p {
+				delete(finished, id)
+			}
+		}
+		mu.Unlock()
+		due, err := s.store.DueOutbound(ctx, s.now(), 4*n.concurrency)
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("read the outbox", "err", err)
+		}
+	next:
+		for _, ob := range due {
+			mu.Lock()
+			_, stale := finished[ob.ID]
+			busy := stale || inflight[ob.ID] || inflight["r:"+ob.Recipient]
+			if !busy {
+				inflight[ob.ID], inflight["r:"+ob.Recipient] = true, true
+			}
+			mu.Unlock()
+			if busy {
+				continue
+			}
+			select {
+			case slots <- struct{}{}:
+			default:
+				// All slots busy: a finished delivery wakes us.
+				mu.Lock()
+				delete(inflight, ob.ID)
+				delete(inflight, "r:"+ob.Recipient)
+				mu.Unlock()
+				break next
+			}
+			wg.Go(func() {
+				s.deliver(ctx, ob)
+				mu.Lock()
+				delete(inflight, ob.ID)
+				delete(inflight, "r:"+ob.Recipient)
+				finished[ob.ID] = poll
+				mu.Unlock()
+				<-slots
+				n.poke()
+			})
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-n.wake:
+		case <-t.C:
+		}
+	}
+}
+
+// deliver makes one attempt at ob and records it: delivered; pending
+// again with the next try after a backoff; or failed, after a permanent
+// error or when the retry budget is spent. An attempt cut short by
+// shutdown is not recorded: the row is still pending and the next start
+// sends it.
+func (s *Server) deliver(ctx context.Context, ob store.Outbound) {
+	n := s.notifier()
+	started := time.Now()
+	nt, msg, err := s.prepare(ctx, ob)
+	if err == nil {
+		sctx, cancel := context.WithTimeout(ctx, n.sendTimeout)
+		err = nt.Send(sctx, msg)
+		cancel()
+	}
+	if err != nil && ctx.Err() != nil {
+		return
+	}
+	at := s.now()
+	a := store.DeliveryAttempt{OutboundID: ob.ID, Recipient: ob.Recipient, Channel: ob.Channel, Event: ob.Event,
+		At: at, OK: err == nil, Code: notify.Status(err), Duration: min(time.Since(started), store.MaxDuration)}
+	state, next := store.OutboundDelivered, at
+	attempts := ob.Attempts + 1
+	deadline := ob.CreatedAt.Add(n.budget)
+	switch {
+	case err == nil:
+		n.metrics.attempts.WithLabelValues(ob.Channel, "ok").Inc()
+		n.metrics.delivered.WithLabelValues(ob.Channel).Inc()
+	case notify.IsPermanent(err) || attempts >= max(n.backoff.Attempts, 1) || !at.Before(deadline):
+		a.Error = err.Error()
+		state = store.OutboundFailed
+		n.metrics.attempts.WithLabelValues(ob.Channel, "error").Inc()
+		n.metrics.failed.WithLabelValues(ob.Channel).Inc()
+		s.log.Error("notification failed for good; it stays in the delivery log", "id", ob.ID, "channel", ob.Channel,
+			"recipient", ob.Recipient, "attempts", attempts, "permanent", notify.IsPermanent(err), "err", err)
+	default:
+		a.Error = err.Error()
+		state = store.OutboundPending
+		next = at.Add(n.backoff.Delay(attempts))
+		if next.After(deadline) {
+			// One last try when the budget ends.
+			next = deadline
+		}
+		n.metrics.attempts.WithLabelValues(ob.Channel, "error").Inc()
+		s.log.Warn("notification attempt failed; will retry", "id", ob.ID, "channel", ob.Channel,
+			"recipient", ob.Recipient, "attempt", attempts, "next", next, "err", err)
+	}
+	// The record is written even when ctx has just ended: the attempt
+	// happened, and a delivered message must not be sent again.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := s.store.RecordAttempt(rctx, a, state, next); err != nil {
+		s.log.Error("record a delivery attempt", "id", ob.ID, "err", err)
+	}
+}
+
+// prepare builds the notifier and the message of ob.
+func (s *Server) prepare(ctx context.Context, ob store.Outbound) (notify.Notifier, notify.Message, error) {
+	var p outPayload
+	if err := json.Unmarshal(ob.Payload, &p); err != nil {
+		return nil, notify.Message{}, notify.Permanent(fmt.Errorf("payload of %s: %w", ob.ID, err))
+	}
+	c := s.Config()
+	n := s.notifier()
+	msg := s.notification(ob, p)
+	if name, ok := strings.CutPrefix(ob.Recipient, "alert:"); ok {
+		i := slices.IndexFunc(c.Alerts, func(a config.Alert) bool { return a.Name == name })
+		if i < 0 {
+			return nil, msg, notify.Permanent(fmt.Errorf("alert channel %q is no longer configured", name))
+		}
+		a := c.Alerts[i]
+		switch a.Kind {
+		case config.AlertEmail:
+			nt, err := s.mailer(c, a.To)
+			return nt, msg, err
+		case config.AlertWebhook:
+			nt, err := webhook.New(a.URL, a.Secret, n.client, s.now)
+			return nt, msg, notify.Permanent(err)
+		case config.AlertSlack:
+			return slack.New(a.URL, true, n.client), msg, nil
+		case config.AlertPagerDuty:
+			return pagerduty.New(a.URL, a.RoutingKey, "slakeeper", n.client), msg, nil
+		}
+		return nil, msg, notify.Permanent(fmt.Errorf("alert channel %q: unknown kind %q", name, a.Kind))
+	}
+	sub, err := s.store.Subscriber(ctx, ob.Recipient)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, msg, notify.Permanent(errors.New("unsubscribed"))
+	}
+	if err != nil {
+		return nil, msg, fmt.Errorf("subscriber %s: %w", ob.Recipient, err)
+	}
+	switch sub.Kind {
+	case "email":
+		if sub.ConfirmedAt.IsZero() && p.Kind != "confirm" {
+			return nil, msg, notify.Permanent(errors.New("the subscription is not confirmed"))
+		}
+		tok, err := s.linkToken(ctx, purposeUnsubscribe, sub.ID)
+		if err != nil {
+			return nil, msg, err
+		}
+		msg.Unsubscribe = p.Base + "/unsubscribe/" + tok
+		if p.Kind == "confirm" {
+			ctok, err := s.linkToken(ctx, purposeConfirm, sub.ID)
+			if err != nil {
+				return nil, msg, err
+			}
+			msg.URL = p.Base + "/subscribe/confirm/" + ctok
+		}
+		nt, err := s.mailer(c, []string{sub.Address})
+		return nt, msg, err
+	case "webhook":
+		nt, err := webhook.New(sub.Address, sub.Secret, n.client, s.now)
+		return nt, msg, notify.Permanent(err)
+	case "slack":
+		return slack.New(sub.Address, true, n.client), msg, nil
+	}
+	return nil, msg, notify.Permanent(fmt.Errorf("subscriber %s: unknown kind %q", sub.ID, sub.Kind))
+}
+
+// mailer is an email notifier to the addresses to, through the
+// configured SMTP server.
+func (s *Server) mailer(c *config.Config, to []string) (notify.Notifier, error) {
+	if c.Email == nil {
+		// Retried: a reload that adds the email: section lets it through.
+		return nil, errors.New("no email: section (SMTP server) is configured")
+	}
+	e := c.Email
+	nt, err := email.New(email.Config{Addr: e.SMTPAddr, From: e.From, To: to, Username: e.Username, Password: e.Password,
+		NoStartTLS: e.TLS == config.EmailTLSNone, RequireStartTLS: e.TLS == config.EmailTLSStartTLS,
+		ImplicitTLS: e.TLS == config.EmailTLS}, s.now)
+	if err != nil {
+		return nil, notify.Permanent(err)
+	}
+	return nt, nil
+}
+
+// kindLabels head notifications of each event kind.
+var kindLabels = map[string]string{
+	EventIncidentCreated:      "New incident",
+	EventIncidentUpdated:      "Incident update",
+	EventIncidentResolved:     "Resolved",
+	EventMaintenanceScheduled: "Scheduled maintenance",
+	EventMaintenanceStarted:   "Maintenance started",
+	EventMaintenanceCompleted: "Maintenance completed",
+	EventMonitorDown:          "Down",
+	EventMonitorUp:            "Recovered",
+	EventObligationDue:        "Due soon",
+	EventObligationOverdue:    "Overdue",
+}
+
+// pagerSeverity maps an event kind to PagerDuty's severities.
+func pagerSeverity(kind string) string {
+	switch kind {
+	case EventMonitorDown:
+		return "critical"
+	case EventIncidentCreated, EventIncidentUpdated, EventObligationOverdue:
+		return "error"
+	case EventObligationDue:
+		return "warning"
+	}
+	return "info"
+}
+
+// dedupKey groups an alert with the one that ends it, so PagerDuty
+// resolves what it triggered.
+func dedupKey(e eventWire) string {
+	switch {
+	case strings.HasPrefix(e.Kind, "monitor.") && len(e.Components) > 0:
+		return "slakeeper/component/" + strings.Join(e.Components, ",")
+	case strings.HasPrefix(e.Kind, "incident.") && e.Incident != "":
+		return "slakeeper/incident/" + e.Incident
+	case strings.HasPrefix(e.Kind, "maintenance.") && e.Maintenance != "":
+		return "slakeeper/maintenance/" + e.Maintenance
+	}
+	return e.ID
+}
+
+// notification is the channel-independent message of ob.
+func (s *Server) notification(ob store.Outbound, p outPayload) notify.Message {
+	e := p.Event
+	if strings.HasPrefix(e.URL, "/") {
+		e.URL = p.Base + e.URL
+	}
+	site := p.Site
+	if site == "" {
+		site = s.siteTitle()
+	}
+	m := notify.Message{ID: ob.ID, Event: ob.Event, URL: e.URL, Data: e, At: e.At, Severity: pagerSeverity(e.Kind), DedupKey: dedupKey(e)}
+	if p.Kind == "confirm" {
+		m.Subject = "Confirm your subscription to " + site
+		var b strings.Builder
+		b.WriteString("Someone, hopefully you, asked to receive the status updates of " + site)
+		if len(e.Components) > 0 {
+			b.WriteString(" for " + strings.Join(s.componentNames(e.Components), ", "))
+		}
+		b.WriteString(".\n\nTo confirm, open this link. If you did not ask, ignore this message: you will get nothing else.")
+		m.Text = b.String()
+		m.Data = nil
+		return m
+	}
+	label := kindLabels[e.Kind]
+	if label == "" {
+		label = e.Kind
+	}
+	title := e.Title
+	if title == "" {
+		title = e.ID
+	}
+	m.Subject = fmt.Sprintf("[%s] %s: %s", site, label, title)
+	var b strings.Builder
+	if e.Message != "" {
+		b.WriteString(e.Message + "\n\n")
+	}
+	if e.Status != "" {
+		b.WriteString("Status: " + statuspage.StatusText(e.Status) + "\n")
+	}
+	if e.Severity != "" {
+		b.WriteString("Severity: " + e.Severity + "\n")
+	}
+	if len(e.Components) > 0 {
+		b.WriteString("Components: " + strings.Join(s.componentNames(e.Components), ", ") + "\n")
+	}
+	if !e.At.IsZero() {
+		b.WriteString("Time: " + e.At.UTC().Format("2 Jan 2006 15:04 UTC") + "\n")
+	}
+	m.Text = strings.TrimRight(b.String(), "\n")
+	return m
+}
+
+// componentNames are the display names of component ids.
+func (s *Server) componentNames(ids []string) []string {
+	c := s.Config()
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = id
+		for _, comp := range c.Components {
+			if comp.ID == id {
+				out[i] = comp.Name
+			}
+		}
+	}
+	return out
+}

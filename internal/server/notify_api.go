@@ -1,0 +1,255 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/slakeeper/slakeeper/internal/incident"
+	"github.com/slakeeper/slakeeper/internal/sla"
+	"github.com/slakeeper/slakeeper/internal/store"
+)
+
+// notifyRoutes registers the subscription pages and the subscriber API.
+func (s *Server) notifyRoutes(mux *http.ServeMux) {
+	if err := s.notifier().pageErr; err != nil {
+		// The templates are embedded: a broken one is a bug that must
+		// stop the start, not a page that fails later.
+		panic(err)
+	}
+	// Public: the subscription form and the links of the mails. Tokens
+	// in the links are HMACs: only the server can make them.
+	mux.Handle("GET /subscribe", s.handleSubscribeForm())
+	mux.Handle("POST /subscribe", s.handleSubscribe())
+	mux.Handle("GET /subscribe/confirm/{token}", s.handleConfirm())
+	mux.Handle("GET /unsubscribe/{token}", s.handleUnsubscribe(false))
+	// RFC 8058 one-click unsubscribe, posted by mail clients.
+	mux.Handle("POST /unsubscribe/{token}", s.handleUnsubscribe(true))
+
+	// Viewer or operator: subscribers and their delivery logs.
+	mux.Handle("GET /api/v1/subscribers", s.requireToken("viewer", "operator")(s.handleSubscribers()))
+	mux.Handle("GET /api/v1/subscribers/{id}/deliveries", s.requireToken("viewer", "operator")(s.handleDeliveries()))
+	// Operator: add and remove subscribers.
+	mux.Handle("POST /api/v1/subscribers", s.requireToken("operator")(s.handleCreateSubscriber()))
+	mux.Handle("DELETE /api/v1/subscribers/{id}", s.requireToken("operator")(s.handleDeleteSubscriber()))
+}
+
+// subscriberWire is a subscriber as the API shows it. The secret is only
+// in the answer that creates a webhook subscriber.
+type subscriberWire struct {
+	ID          string   `json:"id"`
+	Kind        string   `json:"kind"`
+	Address     string   `json:"address"`
+	Components  []string `json:"components"`
+	CreatedAt   string   `json:"created_at"`
+	ConfirmedAt string   `json:"confirmed_at,omitempty"`
+	Secret      string   `json:"secret,omitempty"`
+}
+
+func subscriberOut(sub store.Subscriber) subscriberWire {
+	w := subscriberWire{ID: sub.ID, Kind: sub.Kind, Address: sub.Address, Components: sub.Components, CreatedAt: rfc3339(sub.CreatedAt)}
+	if w.Components == nil {
+		w.Components = []string{}
+	}
+	if !sub.ConfirmedAt.IsZero() {
+		w.ConfirmedAt = rfc3339(sub.ConfirmedAt)
+	}
+	return w
+}
+
+// newWebhookSecret is a Standard Webhooks signing secret: whsec_ and 24
+// random bytes in base64.
+func newWebhookSecret() string {
+	var b [24]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return "whsec_" + base64.StdEncoding.EncodeToString(b[:])
+}
+
+// checkHookURL accepts an absolute http or https URL.
+func checkHookURL(field, v string) error {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return &sla.InputError{Field: field, Msg: "want an absolute http:// or https:// URL"}
+	}
+	return nil
+}
+
+func (s *Server) handleCreateSubscriber() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Kind       string   `json:"kind"`
+			URL        string   `json:"url"`
+			Email      string   `json:"email"`
+			Components []string `json:"components"`
+		}
+		if err := decodeBody(r, &body); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		var addr string
+		var err error
+		switch body.Kind {
+		case "webhook", "slack":
+			if body.Email != "" {
+				err = &sla.InputError{Field: "email", Msg: "only for kind email"}
+			} else if err = required("url", body.URL); err == nil {
+				err = checkHookURL("url", body.URL)
+			}
+			addr = body.URL
+		case "email":
+			if body.URL != "" {
+				err = &sla.InputError{Field: "url", Msg: "only for kinds webhook and slack"}
+			} else {
+				addr, err = checkEmail("email", body.Email)
+			}
+		default:
+			err = &sla.InputError{Field: "kind", Msg: fmt.Sprintf("want webhook, slack or email, got %q", body.Kind)}
+		}
+		if err == nil && len(body.Components) > 0 {
+			err = incident.Components("components", body.Components, s.knownComponent())
+		}
+		if err != nil {
+			s.fail(w, r, firstInput(err))
+			return
+		}
+		ctx := r.Context()
+		if old, err := s.store.SubscriberByAddress(ctx, body.Kind, addr); err == nil {
+			writeJSON(w, http.StatusConflict, apiError{Error: fmt.Sprintf("subscriber %s already has this address; delete it first to replace it", old.ID), Field: "url"})
+			return
+		} else if !errors.Is(err, store.ErrNotFound) {
+			s.fail(w, r, err)
+			return
+		}
+		now := s.now().UTC().Truncate(time.Second)
+		sub := store.Subscriber{ID: newID("sub-"), Kind: body.Kind, Address: addr, Components: body.Components, CreatedAt: now}
+		if body.Kind == "webhook" {
+			sub.Secret = newWebhookSecret()
+		}
+		if body.Kind != "email" {
+			// The operator vouches for a webhook or Slack channel; a
+			// person's address must confirm itself (double opt-in).
+			sub.ConfirmedAt = now
+		}
+		if err := s.store.PutSubscriber(ctx, sub); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if body.Kind == "email" {
+			if err := s.sendConfirmation(ctx, sub, s.publicURL(r)); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
+		out := subscriberOut(sub)
+		out.Secret = sub.Secret
+		s.log.Info("subscriber added", "id", sub.ID, "kind", sub.Kind, "by", r.Context().Value(tokenNameKey))
+		writeJSON(w, http.StatusCreated, out)
+	})
+}
+
+func (s *Server) handleSubscribers() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		subs, err := s.store.Subscribers(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		out := make([]subscriberWire, len(subs))
+		for i, sub := range subs {
+			out[i] = subscriberOut(sub)
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"subscribers": out})
+	})
+}
+
+func notFoundSubscriber(w http.ResponseWriter, id string) {
+	writeJSON(w, http.StatusNotFound, apiError{Error: fmt.Sprintf("no subscriber %q", id)})
+}
+
+func (s *Server) handleDeleteSubscriber() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		err := s.store.DeleteSubscriber(r.Context(), id)
+		if errors.Is(err, store.ErrNotFound) {
+			notFoundSubscriber(w, id)
+			return
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.log.Info("subscriber deleted", "id", id, "by", r.Context().Value(tokenNameKey))
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+// deliveryWire is one attempt of the delivery log.
+type deliveryWire struct {
+	Outbound   string `json:"outbound"`
+	Event      string `json:"event"`
+	Channel    string `json:"channel"`
+	At         string `json:"at"`
+	OK         bool   `json:"ok"`
+	Code       int    `json:"code,omitempty"`
+	Error      string `json:"error,omitempty"`
+	DurationMS int64  `json:"duration_ms"`
+}
+
+// handleDeliveries is a recipient's delivery log, newest first. The id is
+// a subscriber's, or alert:<name> for an operator alert channel.
+func (s *Server) handleDeliveries() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		limit := 100
+		if v := r.URL.Query().Get("limit"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 1000 {
+				s.fail(w, r, &sla.InputError{Field: "limit", Msg: fmt.Sprintf("want 1 to 1000, got %q", v)})
+				return
+			}
+			limit = n
+		}
+		ctx := r.Context()
+		if _, err := s.store.Subscriber(ctx, id); errors.Is(err, store.ErrNotFound) {
+			// A deleted subscriber's log is kept, but an id nobody ever
+			// had is a typo worth saying so.
+			as, err := s.store.Deliveries(ctx, id, 1)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			if len(as) == 0 && !s.isAlertChannel(id) {
+				notFoundSubscriber(w, id)
+				return
+			}
+		} else if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		as, err := s.store.Deliveries(ctx, id, limit)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		out := make([]deliveryWire, len(as))
+		for i, a := range as {
+			out[i] = deliveryWire{Outbound: a.OutboundID, Event: a.Event, Channel: a.Channel, At: a.At.UTC().Format(time.RFC3339Nano),
+				OK: a.OK, Code: a.Code, Error: a.Error, DurationMS: a.Duration.Milliseconds()}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"recipient": id, "deliveries": out})
+	})
+}
+
+func (s *Server) isAlertChannel(id string) bool {
+	for _, a := range s.Config().Alerts {
+		if "alert:"+a.Name == id {
+			return true
+		}
+	}
+	return false
+}

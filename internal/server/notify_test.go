@@ -1,0 +1,530 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/slakeeper/slakeeper/internal/config"
+	"github.com/slakeeper/slakeeper/internal/notify"
+	"github.com/slakeeper/slakeeper/internal/notify/webhook"
+	"github.com/slakeeper/slakeeper/internal/sla"
+	"github.com/slakeeper/slakeeper/internal/store"
+)
+
+// notifyEnv is a running server (Run and HTTP) with its own SQLite file.
+type notifyEnv struct {
+	t   *testing.T
+	s   *Server
+	st  store.Store
+	url string
+	// stop ends Run and waits for it.
+	stop func()
+}
+
+// notifyConfig is the configuration of the notification tests; extra is
+// appended (alerts:, email:, server:).
+const notifyConfig = `components:
+  - {id: api, name: API}
+  - {id: web, name: Website}
+tokens:
+  - {name: ops@example.test, role: operator, token_env: OPS_TOKEN}
+  - {name: dashboard, role: viewer, token_env: VIEW_TOKEN}
+`
+
+// startNotify starts a server on the SQLite file db with the configuration
+// notifyConfig+extra; env adds environment variables. The listener is
+// made first so that the configuration can name the server's own address
+// ($URL in extra) as its public URL.
+func startNotify(t *testing.T, db, extra string, env map[string]string) *notifyEnv {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + l.Addr().String()
+	vars := map[string]string{"OPS_TOKEN": testOpsToken, "VIEW_TOKEN": testViewerToken}
+	for k, v := range env {
+		vars[k] = v
+	}
+	cfg, err := config.Parse("slakeeper.yaml", []byte(notifyConfig+strings.ReplaceAll(extra, "$URL", url)),
+		func(k string) string { return vars[k] }, func(string) (*sla.Policy, error) { return nil, errors.New("no policies") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Options{Store: st, Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Short retries, so the tests wait milliseconds, not minutes.
+	s.nt.backoff = notify.Backoff{Attempts: 6, Initial: 20 * time.Millisecond, Max: 100 * time.Millisecond}
+	ts := httptest.NewUnstartedServer(s.Handler())
+	ts.Listener.Close()
+	ts.Listener = l
+	ts.Start()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+				t.Errorf("run: %v", err)
+			}
+			ts.Close()
+			st.Close()
+		})
+	}
+	t.Cleanup(stop)
+	return &notifyEnv{t: t, s: s, st: st, url: url, stop: stop}
+}
+
+// call sends body with the token ("" for none) and checks the status code.
+func (e *notifyEnv) call(method, path, token, body string, wantCode int, out any) []byte {
+	e.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, e.url+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != wantCode {
+		e.t.Fatalf("%s %s: got %d %s, want %d", method, path, resp.StatusCode, b, wantCode)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			e.t.Fatalf("%s %s: decode %s: %v", method, path, b, err)
+		}
+	}
+	return b
+}
+
+// eventually polls cond every 10 ms for up to 10 s.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// outboundState is the state of an outbound, "" when there is none.
+func (e *notifyEnv) outboundState(id string) string {
+	e.t.Helper()
+	ob, err := e.st.Outbound(context.Background(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return ""
+	}
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return ob.State
+}
+
+// hookReceiver is a real HTTP receiver of Standard Webhooks that checks
+// each signature and answers the first fail requests with 503.
+type hookReceiver struct {
+	t      *testing.T
+	srv    *httptest.Server
+	mu     sync.Mutex
+	secret string
+	fail   int
+	calls  int
+	got    []hookCall
+}
+
+type hookCall struct {
+	ID   string
+	Body struct {
+		Type string    `json:"type"`
+		Data eventWire `json:"data"`
+	}
+}
+
+func newHookReceiver(t *testing.T, fail int) *hookReceiver {
+	h := &hookReceiver{t: t, fail: fail}
+	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if h.secret == "" {
+			http.Error(w, "no secret yet", http.StatusServiceUnavailable)
+			return
+		}
+		if err := webhook.Verify(h.secret, r.Header, body, time.Now(), 5*time.Minute); err != nil {
+			t.Errorf("webhook signature: %v", err)
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		h.calls++
+		if h.calls <= h.fail {
+			http.Error(w, "try later", http.StatusServiceUnavailable)
+			return
+		}
+		var c hookCall
+		c.ID = r.Header.Get("webhook-id")
+		if err := json.Unmarshal(body, &c.Body); err != nil {
+			t.Errorf("webhook body %s: %v", body, err)
+		}
+		h.got = append(h.got, c)
+	}))
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+func (h *hookReceiver) setSecret(s string) { h.mu.Lock(); h.secret = s; h.mu.Unlock() }
+
+func (h *hookReceiver) received() []hookCall {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.got)
+}
+
+func TestEventKindsMatchConfig(t *testing.T) {
+	server := []string{EventIncidentCreated, EventIncidentUpdated, EventIncidentResolved, EventMaintenanceScheduled,
+		EventMaintenanceStarted, EventMaintenanceCompleted, EventMonitorDown, EventMonitorUp, EventObligationDue, EventObligationOverdue}
+	if !slices.Equal(server, config.EventKinds) {
+		t.Errorf("got config.EventKinds %v, want the server's kinds %v", config.EventKinds, server)
+	}
+	for _, k := range server {
+		if kindLabels[k] == "" {
+			t.Errorf("event kind %s has no label", k)
+		}
+	}
+}
+
+func TestSubscriberAPI(t *testing.T) {
+	e := startNotify(t, filepath.Join(t.TempDir(), "n.db"), "", nil)
+	body := `{"kind": "webhook", "url": "https://hooks.example.com/x", "components": ["api"]}`
+	// Denials: no token, an unknown one, a viewer writing.
+	e.call("POST", "/api/v1/subscribers", "", body, http.StatusUnauthorized, nil)
+	e.call("POST", "/api/v1/subscribers", "not-a-known-token-at-all", body, http.StatusUnauthorized, nil)
+	e.call("POST", "/api/v1/subscribers", testViewerToken, body, http.StatusForbidden, nil)
+	e.call("GET", "/api/v1/subscribers", "", "", http.StatusUnauthorized, nil)
+	e.call("DELETE", "/api/v1/subscribers/sub-x", testViewerToken, "", http.StatusForbidden, nil)
+	e.call("DELETE", "/api/v1/subscribers/sub-x", "", "", http.StatusUnauthorized, nil)
+	e.call("GET", "/api/v1/subscribers/sub-x/deliveries", "", "", http.StatusUnauthorized, nil)
+
+	var hook subscriberWire
+	e.call("POST", "/api/v1/subscribers", testOpsToken, body, http.StatusCreated, &hook)
+	if !strings.HasPrefix(hook.Secret, "whsec_") || hook.ConfirmedAt == "" || hook.Kind != "webhook" || !slices.Equal(hook.Components, []string{"api"}) {
+		t.Errorf("got %+v, want a confirmed webhook subscriber with a whsec_ secret", hook)
+	}
+	var mail subscriberWire
+	e.call("POST", "/api/v1/subscribers", testOpsToken, `{"kind": "email", "email": "Ops@Example.com"}`, http.StatusCreated, &mail)
+	if mail.ConfirmedAt != "" || mail.Secret != "" || len(mail.Components) != 0 {
+		t.Errorf("got %+v, want an unconfirmed email subscriber to all components without a secret", mail)
+	}
+	e.call("POST", "/api/v1/subscribers", testOpsToken, `{"kind": "email", "email": "ops@example.com"}`, http.StatusConflict, nil)
+	for _, tt := range []struct{ body, field string }{
+		{`{"kind": "sms", "url": "https://x.example"}`, "kind"},
+		{`{"kind": "webhook", "url": "ftp://x.example"}`, "url"},
+		{`{"kind": "webhook"}`, "url"},
+		{`{"kind": "slack", "url": "https://x.example", "email": "a@example.com"}`, "email"},
+		{`{"kind": "email", "email": "not an address"}`, "email"},
+		{`{"kind": "email", "email": "a@example.com", "url": "https://x.example"}`, "url"},
+		{`{"kind": "webhook", "url": "https://x.example", "components": ["nope"]}`, "components[0]"},
+		{`{"kind": "webhook", "url": "https://x.example", "secret": "mine"}`, "secret"},
+	} {
+		var got apiError
+		e.call("POST", "/api/v1/subscribers", testOpsToken, tt.body, http.StatusBadRequest, &got)
+		if got.Field != tt.field {
+			t.Errorf("%s: got error %+v, want field %q", tt.body, got, tt.field)
+		}
+	}
+
+	var list struct{ Subscribers []subscriberWire }
+	e.call("GET", "/api/v1/subscribers", testViewerToken, "", http.StatusOK, &list)
+	if len(list.Subscribers) != 2 || list.Subscribers[0].Secret != "" || list.Subscribers[1].Secret != "" {
+		t.Errorf("got %+v, want both subscribers and no secret", list.Subscribers)
+	}
+	e.call("GET", "/api/v1/subscribers/"+hook.ID+"/deliveries", testViewerToken, "", http.StatusOK, nil)
+	e.call("GET", "/api/v1/subscribers/sub-nobody/deliveries", testViewerToken, "", http.StatusNotFound, nil)
+	e.call("GET", "/api/v1/subscribers/"+hook.ID+"/deliveries?limit=0", testViewerToken, "", http.StatusBadRequest, nil)
+	e.call("DELETE", "/api/v1/subscribers/"+hook.ID, testOpsToken, "", http.StatusNoContent, nil)
+	e.call("DELETE", "/api/v1/subscribers/"+hook.ID, testOpsToken, "", http.StatusNotFound, nil)
+	e.call("GET", "/api/v1/subscribers", testOpsToken, "", http.StatusOK, &list)
+	if len(list.Subscribers) != 1 || list.Subscribers[0].ID != mail.ID {
+		t.Errorf("got %+v after the delete, want only %s", list.Subscribers, mail.ID)
+	}
+}
+
+// addHook creates a webhook subscriber to comps through the API and gives
+// its secret to the receiver.
+func (e *notifyEnv) addHook(h *hookReceiver, comps string) subscriberWire {
+	e.t.Helper()
+	var sub subscriberWire
+	e.call("POST", "/api/v1/subscribers", testOpsToken, `{"kind": "webhook", "url": "`+h.srv.URL+`/hook", "components": `+comps+`}`, http.StatusCreated, &sub)
+	h.setSecret(sub.Secret)
+	return sub
+}
+
+func TestWebhookRetriesWithBackoffAndLogsDeliveries(t *testing.T) {
+	e := startNotify(t, filepath.Join(t.TempDir(), "n.db"), "server: {public_url: \"https://status.example.com\"}\n", nil)
+	h := newHookReceiver(t, 2)
+	sub := e.addHook(h, `["api"]`)
+	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	ev := Event{ID: "inc-1.u1", Kind: EventIncidentUpdated, At: at, Title: "API errors", Message: "Fixed the cause.",
+		Status: "monitoring", Severity: "P2", Incident: "inc-1", Components: []string{"api"}, URL: "/incidents/inc-1"}
+	if err := e.s.publish(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the third attempt to succeed", func() bool { return len(h.received()) == 1 })
+	got := h.received()[0]
+	if got.ID != "inc-1.u1/"+sub.ID || got.Body.Type != EventIncidentUpdated {
+		t.Errorf("got webhook-id %q type %q, want %q, %q", got.ID, got.Body.Type, "inc-1.u1/"+sub.ID, EventIncidentUpdated)
+	}
+	want := eventWire{ID: "inc-1.u1", Kind: EventIncidentUpdated, At: at, Title: "API errors", Message: "Fixed the cause.",
+		Status: "monitoring", Severity: "P2", Incident: "inc-1", Components: []string{"api"}, URL: "https://status.example.com/incidents/inc-1"}
+	if d := got.Body.Data; !d.At.Equal(want.At) || d.URL != want.URL || d.Title != want.Title || d.Message != want.Message || !slices.Equal(d.Components, want.Components) {
+		t.Errorf("got data %+v, want %+v", d, want)
+	}
+	eventually(t, "the delivery to be recorded", func() bool { return e.outboundState(got.ID) == store.OutboundDelivered })
+
+	var log struct{ Deliveries []deliveryWire }
+	e.call("GET", "/api/v1/subscribers/"+sub.ID+"/deliveries", testViewerToken, "", http.StatusOK, &log)
+	if len(log.Deliveries) != 3 {
+		t.Fatalf("got %d attempts in the log %+v, want 3", len(log.Deliveries), log.Deliveries)
+	}
+	// Newest first: the success, then the two refusals.
+	for i, d := range log.Deliveries {
+		wantOK := i == 0
+		if d.OK != wantOK || d.Outbound != got.ID || d.Channel != "webhook" || d.Event != EventIncidentUpdated {
+			t.Errorf("attempt %d: got %+v, want ok %v", i, d, wantOK)
+		}
+		if !wantOK && (d.Code != 503 || !strings.Contains(d.Error, "try later")) {
+			t.Errorf("attempt %d: got code %d error %q, want 503 and the receiver's text", i, d.Code, d.Error)
+		}
+	}
+	ob, err := e.st.Outbound(context.Background(), got.ID)
+	if err != nil || ob.Attempts != 3 {
+		t.Errorf("got outbound %+v (%v), want 3 attempts", ob, err)
+	}
+
+	// Publishing the same event again notifies nobody twice.
+	if err := e.s.publish(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	if ob2, _ := e.st.Outbound(context.Background(), got.ID); ob2.Attempts != 3 || ob2.State != store.OutboundDelivered {
+		t.Errorf("got %+v after publishing again, want it untouched", ob2)
+	}
+	if v := testutil.ToFloat64(e.s.nt.metrics.delivered.WithLabelValues("webhook")); v != 1 {
+		t.Errorf("got %v delivered webhooks in the metric, want 1", v)
+	}
+	if v := testutil.ToFloat64(e.s.nt.metrics.attempts.WithLabelValues("webhook", "error")); v != 2 {
+		t.Errorf("got %v failed attempts in the metric, want 2", v)
+	}
+}
+
+func TestComponentFiltering(t *testing.T) {
+	e := startNotify(t, filepath.Join(t.TempDir(), "n.db"), "", nil)
+	apiHook, webHook, allHook := newHookReceiver(t, 0), newHookReceiver(t, 0), newHookReceiver(t, 0)
+	api, web, all := e.addHook(apiHook, `["api"]`), e.addHook(webHook, `["web"]`), e.addHook(allHook, `[]`)
+	// A pending email subscriber is not told anything before it confirms.
+	var pending subscriberWire
+	e.call("POST", "/api/v1/subscribers", testOpsToken, `{"kind": "email", "email": "later@example.com"}`, http.StatusCreated, &pending)
+
+	ctx := context.Background()
+	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	for _, ev := range []Event{
+		{ID: "e-api", Kind: EventIncidentCreated, At: at, Title: "API down", Components: []string{"api"}},
+		{ID: "e-web", Kind: EventMaintenanceScheduled, At: at, Title: "Web work", Components: []string{"web"}},
+		{ID: "e-both", Kind: EventIncidentResolved, At: at, Title: "Both fine", Components: []string{"web", "api"}},
+		{ID: "e-none", Kind: EventMaintenanceCompleted, At: at, Title: "Everyone"},
+		// Not public: subscribers are never told of monitors.
+		{ID: "e-down", Kind: EventMonitorDown, At: at, Title: "api-http down", Components: []string{"api"}},
+	} {
+		if err := e.s.publish(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[string][]string{api.ID: {"e-api", "e-both", "e-none"}, web.ID: {"e-web", "e-both", "e-none"}, all.ID: {"e-api", "e-web", "e-both", "e-none"}}
+	for _, id := range []string{"e-api", "e-web", "e-both", "e-none", "e-down"} {
+		for sub, evs := range want {
+			state := e.outboundState(id + "/" + sub)
+			if queued := state != ""; queued != slices.Contains(evs, id) {
+				t.Errorf("event %s to %s: got state %q, want queued %v", id, sub, state, !queued)
+			}
+		}
+		if state := e.outboundState(id + "/" + pending.ID); state != "" {
+			t.Errorf("event %s was queued for the unconfirmed subscriber (%s)", id, state)
+		}
+	}
+	for r, sub := range map[*hookReceiver]string{apiHook: api.ID, webHook: web.ID, allHook: all.ID} {
+		eventually(t, "every queued webhook", func() bool { return len(r.received()) == len(want[sub]) })
+		var ids []string
+		for _, c := range r.received() {
+			ids = append(ids, strings.TrimSuffix(c.ID, "/"+sub))
+		}
+		slices.Sort(ids)
+		if w := slices.Sorted(slices.Values(want[sub])); !slices.Equal(ids, w) {
+			t.Errorf("%s got %v, want %v", sub, ids, want[sub])
+		}
+	}
+}
+
+func TestDeliverySurvivesRestart(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "n.db")
+	h := newHookReceiver(t, 1000) // down for as long as the first server runs
+	e := startNotify(t, db, "", nil)
+	sub := e.addHook(h, `[]`)
+	ev := Event{ID: "inc-9.created", Kind: EventIncidentCreated, At: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), Title: "Outage"}
+	if err := e.s.publish(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	id := ev.ID + "/" + sub.ID
+	eventually(t, "a failed attempt", func() bool {
+		ob, err := e.st.Outbound(context.Background(), id)
+		return err == nil && ob.Attempts >= 1
+	})
+	e.stop()
+
+	h.mu.Lock()
+	h.fail = 0 // the receiver is back
+	h.mu.Unlock()
+	e2 := startNotify(t, db, "", nil)
+	eventually(t, "the delivery after the restart", func() bool { return len(h.received()) == 1 })
+	if got := h.received()[0].ID; got != id {
+		t.Errorf("got webhook-id %q, want %q", got, id)
+	}
+	eventually(t, "the delivery to be recorded", func() bool { return e2.outboundState(id) == store.OutboundDelivered })
+}
+
+func TestGiveUpIsLoggedAndCounted(t *testing.T) {
+	// A 400 is permanent: no retry, the row is failed and stays.
+	refuse := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "bad payload", http.StatusBadRequest)
+	}))
+	defer refuse.Close()
+	// A 503 is retried until the attempts run out.
+	busy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "busy", http.StatusServiceUnavailable)
+	}))
+	defer busy.Close()
+	e := startNotify(t, filepath.Join(t.TempDir(), "n.db"), `alerts:
+  - {name: refuse, kind: slack, url: "`+refuse.URL+`"}
+  - {name: busy, kind: slack, url: "`+busy.URL+`"}
+`, nil)
+	ev := Event{ID: "st:api-http:1:major_outage", Kind: EventMonitorDown, At: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), Title: "api-http is down", Components: []string{"api"}}
+	if err := e.s.publish(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"refuse", "busy"} {
+		eventually(t, name+" to fail for good", func() bool { return e.outboundState(ev.ID+"/alert:"+name) == store.OutboundFailed })
+	}
+	ctx := context.Background()
+	if ob, _ := e.st.Outbound(ctx, ev.ID+"/alert:refuse"); ob.Attempts != 1 || !strings.Contains(ob.LastError, "bad payload") {
+		t.Errorf("refused: got %+v, want one attempt and the receiver's answer", ob)
+	}
+	if ob, _ := e.st.Outbound(ctx, ev.ID+"/alert:busy"); ob.Attempts != e.s.nt.backoff.Attempts {
+		t.Errorf("busy: got %d attempts, want %d", ob.Attempts, e.s.nt.backoff.Attempts)
+	}
+	if v := testutil.ToFloat64(e.s.nt.metrics.failed.WithLabelValues("slack")); v != 2 {
+		t.Errorf("got %v failures in the metric, want 2", v)
+	}
+	var log struct{ Deliveries []deliveryWire }
+	e.call("GET", "/api/v1/subscribers/alert:busy/deliveries", testOpsToken, "", http.StatusOK, &log)
+	if len(log.Deliveries) != e.s.nt.backoff.Attempts {
+		t.Errorf("got %d attempts in the log, want %d", len(log.Deliveries), e.s.nt.backoff.Attempts)
+	}
+}
+
+func TestAlertChannels(t *testing.T) {
+	type req struct {
+		path string
+		body map[string]any
+	}
+	var mu sync.Mutex
+	var reqs []req
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b map[string]any
+		json.NewDecoder(r.Body).Decode(&b)
+		mu.Lock()
+		reqs = append(reqs, req{r.URL.Path, b})
+		mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer recv.Close()
+	hook := newHookReceiver(t, 0)
+	const secret = "whsec_c2VjcmV0LXNpZ25pbmcta2V5LW9mLXRoZS1vcHM="
+	hook.setSecret(secret)
+	e := startNotify(t, filepath.Join(t.TempDir(), "n.db"), `server: {public_url: "https://status.example.com"}
+alerts:
+  - {name: pager, kind: pagerduty, url: "`+recv.URL+`/pd", routing_key_env: PD_KEY, events: [monitor.down, monitor.up]}
+  - {name: chat, kind: slack, url_env: SLACK_URL, events: [monitor.down, obligation.due]}
+  - {name: ops-hook, kind: webhook, url: "`+hook.srv.URL+`/ops", secret_env: HOOK_SECRET}
+`, map[string]string{"PD_KEY": "pd-routing-key", "SLACK_URL": recv.URL + "/slack", "HOOK_SECRET": secret})
+	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	for _, ev := range []Event{
+		{ID: "st:api-http:1:major_outage", Kind: EventMonitorDown, At: at, Title: "API is down", Components: []string{"api"}},
+		{ID: "st:api-http:2:operational", Kind: EventMonitorUp, At: at.Add(time.Minute), Title: "API is up", Components: []string{"api"}},
+		{ID: "ob:inc-1:update", Kind: EventObligationDue, At: at, Title: "Update due for inc-1", Incident: "inc-1"},
+	} {
+		if err := e.s.publish(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// pager: down and up; chat: down and the obligation; ops-hook: all three.
+	eventually(t, "the alerts", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(reqs) == 4 && len(hook.received()) == 3
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	var pd []map[string]any
+	var slackTexts []string
+	for _, r := range reqs {
+		switch r.path {
+		case "/pd":
+			pd = append(pd, r.body)
+		case "/slack":
+			slackTexts = append(slackTexts, r.body["text"].(string))
+		}
+	}
+	if len(pd) != 2 || len(slackTexts) != 2 {
+		t.Fatalf("got %d PagerDuty and %d Slack requests, want 2 and 2", len(pd), len(slackTexts))
+	}
+	// One recipient's alerts go out in order: the trigger, then its resolve.
+	if pd[0]["event_action"] != "trigger" || pd[1]["event_action"] != "resolve" || pd[0]["dedup_key"] != pd[1]["dedup_key"] || pd[0]["routing_key"] != "pd-routing-key" {
+		t.Errorf("got PagerDuty events %v, want a trigger and a resolve with one dedup key", pd)
+	}
+	if p, _ := pd[0]["payload"].(map[string]any); p["severity"] != "critical" || p["summary"] != "[Service status] Down: API is down" {
+		t.Errorf("got PagerDuty payload %v, want a critical alert with the subject", p)
+	}
+	if !strings.Contains(slackTexts[0], "Down: API is down") || !strings.Contains(slackTexts[1], "Due soon: Update due for inc-1") {
+		t.Errorf("got Slack texts %q", slackTexts)
+	}
+}
