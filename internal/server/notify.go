@@ -230,15 +230,14 @@ func (s *Server) publish(ctx context.Context, ev Event) error {
 			add(a.Kind, "alert:"+a.Name)
 		}
 	}
-	if len(obs) == 0 {
-		s.log.Debug("event with no recipients", "id", ev.ID, "kind", ev.Kind)
-		return nil
+	if len(obs) > 0 {
+		if err := s.store.Enqueue(ctx, obs); err != nil {
+			return fmt.Errorf("publish %s: %w", ev.ID, err)
+		}
+		n.poke()
 	}
-	if err := s.store.Enqueue(ctx, obs); err != nil {
-		return fmt.Errorf("publish %s: %w", ev.ID, err)
-	}
-	s.log.Info("event queued", "id", ev.ID, "kind", ev.Kind, "recipients", len(obs))
-	n.poke()
+	// One line per event published (again), whoever hears of it.
+	s.log.Info("event", "id", ev.ID, "kind", ev.Kind, "recipients", len(obs))
 	return nil
 }
 

@@ -217,9 +217,10 @@ type Renderer struct {
 	page, incident, day, history *template.Template
 }
 
-// New parses the embedded templates.
-func New() (*Renderer, error) {
-	funcs := template.FuncMap{
+// funcs are the templates' functions; the subscription pages
+// (subscribe.go) share them with the layout.
+func funcs() template.FuncMap {
+	return template.FuncMap{
 		"statusText":  StatusText,
 		"overallText": overallText,
 		"stylePath":   StylePath,
@@ -233,6 +234,11 @@ func New() (*Renderer, error) {
 		"brandCSS":  brandCSS,
 		"barItems":  barItems,
 	}
+}
+
+// New parses the embedded templates.
+func New() (*Renderer, error) {
+	funcs := funcs()
 	parse := func(name string) (*template.Template, error) {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name)
 		if err != nil {

@@ -4,12 +4,11 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"time"
 )
 
 // The subscription pages share the status page's layout and style. They
 // are parsed here, apart from New, so that the subscription code keeps to
-// its own file; the function map repeats New's for the layout's sake.
+// its own file, with New's functions (funcs) for the layout's sake.
 
 // SubscribeForm is the subscription form: an email address and the
 // components to hear about.
@@ -44,16 +43,7 @@ type Subscriber struct {
 
 // NewSubscriber parses the embedded subscription templates.
 func NewSubscriber() (*Subscriber, error) {
-	funcs := template.FuncMap{
-		"statusText":  StatusText,
-		"overallText": overallText,
-		"stylePath":   StylePath,
-		"when":        func(t time.Time) string { return t.Format("2 Jan 2006 15:04 MST") },
-		"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"longDate":    func(t time.Time) string { return t.Format("Monday 2 January 2006") },
-		"monthName":   func(t time.Time) string { return t.Format("January 2006") },
-		"brandCSS":    brandCSS,
-	}
+	funcs := funcs()
 	parse := func(name string) (*template.Template, error) {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name)
 		if err != nil {
