@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slakeeper/slakeeper/internal/incident"
 	"github.com/slakeeper/slakeeper/internal/sla"
 )
 
@@ -75,6 +76,25 @@ func FuzzParse(f *testing.F) {
 			id(m.ID)
 			if !m.End.After(m.Start) || len(m.Components) == 0 {
 				t.Errorf("accepted maintenance %+v", m)
+			}
+		}
+		for _, ms := range ev.MaintenanceSeries {
+			id(ms.ID)
+			at(ms.Start)
+			at(ms.AnnouncedAt)
+			if len(ms.Components) == 0 || ms.Duration <= 0 || ms.Location == nil {
+				t.Errorf("accepted maintenance series %+v", ms)
+			}
+			// An accepted series must expand: the server does at start-up.
+			if _, err := incident.ParseRecurrence(ms.RRule, ms.Start, ms.Location, ms.Until, ms.Count); err != nil {
+				t.Errorf("accepted series %s whose rule does not parse: %v", ms.ID, err)
+			}
+		}
+		for _, c := range ev.MaintenanceCancellations {
+			id(c.ID)
+			at(c.At)
+			if c.Maintenance == "" || c.By == "" {
+				t.Errorf("accepted cancellation %+v", c)
 			}
 		}
 		for _, a := range ev.Attributions {
