@@ -97,11 +97,25 @@ func TestBrowserOperatorFlow(t *testing.T) {
 	}
 	noSidewaysScroll("the incident page")
 	b.Screenshot("operator-incident-360")
+	incidentURL, err := chromedp.Run(b.Ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Do("the maintenance form", chromedp.Navigate(base+"/admin/maintenance/new"), chromedp.WaitVisible(chromedp.ID("maintenance-title")))
+	noSidewaysScroll("the maintenance form")
+	b.Screenshot("operator-maintenance-360")
+	b.Do("back to the incident", chromedp.Navigate(incidentURL), chromedp.WaitVisible(chromedp.ID("update-status")))
 	b.Do("dark", emulateDark(true))
 	noSidewaysScroll("the incident page, dark")
 	b.Screenshot("operator-incident-360-dark")
 	b.Do("wide", emulateDark(false), chromedp.EmulateViewport(1440, 900), chromedp.Navigate(base+"/admin"), chromedp.WaitVisible(chromedp.CSS("main")))
 	b.Screenshot("operator-dashboard-1440")
+
+	submit("sign out", `form[action="/admin/signout"]`)
+	if f := b.Text(".flash"); !strings.Contains(f, "signed out") {
+		t.Errorf("after signing out: flash %q", f)
+	}
+	b.Do("the dashboard signed out", chromedp.Navigate(base+"/admin"), chromedp.WaitVisible(chromedp.ID("signin-name")))
 
 	// The public page re-reads the store at most once a second.
 	time.Sleep(1100 * time.Millisecond)
