@@ -440,7 +440,7 @@ func (s *Server) handleMaintenance() http.Handler {
 		CancelledAt *time.Time `json:"cancelled_at,omitempty"`
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ev, err := s.incidentEvidence(r.Context())
+		ev, err := s.maintenanceEvidence(r.Context())
 		if err != nil {
 			s.fail(w, r, err)
 			return
