@@ -51,6 +51,10 @@ func ParseRecurrence(rule string, start time.Time, loc *time.Location, until tim
 			return nil, &sla.InputError{Field: "rrule", Msg: "give the first start as start, not DTSTART in the rule"}
 		case "UNTIL":
 			return nil, &sla.InputError{Field: "rrule", Msg: "give the end of the series as until (an RFC 3339 time), not UNTIL in the rule"}
+		case "BYSECOND":
+			// Occurrence ids name the minute; windows start on the
+			// seconds of start.
+			return nil, &sla.InputError{Field: "rrule", Msg: "BYSECOND is not supported: occurrences start at the seconds of start"}
 		}
 	}
 	opt, err := rrule.StrToROption(strings.ToUpper(rule))

@@ -141,6 +141,7 @@ func TestRecurrenceErrors(t *testing.T) {
 		{"too frequent", "FREQ=MINUTELY", time.Time{}, 0, "rrule", "at most hourly"},
 		{"DTSTART", "FREQ=DAILY;DTSTART=20260301T020000Z", time.Time{}, 0, "rrule", "as start"},
 		{"UNTIL", "FREQ=DAILY;UNTIL=20260401T000000Z", time.Time{}, 0, "rrule", "as until"},
+		{"BYSECOND", "FREQ=HOURLY;BYSECOND=0,30", time.Time{}, 0, "rrule", "BYSECOND"},
 		{"count disagrees", "FREQ=DAILY;COUNT=3", time.Time{}, 2, "count", "COUNT=3"},
 		{"negative count", "FREQ=DAILY", time.Time{}, -1, "count", "positive"},
 		{"until before start", "FREQ=DAILY", start.Add(-time.Hour), 0, "until", "before start"},
