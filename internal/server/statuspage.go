@@ -269,7 +269,7 @@ func (p *pageState) checkedSince(ctx context.Context, cfg *config.Config, now ti
 			has := func(t time.Time) (bool, error) {
 				ms, err := p.s.store.Minutes(ctx, m.ID, t, t.Add(width))
 				if err != nil {
-					return false, fmt.Errorf("read minutes of %s: %w", m.ID, err)
+					return false, fmt.Errorf("first check of %s: %w", m.ID, err)
 				}
 				return len(ms) > 0, nil
 			}
@@ -280,27 +280,13 @@ func (p *pageState) checkedSince(ctx context.Context, cfg *config.Config, now ti
 			case !yes:
 				continue // not running (yet)
 			}
-			if yes, err := has(lo); err != nil {
+			hi, err := bisect(lo, hi, has)
+			if err != nil {
 				return nil, err
-			} else if yes {
-				hi = lo
-			}
-			// Invariant: no results at lo (unless lo == hi), results at hi.
-			for hi.Sub(lo) > time.Minute {
-				mid := lo.Add(hi.Sub(lo) / 2).Truncate(time.Minute)
-				yes, err := has(mid)
-				if err != nil {
-					return nil, err
-				}
-				if yes {
-					hi = mid
-				} else {
-					lo = mid
-				}
 			}
 			ms, err := p.s.store.Minutes(ctx, m.ID, hi, hi.Add(width))
 			if err != nil {
-				return nil, fmt.Errorf("read minutes of %s: %w", m.ID, err)
+				return nil, fmt.Errorf("first check of %s: %w", m.ID, err)
 			}
 			first = hi
 			if len(ms) > 0 && ms[0].Minute.After(first) {
@@ -313,6 +299,30 @@ func (p *pageState) checkedSince(ctx context.Context, cfg *config.Config, now ti
 		}
 	}
 	return since, nil
+}
+
+// bisect returns the earliest instant in [lo, hi], to a minute, at which
+// has is true, given that it is true at hi and, from its first true on,
+// stays true.
+func bisect(lo, hi time.Time, has func(time.Time) (bool, error)) (time.Time, error) {
+	if yes, err := has(lo); err != nil || yes {
+		return lo, err
+	}
+	// Invariant: false at lo, true at hi. Each step halves the span, so
+	// it ends (the midpoint is never rounded back onto lo).
+	for hi.Sub(lo) > time.Minute {
+		mid := lo.Add(hi.Sub(lo) / 2)
+		yes, err := has(mid)
+		if err != nil {
+			return hi, err
+		}
+		if yes {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	return hi, nil
 }
 
 // pageFactTypes are the facts the pages are made of: status changes and

@@ -689,7 +689,8 @@ func TestStatusPageCheckedComponentWithoutFacts(t *testing.T) {
 	// web is checked every minute from 9 Oct 12:00 and never changed: no
 	// status fact, yet measured up since its first check.
 	e := newPageEnv(t, "monitors:\n  - {id: web-tcp, component: web, type: tcp, target: \"127.0.0.1:9\", interval: 60s}\n",
-		time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC))
+		time.Date(2026, 10, 14, 9, 0, 17, 0, time.UTC))
+	// Odd seconds: the bisection for the first check must end on them too.
 	start := time.Date(2026, 10, 9, 12, 0, 30, 0, time.UTC)
 	var rs []monitor.Result
 	for at := start; at.Before(e.clock.now()); at = at.Add(time.Minute) {
@@ -713,8 +714,8 @@ func TestStatusPageCheckedComponentWithoutFacts(t *testing.T) {
 		t.Errorf("api, never checked: got %q, want no data", got)
 	}
 	// From 12:00 on the 9th, an outage of 72 min on the 12th: the 30 and
-	// 90 day figures count from the first check, 4 days 21 h = 7 020 min:
-	// 1 − 72/7 020 = 98.974… %.
+	// 90 day figures count from the first check, 4 days 21 h and 17 s =
+	// 421 217 s: 1 − 4 320/421 217 = 98.974… %.
 	e.statusFact("web", "monitor:web-tcp", "major_outage", time.Date(2026, 10, 12, 10, 0, 0, 0, time.UTC))
 	e.statusFact("web", "monitor:web-tcp", "operational", time.Date(2026, 10, 12, 11, 12, 0, 0, time.UTC))
 	e.tick()
@@ -786,5 +787,26 @@ func TestStatusPageServedWhileStoreStalls(t *testing.T) {
 	}
 	if r, page := e.get("/", nil); r.Header.Get("ETag") == etag || componentStatus(t, page, "api") != "Major outage" {
 		t.Errorf("after the stall: want the new page")
+	}
+}
+
+func TestBisect(t *testing.T) {
+	lo := time.Date(2026, 7, 15, 9, 0, 0, 0, time.UTC)
+	// hi is off the minute, as now − width is on a running server.
+	hi := lo.Add(91*24*time.Hour - 62*time.Second + 300*time.Millisecond)
+	// Firsts on and off the minute, near both ends: the search ends, and
+	// within a minute after the first.
+	for _, first := range []time.Time{lo, lo.Add(time.Second), lo.Add(90 * time.Second), hi.Add(-90 * time.Second), hi.Add(-time.Second), hi,
+		lo.Add(40*24*time.Hour + 17*time.Second), lo.Add(3*time.Hour + 59*time.Second + 500*time.Millisecond)} {
+		calls := 0
+		got, err := bisect(lo, hi, func(t time.Time) (bool, error) {
+			if calls++; calls > 64 {
+				return false, errors.New("no end in sight")
+			}
+			return !t.Before(first), nil
+		})
+		if err != nil || got.Before(first) || got.Sub(first) > time.Minute {
+			t.Errorf("first %s: got %s, %v; want within a minute after it", first, got, err)
+		}
 	}
 }
