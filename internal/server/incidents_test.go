@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -74,6 +75,9 @@ type incidentEnv struct {
 	st    store.Store
 	clock *testClock
 	url   string
+	// evlog records the events the server published (eventLog is in
+	// maintenance_test.go).
+	evlog *eventLog
 }
 
 func newIncidentEnv(t *testing.T) *incidentEnv {
@@ -97,13 +101,14 @@ func newIncidentEnvWith(t *testing.T, cfgYAML, policyYAML string) *incidentEnv {
 	}
 	t.Cleanup(func() { st.Close() })
 	clock := &testClock{t: time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC)}
-	s, err := New(Options{Store: st, Config: cfg, Now: clock.now})
+	events := &eventLog{}
+	s, err := New(Options{Store: st, Config: cfg, Now: clock.now, Logger: slog.New(events)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
-	return &incidentEnv{t: t, cfg: cfg, st: st, clock: clock, url: ts.URL}
+	return &incidentEnv{t: t, cfg: cfg, st: st, clock: clock, url: ts.URL, evlog: events}
 }
 
 // call sends body (nil for none) with the token ("" for none) and decodes

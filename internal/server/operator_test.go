@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"golang.org/x/net/html"
 
 	"github.com/slakeeper/slakeeper/internal/incident"
@@ -541,5 +542,41 @@ func TestOperatorObligationsPostmortemAndMaintenance(t *testing.T) {
 	p = b.post("/admin/maintenance", url.Values{"title": {"Bad"}, "components": {"web"}, "start": {"2026-10-25T02:00"}, "end": {"2026-10-25T03:00"}, "rrule": {"FREQ=SOMETIMES"}})
 	if p.code != http.StatusBadRequest || !strings.Contains(p.body, `id="maintenance-rrule-err"`) {
 		t.Errorf("bad rrule: got %d, want 400 at the rrule field:\n%s", p.code, p.body)
+	}
+}
+
+// TestIncidentEventsFromAPIAndForms checks that the API and the forms
+// publish the same events, with ids derived from the facts: opening,
+// each update, the resolution; an attribution tells nobody.
+func TestIncidentEventsFromAPIAndForms(t *testing.T) {
+	e := newIncidentEnv(t)
+	var inc incident.Incident
+	e.call("POST", "/api/v1/incidents", testOpsToken, `{"title":"API down","severity":"critical","components":{"api":"major_outage"}}`, http.StatusCreated, &inc)
+	e.call("POST", "/api/v1/incidents/"+inc.ID+"/updates", testOpsToken, `{"status":"identified","message":"Found it"}`, http.StatusCreated, &inc)
+
+	b := e.browser()
+	b.signIn("alice", testAlicePassword)
+	b.post("/admin/incidents/"+inc.ID+"/resolve", url.Values{"message": {"Fixed"}})
+	b.post("/admin/incidents/"+inc.ID+"/attributions", url.Values{"cause": {"ddos"}, "reason": {"SYN flood"}})
+	p := b.post("/admin/incidents", url.Values{"title": {"Web slow"}, "severity": {"minor"}, "components.web": {"degraded_performance"}})
+	second := strings.TrimSuffix(strings.TrimPrefix(p.location, "/admin/incidents/"), "?done=opened")
+
+	got, err := e.incident(inc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"incident.created incident.created:" + inc.ID,
+		"incident.updated incident.updated:" + got.Updates[0].ID,
+		"incident.resolved incident.resolved:" + got.Updates[1].ID,
+		"incident.created incident.created:" + second,
+	}
+	if diff := cmp.Diff(want, e.evlog.take()); diff != "" {
+		t.Errorf("published events (-want +got):\n%s", diff)
+	}
+	// A failed action publishes nothing.
+	b.post("/admin/incidents", url.Values{"title": {"x"}, "severity": {"P9"}, "components.web": {"degraded_performance"}})
+	if got := e.evlog.take(); len(got) != 0 {
+		t.Errorf("a refused form published %q", got)
 	}
 }
