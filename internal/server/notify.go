@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -274,7 +275,9 @@ func (s *Server) dispatch(ctx context.Context) {
 			}
 		}
 		mu.Unlock()
-		due, err := s.store.DueOutbound(ctx, s.now(), 4*n.concurrency)
+		// A generous batch, so that one recipient's backlog (sent one at a
+		// time) does not hide the rows of the others behind it.
+		due, err := s.store.DueOutbound(ctx, s.now(), max(256, 4*n.concurrency))
 		if err != nil && ctx.Err() == nil {
 			s.log.Error("read the outbox", "err", err)
 		}
@@ -500,6 +503,11 @@ func dedupKey(e eventWire) string {
 // notification is the channel-independent message of ob.
 func (s *Server) notification(ob store.Outbound, p outPayload) notify.Message {
 	e := p.Event
+	if e.URL == "" && e.Incident != "" {
+		// Every incident has its public page; link it even when the
+		// publisher did not.
+		e.URL = "/incidents/" + url.PathEscape(e.Incident)
+	}
 	if strings.HasPrefix(e.URL, "/") {
 		e.URL = p.Base + e.URL
 	}

@@ -88,6 +88,9 @@ email: {smtp_addr: "`+sink.Addr+`", from: "Status <status@example.com>", tls: no
 	if update == "" {
 		t.Fatal("no mail carries the incident's update")
 	}
+	if !strings.Contains(update, e.url+"/incidents/"+inc.ID) {
+		t.Errorf("the update mail does not link the incident's page:\n%s", update)
+	}
 
 	b.Do("follow the unsubscribe link of the update", chromedp.Navigate(e.url+linkIn(t, update, e.url, "/unsubscribe/")), chromedp.WaitVisible(chromedp.CSS("h1")))
 	if h := b.Text("h1"); h != "You are unsubscribed" {
