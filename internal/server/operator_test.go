@@ -70,7 +70,6 @@ func routes(t *testing.T) []string {
 
 // publicWrites are the write routes anyone may call, and why.
 var publicWrites = map[string]string{
-	"POST /admin/signin":             "it is the sign-in (limited per user and address)",
 	"POST /admin/signout":            "it ends only the caller's own session",
 	"POST /subscribe":                "the public sign-up; nothing is sent but the opt-in mail until confirmed",
 	"POST /unsubscribe/{token}":      "the holder of the link in a message unsubscribes its own address",
@@ -113,6 +112,7 @@ func TestEveryWriteRouteNeedsCredentials(t *testing.T) {
 			{"no credentials", "", ""},
 			{"unknown token", "Authorization", "Bearer not-a-token-of-anyone-here"},
 			{"forged session cookie", "Cookie", sessionCookie + "=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"},
+			{"viewer token", "Authorization", "Bearer " + testViewerToken},
 		} {
 			body := `{"title":"x","severity":"critical","components":{"api":"major_outage"},"status":"resolved","message":"x","cause":"ddos","reason":"x"}`
 			ctype := "application/json"
