@@ -102,7 +102,9 @@ func (s *Server) handleCreateSubscriber() http.Handler {
 			}
 			addr = body.URL
 		case "email":
-			if body.URL != "" {
+			if s.Config().Email == nil {
+				err = &sla.InputError{Field: "kind", Msg: "email needs the email: section (an SMTP server) in the configuration"}
+			} else if body.URL != "" {
 				err = &sla.InputError{Field: "url", Msg: "only for kinds webhook and slack"}
 			} else {
 				addr, err = checkEmail("email", body.Email)

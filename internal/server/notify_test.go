@@ -19,6 +19,7 @@ import (
 
 	"github.com/slakeeper/slakeeper/internal/config"
 	"github.com/slakeeper/slakeeper/internal/notify"
+	"github.com/slakeeper/slakeeper/internal/notify/smtptest"
 	"github.com/slakeeper/slakeeper/internal/notify/webhook"
 	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/store"
@@ -211,6 +212,24 @@ func (h *hookReceiver) received() []hookCall {
 	return slices.Clone(h.got)
 }
 
+func TestNoEmailWithoutSMTP(t *testing.T) {
+	e := startNotify(t, filepath.Join(t.TempDir(), "n.db"), "", nil)
+	if code, body := e.page("GET", "/subscribe", nil); code != http.StatusOK || !strings.Contains(body, "Email updates are not available") || strings.Contains(body, "<form") {
+		t.Errorf("GET /subscribe without email: got %d:\n%s", code, body)
+	}
+	if code, _ := e.page("POST", "/subscribe", map[string][]string{"email": {"a@example.org"}}); code != http.StatusNotFound {
+		t.Errorf("POST /subscribe without email: got %d, want 404", code)
+	}
+	var got apiError
+	e.call("POST", "/api/v1/subscribers", testOpsToken, `{"kind": "email", "email": "a@example.org"}`, http.StatusBadRequest, &got)
+	if got.Field != "kind" {
+		t.Errorf("got %+v, want an error on kind", got)
+	}
+	if subs, _ := e.st.Subscribers(context.Background()); len(subs) != 0 {
+		t.Errorf("got subscribers %+v, want none", subs)
+	}
+}
+
 func TestEventKindsMatchConfig(t *testing.T) {
 	server := []string{EventIncidentCreated, EventIncidentUpdated, EventIncidentResolved, EventMaintenanceScheduled,
 		EventMaintenanceStarted, EventMaintenanceCompleted, EventMonitorDown, EventMonitorUp, EventObligationDue, EventObligationOverdue}
@@ -224,8 +243,12 @@ func TestEventKindsMatchConfig(t *testing.T) {
 	}
 }
 
+// noSMTP is an email: section whose server never answers: confirmation
+// mails stay pending, which these tests do not look at.
+const noSMTP = "email: {smtp_addr: \"127.0.0.1:9\", from: status@example.com, tls: none}\n"
+
 func TestSubscriberAPI(t *testing.T) {
-	e := startNotify(t, filepath.Join(t.TempDir(), "n.db"), "", nil)
+	e := startNotify(t, filepath.Join(t.TempDir(), "n.db"), noSMTP, nil)
 	body := `{"kind": "webhook", "url": "https://hooks.example.com/x", "components": ["api"]}`
 	// Denials: no token, an unknown one, a viewer writing.
 	e.call("POST", "/api/v1/subscribers", "", body, http.StatusUnauthorized, nil)
@@ -348,7 +371,7 @@ func TestWebhookRetriesWithBackoffAndLogsDeliveries(t *testing.T) {
 }
 
 func TestComponentFiltering(t *testing.T) {
-	e := startNotify(t, filepath.Join(t.TempDir(), "n.db"), "", nil)
+	e := startNotify(t, filepath.Join(t.TempDir(), "n.db"), noSMTP, nil)
 	apiHook, webHook, allHook := newHookReceiver(t, 0), newHookReceiver(t, 0), newHookReceiver(t, 0)
 	api, web, all := e.addHook(apiHook, `["api"]`), e.addHook(webHook, `["web"]`), e.addHook(allHook, `[]`)
 	// A pending email subscriber is not told anything before it confirms.
@@ -479,8 +502,11 @@ func TestAlertChannels(t *testing.T) {
 	hook := newHookReceiver(t, 0)
 	const secret = "whsec_c2VjcmV0LXNpZ25pbmcta2V5LW9mLXRoZS1vcHM="
 	hook.setSecret(secret)
+	sink := smtptest.Start(t)
 	e := startNotify(t, filepath.Join(t.TempDir(), "n.db"), `server: {public_url: "https://status.example.com"}
+email: {smtp_addr: "`+sink.Addr+`", from: "slakeeper <sla@example.com>", tls: none}
 alerts:
+  - {name: ops-mail, kind: email, to: [ops@example.com, cto@example.com], events: [monitor.down]}
   - {name: pager, kind: pagerduty, url: "`+recv.URL+`/pd", routing_key_env: PD_KEY, events: [monitor.down, monitor.up]}
   - {name: chat, kind: slack, url_env: SLACK_URL, events: [monitor.down, obligation.due]}
   - {name: ops-hook, kind: webhook, url: "`+hook.srv.URL+`/ops", secret_env: HOOK_SECRET}
@@ -526,5 +552,16 @@ alerts:
 	}
 	if !strings.Contains(slackTexts[0], "Down: API is down") || !strings.Contains(slackTexts[1], "Due soon: Update due for inc-1") {
 		t.Errorf("got Slack texts %q", slackTexts)
+	}
+	ms := sink.Wait(t, 1, 10*time.Second)
+	if len(ms) != 1 {
+		t.Fatalf("got %d alert mails, want 1 (monitor.down only)", len(ms))
+	}
+	m := ms[0]
+	if m.Header.Get("Subject") != "[Service status] Down: API is down" || m.Header.Get("X-RcptTo") != "ops@example.com, cto@example.com" {
+		t.Errorf("got alert mail %q to %q", m.Header.Get("Subject"), m.Header.Get("X-RcptTo"))
+	}
+	if m.Header.Get("List-Unsubscribe") != "" {
+		t.Error("an operator alert carries an unsubscribe header; operators change the configuration instead")
 	}
 }

@@ -77,14 +77,31 @@ func (s *Server) form(w http.ResponseWriter, r *http.Request, code int, email st
 	s.renderPage(w, r, code, func(b *bytes.Buffer) error { return s.notifier().pages.Form(b, v) })
 }
 
+// noEmail answers the subscription routes of a server without an SMTP
+// server: the form would promise mail that can never be sent.
+func (s *Server) noEmail(w http.ResponseWriter, r *http.Request, code int) bool {
+	if s.Config().Email != nil {
+		return false
+	}
+	s.done(w, r, code, "Email updates are not available",
+		"This status page does not send email. Follow the Atom feed (/feed.atom) or the RSS feed (/feed.rss) in a feed reader instead.")
+	return true
+}
+
 func (s *Server) handleSubscribeForm() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.noEmail(w, r, http.StatusOK) {
+			return
+		}
 		s.form(w, r, http.StatusOK, "", nil, "")
 	})
 }
 
 func (s *Server) handleSubscribe() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.noEmail(w, r, http.StatusNotFound) {
+			return
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 		if err := r.ParseForm(); err != nil {
 			s.form(w, r, http.StatusBadRequest, "", nil, "", "The form could not be read; please try again.")
