@@ -375,7 +375,8 @@ func (p *pageState) dayPage(snap *pageSnapshot, date string) (*renderedPage, err
 	}
 	return snap.cached("day:"+date, func(b *bytes.Buffer) error {
 		start, end := snap.days[i], snap.days[i+1]
-		v := statuspage.DayPage{Site: snap.view.Site, Date: date, Start: start, End: end, Weighting: snap.view.Weighting}
+		v := statuspage.DayPage{Site: snap.view.Site, Date: date, Start: start, End: end, Weighting: snap.view.Weighting,
+			Today: i == len(snap.days)-2}
 		if i > 0 {
 			v.Prev = snap.days[i-1].Format("2006-01-02")
 		}

@@ -483,8 +483,11 @@ func TestStatusPageDayPage(t *testing.T) {
 	if strings.Contains(day, `rel="next"`) {
 		t.Errorf("today's page links to tomorrow")
 	}
+	if !strings.Contains(day, "today, the figures run to <time") {
+		t.Errorf("today's page does not say its figures run to now")
+	}
 	_, before := e.get("/history/2026-10-13", nil)
-	if !strings.Contains(before, "No incidents on this day.") || !strings.Contains(before, `href="/history/2026-10-14" rel="next"`) {
+	if !strings.Contains(before, "No incidents on this day.") || !strings.Contains(before, `href="/history/2026-10-14" rel="next"`) || strings.Contains(before, "today,") {
 		t.Errorf("the day before: want no incidents and a link to the next day")
 	}
 	for _, p := range []string{"/history/2026-10-15", "/history/2026-07-16", "/history/2026-13-01", "/history/2026-02-30", "/history/yesterday", "/history/2026-10-14x"} {

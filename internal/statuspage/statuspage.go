@@ -150,6 +150,8 @@ type DayPage struct {
 	// the kept days.
 	Prev, Next string
 	Weighting  string
+	// Today marks the day still going on: its figures run to GeneratedAt.
+	Today bool
 }
 
 // DayComponent is one component's figure on a day page.
