@@ -19,7 +19,10 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/slakeeper/slakeeper/internal/config"
 	"github.com/slakeeper/slakeeper/internal/incident"
+	"github.com/slakeeper/slakeeper/internal/policy"
+	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/store"
 )
 
@@ -396,5 +399,28 @@ func TestSignInReplacesSession(t *testing.T) {
 	sum := sha256.Sum256([]byte(first))
 	if _, err := e.st.Session(context.Background(), hex.EncodeToString(sum[:])); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("the replaced session is still stored: %v", err)
+	}
+}
+
+func TestRemovedUserIsSignedOut(t *testing.T) {
+	e := newIncidentEnv(t)
+	b := e.browser()
+	b.signIn("alice", testAlicePassword)
+	if p := b.get("/admin"); p.code != http.StatusOK {
+		t.Fatalf("signed in: got %d", p.code)
+	}
+	cfg, err := config.Parse("slakeeper.yaml", []byte(strings.Replace(incidentTestConfig, "  - {name: alice, password_hash_env: ALICE_HASH}\n", "", 1)),
+		func(k string) string {
+			return map[string]string{"OPS_TOKEN": testOpsToken, "VIEW_TOKEN": testViewerToken}[k]
+		}, func(name string) (*sla.Policy, error) { return policy.Parse(name, []byte(incidentTestPolicy)) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.server.Reload(cfg)
+	if p := b.get("/admin"); p.code != http.StatusSeeOther {
+		t.Errorf("after alice was removed from the configuration: got %d, want 303 to sign in", p.code)
+	}
+	if p := b.signIn("alice", testAlicePassword); p.code != http.StatusUnauthorized {
+		t.Errorf("sign-in of a removed user: got %d, want 401", p.code)
 	}
 }

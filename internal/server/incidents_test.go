@@ -78,6 +78,8 @@ type incidentEnv struct {
 	// evlog records the events the server published (eventLog is in
 	// maintenance_test.go).
 	evlog *eventLog
+	// server is the server under test.
+	server *Server
 }
 
 func newIncidentEnv(t *testing.T) *incidentEnv {
@@ -108,7 +110,7 @@ func newIncidentEnvWith(t *testing.T, cfgYAML, policyYAML string) *incidentEnv {
 	}
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
-	return &incidentEnv{t: t, cfg: cfg, st: st, clock: clock, url: ts.URL, evlog: events}
+	return &incidentEnv{t: t, cfg: cfg, st: st, clock: clock, url: ts.URL, evlog: events, server: s}
 }
 
 // call sends body (nil for none) with the token ("" for none) and decodes
