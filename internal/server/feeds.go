@@ -10,6 +10,7 @@ import (
 
 	"github.com/slakeeper/slakeeper/internal/feed"
 	"github.com/slakeeper/slakeeper/internal/incident"
+	"github.com/slakeeper/slakeeper/internal/statuspage"
 )
 
 // maxFeedItems bounds a feed to the most recent incidents.
@@ -55,8 +56,29 @@ func incidentFeed(snap *pageSnapshot, base, self string) feed.Feed {
 		if text.Len() == 0 {
 			text.WriteString("Investigating.")
 		}
+		body := text.String()
+		// The post-mortem in force comes first: a reader sees it came out.
+		if n := len(inc.Postmortems); n > 0 {
+			pm := inc.Postmortems[n-1]
+			var b strings.Builder
+			b.WriteString("Post-mortem")
+			if pm.Title != "" {
+				b.WriteString(": " + pm.Title)
+			}
+			b.WriteString("\n")
+			for _, para := range statuspage.Paragraphs(pm.Summary) {
+				b.WriteString(para + "\n")
+			}
+			if pm.URL != "" {
+				b.WriteString(pm.URL + "\n")
+			}
+			body = b.String() + "\n" + body
+			if pm.At.After(updated) {
+				updated = pm.At
+			}
+		}
 		f.Items = append(f.Items, feed.Item{ID: base + "/incidents/" + inc.ID, Title: fmt.Sprintf("%s [%s]", inc.Title, inc.Status),
-			Link: base + "/incidents/" + inc.ID, Published: inc.Opened, Updated: updated, Text: text.String(), Categories: []string{inc.Severity}})
+			Link: base + "/incidents/" + inc.ID, Published: inc.Opened, Updated: updated, Text: body, Categories: []string{inc.Severity}})
 		if updated.After(f.Updated) {
 			f.Updated = updated
 		}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"html"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,6 +20,8 @@ func TestFeedsShowIncidents(t *testing.T) {
 		ID string `json:"id"`
 	}
 	e.call("POST", "/api/v1/incidents", testOpsToken, `{"title":"Checkout <slow> & failing","severity":"major","components":{"api":"partial_outage"},"message":"We are looking into it."}`, http.StatusCreated, &inc)
+	e.fact("postmortem", "pm-feed", e.clock.now(), map[string]any{"incident": inc.ID, "at": rfc3339(e.clock.now()),
+		"title": "Why checkout <failed>", "summary": "A full disk.\n\nWe alert on disks now."})
 	e.tick()
 	for _, tt := range []struct{ path, version, ctype string }{
 		{"/feed.rss", "rss20", "application/rss+xml"},
@@ -56,7 +59,7 @@ func TestFeedsShowIncidents(t *testing.T) {
 				Bozo    bool   `json:"bozo"`
 				Version string `json:"version"`
 				Entries []struct {
-					ID, Title, Link string
+					ID, Title, Link, Summary string
 				} `json:"entries"`
 			}
 			if err := json.Unmarshal(out, &parsed); err != nil {
@@ -68,6 +71,16 @@ func TestFeedsShowIncidents(t *testing.T) {
 			en := parsed.Entries[0]
 			if en.Title != "Checkout <slow> & failing [investigating]" || !strings.HasSuffix(en.Link, "/incidents/"+inc.ID) {
 				t.Errorf("entry: got %q %q, want the incident's title and page", en.Title, en.Link)
+			}
+			// feedparser gives RSS descriptions as HTML: text shown as is
+			// comes escaped.
+			text := en.Summary
+			if tt.version == "rss20" {
+				text = html.UnescapeString(text)
+			}
+			if !strings.Contains(text, "Post-mortem: Why checkout <failed>") || !strings.Contains(text, "We alert on disks now.") ||
+				!strings.Contains(text, "We are looking into it.") {
+				t.Errorf("entry text: want the post-mortem and the updates, got %q", en.Summary)
 			}
 		})
 	}
