@@ -42,6 +42,10 @@ const (
 	notifyPoll = time.Second
 )
 
+// errUnsubscribed ends the outbounds of a subscriber deleted while they
+// were being sent (DeleteSubscriber closes the others).
+var errUnsubscribed = errors.New("unsubscribed")
+
 // eventConfirm is the outbound event of a subscription's confirmation mail.
 const eventConfirm = "subscription.confirm"
 
@@ -350,6 +354,11 @@ func (s *Server) deliver(ctx context.Context, ob store.Outbound) {
 	case err == nil:
 		n.metrics.attempts.WithLabelValues(ob.Channel, "ok").Inc()
 		n.metrics.delivered.WithLabelValues(ob.Channel).Inc()
+	case errors.Is(err, errUnsubscribed):
+		// Nobody to tell any more: closed, not a failure to alert on.
+		a.Error = err.Error()
+		state = store.OutboundFailed
+		s.log.Info("notification dropped: the subscriber is gone", "id", ob.ID, "recipient", ob.Recipient)
 	case notify.IsPermanent(err) || attempts >= max(n.backoff.Attempts, 1) || !at.Before(deadline):
 		a.Error = err.Error()
 		state = store.OutboundFailed
@@ -409,7 +418,7 @@ func (s *Server) prepare(ctx context.Context, ob store.Outbound) (notify.Notifie
 	}
 	sub, err := s.store.Subscriber(ctx, ob.Recipient)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, msg, notify.Permanent(errors.New("unsubscribed"))
+		return nil, msg, notify.Permanent(errUnsubscribed)
 	}
 	if err != nil {
 		return nil, msg, fmt.Errorf("subscriber %s: %w", ob.Recipient, err)

@@ -481,6 +481,21 @@ func TestGiveUpIsLoggedAndCounted(t *testing.T) {
 	if len(log.Deliveries) != e.s.nt.backoff.Attempts {
 		t.Errorf("got %d attempts in the log, want %d", len(log.Deliveries), e.s.nt.backoff.Attempts)
 	}
+
+	// A row of a subscriber deleted meanwhile is closed, not a failure.
+	now := time.Now()
+	if err := e.st.Enqueue(ctx, []store.Outbound{{ID: "ev/sub-gone", Channel: "webhook", Recipient: "sub-gone", Event: EventIncidentCreated,
+		Payload: []byte(`{"event": {"id": "ev", "kind": "incident.created"}}`), CreatedAt: now, NextAt: now}}); err != nil {
+		t.Fatal(err)
+	}
+	e.s.nt.poke()
+	eventually(t, "the row to be closed", func() bool { return e.outboundState("ev/sub-gone") == store.OutboundFailed })
+	if ob, _ := e.st.Outbound(ctx, "ev/sub-gone"); ob.LastError != "unsubscribed" {
+		t.Errorf("got last error %q, want unsubscribed", ob.LastError)
+	}
+	if v := testutil.ToFloat64(e.s.nt.metrics.failed.WithLabelValues("webhook")); v != 0 {
+		t.Errorf("got %v webhook failures in the metric, want none for an unsubscribed recipient", v)
+	}
 }
 
 func TestAlertChannels(t *testing.T) {
