@@ -2,6 +2,7 @@ package sla
 
 import (
 	"math/big"
+	"sort"
 	"time"
 
 	"github.com/slakeeper/slakeeper/internal/timeline"
@@ -99,9 +100,12 @@ func (u *Uptimes) Component(comp string, windows []timeline.Interval) []UptimeFi
 			continue
 		}
 		clipped = clipped[:0]
-		for _, p := range pieces {
-			if iv := p.iv.Intersect(win); !iv.Empty() {
-				q := p
+		// One component's pieces follow each other in time: start at the
+		// first that ends inside the window.
+		k := sort.Search(len(pieces), func(k int) bool { return pieces[k].iv.End.After(win.Start) })
+		for ; k < len(pieces) && pieces[k].iv.Start.Before(win.End); k++ {
+			if iv := pieces[k].iv.Intersect(win); !iv.Empty() {
+				q := pieces[k]
 				q.iv = iv
 				clipped = append(clipped, q)
 			}
