@@ -104,6 +104,25 @@ func TestBrowserOperatorFlow(t *testing.T) {
 	b.Do("the maintenance form", chromedp.Navigate(base+"/admin/maintenance/new"), chromedp.WaitVisible(chromedp.ID("maintenance-title")))
 	noSidewaysScroll("the maintenance form")
 	b.Screenshot("operator-maintenance-360")
+	// Within the 35 days whose occurrences are written at once.
+	start := time.Now().UTC().Add(72 * time.Hour).Truncate(time.Hour)
+	b.Do("fill the maintenance form",
+		chromedp.SendKeys(chromedp.ID("maintenance-title"), "Database upgrade"),
+		chromedp.Click(chromedp.ID("maintenance-c-api")),
+		chromedp.SetValue(chromedp.ID("maintenance-start"), start.Format("2006-01-02T15:04")),
+		chromedp.SetValue(chromedp.ID("maintenance-end"), start.Add(time.Hour).Format("2006-01-02T15:04")),
+		chromedp.SendKeys(chromedp.ID("maintenance-rrule"), "FREQ=WEEKLY;COUNT=2"),
+	)
+	submit("schedule maintenance", `form[action="/admin/maintenance"]`)
+	if f := b.Text(".flash"); !strings.Contains(f, "scheduled") {
+		t.Fatalf("after scheduling: flash %q", f)
+	}
+	b.Do("the dashboard with maintenance", chromedp.Navigate(base+"/admin"), chromedp.WaitVisible(chromedp.CSS("main")))
+	if main := b.Text("main"); strings.Count(main, "Database upgrade") != 2 {
+		t.Errorf("the dashboard does not list the two windows:\n%s", main)
+	}
+	noSidewaysScroll("the dashboard with maintenance")
+	b.Screenshot("operator-dashboard-360")
 	b.Do("back to the incident", chromedp.Navigate(incidentURL), chromedp.WaitVisible(chromedp.ID("update-status")))
 	b.Do("dark", emulateDark(true))
 	noSidewaysScroll("the incident page, dark")

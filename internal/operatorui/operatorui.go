@@ -155,6 +155,8 @@ type MaintenanceRow struct {
 	ID, Title, State string
 	Components       []string
 	Start, End       time.Time
+	// Series is the recurring series the window belongs to, if any.
+	Series string
 }
 
 // IncidentForm is the page that opens an incident.

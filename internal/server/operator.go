@@ -43,6 +43,7 @@ func (s *Server) operatorRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/incidents/{id}/postmortems", s.requireSession(s.handlePostmortemForm()))
 	mux.Handle("GET /admin/maintenance/new", s.requireSession(s.handleMaintenancePage()))
 	mux.Handle("POST /admin/maintenance", s.requireSession(s.handleMaintenanceForm()))
+	mux.Handle("POST /admin/maintenance/{id}/cancel", s.requireSession(s.handleCancelForm()))
 }
 
 // flashes are the outcomes a redirect after an action may announce; the
@@ -54,6 +55,7 @@ var flashes = map[string]string{
 	"attributed": "The attribution is recorded.",
 	"postmortem": "The post-mortem is published.",
 	"scheduled":  "The maintenance window is scheduled.",
+	"cancelled":  "The maintenance is cancelled.",
 	"signedout":  "You are signed out.",
 }
 
@@ -96,6 +98,9 @@ func (s *Server) failPage(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	case errors.As(err, &mnf):
 		s.message(w, r, http.StatusNotFound, "Not found", mnf.Error()+".", "")
+		return
+	case errors.As(err, new(*conflictError)):
+		s.message(w, r, http.StatusConflict, "Not done", err.Error()+".", "")
 		return
 	}
 	s.log.Error("operator request failed", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -533,7 +538,7 @@ func (s *Server) handleDashboard() http.Handler {
 					names[i] = componentName(s.Config(), id)
 				}
 				d.Maintenance = append(d.Maintenance, operatorui.MaintenanceRow{ID: mw.ID, Title: mw.Title, State: mw.State,
-					Components: names, Start: mw.Start, End: mw.End})
+					Components: names, Start: mw.Start, End: mw.End, Series: mw.Series})
 			}
 		}
 		s.render(w, r, http.StatusOK, "dashboard", d)
@@ -626,5 +631,25 @@ func (s *Server) handleMaintenanceForm() http.Handler {
 		p := operatorui.MaintenanceForm{Page: s.opPage(r, "Schedule maintenance"), Components: componentOptions(s.Config())}
 		p.Form = formOf("maintenance", v, err)
 		s.render(w, r, http.StatusBadRequest, "maintenance_new", p)
+	})
+}
+
+// handleCancelForm cancels a maintenance window or series (the id in the
+// path) from now on, with the form's reason.
+func (s *Server) handleCancelForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, err := parseForm(w, r)
+		if err == nil {
+			_, err = s.cancelMaintenance(r.Context(), who(r), r.PathValue("id"), strings.TrimSpace(v.Get("reason")))
+		}
+		if err != nil {
+			if sla.IsInput(err) {
+				s.message(w, r, http.StatusBadRequest, "Not done", err.Error(), "")
+				return
+			}
+			s.failPage(w, r, err)
+			return
+		}
+		http.Redirect(w, r, "/admin?done=cancelled", http.StatusSeeOther)
 	})
 }

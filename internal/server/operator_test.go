@@ -543,6 +543,36 @@ func TestOperatorObligationsPostmortemAndMaintenance(t *testing.T) {
 	if p.code != http.StatusBadRequest || !strings.Contains(p.body, `id="maintenance-rrule-err"`) {
 		t.Errorf("bad rrule: got %d, want 400 at the rrule field:\n%s", p.code, p.body)
 	}
+
+	// Cancel one occurrence, then the rest of the series, from the
+	// dashboard.
+	p = b.get("/admin")
+	checkLabels(t, p.body)
+	m := regexp.MustCompile(`action="/admin/maintenance/(ms-[0-9a-f]+)-([0-9TZ]+)/cancel"`).FindStringSubmatch(p.body)
+	if m == nil {
+		t.Fatalf("no cancel form for an occurrence of the series:\n%s", p.body)
+	}
+	occ, series := m[1]+"-"+m[2], m[1]
+	if !strings.Contains(p.body, `formaction="/admin/maintenance/`+series+`/cancel"`) {
+		t.Error("no button to cancel the whole series")
+	}
+	if p = b.post("/admin/maintenance/"+occ+"/cancel", url.Values{"reason": {"Not needed this week"}}); p.code != http.StatusSeeOther || p.location != "/admin?done=cancelled" {
+		t.Fatalf("cancel an occurrence: got %d to %q", p.code, p.location)
+	}
+	p = b.get("/admin?done=cancelled")
+	if n := strings.Count(p.body, "Weekly patching"); n != 2 || !strings.Contains(p.body, "The maintenance is cancelled.") {
+		t.Errorf("after cancelling one: %d occurrences listed, want 2", n)
+	}
+	if p = b.post("/admin/maintenance/"+occ+"/cancel", nil); p.code != http.StatusConflict {
+		t.Errorf("cancel twice: got %d, want 409", p.code)
+	}
+	b.post("/admin/maintenance/"+series+"/cancel", nil)
+	if n := strings.Count(b.get("/admin").body, "Weekly patching"); n != 0 {
+		t.Errorf("after cancelling the series: %d occurrences listed, want 0", n)
+	}
+	if p = b.post("/admin/maintenance/mw-nope/cancel", nil); p.code != http.StatusNotFound {
+		t.Errorf("cancel an unknown window: got %d, want 404", p.code)
+	}
 }
 
 // TestIncidentEventsFromAPIAndForms checks that the API and the forms
