@@ -482,10 +482,13 @@ var kindLabels = map[string]string{
 	EventObligationOverdue:    "Overdue",
 }
 
-// pagerSeverity maps an event kind to PagerDuty's severities.
-func pagerSeverity(kind string) string {
-	switch kind {
+// pagerSeverity maps an event to PagerDuty's severities.
+func pagerSeverity(e eventWire) string {
+	switch e.Kind {
 	case EventMonitorDown:
+		if e.Status == "degraded_performance" {
+			return "warning"
+		}
 		return "critical"
 	case EventIncidentCreated, EventIncidentUpdated, EventObligationOverdue:
 		return "error"
@@ -495,16 +498,27 @@ func pagerSeverity(kind string) string {
 	return "info"
 }
 
-// dedupKey groups an alert with the one that ends it, so PagerDuty
-// resolves what it triggered.
+// dedupKey groups an alert with the ones that update or end it, so that
+// PagerDuty resolves what it triggered: one key per monitor (status fact
+// ids are "st:<monitor>:<unix>:<status>"), incident, window or obligation.
 func dedupKey(e eventWire) string {
 	switch {
-	case strings.HasPrefix(e.Kind, "monitor.") && len(e.Components) > 0:
-		return "slakeeper/component/" + strings.Join(e.Components, ",")
+	case strings.HasPrefix(e.Kind, "monitor."):
+		if parts := strings.Split(e.ID, ":"); len(parts) == 4 && parts[0] == "st" {
+			return "slakeeper/monitor/" + parts[1]
+		}
+		if len(e.Components) > 0 {
+			return "slakeeper/component/" + strings.Join(e.Components, ",")
+		}
 	case strings.HasPrefix(e.Kind, "incident.") && e.Incident != "":
 		return "slakeeper/incident/" + e.Incident
 	case strings.HasPrefix(e.Kind, "maintenance.") && e.Maintenance != "":
 		return "slakeeper/maintenance/" + e.Maintenance
+	case strings.HasPrefix(e.Kind, "obligation."):
+		// "<obligation>/due" and "<obligation>/overdue" are one alert.
+		if i := strings.LastIndexByte(e.ID, '/'); i > 0 {
+			return "slakeeper/" + e.ID[:i]
+		}
 	}
 	return e.ID
 }
@@ -524,7 +538,7 @@ func (s *Server) notification(ob store.Outbound, p outPayload) notify.Message {
 	if site == "" {
 		site = s.siteTitle()
 	}
-	m := notify.Message{ID: ob.ID, Event: ob.Event, URL: e.URL, Data: e, At: e.At, Severity: pagerSeverity(e.Kind), DedupKey: dedupKey(e)}
+	m := notify.Message{ID: ob.ID, Event: ob.Event, URL: e.URL, Data: e, At: e.At, Severity: pagerSeverity(e), DedupKey: dedupKey(e)}
 	if p.Kind == "confirm" {
 		m.Subject = "Confirm your subscription to " + site
 		var b strings.Builder

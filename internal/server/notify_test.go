@@ -230,6 +230,29 @@ func TestNoEmailWithoutSMTP(t *testing.T) {
 	}
 }
 
+func TestDedupKeys(t *testing.T) {
+	for _, tt := range []struct {
+		e    eventWire
+		want string
+	}{
+		{eventWire{ID: "st:api-http:1700000000:major_outage", Kind: EventMonitorDown, Components: []string{"api"}}, "slakeeper/monitor/api-http"},
+		{eventWire{ID: "st:api-http:1700000600:operational", Kind: EventMonitorUp, Components: []string{"api"}}, "slakeeper/monitor/api-http"},
+		{eventWire{ID: "other", Kind: EventMonitorDown, Components: []string{"api"}}, "slakeeper/component/api"},
+		{eventWire{ID: "incident.created:inc-1", Kind: EventIncidentCreated, Incident: "inc-1"}, "slakeeper/incident/inc-1"},
+		{eventWire{ID: "incident.resolved:u9", Kind: EventIncidentResolved, Incident: "inc-1"}, "slakeeper/incident/inc-1"},
+		{eventWire{ID: "mw-1/started", Kind: EventMaintenanceStarted, Maintenance: "mw-1"}, "slakeeper/maintenance/mw-1"},
+		{eventWire{ID: "obligation:inc-1:update:20261130T100000Z/due", Kind: EventObligationDue}, "slakeeper/obligation:inc-1:update:20261130T100000Z"},
+		{eventWire{ID: "obligation:inc-1:update:20261130T100000Z/overdue", Kind: EventObligationOverdue}, "slakeeper/obligation:inc-1:update:20261130T100000Z"},
+	} {
+		if got := dedupKey(tt.e); got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.e.ID, got, tt.want)
+		}
+	}
+	if got := pagerSeverity(eventWire{Kind: EventMonitorDown, Status: "degraded_performance"}); got != "warning" {
+		t.Errorf("degraded monitor: got severity %q, want warning", got)
+	}
+}
+
 func TestEventKindsMatchConfig(t *testing.T) {
 	server := []string{EventIncidentCreated, EventIncidentUpdated, EventIncidentResolved, EventMaintenanceScheduled,
 		EventMaintenanceStarted, EventMaintenanceCompleted, EventMonitorDown, EventMonitorUp, EventObligationDue, EventObligationOverdue}
@@ -559,7 +582,7 @@ alerts:
 		t.Fatalf("got %d PagerDuty and %d Slack requests, want 2 and 2", len(pd), len(slackTexts))
 	}
 	// One recipient's alerts go out in order: the trigger, then its resolve.
-	if pd[0]["event_action"] != "trigger" || pd[1]["event_action"] != "resolve" || pd[0]["dedup_key"] != pd[1]["dedup_key"] || pd[0]["routing_key"] != "pd-routing-key" {
+	if pd[0]["event_action"] != "trigger" || pd[1]["event_action"] != "resolve" || pd[0]["dedup_key"] != "slakeeper/monitor/api-http" || pd[0]["dedup_key"] != pd[1]["dedup_key"] || pd[0]["routing_key"] != "pd-routing-key" {
 		t.Errorf("got PagerDuty events %v, want a trigger and a resolve with one dedup key", pd)
 	}
 	if p, _ := pd[0]["payload"].(map[string]any); p["severity"] != "critical" || p["summary"] != "[Service status] Down: API is down" {
