@@ -269,6 +269,9 @@ func (s *Server) dispatch(ctx context.Context) {
 	defer wg.Wait()
 	t := time.NewTicker(notifyPoll)
 	defer t.Stop()
+	s.sweepUnconfirmed(ctx)
+	sweep := time.NewTicker(time.Hour)
+	defer sweep.Stop()
 	for {
 		mu.Lock()
 		poll++
@@ -323,7 +326,36 @@ func (s *Server) dispatch(ctx context.Context) {
 			return
 		case <-n.wake:
 		case <-t.C:
+		case <-sweep.C:
+			s.sweepUnconfirmed(ctx)
 		}
+	}
+}
+
+// unconfirmedTTL is how long an email address that never confirmed its
+// subscription is kept: its confirmation link stops working then.
+const unconfirmedTTL = 7 * 24 * time.Hour
+
+// sweepUnconfirmed deletes the email subscribers that did not confirm
+// within unconfirmedTTL: an address nobody vouched for is not kept.
+func (s *Server) sweepUnconfirmed(ctx context.Context) {
+	subs, err := s.store.Subscribers(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("sweep unconfirmed subscribers", "err", err)
+		}
+		return
+	}
+	cutoff := s.now().Add(-unconfirmedTTL)
+	for _, sub := range subs {
+		if sub.Kind != "email" || !sub.ConfirmedAt.IsZero() || !sub.CreatedAt.Before(cutoff) {
+			continue
+		}
+		if err := s.store.DeleteSubscriber(ctx, sub.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.log.Error("delete an unconfirmed subscriber", "id", sub.ID, "err", err)
+			continue
+		}
+		s.log.Info("unconfirmed subscriber deleted", "id", sub.ID, "created", sub.CreatedAt)
 	}
 }
 

@@ -260,3 +260,33 @@ email: {smtp_addr: "`+sink.Addr+`", from: "status@example.com", tls: none}
 		t.Errorf("got %d for the 7th request from one address, want 429", last)
 	}
 }
+
+func TestUnconfirmedSubscribersExpire(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "n.db")
+	st, err := store.Open(context.Background(), db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Second)
+	for _, sub := range []store.Subscriber{
+		{ID: "sub-old", Kind: "email", Address: "old@example.org", CreatedAt: now.Add(-8 * 24 * time.Hour)},
+		{ID: "sub-new", Kind: "email", Address: "new@example.org", CreatedAt: now.Add(-24 * time.Hour)},
+		{ID: "sub-kept", Kind: "email", Address: "kept@example.org", CreatedAt: now.Add(-30 * 24 * time.Hour), ConfirmedAt: now.Add(-29 * 24 * time.Hour)},
+	} {
+		if err := st.PutSubscriber(ctx, sub); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	e := startNotify(t, db, noSMTP, nil)
+	eventually(t, "the sweep at start", func() bool {
+		_, err := e.st.Subscriber(ctx, "sub-old")
+		return errors.Is(err, store.ErrNotFound)
+	})
+	for _, id := range []string{"sub-new", "sub-kept"} {
+		if _, err := e.st.Subscriber(ctx, id); err != nil {
+			t.Errorf("%s: got %v, want it kept", id, err)
+		}
+	}
+}
