@@ -88,7 +88,8 @@ func (s *Server) message(w http.ResponseWriter, r *http.Request, code int, title
 }
 
 // failPage answers an error of an action that cannot be shown in its
-// form: 404 for an unknown incident, else an internal error, logged.
+// form: 404 for an unknown incident or window, 409 for a window that can
+// no longer be cancelled, else an internal error, logged.
 func (s *Server) failPage(w http.ResponseWriter, r *http.Request, err error) {
 	var nf *notFoundError
 	var mnf errNotFound
