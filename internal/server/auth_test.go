@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -447,5 +449,54 @@ func TestUnknownUserCostsABcrypt(t *testing.T) {
 	unknown := fastest(func(i int) string { return fmt.Sprintf("nobody-%d", i) })
 	if unknown < known/3 {
 		t.Errorf("a wrong password takes %s for alice but %s for an unknown user", known, unknown)
+	}
+}
+
+// lockedBuffer is a log destination safe for the server's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestSignInLogsNoSecrets(t *testing.T) {
+	e := newIncidentEnv(t)
+	var logs lockedBuffer
+	s, err := New(Options{Store: e.st, Config: e.cfg, Now: e.clock.now, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	e.url = ts.URL
+
+	b := e.browser()
+	b.signIn("alice", "a-wrong-password-of-hers")
+	b.signIn("alice", testAlicePassword)
+	cookie := b.session()
+	b.post("/admin/incidents", url.Values{"title": {"API down"}, "severity": {"critical"}, "components.api": {"major_outage"}})
+	req, _ := http.NewRequest("GET", e.url+"/api/v1/incidents", nil)
+	b.do(req)
+	b.post("/admin/signout", nil)
+
+	out := logs.String()
+	if !strings.Contains(out, "signed in") || !strings.Contains(out, "sign-in refused") || !strings.Contains(out, "user=alice") {
+		t.Errorf("the sign-ins are not logged:\n%s", out)
+	}
+	for _, secret := range []string{testAlicePassword, "a-wrong-password-of-hers", cookie, testAliceHash(t)} {
+		if cookie == "" || strings.Contains(out, secret) {
+			t.Errorf("the log holds a secret (%.6s…):\n%s", secret, out)
+		}
 	}
 }
