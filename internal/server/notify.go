@@ -416,6 +416,11 @@ func (s *Server) deliver(ctx context.Context, ob store.Outbound) {
 	defer cancel()
 	if err := s.store.RecordAttempt(rctx, a, state, next); err != nil {
 		s.log.Error("record a delivery attempt", "id", ob.ID, "err", err)
+		return
+	}
+	if d := next.Sub(at); state == store.OutboundPending && d < notifyPoll {
+		// A retry due before the next poll is woken for, not left to it.
+		time.AfterFunc(d, n.poke)
 	}
 }
 
