@@ -499,6 +499,13 @@ func TestGiveUpIsLoggedAndCounted(t *testing.T) {
 	if v := testutil.ToFloat64(e.s.nt.metrics.failed.WithLabelValues("slack")); v != 2 {
 		t.Errorf("got %v failures in the metric, want 2", v)
 	}
+	problems, err := testutil.GatherAndLint(e.s.reg, "slakeeper_notifications_failed_total", "slakeeper_notification_attempts_total")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("metric %s: %s", p.Metric, p.Text)
+	}
 	var log struct{ Deliveries []deliveryWire }
 	e.call("GET", "/api/v1/subscribers/alert:busy/deliveries", testOpsToken, "", http.StatusOK, &log)
 	if len(log.Deliveries) != e.s.nt.backoff.Attempts {
