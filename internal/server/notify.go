@@ -50,7 +50,8 @@ var errUnsubscribed = errors.New("unsubscribed")
 const eventConfirm = "subscription.confirm"
 
 // notifyState is the outbox dispatcher's state. Its zero value is ready:
-// init fills in what is unset.
+// notifier fills in what is unset on first use, so tests set shorter
+// retries before the server starts.
 type notifyState struct {
 	once    sync.Once
 	wake    chan struct{}
@@ -92,6 +93,7 @@ func (s *Server) notifier() *notifyState {
 		if n.client == nil {
 			n.client = &http.Client{Timeout: n.sendTimeout}
 		}
+		// Five subscription requests at once, then one a minute.
 		n.limiter = newRateLimiter(5, time.Minute)
 		n.pages, n.pageErr = statuspage.NewSubscriber()
 		n.metrics = newNotifyMetrics()
