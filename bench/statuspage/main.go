@@ -41,16 +41,17 @@ func main() {
 	conns := flag.Int("connections", 100, "wrk connections")
 	threads := flag.Int("threads", 2, "wrk threads")
 	duration := flag.Duration("duration", 30*time.Second, "wrk duration of each load")
+	profile := flag.String("cpuprofile", "", "have the server write a CPU profile here")
 	flag.Parse()
 	if _, err := exec.LookPath("wrk"); err != nil {
 		log.Fatal("wrk is not installed (apt-get install wrk)")
 	}
-	if err := run(*bin, *comps, *days, *monitors, *interval, *conns, *threads, *duration); err != nil {
+	if err := run(*bin, *comps, *days, *monitors, *interval, *conns, *threads, *duration, *profile); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(bin string, comps, days, monitors int, interval time.Duration, conns, threads int, duration time.Duration) error {
+func run(bin string, comps, days, monitors int, interval time.Duration, conns, threads int, duration time.Duration, profile string) error {
 	dir, err := os.MkdirTemp("", "slakeeper-bench-page")
 	if err != nil {
 		return err
@@ -95,7 +96,11 @@ func run(bin string, comps, days, monitors int, interval time.Duration, conns, t
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(bin, "serve", "--addr", addr, "--config", cfgPath, "--database", db)
+	args := []string{"serve", "--addr", addr, "--config", cfgPath, "--database", db}
+	if profile != "" {
+		args = append(args, "--cpuprofile", profile)
+	}
+	cmd := exec.Command(bin, args...)
 	cmd.Stderr, cmd.Stdout = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {
 		return err
