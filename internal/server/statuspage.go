@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"slices"
@@ -78,10 +77,15 @@ type pageSnapshot struct {
 	pages map[string]*renderedPage // "incident:id", "day:date", "month:yyyy-mm" → its page, rendered on demand
 }
 
-// renderedPage is one page, gzip-compressed, with its ETag.
+// renderedPage is one page, gzip-compressed and plain, with its ETag and
+// the header values that answer it: computed once per render, not once per
+// request, since during an outage the same bytes go out thousands of
+// times a second.
 type renderedPage struct {
-	gz   []byte
-	etag string // hash of the uncompressed body, quoted
+	gz, plain []byte
+	etag      string // hash of the uncompressed body, quoted
+	// Header values, as net/http's Header map holds them.
+	etagPlain, etagGzip, lenPlain, lenGzip []string
 }
 
 func (s *Server) statusPage() *pageState { return s.page }
@@ -457,25 +461,38 @@ func compressPage(body []byte) (*renderedPage, error) {
 		return nil, err
 	}
 	sum := sha256.Sum256(body)
-	return &renderedPage{gz: b.Bytes(), etag: `"` + hex.EncodeToString(sum[:16]) + `"`}, nil
+	tag := hex.EncodeToString(sum[:16])
+	return &renderedPage{gz: b.Bytes(), plain: body, etag: `"` + tag + `"`,
+		etagPlain: []string{`"` + tag + `"`}, etagGzip: []string{`"` + tag + `-gzip"`},
+		lenPlain: []string{strconv.Itoa(len(body))}, lenGzip: []string{strconv.Itoa(b.Len())}}, nil
 }
+
+// Header values shared by every page response. They are assigned to the
+// header map directly (the keys are already canonical) and never mutated.
+var (
+	hdrHTML      = []string{"text/html; charset=utf-8"}
+	hdrPageCache = []string{statusPageCache}
+	hdrVaryAE    = []string{"Accept-Encoding"}
+	hdrNosniff   = []string{"nosniff"}
+	hdrGzip      = []string{"gzip"}
+)
 
 // servePage answers with a rendered page: 304 when the client has it,
 // gzip when the client takes it, else the plain body.
 func servePage(w http.ResponseWriter, r *http.Request, pg *renderedPage, modified time.Time) {
 	gz := acceptsGzip(r.Header.Get("Accept-Encoding"))
-	// The two encodings are two representations: each its own ETag.
-	etag := pg.etag
-	if gz {
-		etag = strings.TrimSuffix(pg.etag, `"`) + `-gzip"`
-	}
 	hd := w.Header()
-	hd.Set("Content-Type", "text/html; charset=utf-8")
-	hd.Set("Cache-Control", statusPageCache)
-	hd.Add("Vary", "Accept-Encoding")
-	hd.Set("ETag", etag)
-	hd.Set("Last-Modified", modified.UTC().Format(http.TimeFormat))
-	hd.Set("X-Content-Type-Options", "nosniff")
+	hd["Content-Type"] = hdrHTML
+	hd["Cache-Control"] = hdrPageCache
+	hd["Vary"] = hdrVaryAE
+	// The two encodings are two representations: each its own ETag.
+	if gz {
+		hd["Etag"] = pg.etagGzip
+	} else {
+		hd["Etag"] = pg.etagPlain
+	}
+	hd["Last-Modified"] = []string{modified.UTC().Format(http.TimeFormat)}
+	hd["X-Content-Type-Options"] = hdrNosniff
 	if inm := r.Header.Get("If-None-Match"); inm != "" {
 		if etagMatches(inm, pg.etag) {
 			w.WriteHeader(http.StatusNotModified)
@@ -485,20 +502,13 @@ func servePage(w http.ResponseWriter, r *http.Request, pg *renderedPage, modifie
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	body := pg.gz
+	body := pg.plain
+	hd["Content-Length"] = pg.lenPlain
 	if gz {
-		hd.Set("Content-Encoding", "gzip")
-	} else {
-		zr, err := gzip.NewReader(bytes.NewReader(pg.gz))
-		if err == nil {
-			body, err = io.ReadAll(zr)
-		}
-		if err != nil {
-			http.Error(w, "internal error", http.StatusInternalServerError)
-			return
-		}
+		body = pg.gz
+		hd["Content-Encoding"] = hdrGzip
+		hd["Content-Length"] = pg.lenGzip
 	}
-	hd.Set("Content-Length", strconv.Itoa(len(body)))
 	if r.Method == http.MethodHead {
 		return
 	}
