@@ -54,6 +54,9 @@ type pageState struct {
 	// found so far (or a time before which nothing matters any more). Only
 	// the one refresh in progress uses it.
 	firstCheck map[string]time.Time
+	// notYet is, per monitor without a stored minute, when that was last
+	// asked.
+	notYet map[string]time.Time
 }
 
 // pageSnapshot is the status page as of one state of the evidence.
@@ -253,49 +256,30 @@ func (p *pageState) refresh(ctx context.Context, cfg *config.Config, now time.Ti
 // checkedSince is, per component, when its monitors' stored results begin
 // within the bars' days: a component that was checked and never changed
 // has no status fact, yet it has been measured. A monitor's first minute
-// is found by bisection over small windows (results are continuous once a
-// monitor runs) and kept, so a steady page costs no query; a monitor not
-// yet checked costs one small query per render.
+// is one index lookup and is kept, so a steady page costs no query; a
+// monitor not yet checked is asked again at most once a minute.
 func (p *pageState) checkedSince(ctx context.Context, cfg *config.Config, now time.Time) (map[string]time.Time, error) {
 	if p.firstCheck == nil {
-		p.firstCheck = map[string]time.Time{}
+		p.firstCheck, p.notYet = map[string]time.Time{}, map[string]time.Time{}
 	}
 	horizon := now.Add(-(uptimeDays + 1) * 24 * time.Hour)
 	since := map[string]time.Time{}
 	for _, m := range cfg.Monitors {
 		first, ok := p.firstCheck[m.ID]
 		if !ok {
-			// A window wide enough to hold a result of a running monitor.
-			width := 2*m.Interval + time.Minute
-			if m.Heartbeat != nil {
-				width += m.Heartbeat.Grace
+			if asked, seen := p.notYet[m.ID]; seen && now.Sub(asked) < time.Minute && !now.Before(asked) {
+				continue
 			}
-			has := func(t time.Time) (bool, error) {
-				ms, err := p.s.store.Minutes(ctx, m.ID, t, t.Add(width))
-				if err != nil {
-					return false, fmt.Errorf("first check of %s: %w", m.ID, err)
-				}
-				return len(ms) > 0, nil
-			}
-			lo, hi := horizon, now.Add(-width)
-			switch yes, err := has(hi); {
-			case err != nil:
-				return nil, err
-			case !yes:
-				continue // not running (yet)
-			}
-			hi, err := bisect(lo, hi, has)
-			if err != nil {
-				return nil, err
-			}
-			ms, err := p.s.store.Minutes(ctx, m.ID, hi, hi.Add(width))
+			var err error
+			first, ok, err = p.s.store.FirstMinute(ctx, m.ID, horizon)
 			if err != nil {
 				return nil, fmt.Errorf("first check of %s: %w", m.ID, err)
 			}
-			first = hi
-			if len(ms) > 0 && ms[0].Minute.After(first) {
-				first = ms[0].Minute
+			if !ok {
+				p.notYet[m.ID] = now // not running (yet)
+				continue
 			}
+			delete(p.notYet, m.ID)
 			p.firstCheck[m.ID] = first
 		}
 		if old, ok := since[m.Component]; !ok || first.Before(old) {
@@ -303,30 +287,6 @@ func (p *pageState) checkedSince(ctx context.Context, cfg *config.Config, now ti
 		}
 	}
 	return since, nil
-}
-
-// bisect returns the earliest instant in [lo, hi], to a minute, at which
-// has is true, given that it is true at hi and, from its first true on,
-// stays true.
-func bisect(lo, hi time.Time, has func(time.Time) (bool, error)) (time.Time, error) {
-	if yes, err := has(lo); err != nil || yes {
-		return lo, err
-	}
-	// Invariant: false at lo, true at hi. Each step halves the span, so
-	// it ends (the midpoint is never rounded back onto lo).
-	for hi.Sub(lo) > time.Minute {
-		mid := lo.Add(hi.Sub(lo) / 2)
-		yes, err := has(mid)
-		if err != nil {
-			return hi, err
-		}
-		if yes {
-			hi = mid
-		} else {
-			lo = mid
-		}
-	}
-	return hi, nil
 }
 
 // pageFactTypes are the facts the pages are made of: status changes and

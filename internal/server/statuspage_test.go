@@ -792,24 +792,3 @@ func TestStatusPageServedWhileStoreStalls(t *testing.T) {
 		t.Errorf("after the stall: want the new page")
 	}
 }
-
-func TestBisect(t *testing.T) {
-	lo := time.Date(2026, 7, 15, 9, 0, 0, 0, time.UTC)
-	// hi is off the minute, as now − width is on a running server.
-	hi := lo.Add(91*24*time.Hour - 62*time.Second + 300*time.Millisecond)
-	// Firsts on and off the minute, near both ends: the search ends, and
-	// within a minute after the first.
-	for _, first := range []time.Time{lo, lo.Add(time.Second), lo.Add(90 * time.Second), hi.Add(-90 * time.Second), hi.Add(-time.Second), hi,
-		lo.Add(40*24*time.Hour + 17*time.Second), lo.Add(3*time.Hour + 59*time.Second + 500*time.Millisecond)} {
-		calls := 0
-		got, err := bisect(lo, hi, func(t time.Time) (bool, error) {
-			if calls++; calls > 64 {
-				return false, errors.New("no end in sight")
-			}
-			return !t.Before(first), nil
-		})
-		if err != nil || got.Before(first) || got.Sub(first) > time.Minute {
-			t.Errorf("first %s: got %s, %v; want within a minute after it", first, got, err)
-		}
-	}
-}

@@ -402,6 +402,21 @@ func (p *Postgres) Minutes(ctx context.Context, monitorID string, from, to time.
 	return out, nil
 }
 
+// FirstMinute implements Store.
+func (p *Postgres) FirstMinute(ctx context.Context, monitorID string, from time.Time) (time.Time, bool, error) {
+	lo, _ := minuteBounds(from, from)
+	var first *int64
+	err := p.pool.QueryRow(ctx, `SELECT MIN(m.minute) FROM series s JOIN minutes m ON m.series = s.id
+		WHERE s.monitor = $1 AND m.minute >= $2::bigint`, monitorID, lo).Scan(&first)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("first minute of %s: %w", monitorID, err)
+	}
+	if first == nil {
+		return time.Time{}, false, nil
+	}
+	return time.UnixMilli(*first * msPerMinute).UTC(), true, nil
+}
+
 // SetState implements Store.
 func (p *Postgres) SetState(ctx context.Context, st MonitorState) error {
 	w, err := encodeState(st)

@@ -398,6 +398,21 @@ func (s *SQLite) Minutes(ctx context.Context, monitorID string, from, to time.Ti
 	return out, nil
 }
 
+// FirstMinute implements Store.
+func (s *SQLite) FirstMinute(ctx context.Context, monitorID string, from time.Time) (time.Time, bool, error) {
+	lo, _ := minuteBounds(from, from)
+	var first sql.NullInt64
+	err := s.r.QueryRowContext(ctx, `SELECT MIN(m.minute) FROM series s JOIN minutes m ON m.series = s.id
+		WHERE s.monitor = ? AND m.minute >= ?`, monitorID, lo).Scan(&first)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("first minute of %s: %w", monitorID, err)
+	}
+	if !first.Valid {
+		return time.Time{}, false, nil
+	}
+	return time.UnixMilli(first.Int64 * msPerMinute).UTC(), true, nil
+}
+
 // SetState implements Store.
 func (s *SQLite) SetState(ctx context.Context, st MonitorState) error {
 	w, err := encodeState(st)

@@ -52,6 +52,10 @@ type Store interface {
 	// starts in [from, to), ordered by minute then location. They are
 	// maintained in the same transaction as the results and kept longer.
 	Minutes(ctx context.Context, monitorID string, from, to time.Time) ([]Minute, error)
+	// FirstMinute is the start of a monitor's earliest per-minute aggregate
+	// (any location) starting at or after from; ok is false when there is
+	// none. It is one index lookup per location, however long the history.
+	FirstMinute(ctx context.Context, monitorID string, from time.Time) (first time.Time, ok bool, err error)
 	// SetState stores a monitor's runtime state at one location, replacing
 	// the previous one, so that a restart resumes the schedule.
 	SetState(ctx context.Context, s MonitorState) error

@@ -578,6 +578,26 @@ func testMinutes(t *testing.T, s store.Store) {
 	if got := mustResults(t, s, "api", time.Time{}, time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)); len(got) != 6 {
 		t.Errorf("results of all time: got %d, want 6", len(got))
 	}
+	// FirstMinute: the earliest minute starting at or after from, any
+	// location; none for an unknown monitor or past the last minute.
+	for _, c := range []struct {
+		mon    string
+		from   time.Time
+		want   time.Time
+		wantOK bool
+	}{
+		{"api", time.Time{}, t0, true},
+		{"api", t0, t0, true},
+		{"api", t0.Add(30 * time.Second), t0.Add(time.Minute), true}, // 09:00 starts before 09:00:30
+		{"api", t0.Add(2 * time.Minute), time.Time{}, false},
+		{"web", t0.Add(-time.Hour), t0, true},
+		{"nobody", time.Time{}, time.Time{}, false},
+	} {
+		got, ok, err := s.FirstMinute(ctxFor(t), c.mon, c.from)
+		if err != nil || ok != c.wantOK || !got.Equal(c.want) || (ok && got.Location() != time.UTC) {
+			t.Errorf("FirstMinute(%s, %v) = %v, %v, %v; want %v, %v", c.mon, c.from, got, ok, err, c.want, c.wantOK)
+		}
+	}
 	// The mean latency is the domain's to compute: 3300ms / 4 = 825ms.
 	if m := want[0]; m.LatencySum/time.Duration(m.Up+m.Degraded+m.Down) != 825*ms {
 		t.Errorf("mean latency arithmetic is off")
