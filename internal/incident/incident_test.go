@@ -113,8 +113,8 @@ func TestValidation(t *testing.T) {
 	if ValidOpenStatus("resolved") || !ValidUpdateStatus("update") || ValidUpdateStatus("done") {
 		t.Error("status validation")
 	}
-	if CheckSeverity("severity", " ") == nil || CheckCause("cause", "", true) != nil || CheckCause("cause", "", false) == nil {
-		t.Error("severity or cause validation")
+	if CheckCause("cause", "", true) != nil || CheckCause("cause", "", false) == nil {
+		t.Error("cause validation")
 	}
 	if Components("components", []string{"api", "api"}, known) == nil || Components("components", nil, known) == nil {
 		t.Error("components validation")

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 
 	"github.com/slakeeper/slakeeper/internal/sla"
 )
@@ -25,14 +24,6 @@ func ValidUpdateStatus(s string) bool {
 func CheckStatus(field, s string, ok func(string) bool, want string) error {
 	if !ok(s) {
 		return &sla.InputError{Field: field, Msg: fmt.Sprintf("want %s, got %q", want, s)}
-	}
-	return nil
-}
-
-// CheckSeverity refuses an empty severity.
-func CheckSeverity(field, s string) error {
-	if strings.TrimSpace(s) == "" {
-		return &sla.InputError{Field: field, Msg: "required (free text matched against the policies' incident rules, e.g. critical)"}
 	}
 	return nil
 }
