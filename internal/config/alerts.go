@@ -16,7 +16,7 @@ import (
 // a test there checks it.
 var EventKinds = []string{
 	"incident.created", "incident.updated", "incident.resolved",
-	"maintenance.scheduled", "maintenance.started", "maintenance.completed",
+	"maintenance.scheduled", "maintenance.started", "maintenance.completed", "maintenance.cancelled",
 	"monitor.down", "monitor.up",
 	"obligation.due", "obligation.overdue",
 }

@@ -14,6 +14,7 @@ const (
 	EventMaintenanceScheduled = "maintenance.scheduled"
 	EventMaintenanceStarted   = "maintenance.started"
 	EventMaintenanceCompleted = "maintenance.completed"
+	EventMaintenanceCancelled = "maintenance.cancelled"
 	EventMonitorDown          = "monitor.down"
 	EventMonitorUp            = "monitor.up"
 	EventObligationDue        = "obligation.due"
@@ -45,7 +46,7 @@ type Event struct {
 func (e Event) Public() bool {
 	switch e.Kind {
 	case EventIncidentCreated, EventIncidentUpdated, EventIncidentResolved,
-		EventMaintenanceScheduled, EventMaintenanceStarted, EventMaintenanceCompleted:
+		EventMaintenanceScheduled, EventMaintenanceStarted, EventMaintenanceCompleted, EventMaintenanceCancelled:
 		return true
 	}
 	return false

@@ -516,6 +516,10 @@ func (s *Server) cancelMaintenance(ctx context.Context, by, id, reason string) (
 	}
 	now := s.now().UTC().Truncate(time.Second)
 	found := false
+	// news is the event telling subscribers the maintenance is off; nil
+	// for a window already running, whose early end the maintenance loop
+	// announces (maintenance.completed, "ended early").
+	var news *Event
 	for _, m := range ev.Maintenance {
 		if m.ID != id {
 			continue
@@ -527,6 +531,10 @@ func (s *Server) cancelMaintenance(ctx context.Context, by, id, reason string) (
 		if !now.Before(m.End) {
 			return "", &conflictError{fmt.Sprintf("maintenance %s ended at %s", id, rfc3339(m.End))}
 		}
+		if now.Before(m.Start) {
+			news = &Event{Title: m.Title, Components: slices.Clone(m.Components),
+				Message: fmt.Sprintf("The scheduled maintenance from %s to %s is cancelled.", rfc3339(m.Start), rfc3339(m.End))}
+		}
 	}
 	for _, ms := range ev.MaintenanceSeries {
 		if ms.ID != id {
@@ -536,6 +544,8 @@ func (s *Server) cancelMaintenance(ctx context.Context, by, id, reason string) (
 		if !ms.CancelledAt.IsZero() {
 			return "", &conflictError{fmt.Sprintf("maintenance series %s is already cancelled", id)}
 		}
+		news = &Event{Title: ms.Title, Components: slices.Clone(ms.Components),
+			Message: "The recurring scheduled maintenance is cancelled: no further windows will take place."}
 	}
 	if !found {
 		return "", errNotFound{fmt.Sprintf("no maintenance window or series %q", id)}
@@ -552,6 +562,15 @@ func (s *Server) cancelMaintenance(ctx context.Context, by, id, reason string) (
 		return "", err
 	}
 	s.log.Info("maintenance cancelled", "maintenance", id, "by", by, "reason", reason)
+	if news != nil {
+		// The reason is the operators' record, not the customers' news.
+		// A failure to queue is logged: the cancellation stands, and the
+		// status page no longer shows the window.
+		news.ID, news.Kind, news.At, news.Maintenance, news.URL = id+"/cancelled", EventMaintenanceCancelled, now, id, s.pageURL()
+		if err := s.publish(ctx, *news); err != nil {
+			s.log.Error("publish maintenance event", "id", news.ID, "err", err)
+		}
+	}
 	return cid, nil
 }
 

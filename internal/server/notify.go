@@ -515,6 +515,7 @@ var kindLabels = map[string]string{
 	EventMaintenanceScheduled: "Scheduled maintenance",
 	EventMaintenanceStarted:   "Maintenance started",
 	EventMaintenanceCompleted: "Maintenance completed",
+	EventMaintenanceCancelled: "Maintenance cancelled",
 	EventMonitorDown:          "Down",
 	EventMonitorUp:            "Recovered",
 	EventObligationDue:        "Due soon",
