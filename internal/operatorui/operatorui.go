@@ -221,6 +221,66 @@ type MaintenanceForm struct {
 	Warnings []string
 }
 
+// Subscribers is the page of status page subscribers, with the form that
+// adds a webhook or Slack subscriber.
+type Subscribers struct {
+	Page
+	List []SubscriberRow
+	// Alerts are the operator alert channels, whose delivery logs are
+	// shown like a subscriber's.
+	Alerts     []AlertRow
+	Components []Option
+	// Added is the subscriber just added; Secret its webhook signing
+	// secret, shown this once.
+	Added  *SubscriberRow
+	Secret string
+}
+
+// SubscriberRow is one subscriber.
+type SubscriberRow struct {
+	ID, Kind, Address string
+	// Components are the names of the chosen components; empty: all.
+	Components             []string
+	CreatedAt, ConfirmedAt time.Time
+}
+
+// AlertRow is one operator alert channel.
+type AlertRow struct{ Name, Kind, Recipient string }
+
+// Deliveries is the delivery log of a subscriber or an alert channel.
+type Deliveries struct {
+	Page
+	Recipient string
+	// Subscriber is nil for a deleted subscriber or an alert channel
+	// (Alert then names it).
+	Subscriber *SubscriberRow
+	Alert      string
+	Attempts   []AttemptRow
+	// Limit is how many attempts are shown at most.
+	Limit int
+}
+
+// AttemptRow is one delivery attempt, with the state of its notification
+// now.
+type AttemptRow struct {
+	At                       time.Time
+	OK                       bool
+	Code                     int
+	Error                    string
+	Duration                 time.Duration
+	Outbound, Event, Channel string
+	// State is the notification's: pending (NextAt: its next attempt),
+	// delivered or failed; empty when it is no longer stored.
+	State  string
+	NextAt time.Time
+}
+
+// SubscriberRemove asks to confirm removing a subscriber.
+type SubscriberRemove struct {
+	Page
+	Subscriber SubscriberRow
+}
+
 // Message is a page that only says something (an expired session).
 type Message struct {
 	Page
@@ -252,6 +312,13 @@ var labels = map[string]string{
 	"third_party":          "Third party / upstream",
 	"customer":             "Customer",
 	"ddos":                 "DDoS",
+	"pending":              "Pending",
+	"delivered":            "Delivered",
+	"failed":               "Failed",
+	"webhook":              "Webhook",
+	"slack":                "Slack",
+	"email":                "Email",
+	"pagerduty":            "PagerDuty",
 }
 
 // Label is the text shown for a status or cause; colours always come with
@@ -282,7 +349,7 @@ func Age(d time.Duration) string {
 
 var fieldLabels = map[string]string{"title": "Title", "severity": "Severity", "status": "Status", "components": "Components",
 	"cause": "Cause", "message": "Message", "reason": "Reason", "start": "Start", "end": "End", "url": "Link", "summary": "Summary",
-	"rrule": "Repeat", "name": "User name", "password": "Password"}
+	"rrule": "Repeat", "name": "User name", "password": "Password", "kind": "Kind", "email": "Email address"}
 
 // FieldLabel names a form field for the error summary.
 func FieldLabel(field string) string {
@@ -308,6 +375,7 @@ func New() (*Renderer, error) {
 		"local":      func(t time.Time) string { return t.UTC().Format("2006-01-02T15:04") },
 		"age":        func(now, t time.Time) string { return Age(now.Sub(t)) },
 		"until":      func(now, t time.Time) string { return Age(t.Sub(now)) },
+		"ms":         func(d time.Duration) string { return fmt.Sprintf("%d ms", d.Milliseconds()) },
 		"obligationsOf": func(now time.Time, list []Obligation, known bool) obligationsView {
 			return obligationsView{Now: now, List: list, Known: known}
 		},
@@ -318,7 +386,7 @@ func New() (*Renderer, error) {
 		"fid": func(prefix, field string) string { return prefix + "-" + nonID.ReplaceAllString(field, "_") },
 	}
 	r := &Renderer{pages: map[string]*template.Template{}}
-	for _, name := range []string{"signin", "dashboard", "incident_new", "incident", "maintenance_new", "message"} {
+	for _, name := range []string{"signin", "dashboard", "incident_new", "incident", "maintenance_new", "message", "subscribers", "subscriber", "subscriber_remove"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/forms.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("operator template %s: %w", name, err)
@@ -329,7 +397,8 @@ func New() (*Renderer, error) {
 }
 
 // Render renders the page name (signin, dashboard, incident_new,
-// incident, maintenance_new, message) with its data. Nothing is written
+// incident, maintenance_new, message, subscribers, subscriber,
+// subscriber_remove) with its data. Nothing is written
 // when rendering fails.
 func (r *Renderer) Render(w io.Writer, name string, data any) error {
 	t := r.pages[name]

@@ -55,7 +55,8 @@ func TestRenderEmpty(t *testing.T) {
 	}
 	for name, data := range map[string]any{
 		"signin": SignIn{}, "dashboard": Dashboard{}, "incident_new": IncidentForm{}, "incident": IncidentPage{},
-		"maintenance_new": MaintenanceForm{}, "message": Message{},
+		"maintenance_new": MaintenanceForm{}, "message": Message{}, "subscribers": Subscribers{}, "subscriber": Deliveries{},
+		"subscriber_remove": SubscriberRemove{},
 	} {
 		var b strings.Builder
 		if err := r.Render(&b, name, data); err != nil {

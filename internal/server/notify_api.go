@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -79,77 +80,146 @@ func checkHookURL(field, v string) error {
 	return nil
 }
 
+// subscriberInput is a subscriber to add, from the API or the operator UI.
+type subscriberInput struct {
+	Kind       string   `json:"kind"`
+	URL        string   `json:"url"`
+	Email      string   `json:"email"`
+	Components []string `json:"components"`
+}
+
+// duplicateError is an address that already has a subscriber of its kind:
+// 409 from the API, an error at the field in the form.
+type duplicateError struct{ field, msg string }
+
+func (e *duplicateError) Error() string { return e.msg }
+
+// addSubscriber validates in and stores the subscriber on behalf of by. A
+// webhook gets a new signing secret, returned in the subscriber (its only
+// showing); an email address is sent its confirmation, with links on
+// base. Input errors are *sla.InputError naming the field (the first
+// only); an address already subscribed is *duplicateError.
+func (s *Server) addSubscriber(ctx context.Context, by string, in subscriberInput, base string) (store.Subscriber, error) {
+	var addr string
+	var err error
+	switch in.Kind {
+	case "webhook", "slack":
+		if in.Email != "" {
+			err = &sla.InputError{Field: "email", Msg: "only for kind email"}
+		} else if err = required("url", in.URL); err == nil {
+			err = checkHookURL("url", in.URL)
+		}
+		addr = in.URL
+	case "email":
+		if s.Config().Email == nil {
+			err = &sla.InputError{Field: "kind", Msg: "email needs the email: section (an SMTP server) in the configuration"}
+		} else if in.URL != "" {
+			err = &sla.InputError{Field: "url", Msg: "only for kinds webhook and slack"}
+		} else {
+			addr, err = checkEmail("email", in.Email)
+		}
+	default:
+		err = &sla.InputError{Field: "kind", Msg: fmt.Sprintf("want webhook, slack or email, got %q", in.Kind)}
+	}
+	if err == nil && len(in.Components) > 0 {
+		err = incident.Components("components", in.Components, s.knownComponent())
+	}
+	if err != nil {
+		return store.Subscriber{}, firstInput(err)
+	}
+	if old, err := s.store.SubscriberByAddress(ctx, in.Kind, addr); err == nil {
+		field := "url"
+		if in.Kind == "email" {
+			field = "email"
+		}
+		return store.Subscriber{}, &duplicateError{field: field, msg: fmt.Sprintf("subscriber %s already has this address; delete it first to replace it", old.ID)}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return store.Subscriber{}, fmt.Errorf("add subscriber: %w", err)
+	}
+	now := s.now().UTC().Truncate(time.Second)
+	sub := store.Subscriber{ID: newID("sub-"), Kind: in.Kind, Address: addr, Components: in.Components, CreatedAt: now}
+	if in.Kind == "webhook" {
+		sub.Secret = newWebhookSecret()
+	}
+	if in.Kind != "email" {
+		// The operator vouches for a webhook or Slack channel; a
+		// person's address must confirm itself (double opt-in).
+		sub.ConfirmedAt = now
+	}
+	if err := s.store.PutSubscriber(ctx, sub); err != nil {
+		return store.Subscriber{}, fmt.Errorf("add subscriber: %w", err)
+	}
+	if in.Kind == "email" {
+		if err := s.sendConfirmation(ctx, sub, base); err != nil {
+			return store.Subscriber{}, err
+		}
+	}
+	s.log.Info("subscriber added", "id", sub.ID, "kind", sub.Kind, "by", by)
+	return sub, nil
+}
+
+// removeSubscriber deletes subscriber id on behalf of by (its pending
+// notifications end; its delivery log stays). An unknown id is
+// errNotFound.
+func (s *Server) removeSubscriber(ctx context.Context, by, id string) error {
+	err := s.store.DeleteSubscriber(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return errNotFound{fmt.Sprintf("no subscriber %q", id)}
+	}
+	if err != nil {
+		return fmt.Errorf("remove subscriber %s: %w", id, err)
+	}
+	s.log.Info("subscriber deleted", "id", id, "by", by)
+	return nil
+}
+
+// deliveryLog is the last limit delivery attempts to recipient id (a
+// subscriber's id, or alert:<name> for an operator alert channel), newest
+// first, with the subscriber when it still exists. An id nobody ever had
+// is errNotFound; a deleted subscriber's log is kept and shown.
+func (s *Server) deliveryLog(ctx context.Context, id string, limit int) (*store.Subscriber, []store.DeliveryAttempt, error) {
+	var found *store.Subscriber
+	sub, err := s.store.Subscriber(ctx, id)
+	switch {
+	case err == nil:
+		found = &sub
+	case errors.Is(err, store.ErrNotFound):
+		as, err := s.store.Deliveries(ctx, id, 1)
+		if err != nil {
+			return nil, nil, fmt.Errorf("delivery log of %s: %w", id, err)
+		}
+		if len(as) == 0 && !s.isAlertChannel(id) {
+			return nil, nil, errNotFound{fmt.Sprintf("no subscriber %q", id)}
+		}
+	default:
+		return nil, nil, fmt.Errorf("delivery log of %s: %w", id, err)
+	}
+	as, err := s.store.Deliveries(ctx, id, limit)
+	if err != nil {
+		return nil, nil, fmt.Errorf("delivery log of %s: %w", id, err)
+	}
+	return found, as, nil
+}
+
 func (s *Server) handleCreateSubscriber() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			Kind       string   `json:"kind"`
-			URL        string   `json:"url"`
-			Email      string   `json:"email"`
-			Components []string `json:"components"`
-		}
-		if err := decodeBody(r, &body); err != nil {
+		var in subscriberInput
+		if err := decodeBody(r, &in); err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		var addr string
-		var err error
-		switch body.Kind {
-		case "webhook", "slack":
-			if body.Email != "" {
-				err = &sla.InputError{Field: "email", Msg: "only for kind email"}
-			} else if err = required("url", body.URL); err == nil {
-				err = checkHookURL("url", body.URL)
-			}
-			addr = body.URL
-		case "email":
-			if s.Config().Email == nil {
-				err = &sla.InputError{Field: "kind", Msg: "email needs the email: section (an SMTP server) in the configuration"}
-			} else if body.URL != "" {
-				err = &sla.InputError{Field: "url", Msg: "only for kinds webhook and slack"}
-			} else {
-				addr, err = checkEmail("email", body.Email)
-			}
-		default:
-			err = &sla.InputError{Field: "kind", Msg: fmt.Sprintf("want webhook, slack or email, got %q", body.Kind)}
-		}
-		if err == nil && len(body.Components) > 0 {
-			err = incident.Components("components", body.Components, s.knownComponent())
+		sub, err := s.addSubscriber(r.Context(), who(r), in, s.publicURL(r))
+		var dup *duplicateError
+		if errors.As(err, &dup) {
+			writeJSON(w, http.StatusConflict, apiError{Error: dup.msg, Field: dup.field})
+			return
 		}
 		if err != nil {
-			s.fail(w, r, firstInput(err))
-			return
-		}
-		ctx := r.Context()
-		if old, err := s.store.SubscriberByAddress(ctx, body.Kind, addr); err == nil {
-			writeJSON(w, http.StatusConflict, apiError{Error: fmt.Sprintf("subscriber %s already has this address; delete it first to replace it", old.ID), Field: "url"})
-			return
-		} else if !errors.Is(err, store.ErrNotFound) {
 			s.fail(w, r, err)
 			return
-		}
-		now := s.now().UTC().Truncate(time.Second)
-		sub := store.Subscriber{ID: newID("sub-"), Kind: body.Kind, Address: addr, Components: body.Components, CreatedAt: now}
-		if body.Kind == "webhook" {
-			sub.Secret = newWebhookSecret()
-		}
-		if body.Kind != "email" {
-			// The operator vouches for a webhook or Slack channel; a
-			// person's address must confirm itself (double opt-in).
-			sub.ConfirmedAt = now
-		}
-		if err := s.store.PutSubscriber(ctx, sub); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		if body.Kind == "email" {
-			if err := s.sendConfirmation(ctx, sub, s.publicURL(r)); err != nil {
-				s.fail(w, r, err)
-				return
-			}
 		}
 		out := subscriberOut(sub)
 		out.Secret = sub.Secret
-		s.log.Info("subscriber added", "id", sub.ID, "kind", sub.Kind, "by", r.Context().Value(tokenNameKey))
 		writeJSON(w, http.StatusCreated, out)
 	})
 }
@@ -169,23 +239,12 @@ func (s *Server) handleSubscribers() http.Handler {
 	})
 }
 
-func notFoundSubscriber(w http.ResponseWriter, id string) {
-	writeJSON(w, http.StatusNotFound, apiError{Error: fmt.Sprintf("no subscriber %q", id)})
-}
-
 func (s *Server) handleDeleteSubscriber() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.PathValue("id")
-		err := s.store.DeleteSubscriber(r.Context(), id)
-		if errors.Is(err, store.ErrNotFound) {
-			notFoundSubscriber(w, id)
+		if err := s.removeSubscriber(r.Context(), who(r), r.PathValue("id")); err != nil {
+			s.failMaint(w, r, err)
 			return
 		}
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		s.log.Info("subscriber deleted", "id", id, "by", r.Context().Value(tokenNameKey))
 		w.WriteHeader(http.StatusNoContent)
 	})
 }
@@ -216,26 +275,9 @@ func (s *Server) handleDeliveries() http.Handler {
 			}
 			limit = n
 		}
-		ctx := r.Context()
-		if _, err := s.store.Subscriber(ctx, id); errors.Is(err, store.ErrNotFound) {
-			// A deleted subscriber's log is kept, but an id nobody ever
-			// had is a typo worth saying so.
-			as, err := s.store.Deliveries(ctx, id, 1)
-			if err != nil {
-				s.fail(w, r, err)
-				return
-			}
-			if len(as) == 0 && !s.isAlertChannel(id) {
-				notFoundSubscriber(w, id)
-				return
-			}
-		} else if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		as, err := s.store.Deliveries(ctx, id, limit)
+		_, as, err := s.deliveryLog(r.Context(), id, limit)
 		if err != nil {
-			s.fail(w, r, err)
+			s.failMaint(w, r, err)
 			return
 		}
 		out := make([]deliveryWire, len(as))

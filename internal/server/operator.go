@@ -44,6 +44,11 @@ func (s *Server) operatorRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /admin/maintenance/new", s.requireSession(s.handleMaintenancePage()))
 	mux.Handle("POST /admin/maintenance", s.requireSession(s.handleMaintenanceForm()))
 	mux.Handle("POST /admin/maintenance/{id}/cancel", s.requireSession(s.handleCancelForm()))
+	mux.Handle("GET /admin/subscribers", s.requireSession(s.handleSubscribersPage()))
+	mux.Handle("POST /admin/subscribers", s.requireSession(s.handleAddSubscriberForm()))
+	mux.Handle("GET /admin/subscribers/{id}", s.requireSession(s.handleSubscriberPage()))
+	mux.Handle("GET /admin/subscribers/{id}/remove", s.requireSession(s.handleRemoveSubscriberPage()))
+	mux.Handle("POST /admin/subscribers/{id}/remove", s.requireSession(s.handleRemoveSubscriberForm()))
 }
 
 // flashes are the outcomes a redirect after an action may announce; the
@@ -56,6 +61,7 @@ var flashes = map[string]string{
 	"postmortem": "The post-mortem is published.",
 	"scheduled":  "The maintenance window is scheduled.",
 	"cancelled":  "The maintenance is cancelled.",
+	"removed":    "The subscriber is removed.",
 	"signedout":  "You are signed out.",
 }
 

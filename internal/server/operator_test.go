@@ -19,6 +19,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/slakeeper/slakeeper/internal/incident"
+	"github.com/slakeeper/slakeeper/internal/store"
 )
 
 // routes lists every route the package registers ("METHOD /path"), read
@@ -90,6 +91,11 @@ func TestEveryWriteRouteNeedsCredentials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A subscriber the subscriber routes are aimed at; it must survive.
+	sub := store.Subscriber{ID: "sub-0123456789abcdef", Kind: "webhook", Address: "https://hooks.example.com/x", CreatedAt: e.clock.now(), ConfirmedAt: e.clock.now()}
+	if err := e.st.PutSubscriber(context.Background(), sub); err != nil {
+		t.Fatal(err)
+	}
 
 	checked := 0
 	for _, rt := range routes(t) {
@@ -103,6 +109,9 @@ func TestEveryWriteRouteNeedsCredentials(t *testing.T) {
 		}
 		path := wildcardRE.ReplaceAllStringFunc(pattern, func(w string) string {
 			if strings.HasPrefix(w, "{id") {
+				if strings.Contains(pattern, "/subscribers/") {
+					return sub.ID
+				}
 				return inc.ID
 			}
 			return "x1"
@@ -149,6 +158,9 @@ func TestEveryWriteRouteNeedsCredentials(t *testing.T) {
 	}
 	if len(after) != len(before) {
 		t.Errorf("refused requests wrote %d facts", len(after)-len(before))
+	}
+	if subs, err := e.st.Subscribers(context.Background()); err != nil || len(subs) != 1 || subs[0].ID != sub.ID {
+		t.Errorf("refused requests changed the subscribers: got %+v (%v), want only %s", subs, err, sub.ID)
 	}
 }
 
