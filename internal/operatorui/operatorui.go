@@ -1,7 +1,7 @@
 // Package operatorui renders the operators' web pages under /admin: sign-in,
 // the dashboard of open incidents and their obligations, and the forms that
-// open, update, resolve and attribute incidents, publish post-mortems and
-// schedule maintenance. The pages are plain HTML forms that work without
+// open, update, resolve and attribute incidents, publish post-mortems,
+// schedule maintenance and manage subscribers, with their delivery logs. The pages are plain HTML forms that work without
 // JavaScript. Like the status page, it is pure rendering: the templates are
 // embedded and parsed once, so a broken one fails at start-up.
 package operatorui
