@@ -64,6 +64,8 @@ type pageSnapshot struct {
 	key      [32]byte
 	cfg      *config.Config
 	modified time.Time
+	// lastMod is modified as the Last-Modified header value.
+	lastMod []string
 	// until is the next start or end of a maintenance window: the page
 	// changes then even if the evidence does not.
 	until time.Time
@@ -102,7 +104,7 @@ func (s *Server) handleStatusPage() http.Handler {
 			http.Error(w, "The status page is not available yet; try again shortly.", http.StatusServiceUnavailable)
 			return
 		}
-		servePage(w, r, snap.home, snap.modified)
+		servePage(w, r, snap.home, snap.modified, snap.lastMod)
 	})
 }
 
@@ -158,7 +160,7 @@ func (s *Server) servePublic(notFound string, page func(*pageState, *pageSnapsho
 			http.Error(w, notFound, http.StatusNotFound)
 			return
 		}
-		servePage(w, r, pg, snap.modified)
+		servePage(w, r, pg, snap.modified, snap.lastMod)
 	})
 }
 
@@ -439,7 +441,7 @@ var (
 
 // servePage answers with a rendered page: 304 when the client has it,
 // gzip when the client takes it, else the plain body.
-func servePage(w http.ResponseWriter, r *http.Request, pg *renderedPage, modified time.Time) {
+func servePage(w http.ResponseWriter, r *http.Request, pg *renderedPage, modified time.Time, lastMod []string) {
 	gz := acceptsGzip(r.Header.Get("Accept-Encoding"))
 	hd := w.Header()
 	hd["Content-Type"] = hdrHTML
@@ -451,7 +453,7 @@ func servePage(w http.ResponseWriter, r *http.Request, pg *renderedPage, modifie
 	} else {
 		hd["Etag"] = pg.etagPlain
 	}
-	hd["Last-Modified"] = []string{modified.UTC().Format(http.TimeFormat)}
+	hd["Last-Modified"] = lastMod
 	hd["X-Content-Type-Options"] = hdrNosniff
 	if inm := r.Header.Get("If-None-Match"); inm != "" {
 		if etagMatches(inm, pg.etag) {
@@ -677,7 +679,7 @@ func buildSnapshot(cfg *config.Config, ev *sla.Evidence, now time.Time, since ma
 	}
 	view := statuspage.View{Site: site, Overall: string(overall), Groups: groups, Active: active,
 		Maintenance: mviews, Past: past, Weighting: statuspage.Weighting(weights, removed), Days: uptimeDays}
-	return &pageSnapshot{cfg: cfg, modified: now, until: until, view: view, incs: byID, list: list, loc: loc, days: days,
+	return &pageSnapshot{cfg: cfg, modified: now, lastMod: []string{now.UTC().Format(http.TimeFormat)}, until: until, view: view, incs: byID, list: list, loc: loc, days: days,
 		pages: map[string]*renderedPage{}}
 }
 
