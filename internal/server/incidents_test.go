@@ -117,29 +117,37 @@ func newIncidentEnvWith(t *testing.T, cfgYAML, policyYAML string) *incidentEnv {
 // the answer into out when it is not nil.
 func (e *incidentEnv) call(method, path, token, body string, wantCode int, out any) []byte {
 	e.t.Helper()
+	return apiCall(e.t, e.url, method, path, token, body, wantCode, out)
+}
+
+// apiCall sends body ("" for none) to base+path with the bearer token (""
+// for none), checks the status code and decodes the answer into out when
+// it is not nil.
+func apiCall(t testing.TB, base, method, path, token, body string, wantCode int, out any) []byte {
+	t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req, err := http.NewRequest(method, e.url+path, rd)
+	req, err := http.NewRequest(method, base+path, rd)
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != wantCode {
-		e.t.Fatalf("%s %s: got %d %s, want %d", method, path, resp.StatusCode, b, wantCode)
+		t.Fatalf("%s %s: got %d %s, want %d", method, path, resp.StatusCode, b, wantCode)
 	}
 	if out != nil {
 		if err := json.Unmarshal(b, out); err != nil {
-			e.t.Fatalf("%s %s: decode %s: %v", method, path, b, err)
+			t.Fatalf("%s %s: decode %s: %v", method, path, b, err)
 		}
 	}
 	return b

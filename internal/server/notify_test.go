@@ -100,32 +100,7 @@ func startNotify(t *testing.T, db, extra string, env map[string]string) *notifyE
 // call sends body with the token ("" for none) and checks the status code.
 func (e *notifyEnv) call(method, path, token, body string, wantCode int, out any) []byte {
 	e.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, e.url+path, rd)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != wantCode {
-		e.t.Fatalf("%s %s: got %d %s, want %d", method, path, resp.StatusCode, b, wantCode)
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			e.t.Fatalf("%s %s: decode %s: %v", method, path, b, err)
-		}
-	}
-	return b
+	return apiCall(e.t, e.url, method, path, token, body, wantCode, out)
 }
 
 // eventually polls cond every 10 ms for up to 10 s.
