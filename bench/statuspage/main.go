@@ -42,16 +42,17 @@ func main() {
 	threads := flag.Int("threads", 2, "wrk threads")
 	duration := flag.Duration("duration", 30*time.Second, "wrk duration of each load")
 	profile := flag.String("cpuprofile", "", "have the server write a CPU profile here")
+	memProfile := flag.String("memprofile", "", "have the server write an allocation profile here")
 	flag.Parse()
 	if _, err := exec.LookPath("wrk"); err != nil {
 		log.Fatal("wrk is not installed (apt-get install wrk)")
 	}
-	if err := run(*bin, *comps, *days, *monitors, *interval, *conns, *threads, *duration, *profile); err != nil {
+	if err := run(*bin, *comps, *days, *monitors, *interval, *conns, *threads, *duration, *profile, *memProfile); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(bin string, comps, days, monitors int, interval time.Duration, conns, threads int, duration time.Duration, profile string) error {
+func run(bin string, comps, days, monitors int, interval time.Duration, conns, threads int, duration time.Duration, profile, memProfile string) error {
 	dir, err := os.MkdirTemp("", "slakeeper-bench-page")
 	if err != nil {
 		return err
@@ -99,6 +100,9 @@ func run(bin string, comps, days, monitors int, interval time.Duration, conns, t
 	args := []string{"serve", "--addr", addr, "--config", cfgPath, "--database", db}
 	if profile != "" {
 		args = append(args, "--cpuprofile", profile)
+	}
+	if memProfile != "" {
+		args = append(args, "--memprofile", memProfile)
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Stderr, cmd.Stdout = io.Discard, io.Discard

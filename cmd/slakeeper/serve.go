@@ -77,6 +77,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	dsn := fs.String("database", envOr(getenv, "SLAKEEPER_DATABASE", "slakeeper.db"), "evidence store: an SQLite file path or postgres://… (env SLAKEEPER_DATABASE)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until shutdown (for benchmarks)")
+	memProfile := fs.String("memprofile", "", "write an allocation profile to this file at shutdown (for benchmarks)")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
@@ -90,6 +91,18 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 			return fmt.Errorf("cpu profile: %w", err)
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *memProfile != "" {
+		defer func() {
+			f, err := os.Create(*memProfile)
+			if err == nil {
+				err = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+			if err != nil {
+				fmt.Fprintf(stderr, "memory profile: %v\n", err)
+			}
+		}()
 	}
 	log, err := newLogger(stderr, *logFormat)
 	if err != nil {

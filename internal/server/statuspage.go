@@ -460,7 +460,7 @@ func servePage(w http.ResponseWriter, r *http.Request, pg *renderedPage, modifie
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}
-	} else if ims, err := http.ParseTime(r.Header.Get("If-Modified-Since")); err == nil && !modified.Truncate(time.Second).After(ims) {
+	} else if ims := r.Header.Get("If-Modified-Since"); ims != "" && notModifiedSince(modified, ims) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
@@ -475,6 +475,14 @@ func servePage(w http.ResponseWriter, r *http.Request, pg *renderedPage, modifie
 		return
 	}
 	_, _ = w.Write(body)
+}
+
+// notModifiedSince reports whether a page modified at modified is not
+// newer than the If-Modified-Since value ims (HTTP dates are to the
+// second).
+func notModifiedSince(modified time.Time, ims string) bool {
+	t, err := http.ParseTime(ims)
+	return err == nil && !modified.Truncate(time.Second).After(t)
 }
 
 // etagMatches is If-None-Match's weak comparison, over either encoding's
