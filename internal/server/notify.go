@@ -21,6 +21,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/notify/pagerduty"
 	"github.com/slakeeper/slakeeper/internal/notify/slack"
 	"github.com/slakeeper/slakeeper/internal/notify/webhook"
+	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/statuspage"
 	"github.com/slakeeper/slakeeper/internal/store"
 )
@@ -70,6 +71,9 @@ type notifyState struct {
 	concurrency int
 	sendTimeout time.Duration
 	client      *http.Client
+	// recordRetry is the first wait before writing again a delivery
+	// attempt the store refused; it doubles up to a minute.
+	recordRetry time.Duration
 }
 
 // notifier returns the server's dispatcher state, set up on first use.
@@ -412,17 +416,57 @@ func (s *Server) deliver(ctx context.Context, ob store.Outbound) {
 		s.log.Warn("notification attempt failed; will retry", "id", ob.ID, "channel", ob.Channel,
 			"recipient", ob.Recipient, "attempt", attempts, "next", next, "err", err)
 	}
-	// The record is written even when ctx has just ended: the attempt
-	// happened, and a delivered message must not be sent again.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := s.store.RecordAttempt(rctx, a, state, next); err != nil {
-		s.log.Error("record a delivery attempt", "id", ob.ID, "err", err)
+	if !s.record(ctx, a, state, next) {
 		return
 	}
 	if d := next.Sub(at); state == store.OutboundPending && d < notifyPoll {
 		// A retry due before the next poll is woken for, not left to it.
 		time.AfterFunc(d, n.poke)
+	}
+}
+
+// record writes the attempt a and the outbound's new state, retrying
+// while the store refuses: the row stays pending meanwhile, and the
+// dispatcher must not read it as due again and send it once more every
+// poll. The caller keeps the outbound and its recipient busy until then,
+// which also keeps the recipient's order. After ctx ends one last try is
+// made, since the attempt happened; if that fails too the row is still
+// pending and the next start sends it again: delivery is at least once,
+// and receivers tell a repeat by its id (webhook-id, Message-ID). It
+// reports whether the record was written.
+func (s *Server) record(ctx context.Context, a store.DeliveryAttempt, state string, next time.Time) bool {
+	n := s.notifier()
+	wait := n.recordRetry
+	if wait <= 0 {
+		wait = time.Second
+	}
+	for {
+		done := ctx.Err() != nil
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		err := s.store.RecordAttempt(rctx, a, state, next)
+		cancel()
+		switch {
+		case err == nil:
+			return true
+		case errors.Is(err, store.ErrNotFound):
+			// Pruned or never stored: nothing left to update.
+			s.log.Error("record a delivery attempt: the outbound is gone", "id", a.OutboundID, "err", err)
+			return false
+		case errors.As(err, new(*sla.InputError)):
+			s.log.Error("record a delivery attempt: refused", "id", a.OutboundID, "err", err)
+			return false
+		case done:
+			s.log.Error("record a delivery attempt at shutdown; it will be sent again at the next start", "id", a.OutboundID, "err", err)
+			return false
+		}
+		s.log.Error("record a delivery attempt; retrying", "id", a.OutboundID, "in", wait, "err", err)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+		t.Stop()
+		wait = min(2*wait, time.Minute)
 	}
 }
 

@@ -51,6 +51,13 @@ tokens:
 // ($URL in extra) as its public URL.
 func startNotify(t *testing.T, db, extra string, env map[string]string) *notifyEnv {
 	t.Helper()
+	return startNotifyWrapped(t, db, extra, env, nil)
+}
+
+// startNotifyWrapped is startNotify with the server's store wrapped by
+// wrap (nil: not wrapped), to make it fail on purpose.
+func startNotifyWrapped(t *testing.T, db, extra string, env map[string]string, wrap func(store.Store) store.Store) *notifyEnv {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -69,10 +76,15 @@ func startNotify(t *testing.T, db, extra string, env map[string]string) *notifyE
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Options{Store: st, Config: cfg})
+	var served store.Store = st
+	if wrap != nil {
+		served = wrap(st)
+	}
+	s, err := New(Options{Store: served, Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.nt.recordRetry = 5 * time.Millisecond
 	// Short retries, so the tests wait milliseconds, not minutes.
 	s.nt.backoff = notify.Backoff{Attempts: 6, Initial: 20 * time.Millisecond, Max: 100 * time.Millisecond}
 	ts := httptest.NewUnstartedServer(s.Handler())
@@ -583,5 +595,49 @@ alerts:
 	}
 	if m.Header.Get("List-Unsubscribe") != "" {
 		t.Error("an operator alert carries an unsubscribe header; operators change the configuration instead")
+	}
+}
+
+// recordFailingStore refuses the first fail RecordAttempt calls, as a
+// database that reads but cannot write for a while (disk full, locked).
+type recordFailingStore struct {
+	store.Store
+	mu    sync.Mutex
+	fail  int
+	calls int
+}
+
+func (s *recordFailingStore) RecordAttempt(ctx context.Context, a store.DeliveryAttempt, state string, nextAt time.Time) error {
+	s.mu.Lock()
+	s.calls++
+	refuse := s.calls <= s.fail
+	s.mu.Unlock()
+	if refuse {
+		return errors.New("disk I/O error")
+	}
+	return s.Store.RecordAttempt(ctx, a, state, nextAt)
+}
+
+// A delivery whose record cannot be written is recorded later, not sent
+// again every poll while the database refuses writes.
+func TestDeliveredNotSentAgainWhileItsRecordFails(t *testing.T) {
+	rs := &recordFailingStore{fail: 3}
+	e := startNotifyWrapped(t, filepath.Join(t.TempDir(), "n.db"), "", nil, func(st store.Store) store.Store {
+		rs.Store = st
+		return rs
+	})
+	h := newHookReceiver(t, 0)
+	sub := e.addHook(h, `[]`)
+	ev := Event{ID: "inc-3.created", Kind: EventIncidentCreated, At: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), Title: "Outage"}
+	if err := e.s.publish(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	id := ev.ID + "/" + sub.ID
+	eventually(t, "the delivery to be recorded", func() bool { return e.outboundState(id) == store.OutboundDelivered })
+	if got := len(h.received()); got != 1 {
+		t.Errorf("got %d deliveries, want 1", got)
+	}
+	if ob, _ := e.st.Outbound(context.Background(), id); ob.Attempts != 1 {
+		t.Errorf("got %d attempts recorded, want 1", ob.Attempts)
 	}
 }
