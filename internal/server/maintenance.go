@@ -35,8 +35,9 @@ const (
 	// maxOccurrences bounds the occurrences of one series within the
 	// horizon (an hourly series has 840).
 	maxOccurrences = 1000
-	// maintenanceCatchUp is how late a start or end event is still sent
-	// after a restart: older transitions are history, not news.
+	// maintenanceCatchUp is how late an end event is still sent after a
+	// restart: older ends are history, not news. (A start is sent as long
+	// as its window lasts.)
 	maintenanceCatchUp = 6 * time.Hour
 )
 
@@ -337,8 +338,8 @@ func (s *Server) extendSeries(ctx context.Context, ev *sla.Evidence, now time.Ti
 	return len(fs), s.store.AppendFacts(ctx, fs)
 }
 
-// maintenanceEvents publishes the start and end of every window whose
-// start or end has come (within the catch-up) and is not in sent yet.
+// maintenanceEvents publishes the start of every window in progress and
+// the end of every window ended within the catch-up, unless in sent.
 // Event ids are the window id + "/started" or "/completed", so the outbox
 // drops a repeat after a restart; sent spares it the repeats meanwhile.
 func (s *Server) maintenanceEvents(ctx context.Context, ev *sla.Evidence, now time.Time, sent map[string]bool) {
@@ -353,7 +354,15 @@ func (s *Server) maintenanceEvents(ctx context.Context, ev *sla.Evidence, now ti
 			{w.End, EventMaintenanceCompleted, "/completed", "Scheduled maintenance has been completed."},
 		} {
 			id := w.ID + tr.suf
-			if tr.at.After(now) || now.Sub(tr.at) > maintenanceCatchUp || sent[id] {
+			if tr.at.After(now) || sent[id] {
+				continue
+			}
+			// A start is news while the window lasts, however late (the
+			// server was down at its start); once the window is over its
+			// end says all, and a start queued with it could reach a
+			// recipient after it. An end is sent within the catch-up.
+			if tr.kind == EventMaintenanceStarted && !now.Before(w.End) ||
+				tr.kind == EventMaintenanceCompleted && now.Sub(tr.at) > maintenanceCatchUp {
 				continue
 			}
 			status := string(sla.UnderMaintenance)

@@ -380,8 +380,11 @@ func TestMaintenanceCancel(t *testing.T) {
 		t.Errorf("cancelled while running: liable %v, excluded %v; want 80 and maintenance 40", r.LiableMinutes, r.ExcludedMinutes)
 	}
 	e.events.take()
-	if err := e.srv.maintenanceTick(ctx, mustTime(t, "2026-10-20T20:41:00Z"), map[string]bool{}); err != nil {
-		t.Fatal(err)
+	sent := map[string]bool{}
+	for _, at := range []string{"2026-10-20T20:01:00Z", "2026-10-20T20:41:00Z"} {
+		if err := e.srv.maintenanceTick(ctx, mustTime(t, at), sent); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if got := e.events.take(); !slices.Equal(got, []string{"maintenance.started " + w.ID + "/started", "maintenance.completed " + w.ID + "/completed"}) {
 		t.Errorf("events of a window ended early: %q", got)
@@ -412,5 +415,35 @@ func TestCancelSeries(t *testing.T) {
 	ev, _ := e.srv.maintenanceEvidence(ctx)
 	if len(ev.Maintenance) != 32 {
 		t.Errorf("a cancelled series was extended: %d windows, want 32", len(ev.Maintenance))
+	}
+}
+
+// TestMaintenanceEventsAfterDowntime checks the start and end events of
+// windows that came while the server was down: a window still in progress
+// is announced late however long ago it started; one that ended meanwhile
+// gets its end only (a "started" after the end would come after the fact,
+// and the outbox could deliver it after the "completed" of the same
+// tick); one that ended long ago gets nothing.
+func TestMaintenanceEventsAfterDowntime(t *testing.T) {
+	now := mustTime(t, "2026-10-05T09:00:00Z")
+	e := newMaintEnv(t, nil, now)
+	ctx := context.Background()
+	var long, short, old struct{ ID string }
+	e.call("POST", "/api/v1/maintenance", testOpsToken,
+		`{"title":"Migration","components":["api"],"start":"2026-10-10T00:00:00Z","end":"2026-10-11T00:00:00Z"}`, http.StatusCreated, &long)
+	e.call("POST", "/api/v1/maintenance", testOpsToken,
+		`{"title":"Reboot","components":["web"],"start":"2026-10-10T08:00:00Z","end":"2026-10-10T09:00:00Z"}`, http.StatusCreated, &short)
+	e.call("POST", "/api/v1/maintenance", testOpsToken,
+		`{"title":"Old","components":["web"],"start":"2026-10-09T20:00:00Z","end":"2026-10-09T21:00:00Z"}`, http.StatusCreated, &old)
+	e.events.take()
+	// Back at 10:00 after being down since the 9th, 12:00.
+	if err := e.srv.maintenanceTick(ctx, mustTime(t, "2026-10-10T10:00:00Z"), map[string]bool{}); err != nil {
+		t.Fatal(err)
+	}
+	got := e.events.take()
+	slices.Sort(got)
+	want := []string{"maintenance.completed " + short.ID + "/completed", "maintenance.started " + long.ID + "/started"}
+	if !slices.Equal(got, want) {
+		t.Errorf("events after the downtime: got %q, want %q", got, want)
 	}
 }
