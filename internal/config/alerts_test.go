@@ -75,6 +75,9 @@ alerts:
 		{"webhook without secret", "alerts:\n  - {name: a, kind: webhook, url: \"https://x.example\"}\n", "alerts[0].secret_env: name the environment variable"},
 		{"webhook secret not whsec, not printed", "alerts:\n  - {name: a, kind: webhook, url: \"https://x.example\", secret_env: BAD_SECRET}\n", "alerts[0].secret_env: environment variable BAD_SECRET must hold a secret of the form whsec_"},
 		{"bad url not printed", "alerts:\n  - {name: a, kind: webhook, url_env: BAD_SECRET, secret_env: HOOK_SECRET}\n", "alerts[0].url: want an http:// or https:// URL"},
+		// Without public_url, mail links would be built on the Host header
+		// of whoever asked for the mail: a confirmation link to their host.
+		{"email without public url", "email: {smtp_addr: \"smtp.example.com:25\", from: a@example.com, tls: none}\n", "server.public_url: needed with email:"},
 		{"pagerduty without key", "alerts:\n  - {name: a, kind: pagerduty}\n", "alerts[0].routing_key_env: name the environment variable"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -419,6 +419,12 @@ func Parse(file string, data []byte, getenv func(string) string, loadPolicy func
 	case c.Server.PublicURL != sp.PublicURL:
 		errs.Add("status_page.public_url", "differs from server.public_url (%s); give the page's address once", c.Server.PublicURL)
 	}
+	if c.Email != nil && c.Server.PublicURL == "" {
+		// Without it the links of a mail (confirm, unsubscribe) would be
+		// built on the Host header of the request that asked for it,
+		// which its sender chooses: a confirmation link to their host.
+		errs.Add("server.public_url", "needed with email: the links in mail are built on it (set server.public_url or status_page.public_url)")
+	}
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
@@ -795,6 +801,10 @@ func statusPageOf(errs *yamlpos.Errors, r rawStatusPage) StatusPage {
 // pageURL reports whether s is an http(s) URL or a path on the page's
 // own host, fit for a link or an image on the status page.
 func pageURL(s string) bool {
+	// Browsers read a backslash as a slash: "/\host" is another site.
+	if strings.ContainsAny(s, "\\\t\r\n") {
+		return false
+	}
 	if strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "//") {
 		return true
 	}

@@ -146,6 +146,9 @@ func TestParseStatusPage(t *testing.T) {
 		{"dark colour too dark", "status_page:\n  colors: {brand_dark: \"#000080\"}\n", "status_page.colors.brand_dark: #000080 has a contrast"},
 		{"link without label", "status_page:\n  links: [{url: \"https://a.test\"}]\n", "status_page.links[0].label: want the link's text"},
 		{"link url", "status_page:\n  links: [{label: A, url: \"//evil.test\"}]\n", "status_page.links[0].url"},
+		// Browsers read "/\\host" as "//host": another site.
+		{"link url with a backslash", "status_page:\n  links: [{label: A, url: \"/\\\\evil.test\"}]\n", "status_page.links[0].url"},
+		{"logo url with a backslash", "status_page: {logo_url: \"/\\\\evil.test/x.png\"}", "status_page.logo_url"},
 		{"time zone", "status_page: {time_zone: Mars/Olympus}", "status_page.time_zone: want an IANA time zone such as Europe/Paris, got \"Mars/Olympus\""},
 		{"local is no zone", "status_page: {time_zone: Local}", "status_page.time_zone"},
 		{"weight above one", "status_page:\n  uptime_weights: {partial_outage: 1.5}\n", "status_page.uptime_weights.partial_outage: want a weight from 0 to 1"},

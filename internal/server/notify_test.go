@@ -253,9 +253,9 @@ func TestEventKindsMatchConfig(t *testing.T) {
 	}
 }
 
-// noSMTP is an email: section whose server never answers: confirmation
+// noSMTP is an email: section (with the public_url it needs) whose server never answers: confirmation
 // mails stay pending, which these tests do not look at.
-const noSMTP = "email: {smtp_addr: \"127.0.0.1:9\", from: status@example.com, tls: none}\n"
+const noSMTP = "server: {public_url: \"https://status.example.com\"}\nemail: {smtp_addr: \"127.0.0.1:9\", from: status@example.com, tls: none}\n"
 
 func TestSubscriberAPI(t *testing.T) {
 	e := startNotify(t, filepath.Join(t.TempDir(), "n.db"), noSMTP, nil)
