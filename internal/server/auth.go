@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -61,7 +62,7 @@ var errBadCredentials = errors.New("unknown user or wrong password")
 type auth struct {
 	mu    sync.Mutex
 	users map[string]*failures // user name → failed sign-ins
-	ips   map[string]*failures // client address → failed sign-ins
+	ips   map[string]*failures // client address (IPv6: its /64) → failed sign-ins
 
 	dummyMu sync.Mutex
 	dummy   map[int][]byte // bcrypt cost → hash of a random password
@@ -150,10 +151,27 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
+// limitAddr is the key of a client address in the limiters: an IPv4
+// address, or an IPv6 address's /64, since one subscriber line or host
+// commonly holds a whole /64 and could otherwise pick a fresh address per
+// request.
+func limitAddr(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || !a.Is6() || a.Is4In6() {
+		return ip
+	}
+	p, err := a.Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
+}
+
 // checkPassword verifies a user's password with the same bcrypt work for
 // known and unknown users, within the failure limits.
 func (s *Server) checkPassword(c *config.Config, name, password, ip string) error {
 	now := s.now()
+	ip = limitAddr(ip)
 	if s.auth.limited(name, ip, now) {
 		return errSignInLimited
 	}

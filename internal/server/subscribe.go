@@ -142,7 +142,7 @@ func (s *Server) handleSubscribe() http.Handler {
 		lim := s.notifier().limiter
 		// Both the sender and the address are limited: one client cannot
 		// flood, and many clients cannot flood one address.
-		if !lim.allow("ip:"+clientIP(r), now) || !lim.allow("to:"+strings.ToLower(addr), now) {
+		if !lim.allow("ip:"+limitAddr(clientIP(r)), now) || !lim.allow("to:"+strings.ToLower(addr), now) {
 			w.Header().Set("Retry-After", "60")
 			s.form(w, r, http.StatusTooManyRequests, raw, chosen, "", "Too many subscription requests; please wait a minute and try again.")
 			return
@@ -355,12 +355,21 @@ type rateLimiter struct {
 	burst   float64
 	every   time.Duration
 	buckets map[string]*bucket
+	// pruned is when the buckets were last swept for refilled ones.
+	pruned time.Time
 }
 
 type bucket struct {
 	tokens float64
 	at     time.Time
 }
+
+// maxBuckets bounds the limiter's memory under a spray of distinct
+// addresses; pruneEvery bounds the time spent sweeping a full one.
+const (
+	maxBuckets = 10_000
+	pruneEvery = time.Second
+)
 
 // newRateLimiter allows burst requests at once and one more every every.
 func newRateLimiter(burst int, every time.Duration) *rateLimiter {
@@ -371,17 +380,23 @@ func newRateLimiter(burst int, every time.Duration) *rateLimiter {
 func (l *rateLimiter) allow(key string, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.buckets) > 10000 {
-		// Forget the buckets that have refilled: they allow a full burst
-		// anyway, so the map stays bounded under a spray of addresses.
-		for k, b := range l.buckets {
-			if now.Sub(b.at) >= time.Duration(l.burst)*l.every {
-				delete(l.buckets, k)
-			}
-		}
-	}
 	b := l.buckets[key]
 	if b == nil {
+		if len(l.buckets) >= maxBuckets && now.Sub(l.pruned) >= pruneEvery {
+			// Forget the buckets that have refilled: a new bucket is
+			// full anyway.
+			l.pruned = now
+			for k, b := range l.buckets {
+				if b.tokens+float64(now.Sub(b.at))/float64(l.every) >= l.burst {
+					delete(l.buckets, k)
+				}
+			}
+		}
+		if len(l.buckets) >= maxBuckets {
+			// Full of keys still limited: a new one is refused rather
+			// than let through unlimited (that would reopen the flood).
+			return false
+		}
 		b = &bucket{tokens: l.burst, at: now}
 		l.buckets[key] = b
 	}

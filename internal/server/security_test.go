@@ -1,0 +1,77 @@
+package server
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// A spray of distinct keys (addresses, client addresses) must not grow the
+// subscription limiter without bound, nor let the spray through once the
+// limiter is full; keys that have refilled are forgotten later.
+func TestRateLimiterBounded(t *testing.T) {
+	l := newRateLimiter(5, time.Minute)
+	now := time.Date(2026, 11, 30, 5, 0, 0, 0, time.UTC)
+	allowed := 0
+	for i := range 3 * maxBuckets {
+		if l.allow(fmt.Sprintf("to:victim-%d@example.org", i), now) {
+			allowed++
+		}
+	}
+	if n := len(l.buckets); n > maxBuckets {
+		t.Errorf("after %d distinct keys: %d buckets, want at most %d", 3*maxBuckets, n, maxBuckets)
+	}
+	if allowed > maxBuckets {
+		t.Errorf("a full limiter let %d of %d new keys through, want at most %d", allowed, 3*maxBuckets, maxBuckets)
+	}
+	// A key already tracked is still limited.
+	for range 10 {
+		l.allow("to:victim-0@example.org", now)
+	}
+	if l.allow("to:victim-0@example.org", now) {
+		t.Error("a tracked key was allowed beyond its burst")
+	}
+	// Once the buckets have refilled they are forgotten, and new keys
+	// are let through again.
+	later := now.Add(6 * time.Minute)
+	if !l.allow("to:someone-new@example.org", later) {
+		t.Error("a new key was refused after every bucket refilled")
+	}
+	if n := len(l.buckets); n > 10 {
+		t.Errorf("after the buckets refilled: %d buckets kept, want them pruned", n)
+	}
+}
+
+// The addresses of one IPv6 /64 are one client: its owner has 2^64 of them.
+func TestLimitAddrGroupsIPv6(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		same bool
+	}{
+		{"2001:db8:1:2::1", "2001:db8:1:2:ffff::7", true},
+		{"2001:db8:1:2::1", "2001:db8:1:3::1", false},
+		{"192.0.2.1", "192.0.2.2", false},
+		{"::ffff:192.0.2.1", "::ffff:192.0.2.2", false},
+	} {
+		if got := limitAddr(tt.a) == limitAddr(tt.b); got != tt.same {
+			t.Errorf("limitAddr(%s) == limitAddr(%s): got %v, want %v", tt.a, tt.b, got, tt.same)
+		}
+	}
+}
+
+// Failed sign-ins from many addresses of one /64 share its limit.
+func TestSignInLimitPerIPv6Network(t *testing.T) {
+	e := newIncidentEnv(t)
+	s := e.server
+	for i := range maxFailsPerIP {
+		if err := s.checkPassword(s.Config(), fmt.Sprintf("guess-%d", i), "wrong", fmt.Sprintf("2001:db8:1:2::%x", i+1)); err != errBadCredentials {
+			t.Fatalf("failure %d: got %v, want errBadCredentials", i+1, err)
+		}
+	}
+	if err := s.checkPassword(s.Config(), "alice", testAlicePassword, "2001:db8:1:2:abcd::1"); err != errSignInLimited {
+		t.Errorf("another address of the /64 after %d failures: got %v, want errSignInLimited", maxFailsPerIP, err)
+	}
+	if err := s.checkPassword(s.Config(), "alice", testAlicePassword, "2001:db8:9::1"); err != nil {
+		t.Errorf("another network: got %v, want nil", err)
+	}
+}
