@@ -129,7 +129,9 @@ func (s *Server) publishMonitorEvent(ctx context.Context, c *config.Config, ch d
 
 // openAutoIncident opens an incident for a confirmed outage of comp unless
 // an open incident already impacts it. The impact is a major outage when
-// every monitor of the component is down, a partial one otherwise.
+// every monitor of the component is down, a partial one otherwise. An
+// open automatic incident that had recovered relapses instead; one at a
+// partial outage escalates when every monitor is down.
 func (s *Server) openAutoIncident(ctx context.Context, c *config.Config, comp *config.Component, ch detect.Change, factID string, status map[string]sla.Status) error {
 	id := autoIncidentPrefix + factID
 	ev, err := s.parseFactsOfType(ctx, incidentOnlyTypes)
@@ -149,7 +151,13 @@ func (s *Server) openAutoIncident(ctx context.Context, c *config.Config, comp *c
 	name := componentName(c, comp.ID)
 	for _, inc := range incs {
 		if cur, ok := inc.Components[comp.ID]; ok && inc.Resolved == nil {
-			if strings.HasPrefix(inc.ID, autoIncidentPrefix) && cur == sla.PartialOutage && impact == sla.MajorOutage && !at.Before(inc.Opened) {
+			auto := strings.HasPrefix(inc.ID, autoIncidentPrefix) && !at.Before(inc.Opened)
+			switch {
+			case auto && (cur != sla.PartialOutage && cur != sla.MajorOutage || inc.Status == incident.StatusMonitoring) && !at.Before(lastUpdate(inc)):
+				// Down again after the recovery, before anyone resolved:
+				// the incident must not go on saying all is well.
+				return s.relapse(ctx, inc, comp.ID, name, ch.Monitor, impact, at, factID)
+			case auto && cur == sla.PartialOutage && impact == sla.MajorOutage:
 				return s.escalate(ctx, inc, comp.ID, name, at, factID)
 			}
 			return nil
@@ -198,6 +206,38 @@ func (s *Server) escalate(ctx context.Context, inc *incident.Incident, comp, nam
 	return nil
 }
 
+// lastUpdate is the time of the latest update of inc (its opening when
+// it has none).
+func lastUpdate(inc *incident.Incident) time.Time {
+	at := inc.Opened
+	for _, u := range inc.Updates {
+		if u.At.After(at) {
+			at = u.At
+		}
+	}
+	return at
+}
+
+// relapse takes an automatic incident that had recovered back to
+// investigating, with comp at impact again, when a monitor of it fails
+// before the incident was resolved. A replay finds the update by its id.
+func (s *Server) relapse(ctx context.Context, inc *incident.Incident, comp, name, monitor string, impact sla.Status, at time.Time, factID string) error {
+	uid := inc.ID + ":relapsed:" + factID
+	msg := fmt.Sprintf("Automatically detected: monitor %s confirmed %s down again at %s.", monitor, name, rfc3339(at))
+	f, err := fact("incident_update", uid, at, incidentUpdateFact{Type: "incident_update", ID: uid, Incident: inc.ID, At: rfc3339(at),
+		Status: incident.StatusInvestigating, Message: msg, Components: map[string]string{comp: string(impact)}})
+	if err != nil {
+		return err
+	}
+	if err := s.store.AppendFacts(ctx, []store.Fact{f}); err != nil {
+		return err
+	}
+	s.log.Info("automatic incident relapsed", "incident", inc.ID, "component", comp, "monitor", monitor, "impact", impact, "by", "slakeeper")
+	s.publishIncident(ctx, Event{ID: EventIncidentUpdated + ":" + uid, Kind: EventIncidentUpdated, At: at, Title: inc.Title, Message: msg,
+		Status: incident.StatusInvestigating, Severity: inc.Severity, Incident: inc.ID, Components: []string{comp}})
+	return nil
+}
+
 // autoRecovery posts a "monitoring" update, with the component back to
 // operational, on the open automatic incidents of comp once every monitor
 // of it has recovered. The operator resolves: only a person knows the
@@ -212,7 +252,7 @@ func (s *Server) autoRecovery(ctx context.Context, c *config.Config, comp *confi
 	}
 	at := ch.At.UTC().Truncate(time.Second)
 	for _, inc := range incident.Fold(ev) {
-		if !strings.HasPrefix(inc.ID, autoIncidentPrefix) || inc.Resolved != nil || inc.Status == incident.StatusMonitoring || at.Before(inc.Opened) {
+		if !strings.HasPrefix(inc.ID, autoIncidentPrefix) || inc.Resolved != nil || inc.Status == incident.StatusMonitoring || at.Before(lastUpdate(inc)) {
 			continue
 		}
 		if _, ok := inc.Components[comp.ID]; !ok {

@@ -122,3 +122,73 @@ func TestAutoIncident(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestAutoIncidentRelapse checks a monitor that fails again after the
+// automatic recovery, before the operator resolved: the same incident is
+// taken back to investigating with the component down again, rather than
+// left saying all is well (and no second incident is opened); a later
+// recovery moves it to monitoring again.
+func TestAutoIncidentRelapse(t *testing.T) {
+	t0 := mustTime(t, "2026-10-14T09:00:00Z")
+	e := newMaintEnv(t, nil, t0)
+	ctx := context.Background()
+	loc := e.cfg.Server.Location
+	ingest := func(at time.Time, st monitor.State) {
+		t.Helper()
+		e.clock.set(at)
+		var rs []monitor.Result
+		for _, id := range []string{"api-a", "api-b"} {
+			rs = append(rs, monitor.Result{MonitorID: id, Location: loc, At: at, State: st, Message: "test"})
+		}
+		if err := e.srv.Ingest(ctx, rs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	incidents := func() []incident.Incident {
+		t.Helper()
+		var list struct{ Incidents []incident.Incident }
+		e.call("GET", "/api/v1/incidents", testViewerToken, "", http.StatusOK, &list)
+		return list.Incidents
+	}
+	ingest(t0, monitor.Up)
+	ingest(t0.Add(time.Minute), monitor.Down)
+	ingest(t0.Add(2*time.Minute), monitor.Up)
+	if incs := incidents(); len(incs) != 1 || incs[0].Status != incident.StatusMonitoring || incs[0].Components["api"] != sla.Operational {
+		t.Fatalf("after the recovery: got %+v, want one incident, monitoring, api operational", incs)
+	}
+	e.events.take()
+
+	again := t0.Add(3 * time.Minute)
+	ingest(again, monitor.Down)
+	incs := incidents()
+	if len(incs) != 1 {
+		t.Fatalf("relapse: got %d incidents, want the same one", len(incs))
+	}
+	inc := incs[0]
+	said := slices.ContainsFunc(inc.Updates, func(u incident.Update) bool {
+		return u.At.Equal(again) && u.Status == incident.StatusInvestigating && strings.Contains(u.Message, "down again")
+	})
+	if inc.Status != incident.StatusInvestigating || inc.Components["api"] != sla.MajorOutage || !said {
+		t.Errorf("relapse: got status %q, api %q, updates %+v; want investigating, major outage, an update saying so", inc.Status, inc.Components["api"], inc.Updates)
+	}
+	if got := e.events.take(); !slices.ContainsFunc(got, func(s string) bool {
+		return strings.HasPrefix(s, "incident.updated incident.updated:"+inc.ID+":relapsed:")
+	}) {
+		t.Errorf("relapse events: got %q, want an incident.updated", got)
+	}
+	n := len(inc.Updates)
+
+	// A restart replays the relapse: no second update.
+	e2 := newMaintEnv(t, e.st, again.Add(time.Minute))
+	if err := e2.srv.resume(ctx, e2.cfg); err != nil {
+		t.Fatal(err)
+	}
+	if incs := incidents(); len(incs) != 1 || len(incs[0].Updates) != n {
+		t.Errorf("after a restart: got %+v, want one incident with %d updates", incs, n)
+	}
+
+	ingest(again.Add(time.Minute), monitor.Up)
+	if inc := incidents()[0]; inc.Status != incident.StatusMonitoring || inc.Components["api"] != sla.Operational {
+		t.Errorf("second recovery: got status %q, api %q; want monitoring, operational", inc.Status, inc.Components["api"])
+	}
+}
