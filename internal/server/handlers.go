@@ -98,6 +98,21 @@ const locationKey ctxKey = 1
 // tokenNameKey holds the name of the API token that authorised a request.
 const tokenNameKey ctxKey = 2
 
+// tokenRoleKey holds the role that authorised a request: the token's, or
+// "operator" for a signed-in user.
+const tokenRoleKey ctxKey = 3
+
+// withCaller is r's context with who acted and in which role.
+func withCaller(r *http.Request, name, role string) context.Context {
+	return context.WithValue(context.WithValue(r.Context(), tokenNameKey, name), tokenRoleKey, role)
+}
+
+// callerRole is the role that authorised r ("" when none did).
+func callerRole(r *http.Request) string {
+	role, _ := r.Context().Value(tokenRoleKey).(string)
+	return role
+}
+
 // requireToken admits a request with an API token of one of roles, or
 // with the session of a signed-in user (users are operators). The name of
 // the token or user is put in the context under tokenNameKey: it is who
@@ -114,7 +129,7 @@ func (s *Server) requireToken(roles ...string) func(http.Handler) http.Handler {
 						return
 					}
 					if user != "" {
-						next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenNameKey, user)))
+						next.ServeHTTP(w, r.WithContext(withCaller(r, user, "operator")))
 						return
 					}
 				}
@@ -126,7 +141,7 @@ func (s *Server) requireToken(roles ...string) func(http.Handler) http.Handler {
 				if t.Hash.Matches(tok) {
 					for _, role := range roles {
 						if t.Role == role {
-							next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenNameKey, t.Name)))
+							next.ServeHTTP(w, r.WithContext(withCaller(r, t.Name, t.Role)))
 							return
 						}
 					}

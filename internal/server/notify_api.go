@@ -80,6 +80,16 @@ func checkHookURL(field, v string) error {
 	return nil
 }
 
+// redactURL is a URL's scheme and host, without the path, query and user
+// information that may carry a secret.
+func redactURL(v string) string {
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" {
+		return "(redacted)"
+	}
+	return u.Scheme + "://" + u.Host + "/…"
+}
+
 // subscriberInput is a subscriber to add, from the API or the operator UI.
 type subscriberInput struct {
 	Kind       string   `json:"kind"`
@@ -234,6 +244,11 @@ func (s *Server) handleSubscribers() http.Handler {
 		out := make([]subscriberWire, len(subs))
 		for i, sub := range subs {
 			out[i] = subscriberOut(sub)
+			if sub.Kind != "email" && callerRole(r) != "operator" {
+				// A Slack URL is the channel's credential, and a webhook
+				// URL may hold one: viewers see only where it goes.
+				out[i].Address = redactURL(sub.Address)
+			}
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"subscribers": out})
 	})

@@ -132,7 +132,7 @@ func (s *Server) requireSession(next http.Handler) http.Handler {
 			s.message(w, r, http.StatusUnauthorized, "Sign in again", "You are not signed in (or your session has ended), so nothing was done. Sign in and submit the form again.", "/admin/signin")
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenNameKey, user)))
+		next.ServeHTTP(w, r.WithContext(withCaller(r, user, "operator")))
 	})
 }
 

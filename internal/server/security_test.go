@@ -2,6 +2,10 @@ package server
 
 import (
 	"fmt"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -73,5 +77,36 @@ func TestSignInLimitPerIPv6Network(t *testing.T) {
 	}
 	if err := s.checkPassword(s.Config(), "alice", testAlicePassword, "2001:db8:9::1"); err != nil {
 		t.Errorf("another network: got %v, want nil", err)
+	}
+}
+
+// A Slack incoming webhook's URL is its credential, and a webhook URL may
+// carry one: a viewer sees where subscribers are, never the whole URL.
+func TestViewerSeesNoSubscriberURLSecrets(t *testing.T) {
+	e := startNotify(t, filepath.Join(t.TempDir(), "n.db"), noSMTP, nil)
+	const slackURL = "https://hooks.slack.com/services/T0001/B0002/SlackSecretPart"
+	const hookURL = "https://hooks.example.com/in/HookSecretPart?token=QuerySecretPart"
+	for _, b := range []string{`{"kind": "slack", "url": "` + slackURL + `"}`, `{"kind": "webhook", "url": "` + hookURL + `"}`} {
+		e.call("POST", "/api/v1/subscribers", testOpsToken, b, http.StatusCreated, nil)
+	}
+	var list struct{ Subscribers []subscriberWire }
+	e.call("GET", "/api/v1/subscribers", testViewerToken, "", http.StatusOK, &list)
+	if len(list.Subscribers) != 2 {
+		t.Fatalf("viewer: got %+v, want 2 subscribers", list.Subscribers)
+	}
+	for _, sub := range list.Subscribers {
+		for _, secret := range []string{"SlackSecretPart", "HookSecretPart", "QuerySecretPart"} {
+			if strings.Contains(sub.Address, secret) {
+				t.Errorf("viewer sees %s's address %q", sub.Kind, sub.Address)
+			}
+		}
+		if !strings.HasPrefix(sub.Address, "https://hooks.") {
+			t.Errorf("viewer: %s's address %q does not say where it goes", sub.Kind, sub.Address)
+		}
+	}
+	// Operators manage them and see them whole.
+	e.call("GET", "/api/v1/subscribers", testOpsToken, "", http.StatusOK, &list)
+	if got := []string{list.Subscribers[0].Address, list.Subscribers[1].Address}; !slices.Contains(got, slackURL) || !slices.Contains(got, hookURL) {
+		t.Errorf("operator: got addresses %q, want them whole", got)
 	}
 }
