@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -108,5 +109,53 @@ func TestViewerSeesNoSubscriberURLSecrets(t *testing.T) {
 	e.call("GET", "/api/v1/subscribers", testOpsToken, "", http.StatusOK, &list)
 	if got := []string{list.Subscribers[0].Address, list.Subscribers[1].Address}; !slices.Contains(got, slackURL) || !slices.Contains(got, hookURL) {
 		t.Errorf("operator: got addresses %q, want them whole", got)
+	}
+}
+
+// Operator pages may not be framed by another site (clickjacking a form),
+// sniffed into another type, or leak their address in Referer; their
+// policy admits only this server's style sheet.
+func TestOperatorPagesSecurityHeaders(t *testing.T) {
+	e := newIncidentEnv(t)
+	b := e.browser()
+	pages := map[string]page{"sign-in page": b.get("/admin/signin"), "refused sign-in": b.signIn("alice", "wrong-password"),
+		"unsigned form post": b.post("/admin/incidents", url.Values{"title": {"x"}})}
+	if p := b.signIn("alice", testAlicePassword); p.code != http.StatusSeeOther {
+		t.Fatalf("sign-in: got %d", p.code)
+	}
+	pages["dashboard"] = b.get("/admin")
+	pages["subscribers"] = b.get("/admin/subscribers")
+	for name, p := range pages {
+		for h, want := range map[string]string{"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
+			"Referrer-Policy": "same-origin", "Cache-Control": "no-store"} {
+			if got := p.header.Get(h); got != want {
+				t.Errorf("%s (%d): %s is %q, want %q", name, p.code, h, got, want)
+			}
+		}
+		csp := p.header.Get("Content-Security-Policy")
+		for _, d := range []string{"default-src 'none'", "style-src 'self'", "frame-ancestors 'none'", "form-action 'self'"} {
+			if !strings.Contains(csp, d) {
+				t.Errorf("%s: Content-Security-Policy %q lacks %q", name, csp, d)
+			}
+		}
+	}
+}
+
+// The subscription pages act at a click (the form, the confirm and
+// unsubscribe links): no other site may frame them.
+func TestSubscriptionPagesNotFramed(t *testing.T) {
+	e := startNotify(t, filepath.Join(t.TempDir(), "n.db"), noSMTP, nil)
+	for _, path := range []string{"/subscribe", "/unsubscribe/sub-x.AAAA", "/subscribe/confirm/sub-x.AAAA"} {
+		resp, err := http.Get(e.url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("X-Frame-Options"); got != "DENY" {
+			t.Errorf("%s: X-Frame-Options %q, want DENY", path, got)
+		}
+		if got := resp.Header.Get("Content-Security-Policy"); !strings.Contains(got, "frame-ancestors 'none'") {
+			t.Errorf("%s: Content-Security-Policy %q, want frame-ancestors 'none'", path, got)
+		}
 	}
 }

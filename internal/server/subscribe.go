@@ -54,6 +54,9 @@ func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, code int, re
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
+	// The form and the links act at a click: no other site frames them.
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Content-Security-Policy", "frame-ancestors 'none'")
 	// The links carry tokens: keep them out of Referer headers.
 	h.Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(code)
