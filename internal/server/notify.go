@@ -254,8 +254,10 @@ func (s *Server) publish(ctx context.Context, ev Event) error {
 
 // dispatch delivers due outbounds until ctx ends: woken at once by
 // publish, else every second for the retries that come due. At most
-// concurrency deliveries run at a time, and one at a time per recipient,
-// so a subscriber gets an incident's updates in order.
+// concurrency deliveries run at a time, and one at a time per recipient;
+// DueOutbound holds a recipient's later rows back while an earlier one is
+// pending, so a subscriber gets an incident's updates in order even when
+// one is retried.
 func (s *Server) dispatch(ctx context.Context) {
 	n := s.notifier()
 	if c := s.Config(); c.Server.PublicURL == "" && c.Email != nil {

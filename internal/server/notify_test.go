@@ -641,3 +641,28 @@ func TestDeliveredNotSentAgainWhileItsRecordFails(t *testing.T) {
 		t.Errorf("got %d attempts recorded, want 1", ob.Attempts)
 	}
 }
+
+// A recipient gets its notifications in the order they were queued, even
+// when the first is retried: a "resolved" never overtakes its "created".
+func TestRecipientOrderKeptAcrossRetries(t *testing.T) {
+	e := startNotify(t, filepath.Join(t.TempDir(), "n.db"), "", nil)
+	h := newHookReceiver(t, 1) // refuses the first request
+	sub := e.addHook(h, `[]`)
+	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	for _, ev := range []Event{
+		{ID: "inc-5.created", Kind: EventIncidentCreated, At: at, Title: "Outage"},
+		{ID: "inc-5.resolved", Kind: EventIncidentResolved, At: at.Add(time.Minute), Title: "Outage"},
+	} {
+		if err := e.s.publish(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "both deliveries", func() bool { return len(h.received()) == 2 })
+	var got []string
+	for _, c := range h.received() {
+		got = append(got, strings.TrimSuffix(c.ID, "/"+sub.ID))
+	}
+	if want := []string{"inc-5.created", "inc-5.resolved"}; !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

@@ -188,6 +188,10 @@ func outboundFrom(id, channel, recipient, event string, payload []byte, createdA
 	}
 }
 
+// earlierPending finds a pending outbound of the same recipient enqueued
+// before the outbound o: DueOutbound holds o back while there is one.
+const earlierPending = `SELECT 1 FROM outbound e WHERE e.state = 'pending' AND e.recipient = o.recipient AND e.seq < o.seq`
+
 // outboundColumns are the columns outboundFrom decodes, in its order.
 const outboundColumns = `id, channel, recipient, event, payload, created_at, next_at, updated_at, attempts, state, last_error`
 

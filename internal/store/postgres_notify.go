@@ -33,7 +33,10 @@ func (p *Postgres) Enqueue(ctx context.Context, obs []Outbound) error {
 		attempts[i], states[i], lastErrors[i] = o.attempts, o.state, o.lastError
 	}
 	if _, err := p.pool.Exec(ctx, `INSERT INTO outbound (`+outboundColumns+`)
-		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::bigint[], $7::bigint[], $8::bigint[], $9::integer[], $10::text[], $11::text[])
+		SELECT c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::bigint[], $7::bigint[], $8::bigint[], $9::integer[], $10::text[], $11::text[])
+			WITH ORDINALITY AS u(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, n)
+		ORDER BY n -- seq follows the order of obs
 		ON CONFLICT (id) DO NOTHING`,
 		ids, channels, recipients, events, payloads, created, next, updated, attempts, states, lastErrors); err != nil {
 		return fmt.Errorf("enqueue %d outbound: %w", n, err)
@@ -46,8 +49,8 @@ func (p *Postgres) DueOutbound(ctx context.Context, now time.Time, limit int) ([
 	if err := checkLimit(limit); err != nil {
 		return nil, err
 	}
-	rows, err := p.pool.Query(ctx, `SELECT `+outboundColumns+` FROM outbound
-		WHERE state = 'pending' AND next_at <= $1
+	rows, err := p.pool.Query(ctx, `SELECT `+outboundColumns+` FROM outbound o
+		WHERE state = 'pending' AND next_at <= $1 AND NOT EXISTS (`+earlierPending+`)
 		ORDER BY next_at, id LIMIT $2`, ms(clampTime(now)), limit)
 	if err != nil {
 		return nil, fmt.Errorf("read due outbound: %w", err)

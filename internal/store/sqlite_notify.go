@@ -23,8 +23,8 @@ func (s *SQLite) Enqueue(ctx context.Context, obs []Outbound) error {
 		return fmt.Errorf("enqueue: begin: %w", err)
 	}
 	defer tx.Rollback()
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO outbound (`+outboundColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO outbound (`+outboundColumns+`, seq)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM outbound)) ON CONFLICT (id) DO NOTHING`)
 	if err != nil {
 		return fmt.Errorf("enqueue: %w", err)
 	}
@@ -46,8 +46,8 @@ func (s *SQLite) DueOutbound(ctx context.Context, now time.Time, limit int) ([]O
 	if err := checkLimit(limit); err != nil {
 		return nil, err
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+outboundColumns+` FROM outbound
-		WHERE state = 'pending' AND next_at <= ?
+	rows, err := s.r.QueryContext(ctx, `SELECT `+outboundColumns+` FROM outbound o
+		WHERE state = 'pending' AND next_at <= ? AND NOT EXISTS (`+earlierPending+`)
 		ORDER BY next_at, id LIMIT ?`, ms(clampTime(now)), limit)
 	if err != nil {
 		return nil, fmt.Errorf("read due outbound: %w", err)

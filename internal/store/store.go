@@ -76,7 +76,10 @@ type Store interface {
 	// or UpdatedAt is taken as CreatedAt, an empty State as pending.
 	Enqueue(ctx context.Context, obs []Outbound) error
 	// DueOutbound returns at most limit pending outbounds with NextAt at or
-	// before now, ordered by NextAt, then ID.
+	// before now, ordered by NextAt, then ID. Of a recipient's pending
+	// outbounds only the first enqueued can be due: the others wait for it
+	// to be delivered or to fail, so a recipient gets them in order even
+	// when one is retried.
 	DueOutbound(ctx context.Context, now time.Time, limit int) ([]Outbound, error)
 	// RecordAttempt appends a to the delivery log and, in the same
 	// transaction, counts the attempt on its outbound and sets its State,

@@ -22,6 +22,7 @@ var notifyScenarios = []struct {
 	{"EnqueueIdempotent", testEnqueueIdempotent},
 	{"EnqueueInvalid", testEnqueueInvalid},
 	{"DueOutbound", testDueOutbound},
+	{"DueOutboundRecipientOrder", testDueOutboundRecipientOrder},
 	{"RecordAttempt", testRecordAttempt},
 	{"NotFound", testNotFound},
 	{"Subscribers", testSubscribers},
@@ -145,9 +146,11 @@ func testDueOutbound(t *testing.T, s store.Store) {
 	ctx := ctxFor(t)
 	done := outbound("done", "sub-1", t0)
 	done.State = store.OutboundDelivered
+	// One recipient each (a recipient's are returned one at a time, see
+	// testDueOutboundRecipientOrder); done's does not hold first back.
 	mustEnqueue(t, s,
-		outbound("late", "sub-1", t0.Add(time.Hour)),
-		outbound("b", "sub-1", t0.Add(time.Minute)),
+		outbound("late", "sub-4", t0.Add(time.Hour)),
+		outbound("b", "sub-5", t0.Add(time.Minute)),
 		outbound("a", "sub-2", t0.Add(time.Minute)),
 		outbound("first", "sub-1", t0),
 		outbound("z", "sub-3", t0.Add(30*time.Second)),
@@ -191,6 +194,48 @@ func mustDeliveries(t testing.TB, s store.Store, recipient string, limit int) []
 		t.Fatalf("Deliveries(%q): %v", recipient, err)
 	}
 	return got
+}
+
+// testDueOutboundRecipientOrder checks that a recipient's outbounds are
+// due one at a time in the order they were enqueued: a later one waits
+// while an earlier one is pending, even when the earlier one's retry is
+// not due yet, so that a "resolved" never overtakes its "down".
+func testDueOutboundRecipientOrder(t *testing.T, s store.Store) {
+	ctx := ctxFor(t)
+	// Enqueued in two calls, the second of two in one call; the same
+	// CreatedAt and NextAt, ids against the order.
+	mustEnqueue(t, s, outbound("z-down", "pd", t0))
+	mustEnqueue(t, s, outbound("m-update", "pd", t0), outbound("a-up", "pd", t0), outbound("other", "sub-2", t0))
+	now := t0.Add(time.Second)
+	if d := diff([]string{"other", "z-down"}, dueIDs(t, s, now, 10)); d != "" {
+		t.Errorf("DueOutbound (-want +got):\n%s", d)
+	}
+	// The first fails and is retried in an hour: the others wait for it.
+	if err := s.RecordAttempt(ctx, store.DeliveryAttempt{OutboundID: "z-down", At: now, Code: 503, Error: "busy"},
+		store.OutboundPending, t0.Add(time.Hour)); err != nil {
+		t.Fatalf("RecordAttempt: %v", err)
+	}
+	if d := diff([]string{"other"}, dueIDs(t, s, now, 10)); d != "" {
+		t.Errorf("DueOutbound while the first waits for its retry (-want +got):\n%s", d)
+	}
+	if d := diff([]string{"other", "z-down"}, dueIDs(t, s, t0.Add(time.Hour), 10)); d != "" {
+		t.Errorf("DueOutbound at the retry (-want +got):\n%s", d)
+	}
+	// Delivered, then given up on: each lets the next one through.
+	if err := s.RecordAttempt(ctx, store.DeliveryAttempt{OutboundID: "z-down", At: t0.Add(time.Hour), OK: true},
+		store.OutboundDelivered, time.Time{}); err != nil {
+		t.Fatalf("RecordAttempt: %v", err)
+	}
+	if d := diff([]string{"m-update", "other"}, dueIDs(t, s, t0.Add(time.Hour), 10)); d != "" {
+		t.Errorf("DueOutbound after the first was delivered (-want +got):\n%s", d)
+	}
+	if err := s.RecordAttempt(ctx, store.DeliveryAttempt{OutboundID: "m-update", At: t0.Add(time.Hour), Code: 400, Error: "bad"},
+		store.OutboundFailed, time.Time{}); err != nil {
+		t.Fatalf("RecordAttempt: %v", err)
+	}
+	if d := diff([]string{"a-up", "other"}, dueIDs(t, s, t0.Add(time.Hour), 10)); d != "" {
+		t.Errorf("DueOutbound after the second failed (-want +got):\n%s", d)
+	}
 }
 
 func testRecordAttempt(t *testing.T, s store.Store) {

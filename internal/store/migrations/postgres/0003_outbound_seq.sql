@@ -1,0 +1,5 @@
+-- seq numbers the outbounds in the order they were enqueued: a recipient's
+-- are delivered one at a time in that order (DueOutbound), so that a
+-- retried "down" is not overtaken by its "up".
+ALTER TABLE outbound ADD COLUMN seq bigserial;
+CREATE INDEX outbound_pending_recipient_seq ON outbound (recipient, seq) WHERE state = 'pending';
