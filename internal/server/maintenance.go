@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -253,10 +254,14 @@ func occurrences(ms *sla.MaintenanceSeries, rec *incident.Recurrence, now time.T
 	if ms.Start.After(from) {
 		from = ms.Start
 	}
-	// Bound the walk, not just the result: only the horizon's occurrences
-	// count, so ones before it are never more than the rule yields there.
-	starts, more := rec.Starts(from, to, maxOccurrences)
-	if more {
+	// The limit is on the horizon ahead, [now, to): counted from the
+	// announcement, an hourly series would pass it a week after being
+	// scheduled and stop the loop. The ones before now (they came while
+	// the server was down) are all written: they excuse downtime. The
+	// recurrence bounds its own walk.
+	starts, _ := rec.Starts(from, to, math.MaxInt)
+	past, _ := slices.BinarySearchFunc(starts, now, time.Time.Compare)
+	if len(starts)-past > maxOccurrences {
 		return nil, &sla.InputError{Field: "rrule", Msg: fmt.Sprintf("more than %d occurrences within %d days", maxOccurrences, int(maintenanceHorizon.Hours()/24))}
 	}
 	out := make([]*sla.Maintenance, 0, len(starts))
@@ -313,13 +318,17 @@ func (s *Server) extendSeries(ctx context.Context, ev *sla.Evidence, now time.Ti
 		if !ms.CancelledAt.IsZero() && !ms.CancelledAt.After(now) {
 			continue
 		}
+		// A series that cannot be expanded is logged and skipped: it must
+		// not stop the others, nor the start and end events.
 		rec, err := incident.ParseRecurrence(ms.RRule, ms.Start, ms.Location, ms.Until, ms.Count)
 		if err != nil {
-			return 0, fmt.Errorf("series %s: %w", ms.ID, err)
+			s.log.Error("extend a maintenance series", "series", ms.ID, "err", err)
+			continue
 		}
 		occ, err := occurrences(ms, rec, now)
 		if err != nil {
-			return 0, fmt.Errorf("series %s: %w", ms.ID, err)
+			s.log.Error("extend a maintenance series", "series", ms.ID, "err", err)
+			continue
 		}
 		for _, m := range occ {
 			if have[m.ID] {

@@ -447,3 +447,38 @@ func TestMaintenanceEventsAfterDowntime(t *testing.T) {
 		t.Errorf("events after the downtime: got %q, want %q", got, want)
 	}
 }
+
+// TestHourlySeriesKeepsExtending checks a dense series weeks after its
+// announcement: the occurrence limit is about the horizon ahead, not
+// everything since the announcement, so the loop goes on extending it and
+// announcing the other windows.
+func TestHourlySeriesKeepsExtending(t *testing.T) {
+	now := mustTime(t, "2026-03-01T12:00:00Z")
+	e := newMaintEnv(t, nil, now)
+	ctx := context.Background()
+	var a seriesAnswer
+	e.call("POST", "/api/v1/maintenance", testOpsToken, `{"title":"Rotation","components":["api"],
+		"rrule":"FREQ=HOURLY","start":"2026-03-01T13:00:00Z","duration":"5m"}`, http.StatusCreated, &a)
+	if len(a.Windows) != 839 {
+		t.Fatalf("got %d windows, want 839 (35 days, hourly, from the next hour)", len(a.Windows))
+	}
+	var w struct{ ID string }
+	e.call("POST", "/api/v1/maintenance", testOpsToken,
+		`{"title":"Upgrade","components":["web"],"start":"2026-03-11T11:00:00Z","end":"2026-03-11T14:00:00Z"}`, http.StatusCreated, &w)
+	e.events.take()
+	later := mustTime(t, "2026-03-11T12:00:00Z")
+	if err := e.srv.maintenanceTick(ctx, later, map[string]bool{}); err != nil {
+		t.Fatalf("tick ten days on: %v", err)
+	}
+	ev, err := e.srv.maintenanceEvidence(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := a.Series + "-20260415T1100Z" // the last start before later + 35 days
+	if !slices.ContainsFunc(ev.Maintenance, func(m *sla.Maintenance) bool { return m.ID == last }) {
+		t.Errorf("the series was not extended to %s", last)
+	}
+	if got := e.events.take(); !slices.Contains(got, "maintenance.started "+w.ID+"/started") {
+		t.Errorf("events: got %q, want the upgrade's start", got)
+	}
+}
