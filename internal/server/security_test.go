@@ -159,3 +159,65 @@ func TestSubscriptionPagesNotFramed(t *testing.T) {
 		}
 	}
 }
+
+// publicReads are the GET routes anyone may call, and why.
+var publicReads = map[string]string{
+	"GET /healthz":                    "liveness, no data",
+	"GET /readyz":                     "readiness, no data",
+	"GET /metrics":                    "counters without customer data",
+	"GET /{$}":                        "the public status page",
+	"GET /feed.rss":                   "the public feed",
+	"GET /feed.atom":                  "the public feed",
+	"GET /incidents/{id}":             "a public incident page",
+	"GET /history":                    "the public incident history",
+	"GET /history/{date}":             "a public day page",
+	"GET /static/":                    "the status page's style sheet",
+	"GET /demo/{name}":                "demo endpoints, demo configuration only",
+	"GET /subscribe":                  "the public subscription form",
+	"GET /subscribe/confirm/{token}":  "the opt-in link (an HMAC token)",
+	"GET /unsubscribe/{token}":        "the unsubscribe link (an HMAC token)",
+	"GET /admin/signin":               "the sign-in form",
+	"GET /admin/static/":              "the operator pages' style sheet",
+	"GET /api/v1/heartbeat/{monitor}": "checks the monitor's own token (TestEveryWriteRouteNeedsCredentials)",
+}
+
+// Every other GET route answers nothing private without a credential:
+// the API refuses (401/403), an operator page sends to sign in.
+func TestEveryPrivateReadNeedsCredentials(t *testing.T) {
+	e := newIncidentEnv(t)
+	checked := 0
+	for _, rt := range routes(t) {
+		method, pattern, _ := strings.Cut(rt, " ")
+		if method != "GET" || publicReads[rt] != "" {
+			continue
+		}
+		path := strings.TrimSuffix(wildcardRE.ReplaceAllString(pattern, "x1"), "{$}")
+		for _, cred := range []struct{ name, header, value string }{
+			{"no credentials", "", ""},
+			{"unknown token", "Authorization", "Bearer not-a-token-of-anyone-here"},
+			{"forged session cookie", "Cookie", sessionCookie + "=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"},
+		} {
+			b := e.browser()
+			req, err := http.NewRequest(method, e.url+path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cred.header != "" {
+				req.Header.Set(cred.header, cred.value)
+			}
+			p := b.do(req)
+			switch {
+			case strings.HasPrefix(pattern, "/admin"):
+				if p.code != http.StatusSeeOther || !strings.HasPrefix(p.location, "/admin/signin?") {
+					t.Errorf("%s with %s: got %d to %q, want 303 to sign in", path, cred.name, p.code, p.location)
+				}
+			case p.code != http.StatusUnauthorized && p.code != http.StatusForbidden:
+				t.Errorf("%s with %s: got %d %.200s, want 401 or 403", path, cred.name, p.code, p.body)
+			}
+		}
+		checked++
+	}
+	if checked < 10 {
+		t.Errorf("checked only %d private read routes", checked)
+	}
+}
