@@ -105,7 +105,7 @@ func Status(err error) int {
 }
 
 // Post sends body to url with the given headers and checks the answer with
-// CheckResponse. Transport errors are returned without the URL, because
+// CheckResponse; a redirect is a failed answer. Transport errors are returned without the URL, because
 // channel URLs (Slack's in particular) embed secrets and errors get logged.
 func Post(ctx context.Context, client *http.Client, url string, header http.Header, body []byte) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
@@ -118,7 +118,11 @@ func Post(ctx context.Context, client *http.Client, url string, header http.Head
 	if client == nil {
 		client = http.DefaultClient
 	}
-	resp, err := client.Do(req)
+	// A redirect is an answer, not followed: a receiver must not steer
+	// the server's requests to another address (an internal one).
+	c := *client
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := c.Do(req)
 	if err != nil {
 		var uerr *neturl.Error
 		if errors.As(err, &uerr) {
