@@ -195,9 +195,20 @@ func (p *pageState) current(ctx context.Context) (snap *pageSnapshot, ok bool) {
 	}
 	p.refreshing = true
 	p.mu.Unlock()
+	// A refresh that panics (net/http recovers the request) must not
+	// leave refreshing set, or the page would stay frozen on old for good.
+	returned := false
+	defer func() {
+		if !returned {
+			p.mu.Lock()
+			p.refreshing = false
+			p.mu.Unlock()
+		}
+	}()
 	// The refresh serves everybody: a client that goes away does not
 	// cancel it.
 	next, err := p.refresh(context.WithoutCancel(ctx), cfg, now, old)
+	returned = true
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.refreshing = false

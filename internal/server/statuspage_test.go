@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"log"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -790,5 +792,51 @@ func TestStatusPageServedWhileStoreStalls(t *testing.T) {
 	}
 	if r, page := e.get("/", nil); r.Header.Get("ETag") == etag || componentStatus(t, page, "api") != "Major outage" {
 		t.Errorf("after the stall: want the new page")
+	}
+}
+
+// panickingStore panics in FactsOfType while armed: a bug in a refresh.
+type panickingStore struct {
+	store.Store
+	armed atomic.Bool
+}
+
+func (s *panickingStore) FactsOfType(ctx context.Context, types []string, from, to time.Time) ([]store.Fact, error) {
+	if s.armed.Load() {
+		panic("refresh bug")
+	}
+	return s.Store.FactsOfType(ctx, types, from, to)
+}
+
+// A refresh that panics (net/http recovers the request) must not leave
+// the page frozen on its last snapshot: the next request refreshes again.
+func TestStatusPageRefreshesAfterAPanic(t *testing.T) {
+	e := newIncidentEnv(t)
+	st := &panickingStore{Store: e.st}
+	clock := &testClock{t: e.clock.now()}
+	s, err := New(Options{Store: st, Config: e.cfg, Now: clock.now, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0)
+	t.Cleanup(ts.Close)
+	e.url, e.clock = ts.URL, clock
+	resp, _ := e.get("/", nil)
+	etag := resp.Header.Get("ETag")
+
+	st.armed.Store(true)
+	e.tick()
+	// A fresh connection, which the transport does not retry on.
+	fresh := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	if r, err := fresh.Get(ts.URL + "/"); err == nil {
+		r.Body.Close()
+		t.Fatalf("the panicking request got %d, want the connection dropped", r.StatusCode)
+	}
+	st.armed.Store(false)
+	e.statusFact("api", "eu", "major_outage", clock.now().Add(-time.Minute))
+	e.tick()
+	if r, page := e.get("/", nil); r.Header.Get("ETag") == etag || componentStatus(t, page, "api") != "Major outage" {
+		t.Errorf("after the panic: got ETag %s (was %s), want the new page", r.Header.Get("ETag"), etag)
 	}
 }
