@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -219,5 +220,37 @@ func TestEveryPrivateReadNeedsCredentials(t *testing.T) {
 	}
 	if checked < 10 {
 		t.Errorf("checked only %d private read routes", checked)
+	}
+}
+
+// A form body beyond maxForm is refused unread, on the public forms and
+// the operator's alike.
+func TestOversizedFormsRefused(t *testing.T) {
+	e := startNotify(t, filepath.Join(t.TempDir(), "n.db"), noSMTP+`users:
+  - {name: alice, password_hash: "`+testAliceHash(t)+`"}
+`, nil)
+	big := url.Values{"name": {"alice"}, "email": {"a@example.org"}, "pad": {strings.Repeat("x", maxForm)}}.Encode()
+	for _, path := range []string{"/admin/signin", "/subscribe", "/admin/incidents"} {
+		req, err := http.NewRequest("POST", e.url+path, strings.NewReader(big))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		want := http.StatusBadRequest
+		if path == "/admin/incidents" {
+			// Not signed in: refused before the body is read.
+			want = http.StatusUnauthorized
+		}
+		if resp.StatusCode != want {
+			t.Errorf("POST %s with %d bytes: got %d, want %d", path, len(big), resp.StatusCode, want)
+		}
+	}
+	if subs, err := e.st.Subscribers(context.Background()); err != nil || len(subs) != 0 {
+		t.Errorf("an oversized subscription form stored %d subscribers (%v)", len(subs), err)
 	}
 }
