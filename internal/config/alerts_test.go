@@ -78,6 +78,7 @@ alerts:
 		// Without public_url, mail links would be built on the Host header
 		// of whoever asked for the mail: a confirmation link to their host.
 		{"email without public url", "email: {smtp_addr: \"smtp.example.com:25\", from: a@example.com, tls: none}\n", "server.public_url: needed with email:"},
+		{"trusted proxy", "server: {trusted_proxies: [\"10.0.0.0/33\"]}\n", "server.trusted_proxies[0]: want an IP address or a CIDR prefix"},
 		{"pagerduty without key", "alerts:\n  - {name: a, kind: pagerduty}\n", "alerts[0].routing_key_env: name the environment variable"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,5 +98,19 @@ alerts:
 	}
 	if slices.Contains(EventKinds, "") {
 		t.Error("EventKinds has an empty kind")
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	c, err := Parse("test.yaml", []byte("server: {trusted_proxies: [127.0.0.1, \"10.1.2.3/8\", \"fd00::/8\"]}\n"), func(string) string { return "" }, noPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range c.Server.TrustedProxies {
+		got = append(got, p.String())
+	}
+	if want := []string{"127.0.0.1/32", "10.0.0.0/8", "fd00::/8"}; !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"math"
 	"math/big"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -72,6 +73,9 @@ type Server struct {
 	// PublicURL is the status page's address as the public reaches it
 	// (no trailing slash), for the links in notifications (alerts.go).
 	PublicURL string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client, for the limits per client address.
+	TrustedProxies []netip.Prefix
 }
 
 // Component is a part of the service as the status page shows it.
@@ -106,9 +110,10 @@ func (s Secret) Matches(token string) bool {
 
 type rawConfig struct {
 	Server struct {
-		Location  string `yaml:"location"`
-		PublicURL string `yaml:"public_url"`
-		Retention struct {
+		Location       string   `yaml:"location"`
+		PublicURL      string   `yaml:"public_url"`
+		TrustedProxies []string `yaml:"trusted_proxies"`
+		Retention      struct {
 			Results  string `yaml:"results"`
 			Evidence string `yaml:"evidence"`
 		} `yaml:"retention"`
@@ -407,6 +412,7 @@ func Parse(file string, data []byte, getenv func(string) string, loadPolicy func
 	parseAutoIncidents(errs, raw.Components, c) // maint.go
 	c.Obligations = parseObligations(errs, raw.Obligations)
 	c.Server.PublicURL = parsePublicURL(errs, raw.Server.PublicURL)
+	c.Server.TrustedProxies = parseProxies(errs, raw.Server.TrustedProxies)
 	c.Email = parseEmail(errs, raw.Email, getenv)
 	c.Alerts = parseAlerts(errs, raw.Alerts, c.Email, getenv)
 	c.StatusPage = statusPageOf(errs, raw.StatusPage)
@@ -834,4 +840,22 @@ func luminance(hex string) float64 {
 		l += k * c
 	}
 	return l
+}
+
+// parseProxies checks server.trusted_proxies: addresses or CIDR prefixes.
+func parseProxies(errs *yamlpos.Errors, raw []string) []netip.Prefix {
+	var out []netip.Prefix
+	for i, v := range raw {
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			a, aerr := netip.ParseAddr(v)
+			if aerr != nil {
+				errs.Add(fmt.Sprintf("server.trusted_proxies[%d]", i), "want an IP address or a CIDR prefix such as 10.0.0.0/8, got %q", v)
+				continue
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out
 }

@@ -141,14 +141,50 @@ func (a *auth) dummyHash(cost int) []byte {
 	return h
 }
 
-// clientIP is the address the request came from. X-Forwarded-For is not
-// trusted: any client can set it.
-func clientIP(r *http.Request) string {
+// clientIP is the address the request came from. X-Forwarded-For is
+// trusted only from the configured proxies (server.trusted_proxies), and
+// only its rightmost address that is not a proxy's: a client can put any
+// addresses of its own in front.
+func (s *Server) clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
 	}
-	return host
+	proxies := s.Config().Server.TrustedProxies
+	trusted := func(v string) bool {
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			return false
+		}
+		a = a.Unmap()
+		for _, p := range proxies {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
+	if len(proxies) == 0 || !trusted(host) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	client := host
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		if hop == "" {
+			continue
+		}
+		a, err := netip.ParseAddr(hop)
+		if err != nil {
+			// A trusted proxy wrote something else: stop at what is known.
+			break
+		}
+		client = a.Unmap().String()
+		if !trusted(hop) {
+			break
+		}
+	}
+	return client
 }
 
 // limitAddr is the key of a client address in the limiters: an IPv4

@@ -176,14 +176,14 @@ func (s *Server) handleSignIn() http.Handler {
 			return
 		}
 		name, next := v.Get("name"), localPath(v.Get("next"))
-		err = s.checkPassword(s.Config(), name, v.Get("password"), clientIP(r))
+		err = s.checkPassword(s.Config(), name, v.Get("password"), s.clientIP(r))
 		if err != nil {
 			code, msg := http.StatusUnauthorized, "Unknown user name or wrong password."
 			if errors.Is(err, errSignInLimited) {
 				code, msg = http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins; try again in %d minutes.", int(failWindow.Minutes()))
 			}
 			// The password is never shown again, nor logged.
-			s.log.Warn("sign-in refused", "user", name, "addr", clientIP(r), "reason", err)
+			s.log.Warn("sign-in refused", "user", name, "addr", s.clientIP(r), "reason", err)
 			page := s.opPage(r, "Sign in")
 			page.Form = operatorui.Form{Name: "signin", Values: map[string]string{"name": name}, Errors: map[string]string{"password": msg}}
 			s.render(w, r, code, "signin", operatorui.SignIn{Page: page, Next: next})
@@ -201,7 +201,7 @@ func (s *Server) handleSignIn() http.Handler {
 			return
 		}
 		s.setSessionCookie(w, r, cookie, int(sessionMax.Seconds()))
-		s.log.Info("signed in", "user", name, "addr", clientIP(r))
+		s.log.Info("signed in", "user", name, "addr", s.clientIP(r))
 		http.Redirect(w, r, next, http.StatusSeeOther)
 	})
 }

@@ -254,3 +254,65 @@ func TestOversizedFormsRefused(t *testing.T) {
 		t.Errorf("an oversized subscription form stored %d subscribers (%v)", len(subs), err)
 	}
 }
+
+// Behind a reverse proxy every request comes from the proxy: the limits
+// per address would be shared by everyone (20 bad passwords by anyone
+// would lock every operator out). A configured trusted proxy's
+// X-Forwarded-For names the client: its rightmost address not a proxy's,
+// since a client may send any addresses of its own in front.
+func TestClientAddressBehindTrustedProxy(t *testing.T) {
+	e := newIncidentEnvWith(t, incidentTestConfig+"server: {trusted_proxies: [127.0.0.1, 10.0.0.0/8]}\n", incidentTestPolicy)
+	plain := newIncidentEnv(t)
+	for _, tt := range []struct {
+		peer, xff string
+		trusted   bool
+		want      string
+	}{
+		{"127.0.0.1:4000", "203.0.113.9", true, "203.0.113.9"},
+		{"127.0.0.1:4000", "198.51.100.1, 203.0.113.9", true, "203.0.113.9"},
+		{"127.0.0.1:4000", "203.0.113.9, 10.1.2.3", true, "203.0.113.9"},
+		{"127.0.0.1:4000", "", true, "127.0.0.1"},
+		{"127.0.0.1:4000", "10.0.0.1, 10.1.2.3", true, "10.0.0.1"},
+		{"127.0.0.1:4000", "not-an-address", true, "127.0.0.1"},
+		{"192.0.2.7:4000", "203.0.113.9", true, "192.0.2.7"},
+		{"127.0.0.1:4000", "203.0.113.9", false, "127.0.0.1"},
+	} {
+		r, err := http.NewRequest("GET", "/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.RemoteAddr = tt.peer
+		if tt.xff != "" {
+			r.Header.Set("X-Forwarded-For", tt.xff)
+		}
+		s := plain.server
+		if tt.trusted {
+			s = e.server
+		}
+		if got := s.clientIP(r); got != tt.want {
+			t.Errorf("peer %s, X-Forwarded-For %q, proxies trusted %v: got %s, want %s", tt.peer, tt.xff, tt.trusted, got, tt.want)
+		}
+	}
+
+	// End to end: an attacker's failures behind the proxy do not lock
+	// out an operator coming through the same proxy.
+	b := e.browser()
+	signIn := func(from, name, password string) int {
+		req, err := http.NewRequest("POST", e.url+"/admin/signin", strings.NewReader(url.Values{"name": {name}, "password": {password}}.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", from)
+		return b.do(req).code
+	}
+	for i := range maxFailsPerIP {
+		signIn("203.0.113.66", fmt.Sprintf("guess-%d", i), "wrong")
+	}
+	if code := signIn("203.0.113.66", "guess-x", "wrong"); code != http.StatusTooManyRequests {
+		t.Errorf("the attacker after %d failures: got %d, want 429", maxFailsPerIP, code)
+	}
+	if code := signIn("198.51.100.20", "alice", testAlicePassword); code != http.StatusSeeOther {
+		t.Errorf("an operator through the same proxy: got %d, want 303 (signed in)", code)
+	}
+}

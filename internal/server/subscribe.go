@@ -145,7 +145,7 @@ func (s *Server) handleSubscribe() http.Handler {
 		lim := s.notifier().limiter
 		// Both the sender and the address are limited: one client cannot
 		// flood, and many clients cannot flood one address.
-		if !lim.allow("ip:"+limitAddr(clientIP(r)), now) || !lim.allow("to:"+strings.ToLower(addr), now) {
+		if !lim.allow("ip:"+limitAddr(s.clientIP(r)), now) || !lim.allow("to:"+strings.ToLower(addr), now) {
 			w.Header().Set("Retry-After", "60")
 			s.form(w, r, http.StatusTooManyRequests, raw, chosen, "", "Too many subscription requests; please wait a minute and try again.")
 			return
