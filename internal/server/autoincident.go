@@ -150,6 +150,11 @@ func (s *Server) openAutoIncident(ctx context.Context, c *config.Config, comp *c
 	at := ch.At.UTC().Truncate(time.Second)
 	name := componentName(c, comp.ID)
 	for _, inc := range incs {
+		if _, ok := inc.Components[comp.ID]; ok && inc.Resolved != nil && !inc.Opened.After(at) && inc.Resolved.After(at) {
+			// A replay of a change that came while this incident was open:
+			// it covered the outage, and was resolved since.
+			return nil
+		}
 		if cur, ok := inc.Components[comp.ID]; ok && inc.Resolved == nil {
 			auto := strings.HasPrefix(inc.ID, autoIncidentPrefix) && !at.Before(inc.Opened)
 			switch {

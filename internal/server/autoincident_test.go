@@ -192,3 +192,42 @@ func TestAutoIncidentRelapse(t *testing.T) {
 		t.Errorf("second recovery: got status %q, api %q; want monitoring, operational", inc.Status, inc.Components["api"])
 	}
 }
+
+// TestAutoIncidentReplayAfterResolution checks a restart that replays a
+// relapse after the operator resolved the incident it belonged to: the
+// outage was covered by that incident, so no second one is opened for it.
+func TestAutoIncidentReplayAfterResolution(t *testing.T) {
+	t0 := mustTime(t, "2026-10-14T09:00:00Z")
+	e := newMaintEnv(t, nil, t0)
+	ctx := context.Background()
+	loc := e.cfg.Server.Location
+	ingest := func(at time.Time, st monitor.State) {
+		t.Helper()
+		e.clock.set(at)
+		var rs []monitor.Result
+		for _, id := range []string{"api-a", "api-b"} {
+			rs = append(rs, monitor.Result{MonitorID: id, Location: loc, At: at, State: st, Message: "test"})
+		}
+		if err := e.srv.Ingest(ctx, rs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, st := range []monitor.State{monitor.Up, monitor.Down, monitor.Up, monitor.Down, monitor.Up} {
+		ingest(t0.Add(time.Duration(i)*time.Minute), st)
+	}
+	var list struct{ Incidents []incident.Incident }
+	e.call("GET", "/api/v1/incidents", testViewerToken, "", http.StatusOK, &list)
+	if len(list.Incidents) != 1 {
+		t.Fatalf("before the resolution: got %d incidents, want 1", len(list.Incidents))
+	}
+	e.call("POST", "/api/v1/incidents/"+list.Incidents[0].ID+"/updates", testOpsToken, `{"status":"resolved","message":"Fixed"}`, http.StatusCreated, nil)
+
+	e2 := newMaintEnv(t, e.st, t0.Add(10*time.Minute))
+	if err := e2.srv.resume(ctx, e2.cfg); err != nil {
+		t.Fatal(err)
+	}
+	e2.call("GET", "/api/v1/incidents", testViewerToken, "", http.StatusOK, &list)
+	if len(list.Incidents) != 1 {
+		t.Errorf("after a restart: got %d incidents %+v, want still the one, resolved", len(list.Incidents), list.Incidents)
+	}
+}
