@@ -77,21 +77,21 @@ func newAuth() *auth {
 	return &auth{users: map[string]*failures{}, ips: map[string]*failures{}, dummy: map[int][]byte{}}
 }
 
-// limited reports whether name or ip has reached its limit at now.
-func (a *auth) limited(name, ip string, now time.Time) bool {
+// attempt counts a sign-in attempt of name from ip at now as a failure
+// before its password is checked, and reports false (counting nothing)
+// when either has reached its limit. Counting first keeps the limits
+// when many attempts arrive at once: none waits for another's bcrypt to
+// be counted. A right password gives the attempt back (succeeded).
+func (a *auth) attempt(name, ip string, now time.Time) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	over := func(m map[string]*failures, k string, max int) bool {
 		f := m[k]
 		return f != nil && now.Sub(f.since) < failWindow && f.n >= max
 	}
-	return over(a.users, name, maxFailsPerUser) || over(a.ips, ip, maxFailsPerIP)
-}
-
-// failed counts a failed sign-in.
-func (a *auth) failed(name, ip string, now time.Time) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	if over(a.users, name, maxFailsPerUser) || over(a.ips, ip, maxFailsPerIP) {
+		return false
+	}
 	count := func(m map[string]*failures, k string) {
 		f := m[k]
 		if f == nil || now.Sub(f.since) >= failWindow {
@@ -112,14 +112,19 @@ func (a *auth) failed(name, ip string, now time.Time) {
 	}
 	count(a.users, name)
 	count(a.ips, ip)
+	return true
 }
 
-// succeeded forgets a user's failures (not the address's: one good
-// password must not reset guessing at others from that address).
-func (a *auth) succeeded(name string) {
+// succeeded forgets a user's failures and gives back the address's count
+// of this attempt (not its earlier failures: one good password must not
+// reset guessing at others from that address).
+func (a *auth) succeeded(name, ip string) {
 	a.mu.Lock()
+	defer a.mu.Unlock()
 	delete(a.users, name)
-	a.mu.Unlock()
+	if f := a.ips[ip]; f != nil && f.n > 0 {
+		f.n--
+	}
 }
 
 // dummyHash is a hash of a random password at cost: comparing an unknown
@@ -208,7 +213,7 @@ func limitAddr(ip string) string {
 func (s *Server) checkPassword(c *config.Config, name, password, ip string) error {
 	now := s.now()
 	ip = limitAddr(ip)
-	if s.auth.limited(name, ip, now) {
+	if !s.auth.attempt(name, ip, now) {
 		return errSignInLimited
 	}
 	u := c.User(name)
@@ -224,10 +229,9 @@ func (s *Server) checkPassword(c *config.Config, name, password, ip string) erro
 	}
 	err := bcrypt.CompareHashAndPassword(hash, []byte(password))
 	if u == nil || err != nil {
-		s.auth.failed(name, ip, now)
 		return errBadCredentials
 	}
-	s.auth.succeeded(name)
+	s.auth.succeeded(name, ip)
 	return nil
 }
 

@@ -316,3 +316,34 @@ func TestClientAddressBehindTrustedProxy(t *testing.T) {
 		t.Errorf("an operator through the same proxy: got %d, want 303 (signed in)", code)
 	}
 }
+
+// The limits hold under concurrency: sign-ins sent all at once from one
+// address do not all get a password check before the first failure is
+// counted.
+func TestSignInLimitHoldsUnderConcurrency(t *testing.T) {
+	e := newIncidentEnv(t)
+	s := e.server
+	const n = 3 * maxFailsPerIP
+	errs := make(chan error, n)
+	start := make(chan struct{})
+	for i := range n {
+		go func() {
+			<-start
+			errs <- s.checkPassword(s.Config(), fmt.Sprintf("guess-%d", i), "wrong", "192.0.2.50")
+		}()
+	}
+	close(start)
+	checked := 0
+	for range n {
+		switch err := <-errs; err {
+		case errBadCredentials:
+			checked++
+		case errSignInLimited:
+		default:
+			t.Errorf("got %v", err)
+		}
+	}
+	if checked > maxFailsPerIP {
+		t.Errorf("%d concurrent sign-ins from one address: %d passwords checked, want at most %d", n, checked, maxFailsPerIP)
+	}
+}
