@@ -347,3 +347,33 @@ func TestSignInLimitHoldsUnderConcurrency(t *testing.T) {
 		t.Errorf("%d concurrent sign-ins from one address: %d passwords checked, want at most %d", n, checked, maxFailsPerIP)
 	}
 }
+
+// Anyone can type an address into the public form: it must not change
+// what a confirmed subscriber receives (an attacker narrowing someone's
+// components to silence the incidents they care about).
+func TestFormDoesNotChangeAConfirmedSubscription(t *testing.T) {
+	e := startNotify(t, filepath.Join(t.TempDir(), "n.db"), noSMTP, nil)
+	ctx := context.Background()
+	const addr = "ops@example.org"
+	if code, _ := e.page("POST", "/subscribe", url.Values{"email": {addr}, "components": {"api", "web"}}); code != http.StatusOK {
+		t.Fatalf("subscribe: got %d", code)
+	}
+	sub, err := e.st.SubscriberByAddress(ctx, "email", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := e.s.linkToken(ctx, purposeConfirm, sub.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := e.page("GET", "/subscribe/confirm/"+tok, nil); code != http.StatusOK {
+		t.Fatalf("confirm: got %d", code)
+	}
+	if code, _ := e.page("POST", "/subscribe", url.Values{"email": {addr}, "components": {"web"}}); code != http.StatusOK {
+		t.Fatalf("subscribe again: got %d, want the same answer as ever", code)
+	}
+	got, err := e.st.SubscriberByAddress(ctx, "email", addr)
+	if err != nil || len(got.Components) != 0 || got.ConfirmedAt.IsZero() {
+		t.Errorf("after the form again: got %+v (%v), want the confirmed subscription to every component unchanged", got, err)
+	}
+}

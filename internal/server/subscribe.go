@@ -162,8 +162,10 @@ func (s *Server) handleSubscribe() http.Handler {
 }
 
 // subscribe creates or updates the email subscriber of addr. A new or
-// still unconfirmed one gets a (new) confirmation mail; a confirmed one
-// keeps receiving updates, for its new choice of components.
+// still unconfirmed one gets a (new) confirmation mail, for its new choice
+// of components. A confirmed one is left as it is: anyone can type an
+// address into the form, so it must not change what someone receives (to
+// change components, one unsubscribes and subscribes again).
 func (s *Server) subscribe(ctx context.Context, addr string, comps []string, base string) error {
 	sub, err := s.store.SubscriberByAddress(ctx, "email", addr)
 	switch {
@@ -171,15 +173,14 @@ func (s *Server) subscribe(ctx context.Context, addr string, comps []string, bas
 		sub = store.Subscriber{ID: newID("sub-"), Kind: "email", Address: addr, CreatedAt: s.now().UTC().Truncate(time.Second)}
 	case err != nil:
 		return err
+	case !sub.ConfirmedAt.IsZero():
+		return nil
 	}
 	sub.Components = comps
 	if err := s.store.PutSubscriber(ctx, sub); err != nil {
 		return err
 	}
-	if sub.ConfirmedAt.IsZero() {
-		return s.sendConfirmation(ctx, sub, base)
-	}
-	return nil
+	return s.sendConfirmation(ctx, sub, base)
 }
 
 func (s *Server) handleConfirm() http.Handler {
