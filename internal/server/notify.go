@@ -58,8 +58,10 @@ type notifyState struct {
 	wake    chan struct{}
 	metrics *notifyMetrics
 	limiter *rateLimiter
-	pages   *statuspage.Subscriber
-	pageErr error
+	// toLimiter limits the confirmation mails to one address.
+	toLimiter *rateLimiter
+	pages     *statuspage.Subscriber
+	pageErr   error
 
 	keyMu sync.Mutex
 	key   []byte // the subscription links' HMAC key, once loaded
@@ -99,6 +101,7 @@ func (s *Server) notifier() *notifyState {
 		}
 		// Five subscription requests at once, then one a minute.
 		n.limiter = newRateLimiter(5, time.Minute)
+		n.toLimiter = newAddressLimiter()
 		n.pages, n.pageErr = statuspage.NewSubscriber()
 		n.metrics = newNotifyMetrics()
 		if err := s.reg.Register(n.metrics); err != nil {

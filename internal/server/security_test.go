@@ -377,3 +377,22 @@ func TestFormDoesNotChangeAConfirmedSubscription(t *testing.T) {
 		t.Errorf("after the form again: got %+v (%v), want the confirmed subscription to every component unchanged", got, err)
 	}
 }
+
+// The form mails the address typed into it: one address gets a few
+// confirmation mails at once, then one an hour, not one a minute.
+func TestConfirmationMailsToOneAddressLimited(t *testing.T) {
+	l := newAddressLimiter()
+	now := time.Date(2026, 11, 30, 5, 0, 0, 0, time.UTC)
+	sent := 0
+	for m := range 60 {
+		if l.allow("to:victim@example.org", now.Add(time.Duration(m)*time.Minute)) {
+			sent++
+		}
+	}
+	if sent > 4 {
+		t.Errorf("an hour of requests, one a minute: %d confirmation mails, want at most 4", sent)
+	}
+	if !l.allow("to:victim@example.org", now.Add(2*time.Hour)) {
+		t.Error("two hours later: refused, want allowed")
+	}
+}

@@ -142,10 +142,10 @@ func (s *Server) handleSubscribe() http.Handler {
 			picked = nil
 		}
 		now := s.now()
-		lim := s.notifier().limiter
+		n := s.notifier()
 		// Both the sender and the address are limited: one client cannot
 		// flood, and many clients cannot flood one address.
-		if !lim.allow("ip:"+limitAddr(s.clientIP(r)), now) || !lim.allow("to:"+strings.ToLower(addr), now) {
+		if !n.limiter.allow("ip:"+limitAddr(s.clientIP(r)), now) || !n.toLimiter.allow("to:"+strings.ToLower(addr), now) {
 			w.Header().Set("Retry-After", "60")
 			s.form(w, r, http.StatusTooManyRequests, raw, chosen, "", "Too many subscription requests; please wait a minute and try again.")
 			return
@@ -374,6 +374,12 @@ const (
 	maxBuckets = 10_000
 	pruneEvery = time.Second
 )
+
+// newAddressLimiter limits the subscription requests for one email
+// address, each of which mails it: three at once, then one an hour, so
+// the form cannot be used to send anyone more than a few dozen mails a
+// day.
+func newAddressLimiter() *rateLimiter { return newRateLimiter(3, time.Hour) }
 
 // newRateLimiter allows burst requests at once and one more every every.
 func newRateLimiter(burst int, every time.Duration) *rateLimiter {
