@@ -41,6 +41,9 @@ const (
 	// notifyPoll is how often the outbox is read when nothing wakes the
 	// dispatcher: retries come due without anyone saying so.
 	notifyPoll = time.Second
+	// publishTimeout bounds the queueing of one event's notifications,
+	// which no longer ends with the request that caused it.
+	publishTimeout = 30 * time.Second
 )
 
 // errUnsubscribed ends the outbounds of a subscriber deleted while they
@@ -213,6 +216,10 @@ func overlaps(subscribed, affected []string) bool {
 // the same event again notifies nobody twice: the rows' ids are the
 // event's id and the recipient.
 func (s *Server) publish(ctx context.Context, ev Event) error {
+	// The event is recorded by now: a client that goes away (cancelling
+	// the request's context) must not drop its notifications.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), publishTimeout)
+	defer cancel()
 	n := s.notifier()
 	c := s.Config()
 	now := s.now()

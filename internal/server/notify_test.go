@@ -666,3 +666,21 @@ func TestRecipientOrderKeptAcrossRetries(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// The notifications of an event already recorded are queued even when
+// the request that caused it has gone (its context is cancelled).
+func TestPublishOutlivesItsRequest(t *testing.T) {
+	e := startNotify(t, filepath.Join(t.TempDir(), "n.db"), "", nil)
+	h := newHookReceiver(t, 0)
+	sub := e.addHook(h, `[]`)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // the client went away after the incident was stored
+	ev := Event{ID: "inc-7.created", Kind: EventIncidentCreated, At: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), Title: "Outage"}
+	if err := e.s.publish(ctx, ev); err != nil {
+		t.Fatalf("publish: %v", err)
+	}
+	eventually(t, "the delivery", func() bool { return len(h.received()) == 1 })
+	if got := h.received()[0].ID; got != ev.ID+"/"+sub.ID {
+		t.Errorf("got webhook-id %q, want %q", got, ev.ID+"/"+sub.ID)
+	}
+}
