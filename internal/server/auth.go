@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -66,6 +67,11 @@ type auth struct {
 
 	dummyMu sync.Mutex
 	dummy   map[int][]byte // bcrypt cost → hash of a random password
+
+	// slots bound the password checks running at once: a flood of
+	// sign-ins from many addresses takes at most half the processors,
+	// and the status page keeps the rest.
+	slots chan struct{}
 }
 
 type failures struct {
@@ -74,7 +80,8 @@ type failures struct {
 }
 
 func newAuth() *auth {
-	return &auth{users: map[string]*failures{}, ips: map[string]*failures{}, dummy: map[int][]byte{}}
+	return &auth{users: map[string]*failures{}, ips: map[string]*failures{}, dummy: map[int][]byte{},
+		slots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))}
 }
 
 // attempt counts a sign-in attempt of name from ip at now as a failure
@@ -210,7 +217,7 @@ func limitAddr(ip string) string {
 
 // checkPassword verifies a user's password with the same bcrypt work for
 // known and unknown users, within the failure limits.
-func (s *Server) checkPassword(c *config.Config, name, password, ip string) error {
+func (s *Server) checkPassword(ctx context.Context, c *config.Config, name, password, ip string) error {
 	now := s.now()
 	ip = limitAddr(ip)
 	if !s.auth.attempt(name, ip, now) {
@@ -227,7 +234,13 @@ func (s *Server) checkPassword(c *config.Config, name, password, ip string) erro
 		}
 		hash = s.auth.dummyHash(cost)
 	}
+	select {
+	case s.auth.slots <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("sign-in of %q: %w", name, ctx.Err())
+	}
 	err := bcrypt.CompareHashAndPassword(hash, []byte(password))
+	<-s.auth.slots
 	if u == nil || err != nil {
 		return errBadCredentials
 	}

@@ -176,7 +176,7 @@ func (s *Server) handleSignIn() http.Handler {
 			return
 		}
 		name, next := v.Get("name"), localPath(v.Get("next"))
-		err = s.checkPassword(s.Config(), name, v.Get("password"), s.clientIP(r))
+		err = s.checkPassword(r.Context(), s.Config(), name, v.Get("password"), s.clientIP(r))
 		if err != nil {
 			code, msg := http.StatusUnauthorized, "Unknown user name or wrong password."
 			if errors.Is(err, errSignInLimited) {

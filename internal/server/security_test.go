@@ -70,14 +70,14 @@ func TestSignInLimitPerIPv6Network(t *testing.T) {
 	e := newIncidentEnv(t)
 	s := e.server
 	for i := range maxFailsPerIP {
-		if err := s.checkPassword(s.Config(), fmt.Sprintf("guess-%d", i), "wrong", fmt.Sprintf("2001:db8:1:2::%x", i+1)); err != errBadCredentials {
+		if err := s.checkPassword(context.Background(), s.Config(), fmt.Sprintf("guess-%d", i), "wrong", fmt.Sprintf("2001:db8:1:2::%x", i+1)); err != errBadCredentials {
 			t.Fatalf("failure %d: got %v, want errBadCredentials", i+1, err)
 		}
 	}
-	if err := s.checkPassword(s.Config(), "alice", testAlicePassword, "2001:db8:1:2:abcd::1"); err != errSignInLimited {
+	if err := s.checkPassword(context.Background(), s.Config(), "alice", testAlicePassword, "2001:db8:1:2:abcd::1"); err != errSignInLimited {
 		t.Errorf("another address of the /64 after %d failures: got %v, want errSignInLimited", maxFailsPerIP, err)
 	}
-	if err := s.checkPassword(s.Config(), "alice", testAlicePassword, "2001:db8:9::1"); err != nil {
+	if err := s.checkPassword(context.Background(), s.Config(), "alice", testAlicePassword, "2001:db8:9::1"); err != nil {
 		t.Errorf("another network: got %v, want nil", err)
 	}
 }
@@ -329,7 +329,7 @@ func TestSignInLimitHoldsUnderConcurrency(t *testing.T) {
 	for i := range n {
 		go func() {
 			<-start
-			errs <- s.checkPassword(s.Config(), fmt.Sprintf("guess-%d", i), "wrong", "192.0.2.50")
+			errs <- s.checkPassword(context.Background(), s.Config(), fmt.Sprintf("guess-%d", i), "wrong", "192.0.2.50")
 		}()
 	}
 	close(start)
@@ -394,5 +394,35 @@ func TestConfirmationMailsToOneAddressLimited(t *testing.T) {
 	}
 	if !l.allow("to:victim@example.org", now.Add(2*time.Hour)) {
 		t.Error("two hours later: refused, want allowed")
+	}
+}
+
+// Password checks take turns beyond half the processors: a flood of
+// sign-ins cannot take all of them from the status page.
+func TestPasswordChecksBounded(t *testing.T) {
+	e := newIncidentEnv(t)
+	s := e.server
+	for range cap(s.auth.slots) {
+		s.auth.slots <- struct{}{}
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- s.checkPassword(context.Background(), s.Config(), "alice", testAlicePassword, "192.0.2.1")
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("with every slot taken, a password check ran (%v)", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	<-s.auth.slots
+	if err := <-done; err != nil {
+		t.Errorf("after a slot freed: got %v, want signed in", err)
+	}
+	// A sign-in whose client went away while it waited is not checked.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	s.auth.slots <- struct{}{}
+	if err := s.checkPassword(ctx, s.Config(), "alice", testAlicePassword, "192.0.2.1"); err == nil {
+		t.Error("a cancelled sign-in with every slot taken: got signed in, want an error")
 	}
 }
