@@ -127,6 +127,9 @@ type notifyMetrics struct {
 	delivered *prometheus.CounterVec
 	failed    *prometheus.CounterVec
 	attempts  *prometheus.CounterVec
+	// unqueued counts events whose notifications could not be queued
+	// (the store refused): nobody is told of them, so it is alerted on.
+	unqueued prometheus.Counter
 }
 
 func newNotifyMetrics() *notifyMetrics {
@@ -140,6 +143,9 @@ func newNotifyMetrics() *notifyMetrics {
 		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "slakeeper_notification_attempts_total", Help: "Delivery attempts, per channel and result (ok or error).",
 		}, []string{"channel", "result"}),
+		unqueued: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "slakeeper_notification_publish_errors_total", Help: "Events whose notifications could not be queued (the store refused); their recipients are not told.",
+		}),
 	}
 }
 
@@ -147,12 +153,14 @@ func (m *notifyMetrics) Describe(ch chan<- *prometheus.Desc) {
 	m.delivered.Describe(ch)
 	m.failed.Describe(ch)
 	m.attempts.Describe(ch)
+	m.unqueued.Describe(ch)
 }
 
 func (m *notifyMetrics) Collect(ch chan<- prometheus.Metric) {
 	m.delivered.Collect(ch)
 	m.failed.Collect(ch)
 	m.attempts.Collect(ch)
+	m.unqueued.Collect(ch)
 }
 
 // eventWire is an event as notifications carry it (a webhook's data).
@@ -221,6 +229,15 @@ func (s *Server) publish(ctx context.Context, ev Event) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), publishTimeout)
 	defer cancel()
 	n := s.notifier()
+	err := s.queue(ctx, n, ev)
+	if err != nil {
+		n.metrics.unqueued.Inc()
+	}
+	return err
+}
+
+// queue writes the outbound rows of ev, one per recipient, in one call.
+func (s *Server) queue(ctx context.Context, n *notifyState, ev Event) error {
 	c := s.Config()
 	now := s.now()
 	p := outPayload{Event: eventWire{ID: ev.ID, Kind: ev.Kind, At: ev.At.UTC(), Title: ev.Title, Message: ev.Message,

@@ -684,3 +684,31 @@ func TestPublishOutlivesItsRequest(t *testing.T) {
 		t.Errorf("got webhook-id %q, want %q", got, ev.ID+"/"+sub.ID)
 	}
 }
+
+// enqueueFailingStore refuses every Enqueue.
+type enqueueFailingStore struct{ store.Store }
+
+func (enqueueFailingStore) Enqueue(context.Context, []store.Outbound) error {
+	return errors.New("database is locked")
+}
+
+// An event whose notifications cannot be queued is an error for the
+// caller to log and is counted, so that an operator is alerted.
+func TestUnqueuedEventIsCounted(t *testing.T) {
+	e := startNotifyWrapped(t, filepath.Join(t.TempDir(), "n.db"), "alerts:\n  - {name: ops, kind: slack, url: \"http://127.0.0.1:1/\"}\n", nil,
+		func(st store.Store) store.Store { return enqueueFailingStore{st} })
+	ev := Event{ID: "st:api-http:1:major_outage", Kind: EventMonitorDown, At: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), Title: "down"}
+	if err := e.s.publish(context.Background(), ev); err == nil {
+		t.Fatal("publish: got no error, want the store's")
+	}
+	if v := testutil.ToFloat64(e.s.nt.metrics.unqueued); v != 1 {
+		t.Errorf("got %v unqueued events in the metric, want 1", v)
+	}
+	problems, err := testutil.GatherAndLint(e.s.reg, "slakeeper_notification_publish_errors_total")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("metric %s: %s", p.Metric, p.Text)
+	}
+}
