@@ -27,7 +27,10 @@ func (s *Server) notifyRoutes(mux *http.ServeMux) {
 	// in the links are HMACs: only the server can make them.
 	mux.Handle("GET /subscribe", s.handleSubscribeForm())
 	mux.Handle("POST /subscribe", s.handleSubscribe())
-	mux.Handle("GET /subscribe/confirm/{token}", s.handleConfirm())
+	// The link of the opt-in mail shows a button; the button confirms. A
+	// mail scanner that follows every link does not confirm for a person.
+	mux.Handle("GET /subscribe/confirm/{token}", s.handleConfirm(false))
+	mux.Handle("POST /subscribe/confirm/{token}", s.handleConfirm(true))
 	mux.Handle("GET /unsubscribe/{token}", s.handleUnsubscribe(false))
 	// RFC 8058 one-click unsubscribe, posted by mail clients.
 	mux.Handle("POST /unsubscribe/{token}", s.handleUnsubscribe(true))

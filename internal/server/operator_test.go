@@ -71,11 +71,12 @@ func routes(t *testing.T) []string {
 
 // publicWrites are the write routes anyone may call, and why.
 var publicWrites = map[string]string{
-	"POST /admin/signout":            "it ends only the caller's own session",
-	"POST /subscribe":                "the public sign-up; nothing is sent but the opt-in mail until confirmed",
-	"POST /unsubscribe/{token}":      "the holder of the link in a message unsubscribes its own address",
-	"GET /unsubscribe/{token}":       "as POST, for mail clients that only follow links",
-	"GET /subscribe/confirm/{token}": "the opt-in confirmation link of the mail",
+	"POST /admin/signout":             "it ends only the caller's own session",
+	"POST /subscribe":                 "the public sign-up; nothing is sent but the opt-in mail until confirmed",
+	"POST /unsubscribe/{token}":       "the holder of the link in a message unsubscribes its own address",
+	"GET /unsubscribe/{token}":        "as POST, for mail clients that only follow links",
+	"GET /subscribe/confirm/{token}":  "the opt-in confirmation link of the mail",
+	"POST /subscribe/confirm/{token}": "the button of the opt-in link's page",
 }
 
 // getWrites are GET routes that write (for clients that can only GET).

@@ -366,7 +366,7 @@ func TestFormDoesNotChangeAConfirmedSubscription(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code, _ := e.page("GET", "/subscribe/confirm/"+tok, nil); code != http.StatusOK {
+	if code, _ := e.page("POST", "/subscribe/confirm/"+tok, nil); code != http.StatusOK {
 		t.Fatalf("confirm: got %d", code)
 	}
 	if code, _ := e.page("POST", "/subscribe", url.Values{"email": {addr}, "components": {"web"}}); code != http.StatusOK {

@@ -183,7 +183,10 @@ func (s *Server) subscribe(ctx context.Context, addr string, comps []string, bas
 	return s.sendConfirmation(ctx, sub, base)
 }
 
-func (s *Server) handleConfirm() http.Handler {
+// handleConfirm confirms the subscription of the link (post), or shows
+// the button that does (a GET of a pending one): links in mail are
+// fetched by scanners, and a fetch must not confirm for the person.
+func (s *Server) handleConfirm(post bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		id, ok, err := s.checkLinkToken(ctx, purposeConfirm, r.PathValue("token"))
@@ -199,6 +202,14 @@ func (s *Server) handleConfirm() http.Handler {
 		sub, err := s.store.Subscriber(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
 			s.done(w, r, http.StatusNotFound, "Subscription not found", "This subscription was cancelled. Subscribe again to receive updates.")
+			return
+		}
+		if err == nil && sub.ConfirmedAt.IsZero() && !post {
+			s.renderPage(w, r, http.StatusOK, func(b *bytes.Buffer) error {
+				return s.notifier().pages.Done(b, statuspage.SubscribeDone{Site: s.site(), Heading: "Confirm your subscription",
+					Paragraphs: []string{sub.Address + " will receive the status updates of " + s.site().Title + " once you confirm."},
+					Action:     r.URL.Path, Button: "Confirm subscription"})
+			})
 			return
 		}
 		if err == nil && sub.ConfirmedAt.IsZero() {

@@ -69,6 +69,12 @@ email: {smtp_addr: "`+sink.Addr+`", from: "Status <status@example.com>", tls: no
 	eventually(t, "the confirmation mail", func() bool { ms = mailsTo(sink, t, addr); return len(ms) == 1 })
 	confirm := linkIn(t, mailBody(t, ms[0]), e.url, "/subscribe/confirm/")
 	b.Do("follow the confirmation link", chromedp.Navigate(e.url+confirm), chromedp.WaitVisible(chromedp.CSS("h1")))
+	if h := b.Text("h1"); h != "Confirm your subscription" {
+		t.Fatalf("the confirmation link: heading %q", h)
+	}
+	if _, err := chromedp.RunResponse(b.Ctx, chromedp.Click(chromedp.CSS(`form[action^="/subscribe/confirm/"] button[type="submit"]`))); err != nil {
+		t.Fatalf("browser: press the confirm button: %v", err)
+	}
 	if h := b.Text("h1"); h != "Subscription confirmed" {
 		t.Fatalf("after confirming: heading %q", h)
 	}

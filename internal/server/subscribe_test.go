@@ -142,11 +142,26 @@ email: {smtp_addr: "`+sink.Addr+`", from: "Status <status@example.com>", tls: no
 	if code, _ := e.page("GET", "/subscribe/confirm/"+strings.TrimPrefix(unsubLink, "/unsubscribe/"), nil); code != http.StatusNotFound {
 		t.Errorf("an unsubscribe token used to confirm: got %d, want 404", code)
 	}
+	// Following the link (as a mail scanner does) only shows the button.
+	code, body = e.page("GET", confirmLink, nil)
+	if code != http.StatusOK || !strings.Contains(body, `<form method="post" action="`+confirmLink+`"`) || strings.Contains(body, "Subscription confirmed") {
+		t.Fatalf("GET of the confirmation link: got %d, want the page with the button:\n%s", code, body)
+	}
+	if sub, _ = e.st.Subscriber(ctx, sub.ID); !sub.ConfirmedAt.IsZero() {
+		t.Fatal("following the link confirmed the subscription")
+	}
+	if code, _ := e.page("POST", "/subscribe/confirm/"+sub.ID+".AAAA", nil); code != http.StatusNotFound {
+		t.Errorf("forged token posted: got %d, want 404", code)
+	}
 	for range 2 {
-		code, body := e.page("GET", confirmLink, nil)
+		code, body := e.page("POST", confirmLink, nil)
 		if code != http.StatusOK || !strings.Contains(body, "Subscription confirmed") {
 			t.Fatalf("confirm: got %d:\n%s", code, body)
 		}
+	}
+	// Confirmed: following the link again says so.
+	if code, body := e.page("GET", confirmLink, nil); code != http.StatusOK || !strings.Contains(body, "Subscription confirmed") {
+		t.Errorf("GET after confirming: got %d:\n%s", code, body)
 	}
 	if sub, _ = e.st.Subscriber(ctx, sub.ID); sub.ConfirmedAt.IsZero() {
 		t.Fatal("the subscriber is still unconfirmed")
@@ -244,7 +259,7 @@ email: {smtp_addr: "`+sink.Addr+`", from: "status@example.com", tls: none}
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code, _ := e.page("GET", "/subscribe/confirm/"+tok, nil); code != http.StatusOK {
+	if code, _ := e.page("POST", "/subscribe/confirm/"+tok, nil); code != http.StatusOK {
 		t.Fatalf("confirm: got %d", code)
 	}
 	if code, page := e.page("POST", "/subscribe", url.Values{"email": {addr}, "components": {"web"}}); code != http.StatusOK || mainOf(page) != first {

@@ -34,6 +34,8 @@ type SubscribeDone struct {
 	// Heading and Paragraphs say what happened and what comes next.
 	Heading    string
 	Paragraphs []string
+	// Action, when set, is where the page's one button (Button) posts.
+	Action, Button string
 }
 
 // Subscriber renders the subscription pages.
