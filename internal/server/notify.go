@@ -44,6 +44,9 @@ const (
 	// publishTimeout bounds the queueing of one event's notifications,
 	// which no longer ends with the request that caused it.
 	publishTimeout = 30 * time.Second
+	// maxHeld bounds the events held in memory while the store refuses
+	// the outbox's writes.
+	maxHeld = 10000
 )
 
 // errUnsubscribed ends the outbounds of a subscriber deleted while they
@@ -68,6 +71,12 @@ type notifyState struct {
 
 	keyMu sync.Mutex
 	key   []byte // the subscription links' HMAC key, once loaded
+
+	// held are the events whose rows the store refused to write, oldest
+	// first; the dispatcher writes them when it can. They are kept in
+	// memory only (a crash meanwhile loses them, and counts nothing).
+	heldMu sync.Mutex
+	held   []Event
 
 	// backoff spaces the attempts (its Attempts bounds them); budget is
 	// the longest an outbound is retried after it was queued.
@@ -127,9 +136,11 @@ type notifyMetrics struct {
 	delivered *prometheus.CounterVec
 	failed    *prometheus.CounterVec
 	attempts  *prometheus.CounterVec
-	// unqueued counts events whose notifications could not be queued
-	// (the store refused): nobody is told of them, so it is alerted on.
+	// unqueued counts events whose notifications were never queued
+	// (held ones dropped: too many, or at shutdown): nobody is told of
+	// them, so it is alerted on. held is how many wait in memory.
 	unqueued prometheus.Counter
+	held     prometheus.Gauge
 }
 
 func newNotifyMetrics() *notifyMetrics {
@@ -144,7 +155,10 @@ func newNotifyMetrics() *notifyMetrics {
 			Name: "slakeeper_notification_attempts_total", Help: "Delivery attempts, per channel and result (ok or error).",
 		}, []string{"channel", "result"}),
 		unqueued: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "slakeeper_notification_publish_errors_total", Help: "Events whose notifications could not be queued (the store refused); their recipients are not told.",
+			Name: "slakeeper_notification_publish_errors_total", Help: "Events whose notifications were never queued (held while the store refused the outbox, then dropped); their recipients are not told.",
+		}),
+		held: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "slakeeper_notifications_held", Help: "Events held in memory because the store refused to queue their notifications; lost if the server stops.",
 		}),
 	}
 }
@@ -154,6 +168,7 @@ func (m *notifyMetrics) Describe(ch chan<- *prometheus.Desc) {
 	m.failed.Describe(ch)
 	m.attempts.Describe(ch)
 	m.unqueued.Describe(ch)
+	m.held.Describe(ch)
 }
 
 func (m *notifyMetrics) Collect(ch chan<- prometheus.Metric) {
@@ -161,6 +176,7 @@ func (m *notifyMetrics) Collect(ch chan<- prometheus.Metric) {
 	m.failed.Collect(ch)
 	m.attempts.Collect(ch)
 	m.unqueued.Collect(ch)
+	m.held.Collect(ch)
 }
 
 // eventWire is an event as notifications carry it (a webhook's data).
@@ -229,11 +245,50 @@ func (s *Server) publish(ctx context.Context, ev Event) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), publishTimeout)
 	defer cancel()
 	n := s.notifier()
-	err := s.queue(ctx, n, ev)
-	if err != nil {
-		n.metrics.unqueued.Inc()
+	n.heldMu.Lock()
+	defer n.heldMu.Unlock()
+	// Behind events already held, so that recipients keep the order.
+	if len(n.held) == 0 {
+		err := s.queue(ctx, n, ev)
+		if err == nil {
+			return nil
+		}
+		s.log.Error("queue notifications; held in memory to retry", "id", ev.ID, "err", err)
 	}
-	return err
+	if len(n.held) >= maxHeld {
+		n.metrics.unqueued.Inc()
+		return fmt.Errorf("publish %s: %d events already wait for the store; dropped", ev.ID, len(n.held))
+	}
+	n.held = append(n.held, ev)
+	n.metrics.held.Set(float64(len(n.held)))
+	return nil
+}
+
+// flushHeld queues the held events, oldest first, until the store
+// refuses again. At shutdown (ctx done) it makes one last try and counts
+// what is left as lost.
+func (s *Server) flushHeld(ctx context.Context) {
+	n := s.notifier()
+	n.heldMu.Lock()
+	defer n.heldMu.Unlock()
+	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), publishTimeout)
+	defer cancel()
+	for len(n.held) > 0 {
+		if err := s.queue(qctx, n, n.held[0]); err != nil {
+			if ctx.Err() == nil {
+				break
+			}
+			for _, ev := range n.held {
+				s.log.Error("notifications never queued: the server stops while the store refuses them", "id", ev.ID, "err", err)
+			}
+			n.metrics.unqueued.Add(float64(len(n.held)))
+			n.held = nil
+			break
+		}
+		n.held[0] = Event{}
+		n.held = n.held[1:]
+	}
+	n.metrics.held.Set(float64(len(n.held)))
 }
 
 // queue writes the outbound rows of ev, one per recipient, in one call.
@@ -307,7 +362,9 @@ func (s *Server) dispatch(ctx context.Context) {
 	s.sweepUnconfirmed(ctx)
 	sweep := time.NewTicker(time.Hour)
 	defer sweep.Stop()
+	defer s.flushHeld(ctx)
 	for {
+		s.flushHeld(ctx)
 		mu.Lock()
 		poll++
 		p := poll

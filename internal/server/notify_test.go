@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -685,26 +686,72 @@ func TestPublishOutlivesItsRequest(t *testing.T) {
 	}
 }
 
-// enqueueFailingStore refuses every Enqueue.
-type enqueueFailingStore struct{ store.Store }
-
-func (enqueueFailingStore) Enqueue(context.Context, []store.Outbound) error {
-	return errors.New("database is locked")
+// enqueueFailingStore refuses the first fail Enqueue calls, as a
+// database that cannot be written for a while.
+type enqueueFailingStore struct {
+	store.Store
+	fail atomic.Int64
 }
 
-// An event whose notifications cannot be queued is an error for the
-// caller to log and is counted, so that an operator is alerted.
+func (s *enqueueFailingStore) Enqueue(ctx context.Context, obs []store.Outbound) error {
+	if s.fail.Add(-1) >= 0 {
+		return errors.New("database is locked")
+	}
+	return s.Store.Enqueue(ctx, obs)
+}
+
+// Events whose notifications the store refuses to queue are held and
+// queued when it accepts again, in order, behind which later events wait.
+func TestRefusedEventsAreHeldAndQueuedInOrder(t *testing.T) {
+	fs := &enqueueFailingStore{}
+	fs.fail.Store(3)
+	e := startNotifyWrapped(t, filepath.Join(t.TempDir(), "n.db"), "", nil, func(st store.Store) store.Store {
+		fs.Store = st
+		return fs
+	})
+	h := newHookReceiver(t, 0)
+	sub := e.addHook(h, `[]`)
+	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	for _, ev := range []Event{
+		{ID: "inc-8.created", Kind: EventIncidentCreated, At: at, Title: "Outage"},
+		{ID: "inc-8.resolved", Kind: EventIncidentResolved, At: at.Add(time.Minute), Title: "Outage"},
+	} {
+		if err := e.s.publish(context.Background(), ev); err != nil {
+			t.Fatalf("publish %s: %v", ev.ID, err)
+		}
+	}
+	eventually(t, "both deliveries", func() bool { return len(h.received()) == 2 })
+	var got []string
+	for _, c := range h.received() {
+		got = append(got, strings.TrimSuffix(c.ID, "/"+sub.ID))
+	}
+	if want := []string{"inc-8.created", "inc-8.resolved"}; !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if v := testutil.ToFloat64(e.s.nt.metrics.held); v != 0 {
+		t.Errorf("got %v held events in the metric, want 0", v)
+	}
+}
+
+// Held events still unqueued when the server stops are counted as lost,
+// so that an operator is alerted.
 func TestUnqueuedEventIsCounted(t *testing.T) {
+	fs := &enqueueFailingStore{}
+	fs.fail.Store(1 << 40)
 	e := startNotifyWrapped(t, filepath.Join(t.TempDir(), "n.db"), "alerts:\n  - {name: ops, kind: slack, url: \"http://127.0.0.1:1/\"}\n", nil,
-		func(st store.Store) store.Store { return enqueueFailingStore{st} })
+		func(st store.Store) store.Store { fs.Store = st; return fs })
 	ev := Event{ID: "st:api-http:1:major_outage", Kind: EventMonitorDown, At: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), Title: "down"}
-	if err := e.s.publish(context.Background(), ev); err == nil {
-		t.Fatal("publish: got no error, want the store's")
+	if err := e.s.publish(context.Background(), ev); err != nil {
+		t.Fatalf("publish: %v", err)
 	}
+	if v := testutil.ToFloat64(e.s.nt.metrics.held); v != 1 {
+		t.Errorf("got %v held events in the metric, want 1", v)
+	}
+	e.stop()
 	if v := testutil.ToFloat64(e.s.nt.metrics.unqueued); v != 1 {
-		t.Errorf("got %v unqueued events in the metric, want 1", v)
+		t.Errorf("got %v unqueued events in the metric after the stop, want 1", v)
 	}
-	problems, err := testutil.GatherAndLint(e.s.reg, "slakeeper_notification_publish_errors_total")
+	problems, err := testutil.GatherAndLint(e.s.reg, "slakeeper_notification_publish_errors_total", "slakeeper_notifications_held")
 	if err != nil {
 		t.Fatal(err)
 	}
