@@ -253,6 +253,12 @@ func (s *Server) publish(ctx context.Context, ev Event) error {
 		if err == nil {
 			return nil
 		}
+		if sla.IsInput(err) {
+			// Refused for what it is, not for the store's state: held,
+			// it would hold every later event back for good.
+			n.metrics.unqueued.Inc()
+			return err
+		}
 		s.log.Error("queue notifications; held in memory to retry", "id", ev.ID, "err", err)
 	}
 	if len(n.held) >= maxHeld {
@@ -275,6 +281,12 @@ func (s *Server) flushHeld(ctx context.Context) {
 	defer cancel()
 	for len(n.held) > 0 {
 		if err := s.queue(qctx, n, n.held[0]); err != nil {
+			if sla.IsInput(err) {
+				s.log.Error("notifications never queued: refused", "id", n.held[0].ID, "err", err)
+				n.metrics.unqueued.Inc()
+				n.held = n.held[1:]
+				continue
+			}
 			if ctx.Err() == nil {
 				break
 			}

@@ -759,3 +759,25 @@ func TestUnqueuedEventIsCounted(t *testing.T) {
 		t.Errorf("metric %s: %s", p.Metric, p.Text)
 	}
 }
+
+// An event the store refuses for what it is (not for its state) is not
+// held: it would hold every later event back for good.
+func TestInvalidEventIsNotHeld(t *testing.T) {
+	e := startNotify(t, filepath.Join(t.TempDir(), "n.db"), "", nil)
+	h := newHookReceiver(t, 0)
+	sub := e.addHook(h, `[]`)
+	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	if err := e.s.publish(context.Background(), Event{ID: "bad\x00id", Kind: EventIncidentCreated, At: at, Title: "x"}); err == nil {
+		t.Error("publish of an id with NUL: got no error")
+	}
+	if err := e.s.publish(context.Background(), Event{ID: "inc-9.created", Kind: EventIncidentCreated, At: at, Title: "Outage"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the valid event's delivery", func() bool { return len(h.received()) == 1 })
+	if got := h.received()[0].ID; got != "inc-9.created/"+sub.ID {
+		t.Errorf("got webhook-id %q, want inc-9.created/%s", got, sub.ID)
+	}
+	if v := testutil.ToFloat64(e.s.nt.metrics.unqueued); v != 1 {
+		t.Errorf("got %v unqueued events in the metric, want 1", v)
+	}
+}
