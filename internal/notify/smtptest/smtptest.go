@@ -6,6 +6,7 @@ package smtptest
 
 import (
 	"bytes"
+	"cmp"
 	_ "embed"
 	"net"
 	"net/mail"
@@ -13,6 +14,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -132,7 +135,7 @@ func (s *Server) Messages(tb testing.TB) []Message {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	slices.Sort(files)
+	sortByArrival(files)
 	var out []Message
 	for _, f := range files {
 		data, err := os.ReadFile(f)
@@ -148,6 +151,34 @@ func (s *Server) Messages(tb testing.TB) []Message {
 		out = append(out, Message{File: f, Header: m.Header, Body: body.Bytes()})
 	}
 	return out
+}
+
+// sortByArrival sorts Maildir files in the order the sink received them.
+// Their names are "<s>.M<µs>P<pid>Q<n>.<host>" with µs unpadded, so
+// sorting the names puts a message of 10:00:00.1 after one of
+// 10:00:00.9; n counts the sink's deliveries.
+func sortByArrival(files []string) {
+	slices.SortFunc(files, func(a, b string) int {
+		return cmp.Or(cmp.Compare(arrival(a), arrival(b)), cmp.Compare(a, b))
+	})
+}
+
+// arrival is the delivery counter (Q) in a Maildir file name, or -1.
+func arrival(file string) int {
+	name := filepath.Base(file)
+	i := strings.Index(name, "Q")
+	if i < 0 {
+		return -1
+	}
+	digits := name[i+1:]
+	if j := strings.IndexFunc(digits, func(r rune) bool { return r < '0' || r > '9' }); j >= 0 {
+		digits = digits[:j]
+	}
+	n, err := strconv.Atoi(digits)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 // Wait polls until the server has received at least n messages or the
