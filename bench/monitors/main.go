@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -24,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slakeeper/slakeeper/bench/internal/benchutil"
 	"github.com/slakeeper/slakeeper/internal/store"
 )
 
@@ -49,15 +49,9 @@ func run(bin string, n int, interval, duration time.Duration, dsn, profile strin
 	if dsn == "" {
 		dsn = filepath.Join(dir, "bench.db")
 	}
-	// The target: 10 listeners so connections spread like real hosts.
-	var targets []string
-	for range 10 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return err
-		}
-		go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{"status":"ok"}`) }))
-		targets = append(targets, ln.Addr().String())
+	targets, err := benchutil.Targets(10)
+	if err != nil {
+		return err
 	}
 	var cfg strings.Builder
 	fmt.Fprintf(&cfg, "components:\n  - {id: web}\nmonitors:\n")
@@ -68,9 +62,10 @@ func run(bin string, n int, interval, duration time.Duration, dsn, profile strin
 	if err := os.WriteFile(cfgPath, []byte(cfg.String()), 0o600); err != nil {
 		return err
 	}
-	addrLn, _ := net.Listen("tcp", "127.0.0.1:0")
-	addr := addrLn.Addr().String()
-	addrLn.Close()
+	addr, err := benchutil.FreeAddr()
+	if err != nil {
+		return err
+	}
 	args := []string{"serve", "--addr", addr, "--config", cfgPath, "--database", dsn}
 	if profile != "" {
 		args = append(args, "--cpuprofile", profile)
@@ -82,12 +77,8 @@ func run(bin string, n int, interval, duration time.Duration, dsn, profile strin
 	}
 	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
 	base := "http://" + addr
-	for {
-		if resp, err := http.Get(base + "/readyz"); err == nil && resp.StatusCode == 200 {
-			resp.Body.Close()
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
+	if err := benchutil.WaitReady(base, 2*time.Minute); err != nil {
+		return err
 	}
 	pid := cmd.Process.Pid
 	fmt.Printf("slakeeper pid %d: %d HTTP monitors every %s; warming up for one interval\n", pid, n, interval)

@@ -20,7 +20,6 @@ import (
 	"io"
 	"log"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -29,6 +28,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slakeeper/slakeeper/bench/internal/benchutil"
 	"github.com/slakeeper/slakeeper/internal/store"
 )
 
@@ -66,14 +66,9 @@ func run(bin string, comps, days, monitors int, interval time.Duration, conns, t
 	}
 	fmt.Printf("seeded %d components with %d days of history: %d facts\n", comps, days, nFacts)
 
-	var targets []string
-	for range 10 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return err
-		}
-		go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{"status":"ok"}`) }))
-		targets = append(targets, ln.Addr().String())
+	targets, err := benchutil.Targets(10)
+	if err != nil {
+		return err
 	}
 	var cfg strings.Builder
 	cfg.WriteString("components:\n")
@@ -91,12 +86,10 @@ func run(bin string, comps, days, monitors int, interval time.Duration, conns, t
 	if err := os.WriteFile(cfgPath, []byte(cfg.String()), 0o600); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := benchutil.FreeAddr()
 	if err != nil {
 		return err
 	}
-	addr := ln.Addr().String()
-	ln.Close()
 	args := []string{"serve", "--addr", addr, "--config", cfgPath, "--database", db}
 	if profile != "" {
 		args = append(args, "--cpuprofile", profile)
@@ -111,15 +104,8 @@ func run(bin string, comps, days, monitors int, interval time.Duration, conns, t
 	}
 	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
 	base := "http://" + addr
-	for deadline := time.Now().Add(2 * time.Minute); ; {
-		if resp, err := http.Get(base + "/readyz"); err == nil && resp.StatusCode == 200 {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("server not ready in 2 minutes")
-		}
-		time.Sleep(100 * time.Millisecond)
+	if err := benchutil.WaitReady(base, 2*time.Minute); err != nil {
+		return err
 	}
 	if monitors > 0 {
 		fmt.Printf("server up with %d monitors every %s; warming up for one interval\n", monitors, interval)
