@@ -13,11 +13,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"log"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -62,25 +60,15 @@ func run(bin string, n int, interval, duration time.Duration, dsn, profile strin
 	if err := os.WriteFile(cfgPath, []byte(cfg.String()), 0o600); err != nil {
 		return err
 	}
-	addr, err := benchutil.FreeAddr()
-	if err != nil {
-		return err
-	}
-	args := []string{"serve", "--addr", addr, "--config", cfgPath, "--database", dsn}
+	args := []string{"--config", cfgPath, "--database", dsn}
 	if profile != "" {
 		args = append(args, "--cpuprofile", profile)
 	}
-	cmd := exec.Command(bin, args...)
-	cmd.Stderr, cmd.Stdout = io.Discard, io.Discard
-	if err := cmd.Start(); err != nil {
+	base, pid, stop, err := benchutil.Serve(bin, args...)
+	if err != nil {
 		return err
 	}
-	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
-	base := "http://" + addr
-	if err := benchutil.WaitReady(base, 2*time.Minute); err != nil {
-		return err
-	}
-	pid := cmd.Process.Pid
+	defer stop()
 	fmt.Printf("slakeeper pid %d: %d HTTP monitors every %s; warming up for one interval\n", pid, n, interval)
 	time.Sleep(interval)
 

@@ -86,27 +86,18 @@ func run(bin string, comps, days, monitors int, interval time.Duration, conns, t
 	if err := os.WriteFile(cfgPath, []byte(cfg.String()), 0o600); err != nil {
 		return err
 	}
-	addr, err := benchutil.FreeAddr()
-	if err != nil {
-		return err
-	}
-	args := []string{"serve", "--addr", addr, "--config", cfgPath, "--database", db}
+	args := []string{"--config", cfgPath, "--database", db}
 	if profile != "" {
 		args = append(args, "--cpuprofile", profile)
 	}
 	if memProfile != "" {
 		args = append(args, "--memprofile", memProfile)
 	}
-	cmd := exec.Command(bin, args...)
-	cmd.Stderr, cmd.Stdout = io.Discard, io.Discard
-	if err := cmd.Start(); err != nil {
+	base, _, stop, err := benchutil.Serve(bin, args...)
+	if err != nil {
 		return err
 	}
-	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
-	base := "http://" + addr
-	if err := benchutil.WaitReady(base, 2*time.Minute); err != nil {
-		return err
-	}
+	defer stop()
 	if monitors > 0 {
 		fmt.Printf("server up with %d monitors every %s; warming up for one interval\n", monitors, interval)
 		time.Sleep(interval)

@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
 	"time"
 )
 
@@ -51,4 +53,26 @@ func WaitReady(base string, timeout time.Duration) error {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// Serve runs "bin serve --addr ADDR" with the extra arguments on a free
+// loopback port, its output discarded, and waits until it is ready. stop
+// interrupts it and waits for it to exit (so that profiles are written).
+func Serve(bin string, extra ...string) (base string, pid int, stop func(), err error) {
+	addr, err := FreeAddr()
+	if err != nil {
+		return "", 0, nil, err
+	}
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr}, extra...)...)
+	cmd.Stderr, cmd.Stdout = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		return "", 0, nil, err
+	}
+	stop = func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }
+	base = "http://" + addr
+	if err := WaitReady(base, 2*time.Minute); err != nil {
+		stop()
+		return "", 0, nil, err
+	}
+	return base, cmd.Process.Pid, stop, nil
 }
