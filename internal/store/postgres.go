@@ -19,10 +19,10 @@ import (
 // connection's current schema, so one database can hold several stores
 // with different search_path settings).
 type Postgres struct {
+	sqlStore
 	pool   *pgxpool.Pool
 	log    *slog.Logger
 	series seriesCache
-	clock  clock
 }
 
 var _ Store = (*Postgres)(nil)
@@ -47,7 +47,8 @@ func OpenPostgres(ctx context.Context, dsn string, logger *slog.Logger) (*Postgr
 	if err != nil {
 		return nil, fmt.Errorf("open postgres %s:%d: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, err)
 	}
-	p := &Postgres{pool: pool, log: orDiscard(logger)}
+	db := newPgxDB(pool)
+	p := &Postgres{sqlStore: sqlStore{dialect: &postgresDialect, reader: db, writer: db}, pool: pool, log: orDiscard(logger)}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres %s:%d: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, err)

@@ -24,6 +24,7 @@ import (
 // Every commit is synced (synchronous=FULL), so an acknowledged write
 // survives a crash of the process or the machine.
 type SQLite struct {
+	sqlStore
 	path string
 	w    *sql.DB // one connection: the only writer
 	r    *sql.DB // read-only connections
@@ -32,7 +33,6 @@ type SQLite struct {
 	insert, upsertMinute, upsertAgent *sql.Stmt
 	log                               *slog.Logger
 	series                            seriesCache
-	clock                             clock
 }
 
 var _ Store = (*SQLite)(nil)
@@ -47,11 +47,12 @@ func OpenSQLite(ctx context.Context, path string, logger *slog.Logger) (*SQLite,
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file::memory:") {
 		return nil, fmt.Errorf("open sqlite: want a file path, got %q (an in-memory database cannot be shared by the writer and the readers)", path)
 	}
-	s := &SQLite{path: path, log: orDiscard(logger)}
+	s := &SQLite{sqlStore: sqlStore{dialect: &sqliteDialect}, path: path, log: orDiscard(logger)}
 	var err error
 	if s.w, err = sql.Open("sqlite", sqliteDSN(path, false)); err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
+	s.writer = newSQLDB(s.w)
 	s.w.SetMaxOpenConns(1)
 	s.w.SetMaxIdleConns(1)
 	s.w.SetConnMaxLifetime(0)
@@ -64,6 +65,7 @@ func OpenSQLite(ctx context.Context, path string, logger *slog.Logger) (*SQLite,
 		s.w.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
+	s.reader = newSQLDB(s.r)
 	n := max(4, runtime.GOMAXPROCS(0))
 	s.r.SetMaxOpenConns(n)
 	s.r.SetMaxIdleConns(n)
