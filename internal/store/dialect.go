@@ -1,20 +1,80 @@
 package store
 
-import "context"
+import (
+	"context"
+	"encoding/json"
+)
 
 // dialect is what differs between SQLite and PostgreSQL in the queries
 // that sqlStore writes once. The rest of their SQL is common to both:
-// placeholders are $1, $2, … (SQLite binds $N to the Nth argument).
+// placeholders are $1, $2, … (SQLite binds $N to the Nth argument),
+// CAST(x AS bigint) stands where PostgreSQL must be told a parameter's type
+// and SQLite ignores it, and ORDER BY … NULLS FIRST is SQLite's default
+// written out for PostgreSQL.
 type dialect struct {
+	// name is the folder of the dialect's migrations and the "store" of
+	// its log lines.
+	name string
+	// migrationsTable creates, if need be, the table of applied migrations.
+	migrationsTable string
+	// migrationLock, unless empty, runs first in each migration's
+	// transaction so that concurrent Opens of one database take turns.
+	migrationLock string
+	// collate follows a text column in ORDER BY so that it compares bytes,
+	// as SQLite's default collation does and a PostgreSQL database's may not.
+	collate string
+	// inList is a condition: column is one of the strings of the list
+	// param, bound to listArg's value.
+	inList  func(column, param string) string
+	listArg func([]string) (any, error)
+	// pruneResults deletes at most $3 results of series $1 with at before
+	// $2.
+	pruneResults string
+	// createSeries creates the series keys (sorted, none stored yet as far
+	// as the cache knows), committed before it returns, and sets their ids.
+	createSeries func(ctx context.Context, w db, keys []seriesKey, ids map[seriesKey]int32) error
 	// pruneOutbound deletes at most batch outbounds done before keepCut
 	// with their delivery log, atomically.
 	pruneOutbound func(ctx context.Context, w db, keepCut int64, batch int) (n, logged int64, err error)
 }
 
 var sqliteDialect = dialect{
+	name: "sqlite",
+	migrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT NOT NULL,
+		applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)`,
+	// Not needed: a transaction takes the write lock at BEGIN (_txlock).
+	migrationLock: "",
+	collate:       "",
+	inList: func(column, param string) string {
+		return column + ` IN (SELECT value FROM json_each(` + param + `))`
+	},
+	listArg: func(l []string) (any, error) {
+		b, err := json.Marshal(l)
+		return string(b), err
+	},
+	pruneResults: `DELETE FROM results WHERE series = $1 AND at IN
+		(SELECT at FROM results WHERE series = $1 AND at < $2 ORDER BY at LIMIT $3)`,
+	createSeries:  sqliteCreateSeries,
 	pruneOutbound: sqlitePruneOutbound,
 }
 
 var postgresDialect = dialect{
+	name: "postgres",
+	migrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    integer PRIMARY KEY,
+		name       text NOT NULL,
+		applied_at timestamptz NOT NULL DEFAULT now())`,
+	// Per schema, held until the transaction ends.
+	migrationLock: `SELECT pg_advisory_xact_lock(hashtext('slakeeper.store.migrate'), hashtext(coalesce(current_schema(), '')))`,
+	collate:       ` COLLATE "C"`,
+	inList: func(column, param string) string {
+		return column + ` = ANY(CAST(` + param + ` AS text[]))`
+	},
+	listArg: func(l []string) (any, error) { return l, nil },
+	pruneResults: `DELETE FROM results WHERE ctid = ANY (ARRAY(
+		SELECT ctid FROM results WHERE series = $1 AND at < $2 LIMIT $3))`,
+	createSeries:  pgCreateSeries,
 	pruneOutbound: pgPruneOutbound,
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -20,9 +19,7 @@ import (
 // with different search_path settings).
 type Postgres struct {
 	sqlStore
-	pool   *pgxpool.Pool
-	log    *slog.Logger
-	series seriesCache
+	pool *pgxpool.Pool
 }
 
 var _ Store = (*Postgres)(nil)
@@ -48,7 +45,7 @@ func OpenPostgres(ctx context.Context, dsn string, logger *slog.Logger) (*Postgr
 		return nil, fmt.Errorf("open postgres %s:%d: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, err)
 	}
 	db := newPgxDB(pool)
-	p := &Postgres{sqlStore: sqlStore{dialect: &postgresDialect, reader: db, writer: db}, pool: pool, log: orDiscard(logger)}
+	p := &Postgres{sqlStore: sqlStore{dialect: &postgresDialect, reader: db, writer: db, log: orDiscard(logger)}, pool: pool}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres %s:%d: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, err)
@@ -60,94 +57,36 @@ func OpenPostgres(ctx context.Context, dsn string, logger *slog.Logger) (*Postgr
 	return p, nil
 }
 
-func (p *Postgres) migrate(ctx context.Context) error {
-	ms, err := migrations("postgres")
-	if err != nil {
-		return err
-	}
-	for _, m := range ms {
-		if err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error { return p.apply(ctx, tx, m) }); err != nil {
-			return fmt.Errorf("migration %s: %w", m.name, err)
-		}
-	}
-	return nil
-}
-
-// apply runs one migration in tx unless it is recorded. The advisory lock,
-// per schema and held until the transaction ends, makes concurrent Opens
-// of one database take turns: the second finds the migration recorded.
-func (p *Postgres) apply(ctx context.Context, tx pgx.Tx, m migration) error {
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('slakeeper.store.migrate'), hashtext(coalesce(current_schema(), '')))`); err != nil {
-		return fmt.Errorf("lock: %w", err)
-	}
-	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version    integer PRIMARY KEY,
-		name       text NOT NULL,
-		applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
-	}
-	var done bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, m.version).Scan(&done); err != nil {
-		return err
-	}
-	if done {
-		return nil
-	}
-	// Without arguments Exec uses the simple protocol, which runs a file of
-	// several statements.
-	if _, err := tx.Exec(ctx, m.sql); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
-		return err
-	}
-	p.log.Info("applied migration", "store", "postgres", "migration", m.name)
-	return nil
-}
-
-// seriesIDs resolves the ids of keys, creating missing series. Creation
-// commits on its own (a series row is harmless if the caller's write then
-// fails), so ids are cached at once; the rows are created in sorted order
-// so that concurrent writers cannot deadlock on them.
-func (p *Postgres) seriesIDs(ctx context.Context, keys []seriesKey) (map[seriesKey]int32, error) {
-	ids := make(map[seriesKey]int32)
-	miss := p.series.missing(keys, ids)
-	if len(miss) == 0 {
-		return ids, nil
-	}
-	mons := make([]string, len(miss))
-	locs := make([]string, len(miss))
-	for i, k := range miss {
+// pgCreateSeries creates the series in one statement over arrays and
+// reads their ids in another.
+func pgCreateSeries(ctx context.Context, w db, keys []seriesKey, ids map[seriesKey]int32) error {
+	mons := make([]string, len(keys))
+	locs := make([]string, len(keys))
+	for i, k := range keys {
 		mons[i], locs[i] = k.monitor, k.location
 	}
-	if _, err := p.pool.Exec(ctx, `INSERT INTO series (monitor, location)
+	if _, err := w.exec(ctx, `INSERT INTO series (monitor, location)
 		SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`, mons, locs); err != nil {
-		return nil, fmt.Errorf("create series: %w", err)
+		return fmt.Errorf("create series: %w", err)
 	}
-	rows, err := p.pool.Query(ctx, `SELECT s.id, s.monitor, s.location FROM series s
+	rows, err := w.query(ctx, `SELECT s.id, s.monitor, s.location FROM series s
 		JOIN unnest($1::text[], $2::text[]) AS k(monitor, location) ON k.monitor = s.monitor AND k.location = s.location`, mons, locs)
 	if err != nil {
-		return nil, fmt.Errorf("read series: %w", err)
+		return fmt.Errorf("read series: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var k seriesKey
 		var id int32
 		if err := rows.Scan(&id, &k.monitor, &k.location); err != nil {
-			return nil, fmt.Errorf("read series: %w", err)
+			return fmt.Errorf("read series: %w", err)
 		}
 		ids[k] = id
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read series: %w", err)
+		return fmt.Errorf("read series: %w", err)
 	}
-	for _, k := range miss {
-		if ids[k] == 0 {
-			return nil, fmt.Errorf("read series: %s@%s was not created", k.monitor, k.location)
-		}
-	}
-	p.series.add(ids)
-	return ids, nil
+	return nil
 }
 
 // retryable reports whether a statement failed only for losing a race
@@ -254,20 +193,6 @@ func seqOf(r row) int64 {
 	return *r.seq
 }
 
-// Results implements Store.
-func (p *Postgres) Results(ctx context.Context, monitorID string, from, to time.Time) ([]monitor.Result, error) {
-	lo, hi := boundsMS(from, to)
-	rows, err := p.pool.Query(ctx, `SELECT s.location, r.at, r.duration, r.latency, r.state, r.seq, r.message, r.extra
-		FROM series s JOIN results r ON r.series = s.id
-		WHERE s.monitor = $1 AND r.at >= $2 AND r.at < $3
-		ORDER BY r.at, s.location COLLATE "C"`, monitorID, lo, hi)
-	if err != nil {
-		return nil, fmt.Errorf("read results of %s: %w", monitorID, err)
-	}
-	defer rows.Close()
-	return scanResults(monitorID, rows)
-}
-
 // AppendFacts implements Store.
 func (p *Postgres) AppendFacts(ctx context.Context, fs []Fact) error {
 	if len(fs) == 0 {
@@ -349,188 +274,6 @@ func (p *Postgres) AppendFacts(ctx context.Context, fs []Fact) error {
 		return fmt.Errorf("append facts: %w", err)
 	}
 	return nil
-}
-
-// Facts implements Store.
-func (p *Postgres) Facts(ctx context.Context, from, to time.Time) ([]Fact, error) {
-	lo, hi := boundsMS(from, to)
-	rows, err := p.pool.Query(ctx, `SELECT id, type, at, body FROM facts
-		WHERE at IS NULL OR (at >= $1 AND at < $2)
-		ORDER BY at NULLS FIRST, n`, lo, hi)
-	if err != nil {
-		return nil, fmt.Errorf("read facts: %w", err)
-	}
-	defer rows.Close()
-	var out []Fact
-	for rows.Next() {
-		var f factRow
-		if err := rows.Scan(&f.id, &f.typ, &f.at, &f.body); err != nil {
-			return nil, fmt.Errorf("read facts: %w", err)
-		}
-		out = append(out, f.fact())
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read facts: %w", err)
-	}
-	return out, nil
-}
-
-// Minutes implements Store.
-func (p *Postgres) Minutes(ctx context.Context, monitorID string, from, to time.Time) ([]Minute, error) {
-	lo, hi := minuteBounds(from, to)
-	rows, err := p.pool.Query(ctx, `SELECT s.location, m.minute, m.up, m.degraded, m.down, m.latency_sum, m.latency_max
-		FROM series s JOIN minutes m ON m.series = s.id
-		WHERE s.monitor = $1 AND m.minute >= $2::bigint AND m.minute < $3::bigint
-		ORDER BY m.minute, s.location COLLATE "C"`, monitorID, lo, hi)
-	if err != nil {
-		return nil, fmt.Errorf("read minutes of %s: %w", monitorID, err)
-	}
-	defer rows.Close()
-	var out []Minute
-	for rows.Next() {
-		var (
-			loc                                   string
-			minute, up, deg, down, latSum, latMax int64
-		)
-		if err := rows.Scan(&loc, &minute, &up, &deg, &down, &latSum, &latMax); err != nil {
-			return nil, fmt.Errorf("read minutes of %s: %w", monitorID, err)
-		}
-		out = append(out, minuteFrom(monitorID, loc, minute, up, deg, down, latSum, latMax))
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read minutes of %s: %w", monitorID, err)
-	}
-	return out, nil
-}
-
-// FirstMinute implements Store.
-func (p *Postgres) FirstMinute(ctx context.Context, monitorID string, from time.Time) (time.Time, bool, error) {
-	lo, _ := minuteBounds(from, from)
-	var first *int64
-	err := p.pool.QueryRow(ctx, `SELECT MIN(m.minute) FROM series s JOIN minutes m ON m.series = s.id
-		WHERE s.monitor = $1 AND m.minute >= $2::bigint`, monitorID, lo).Scan(&first)
-	if err != nil {
-		return time.Time{}, false, fmt.Errorf("first minute of %s: %w", monitorID, err)
-	}
-	if first == nil {
-		return time.Time{}, false, nil
-	}
-	return time.UnixMilli(*first * msPerMinute).UTC(), true, nil
-}
-
-// SetState implements Store.
-func (p *Postgres) SetState(ctx context.Context, st MonitorState) error {
-	w, err := encodeState(st)
-	if err != nil {
-		return err
-	}
-	ids, err := p.seriesIDs(ctx, []seriesKey{w.key})
-	if err != nil {
-		return fmt.Errorf("set state: %w", err)
-	}
-	if _, err := p.pool.Exec(ctx, `INSERT INTO states (series, state, confirmed, fails, successes, next_due, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
-		ON CONFLICT (series) DO UPDATE SET
-			state = excluded.state, confirmed = excluded.confirmed,
-			fails = excluded.fails, successes = excluded.successes,
-			next_due = excluded.next_due, updated_at = excluded.updated_at`,
-		ids[w.key], w.state, w.confirmed, w.fails, w.successes, w.nextDue, w.updatedAt); err != nil {
-		return fmt.Errorf("set state of %s@%s: %w", st.MonitorID, st.Location, err)
-	}
-	return nil
-}
-
-// States implements Store.
-func (p *Postgres) States(ctx context.Context) ([]MonitorState, error) {
-	rows, err := p.pool.Query(ctx, `SELECT s.monitor, s.location, t.state, t.confirmed, t.fails, t.successes, t.next_due, t.updated_at
-		FROM series s JOIN states t ON t.series = s.id
-		ORDER BY s.monitor COLLATE "C", s.location COLLATE "C"`)
-	if err != nil {
-		return nil, fmt.Errorf("read states: %w", err)
-	}
-	defer rows.Close()
-	var out []MonitorState
-	for rows.Next() {
-		var (
-			mon, loc           string
-			state, conf        *int64
-			fails, succ        int64
-			nextDue, updatedAt *int64
-		)
-		if err := rows.Scan(&mon, &loc, &state, &conf, &fails, &succ, &nextDue, &updatedAt); err != nil {
-			return nil, fmt.Errorf("read states: %w", err)
-		}
-		st, err := stateFrom(mon, loc, state, conf, fails, succ, nextDue, updatedAt)
-		if err != nil {
-			return nil, fmt.Errorf("read state of %s@%s: %w", mon, loc, err)
-		}
-		out = append(out, st)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read states: %w", err)
-	}
-	return out, nil
-}
-
-// AgentSeq implements Store.
-func (p *Postgres) AgentSeq(ctx context.Context, location string) (uint64, error) {
-	var seq int64
-	err := p.pool.QueryRow(ctx, `SELECT seq FROM agents WHERE location = $1`, location).Scan(&seq)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("read agent seq of %s: %w", location, err)
-	}
-	return uint64(max(seq, 0)), nil
-}
-
-// Prune implements Store. Each DELETE is its own transaction.
-func (p *Postgres) Prune(ctx context.Context, resultsBefore, keepBefore time.Time, batch int) (int64, error) {
-	if batch <= 0 {
-		return 0, fmt.Errorf("prune: batch must be positive, got %d", batch)
-	}
-	resCut := ceilMS(clampTime(resultsBefore))
-	keepCut := ceilMS(clampTime(keepBefore))
-	minCut := floorDiv(ms(clampTime(keepBefore)), msPerMinute)
-	var ids []int32
-	rows, err := p.pool.Query(ctx, `SELECT id FROM series ORDER BY id`)
-	if err != nil {
-		return 0, fmt.Errorf("prune: %w", err)
-	}
-	ids, err = pgx.CollectRows(rows, pgx.RowTo[int32])
-	if err != nil {
-		return 0, fmt.Errorf("prune: %w", err)
-	}
-	var total int64
-	del := func(what, q string, args ...any) error {
-		for {
-			tag, err := p.pool.Exec(ctx, q, args...)
-			if err != nil {
-				return fmt.Errorf("prune %s: %w", what, err)
-			}
-			total += tag.RowsAffected()
-			if tag.RowsAffected() < int64(batch) {
-				return nil
-			}
-		}
-	}
-	for _, id := range ids {
-		if err := del("results", `DELETE FROM results WHERE ctid = ANY (ARRAY(
-			SELECT ctid FROM results WHERE series = $1 AND at < $2 LIMIT $3))`, id, resCut, batch); err != nil {
-			return total, err
-		}
-		if err := del("minutes", `DELETE FROM minutes WHERE series = $1 AND minute IN (
-			SELECT minute FROM minutes WHERE series = $1 AND minute < $2::bigint ORDER BY minute LIMIT $3)`, id, minCut, batch); err != nil {
-			return total, err
-		}
-	}
-	if err := del("facts", `DELETE FROM facts WHERE n IN (
-		SELECT n FROM facts WHERE at < $1 ORDER BY at LIMIT $2)`, keepCut, batch); err != nil {
-		return total, err
-	}
-	n, err := p.pruneNotify(ctx, keepCut, batch)
-	return total + n, err
 }
 
 // storeTables are the tables Size counts.

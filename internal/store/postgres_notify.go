@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"time"
 )
 
 // Enqueue implements Store: one statement, so atomic.
@@ -56,20 +55,4 @@ func pgPruneOutbound(ctx context.Context, w db, keepCut int64, batch int) (n, lo
 		return 0, 0, err
 	}
 	return n, logged, nil
-}
-
-// FactsOfType implements Store.
-func (p *Postgres) FactsOfType(ctx context.Context, types []string, from, to time.Time) ([]Fact, error) {
-	if len(types) == 0 {
-		return nil, nil
-	}
-	lo, hi := boundsMS(from, to)
-	rows, err := p.pool.Query(ctx, `SELECT id, type, at, body FROM facts
-		WHERE type = ANY($1::text[]) AND (at IS NULL OR (at >= $2 AND at < $3))
-		ORDER BY at NULLS FIRST, n`, types, lo, hi)
-	if err != nil {
-		return nil, fmt.Errorf("read facts of type: %w", err)
-	}
-	defer rows.Close()
-	return scanFacts(rows)
 }

@@ -31,8 +31,6 @@ type SQLite struct {
 	// Prepared once on the writer connection: re-parsing the SQL of each
 	// row's statement would cost more than running it.
 	insert, upsertMinute, upsertAgent *sql.Stmt
-	log                               *slog.Logger
-	series                            seriesCache
 }
 
 var _ Store = (*SQLite)(nil)
@@ -47,7 +45,7 @@ func OpenSQLite(ctx context.Context, path string, logger *slog.Logger) (*SQLite,
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file::memory:") {
 		return nil, fmt.Errorf("open sqlite: want a file path, got %q (an in-memory database cannot be shared by the writer and the readers)", path)
 	}
-	s := &SQLite{sqlStore: sqlStore{dialect: &sqliteDialect}, path: path, log: orDiscard(logger)}
+	s := &SQLite{sqlStore: sqlStore{dialect: &sqliteDialect, log: orDiscard(logger)}, path: path}
 	var err error
 	if s.w, err = sql.Open("sqlite", sqliteDSN(path, false)); err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -134,7 +132,7 @@ func (s *SQLite) setup(ctx context.Context) error {
 	if !strings.EqualFold(mode, "wal") {
 		return fmt.Errorf("journal mode is %q, want wal (is the file system local?)", mode)
 	}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, "path", s.path); err != nil {
 		return err
 	}
 	for _, p := range []struct {
@@ -165,69 +163,23 @@ func (s *SQLite) setup(ctx context.Context) error {
 	return nil
 }
 
-func (s *SQLite) migrate(ctx context.Context) error {
-	ms, err := migrations("sqlite")
-	if err != nil {
-		return err
-	}
-	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version    INTEGER PRIMARY KEY,
-		name       TEXT NOT NULL,
-		applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
-	}
-	for _, m := range ms {
-		if err := s.apply(ctx, m); err != nil {
-			return fmt.Errorf("migration %s: %w", m.name, err)
+// sqliteCreateSeries creates series one at a time in a transaction of the
+// writer: new series are rare (their ids are cached), and SQLite has no
+// arrays to pass them as one.
+func sqliteCreateSeries(ctx context.Context, w db, keys []seriesKey, ids map[seriesKey]int32) error {
+	return w.inTx(ctx, func(tx conn) error {
+		for _, k := range keys {
+			if _, err := tx.exec(ctx, `INSERT INTO series (monitor, location) VALUES ($1, $2) ON CONFLICT DO NOTHING`, k.monitor, k.location); err != nil {
+				return fmt.Errorf("create series %s@%s: %w", k.monitor, k.location, err)
+			}
+			var id int32
+			if err := tx.queryRow(ctx, `SELECT id FROM series WHERE monitor = $1 AND location = $2`, k.monitor, k.location).Scan(&id); err != nil {
+				return fmt.Errorf("read series %s@%s: %w", k.monitor, k.location, err)
+			}
+			ids[k] = id
 		}
-	}
-	return nil
-}
-
-// apply runs one migration in a transaction unless it is recorded. BEGIN
-// IMMEDIATE takes the write lock first, so another process opening the
-// same file waits and then finds it recorded.
-func (s *SQLite) apply(ctx context.Context, m migration) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
-		return err
-	}
-	if n > 0 {
 		return nil
-	}
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name) VALUES (?, ?)`, m.version, m.name); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return err
-	}
-	s.log.Info("applied migration", "store", "sqlite", "path", s.path, "migration", m.name)
-	return nil
-}
-
-// seriesIDs resolves the ids of keys, creating missing series in tx.
-// The caller adds the ids to the cache once tx has committed.
-func (s *SQLite) seriesIDs(ctx context.Context, tx *sql.Tx, keys []seriesKey) (map[seriesKey]int32, error) {
-	ids := make(map[seriesKey]int32)
-	for _, k := range s.series.missing(keys, ids) {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO series (monitor, location) VALUES (?, ?) ON CONFLICT DO NOTHING`, k.monitor, k.location); err != nil {
-			return nil, fmt.Errorf("create series %s@%s: %w", k.monitor, k.location, err)
-		}
-		var id int32
-		if err := tx.QueryRowContext(ctx, `SELECT id FROM series WHERE monitor = ? AND location = ?`, k.monitor, k.location).Scan(&id); err != nil {
-			return nil, fmt.Errorf("read series %s@%s: %w", k.monitor, k.location, err)
-		}
-		ids[k] = id
-	}
-	return ids, nil
+	})
 }
 
 // AppendResults implements Store.
@@ -239,15 +191,15 @@ func (s *SQLite) AppendResults(ctx context.Context, rs []monitor.Result) error {
 	if err != nil {
 		return err
 	}
+	ids, err := s.seriesIDs(ctx, rowKeys(rows))
+	if err != nil {
+		return fmt.Errorf("append results: %w", err)
+	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("append results: begin: %w", err)
 	}
 	defer tx.Rollback()
-	ids, err := s.seriesIDs(ctx, tx, rowKeys(rows))
-	if err != nil {
-		return fmt.Errorf("append results: %w", err)
-	}
 	ins := tx.StmtContext(ctx, s.insert)
 	aggs := map[minuteKey]*minuteAgg{}
 	for _, r := range rows {
@@ -286,22 +238,7 @@ func (s *SQLite) AppendResults(ctx context.Context, rs []monitor.Result) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("append results: commit: %w", err)
 	}
-	s.series.add(ids)
 	return nil
-}
-
-// Results implements Store.
-func (s *SQLite) Results(ctx context.Context, monitorID string, from, to time.Time) ([]monitor.Result, error) {
-	lo, hi := boundsMS(from, to)
-	rows, err := s.r.QueryContext(ctx, `SELECT s.location, r.at, r.duration, r.latency, r.state, r.seq, r.message, r.extra
-		FROM series s JOIN results r ON r.series = s.id
-		WHERE s.monitor = ? AND r.at >= ? AND r.at < ?
-		ORDER BY r.at, s.location`, monitorID, lo, hi)
-	if err != nil {
-		return nil, fmt.Errorf("read results of %s: %w", monitorID, err)
-	}
-	defer rows.Close()
-	return scanResults(monitorID, rows)
 }
 
 // AppendFacts implements Store.
@@ -340,220 +277,6 @@ func (s *SQLite) AppendFacts(ctx context.Context, fs []Fact) error {
 		return fmt.Errorf("append facts: commit: %w", err)
 	}
 	return nil
-}
-
-// Facts implements Store.
-func (s *SQLite) Facts(ctx context.Context, from, to time.Time) ([]Fact, error) {
-	lo, hi := boundsMS(from, to)
-	rows, err := s.r.QueryContext(ctx, `SELECT id, type, at, body FROM facts
-		WHERE at IS NULL OR (at >= ? AND at < ?)
-		ORDER BY at, n`, lo, hi)
-	if err != nil {
-		return nil, fmt.Errorf("read facts: %w", err)
-	}
-	defer rows.Close()
-	var out []Fact
-	for rows.Next() {
-		var f factRow
-		if err := rows.Scan(&f.id, &f.typ, &f.at, &f.body); err != nil {
-			return nil, fmt.Errorf("read facts: %w", err)
-		}
-		out = append(out, f.fact())
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read facts: %w", err)
-	}
-	return out, nil
-}
-
-// minuteBounds converts [from, to) to the minute numbers whose start lies in it.
-func minuteBounds(from, to time.Time) (lo, hi int64) {
-	a, b := boundsMS(from, to)
-	return -floorDiv(-a, msPerMinute), -floorDiv(-b, msPerMinute)
-}
-
-// Minutes implements Store.
-func (s *SQLite) Minutes(ctx context.Context, monitorID string, from, to time.Time) ([]Minute, error) {
-	lo, hi := minuteBounds(from, to)
-	rows, err := s.r.QueryContext(ctx, `SELECT s.location, m.minute, m.up, m.degraded, m.down, m.latency_sum, m.latency_max
-		FROM series s JOIN minutes m ON m.series = s.id
-		WHERE s.monitor = ? AND m.minute >= ? AND m.minute < ?
-		ORDER BY m.minute, s.location`, monitorID, lo, hi)
-	if err != nil {
-		return nil, fmt.Errorf("read minutes of %s: %w", monitorID, err)
-	}
-	defer rows.Close()
-	var out []Minute
-	for rows.Next() {
-		var (
-			loc                                   string
-			minute, up, deg, down, latSum, latMax int64
-		)
-		if err := rows.Scan(&loc, &minute, &up, &deg, &down, &latSum, &latMax); err != nil {
-			return nil, fmt.Errorf("read minutes of %s: %w", monitorID, err)
-		}
-		out = append(out, minuteFrom(monitorID, loc, minute, up, deg, down, latSum, latMax))
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read minutes of %s: %w", monitorID, err)
-	}
-	return out, nil
-}
-
-// FirstMinute implements Store.
-func (s *SQLite) FirstMinute(ctx context.Context, monitorID string, from time.Time) (time.Time, bool, error) {
-	lo, _ := minuteBounds(from, from)
-	var first sql.NullInt64
-	err := s.r.QueryRowContext(ctx, `SELECT MIN(m.minute) FROM series s JOIN minutes m ON m.series = s.id
-		WHERE s.monitor = ? AND m.minute >= ?`, monitorID, lo).Scan(&first)
-	if err != nil {
-		return time.Time{}, false, fmt.Errorf("first minute of %s: %w", monitorID, err)
-	}
-	if !first.Valid {
-		return time.Time{}, false, nil
-	}
-	return time.UnixMilli(first.Int64 * msPerMinute).UTC(), true, nil
-}
-
-// SetState implements Store.
-func (s *SQLite) SetState(ctx context.Context, st MonitorState) error {
-	w, err := encodeState(st)
-	if err != nil {
-		return err
-	}
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("set state: begin: %w", err)
-	}
-	defer tx.Rollback()
-	ids, err := s.seriesIDs(ctx, tx, []seriesKey{w.key})
-	if err != nil {
-		return fmt.Errorf("set state: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO states (series, state, confirmed, fails, successes, next_due, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (series) DO UPDATE SET
-			state = excluded.state, confirmed = excluded.confirmed,
-			fails = excluded.fails, successes = excluded.successes,
-			next_due = excluded.next_due, updated_at = excluded.updated_at`,
-		ids[w.key], w.state, w.confirmed, w.fails, w.successes, w.nextDue, w.updatedAt); err != nil {
-		return fmt.Errorf("set state of %s@%s: %w", st.MonitorID, st.Location, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("set state: commit: %w", err)
-	}
-	s.series.add(ids)
-	return nil
-}
-
-// States implements Store.
-func (s *SQLite) States(ctx context.Context) ([]MonitorState, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT s.monitor, s.location, t.state, t.confirmed, t.fails, t.successes, t.next_due, t.updated_at
-		FROM series s JOIN states t ON t.series = s.id
-		ORDER BY s.monitor, s.location`)
-	if err != nil {
-		return nil, fmt.Errorf("read states: %w", err)
-	}
-	defer rows.Close()
-	var out []MonitorState
-	for rows.Next() {
-		var (
-			mon, loc           string
-			state, conf        *int64
-			fails, succ        int64
-			nextDue, updatedAt *int64
-		)
-		if err := rows.Scan(&mon, &loc, &state, &conf, &fails, &succ, &nextDue, &updatedAt); err != nil {
-			return nil, fmt.Errorf("read states: %w", err)
-		}
-		st, err := stateFrom(mon, loc, state, conf, fails, succ, nextDue, updatedAt)
-		if err != nil {
-			return nil, fmt.Errorf("read state of %s@%s: %w", mon, loc, err)
-		}
-		out = append(out, st)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read states: %w", err)
-	}
-	return out, nil
-}
-
-// AgentSeq implements Store.
-func (s *SQLite) AgentSeq(ctx context.Context, location string) (uint64, error) {
-	var seq int64
-	err := s.r.QueryRowContext(ctx, `SELECT seq FROM agents WHERE location = ?`, location).Scan(&seq)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("read agent seq of %s: %w", location, err)
-	}
-	return uint64(max(seq, 0)), nil
-}
-
-// Prune implements Store. Each DELETE is its own transaction on the writer
-// connection, so appends interleave with a long prune.
-func (s *SQLite) Prune(ctx context.Context, resultsBefore, keepBefore time.Time, batch int) (int64, error) {
-	if batch <= 0 {
-		return 0, fmt.Errorf("prune: batch must be positive, got %d", batch)
-	}
-	resCut := ceilMS(clampTime(resultsBefore))
-	keepCut := ceilMS(clampTime(keepBefore))
-	minCut := floorDiv(ms(clampTime(keepBefore)), msPerMinute)
-	ids, err := s.seriesList(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("prune: %w", err)
-	}
-	var total int64
-	del := func(what, q string, args ...any) error {
-		for {
-			res, err := s.w.ExecContext(ctx, q, args...)
-			if err != nil {
-				return fmt.Errorf("prune %s: %w", what, err)
-			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return fmt.Errorf("prune %s: %w", what, err)
-			}
-			total += n
-			if n < int64(batch) {
-				return nil
-			}
-		}
-	}
-	for _, id := range ids {
-		if err := del("results", `DELETE FROM results WHERE series = ?1 AND at IN
-			(SELECT at FROM results WHERE series = ?1 AND at < ?2 ORDER BY at LIMIT ?3)`, id, resCut, batch); err != nil {
-			return total, err
-		}
-		if err := del("minutes", `DELETE FROM minutes WHERE series = ?1 AND minute IN
-			(SELECT minute FROM minutes WHERE series = ?1 AND minute < ?2 ORDER BY minute LIMIT ?3)`, id, minCut, batch); err != nil {
-			return total, err
-		}
-	}
-	if err := del("facts", `DELETE FROM facts WHERE n IN
-		(SELECT n FROM facts WHERE at < ? ORDER BY at LIMIT ?)`, keepCut, batch); err != nil {
-		return total, err
-	}
-	n, err := s.pruneNotify(ctx, keepCut, batch)
-	return total + n, err
-}
-
-func (s *SQLite) seriesList(ctx context.Context) ([]int64, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id FROM series ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }
 
 // Size implements Store: the database's pages, the WAL's committed ones

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"time"
 )
 
 // Enqueue implements Store.
@@ -56,24 +54,4 @@ func sqlitePruneOutbound(ctx context.Context, w db, keepCut int64, batch int) (n
 		return 0, 0, err
 	}
 	return n, logged, nil
-}
-
-// FactsOfType implements Store.
-func (s *SQLite) FactsOfType(ctx context.Context, types []string, from, to time.Time) ([]Fact, error) {
-	if len(types) == 0 {
-		return nil, nil
-	}
-	tj, err := json.Marshal(types)
-	if err != nil {
-		return nil, fmt.Errorf("read facts of type: %w", err)
-	}
-	lo, hi := boundsMS(from, to)
-	rows, err := s.r.QueryContext(ctx, `SELECT id, type, at, body FROM facts
-		WHERE type IN (SELECT value FROM json_each(?)) AND (at IS NULL OR (at >= ? AND at < ?))
-		ORDER BY at, n`, string(tj), lo, hi)
-	if err != nil {
-		return nil, fmt.Errorf("read facts of type: %w", err)
-	}
-	defer rows.Close()
-	return scanFacts(rows)
 }

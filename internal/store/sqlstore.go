@@ -2,13 +2,25 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
 	"time"
+
+	"github.com/slakeeper/slakeeper/internal/monitor"
 )
 
 // sqlStore is the part of the Store that SQLite and PostgreSQL share: each
 // query written once, over conn, with what differs between the dialects
-// taken from dialect. SQLite and Postgres embed it and add what each does
-// its own way.
+// taken from dialect. SQLite and Postgres embed it and add only what each
+// does its own way: opening, the batch writes (AppendResults, AppendFacts,
+// Enqueue: PostgreSQL in one statement over arrays, SQLite row by row over
+// prepared statements), Size, Ping and Close.
+//
+// A new query goes here, once. SQL that one dialect must write otherwise
+// becomes a field of dialect, set for both; a method of its own on SQLite
+// or Postgres is for a write that is much faster done its own way.
 type sqlStore struct {
 	dialect *dialect
 	// reader runs queries, writer statements and transactions: SQLite's
@@ -16,11 +28,283 @@ type sqlStore struct {
 	// PostgreSQL's one pool for both.
 	reader conn
 	writer db
+	log    *slog.Logger
+	series seriesCache
 	clock  clock
 }
 
-// SetClock implements Store.
-func (s *sqlStore) SetClock(now func() time.Time) { s.clock.set(now) }
+// migrate applies the dialect's pending migrations, each in a transaction
+// that records it. Concurrent Opens of one database take turns (SQLite's
+// transactions take the write lock at BEGIN, PostgreSQL's the dialect's
+// migration lock), so the later one finds the migration recorded. logArgs
+// are added to the log line of each migration applied.
+func (s *sqlStore) migrate(ctx context.Context, logArgs ...any) error {
+	ms, err := migrations(s.dialect.name)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		applied := false
+		err := s.writer.inTx(ctx, func(tx conn) error {
+			if s.dialect.migrationLock != "" {
+				if _, err := tx.exec(ctx, s.dialect.migrationLock); err != nil {
+					return fmt.Errorf("lock: %w", err)
+				}
+			}
+			if _, err := tx.exec(ctx, s.dialect.migrationsTable); err != nil {
+				return fmt.Errorf("create schema_migrations: %w", err)
+			}
+			var n int
+			if err := tx.queryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, m.version).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			if _, err := tx.exec(ctx, m.sql); err != nil {
+				return err
+			}
+			if _, err := tx.exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
+				return err
+			}
+			applied = true
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		if applied {
+			args := append(append([]any{"store", s.dialect.name}, logArgs...), "migration", m.name)
+			s.log.Info("applied migration", args...)
+		}
+	}
+	return nil
+}
+
+// seriesIDs resolves the ids of keys, creating missing series. Creation
+// commits on its own (a series row is harmless if the caller's write then
+// fails), so ids are cached at once; missing keys come sorted, so that
+// concurrent writers cannot deadlock on them.
+func (s *sqlStore) seriesIDs(ctx context.Context, keys []seriesKey) (map[seriesKey]int32, error) {
+	ids := make(map[seriesKey]int32)
+	miss := s.series.missing(keys, ids)
+	if len(miss) == 0 {
+		return ids, nil
+	}
+	if err := s.dialect.createSeries(ctx, s.writer, miss, ids); err != nil {
+		return nil, err
+	}
+	for _, k := range miss {
+		if ids[k] == 0 {
+			return nil, fmt.Errorf("read series: %s@%s was not created", k.monitor, k.location)
+		}
+	}
+	s.series.add(ids)
+	return ids, nil
+}
+
+// Results implements Store.
+func (s *sqlStore) Results(ctx context.Context, monitorID string, from, to time.Time) ([]monitor.Result, error) {
+	lo, hi := boundsMS(from, to)
+	rows, err := s.reader.query(ctx, `SELECT s.location, r.at, r.duration, r.latency, r.state, r.seq, r.message, r.extra
+		FROM series s JOIN results r ON r.series = s.id
+		WHERE s.monitor = $1 AND r.at >= $2 AND r.at < $3
+		ORDER BY r.at, s.location`+s.dialect.collate, monitorID, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("read results of %s: %w", monitorID, err)
+	}
+	defer rows.Close()
+	return scanResults(monitorID, rows)
+}
+
+// Facts implements Store.
+func (s *sqlStore) Facts(ctx context.Context, from, to time.Time) ([]Fact, error) {
+	lo, hi := boundsMS(from, to)
+	rows, err := s.reader.query(ctx, `SELECT id, type, at, body FROM facts
+		WHERE at IS NULL OR (at >= $1 AND at < $2)
+		ORDER BY at NULLS FIRST, n`, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("read facts: %w", err)
+	}
+	defer rows.Close()
+	return scanFacts(rows)
+}
+
+// FactsOfType implements Store.
+func (s *sqlStore) FactsOfType(ctx context.Context, types []string, from, to time.Time) ([]Fact, error) {
+	if len(types) == 0 {
+		return nil, nil
+	}
+	list, err := s.dialect.listArg(types)
+	if err != nil {
+		return nil, fmt.Errorf("read facts of type: %w", err)
+	}
+	lo, hi := boundsMS(from, to)
+	rows, err := s.reader.query(ctx, `SELECT id, type, at, body FROM facts
+		WHERE `+s.dialect.inList("type", "$1")+` AND (at IS NULL OR (at >= $2 AND at < $3))
+		ORDER BY at NULLS FIRST, n`, list, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("read facts of type: %w", err)
+	}
+	defer rows.Close()
+	return scanFacts(rows)
+}
+
+// minuteBounds converts [from, to) to the minute numbers whose start lies in it.
+func minuteBounds(from, to time.Time) (lo, hi int64) {
+	a, b := boundsMS(from, to)
+	return -floorDiv(-a, msPerMinute), -floorDiv(-b, msPerMinute)
+}
+
+// Minutes implements Store. Minute numbers are 32-bit in PostgreSQL, but
+// the bounds may lie beyond: hence the casts.
+func (s *sqlStore) Minutes(ctx context.Context, monitorID string, from, to time.Time) ([]Minute, error) {
+	lo, hi := minuteBounds(from, to)
+	rows, err := s.reader.query(ctx, `SELECT s.location, m.minute, m.up, m.degraded, m.down, m.latency_sum, m.latency_max
+		FROM series s JOIN minutes m ON m.series = s.id
+		WHERE s.monitor = $1 AND m.minute >= CAST($2 AS bigint) AND m.minute < CAST($3 AS bigint)
+		ORDER BY m.minute, s.location`+s.dialect.collate, monitorID, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("read minutes of %s: %w", monitorID, err)
+	}
+	defer rows.Close()
+	var out []Minute
+	for rows.Next() {
+		var (
+			loc                                   string
+			minute, up, deg, down, latSum, latMax int64
+		)
+		if err := rows.Scan(&loc, &minute, &up, &deg, &down, &latSum, &latMax); err != nil {
+			return nil, fmt.Errorf("read minutes of %s: %w", monitorID, err)
+		}
+		out = append(out, minuteFrom(monitorID, loc, minute, up, deg, down, latSum, latMax))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read minutes of %s: %w", monitorID, err)
+	}
+	return out, nil
+}
+
+// FirstMinute implements Store.
+func (s *sqlStore) FirstMinute(ctx context.Context, monitorID string, from time.Time) (time.Time, bool, error) {
+	lo, _ := minuteBounds(from, from)
+	var first *int64
+	err := s.reader.queryRow(ctx, `SELECT MIN(m.minute) FROM series s JOIN minutes m ON m.series = s.id
+		WHERE s.monitor = $1 AND m.minute >= CAST($2 AS bigint)`, monitorID, lo).Scan(&first)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("first minute of %s: %w", monitorID, err)
+	}
+	if first == nil {
+		return time.Time{}, false, nil
+	}
+	return time.UnixMilli(*first * msPerMinute).UTC(), true, nil
+}
+
+// SetState implements Store.
+func (s *sqlStore) SetState(ctx context.Context, st MonitorState) error {
+	w, err := encodeState(st)
+	if err != nil {
+		return err
+	}
+	ids, err := s.seriesIDs(ctx, []seriesKey{w.key})
+	if err != nil {
+		return fmt.Errorf("set state: %w", err)
+	}
+	if _, err := s.writer.exec(ctx, `INSERT INTO states (series, state, confirmed, fails, successes, next_due, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (series) DO UPDATE SET
+			state = excluded.state, confirmed = excluded.confirmed,
+			fails = excluded.fails, successes = excluded.successes,
+			next_due = excluded.next_due, updated_at = excluded.updated_at`,
+		ids[w.key], w.state, w.confirmed, w.fails, w.successes, w.nextDue, w.updatedAt); err != nil {
+		return fmt.Errorf("set state of %s@%s: %w", st.MonitorID, st.Location, err)
+	}
+	return nil
+}
+
+// States implements Store.
+func (s *sqlStore) States(ctx context.Context) ([]MonitorState, error) {
+	rows, err := s.reader.query(ctx, `SELECT s.monitor, s.location, t.state, t.confirmed, t.fails, t.successes, t.next_due, t.updated_at
+		FROM series s JOIN states t ON t.series = s.id
+		ORDER BY s.monitor`+s.dialect.collate+`, s.location`+s.dialect.collate)
+	if err != nil {
+		return nil, fmt.Errorf("read states: %w", err)
+	}
+	defer rows.Close()
+	var out []MonitorState
+	for rows.Next() {
+		var (
+			mon, loc           string
+			state, conf        *int64
+			fails, succ        int64
+			nextDue, updatedAt *int64
+		)
+		if err := rows.Scan(&mon, &loc, &state, &conf, &fails, &succ, &nextDue, &updatedAt); err != nil {
+			return nil, fmt.Errorf("read states: %w", err)
+		}
+		st, err := stateFrom(mon, loc, state, conf, fails, succ, nextDue, updatedAt)
+		if err != nil {
+			return nil, fmt.Errorf("read state of %s@%s: %w", mon, loc, err)
+		}
+		out = append(out, st)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read states: %w", err)
+	}
+	return out, nil
+}
+
+// AgentSeq implements Store.
+func (s *sqlStore) AgentSeq(ctx context.Context, location string) (uint64, error) {
+	var seq int64
+	err := s.reader.queryRow(ctx, `SELECT seq FROM agents WHERE location = $1`, location).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read agent seq of %s: %w", location, err)
+	}
+	return uint64(max(seq, 0)), nil
+}
+
+// Prune implements Store. Each DELETE is its own transaction (on SQLite's
+// writer connection, so appends interleave with a long prune).
+func (s *sqlStore) Prune(ctx context.Context, resultsBefore, keepBefore time.Time, batch int) (int64, error) {
+	if batch <= 0 {
+		return 0, fmt.Errorf("prune: batch must be positive, got %d", batch)
+	}
+	resCut := ceilMS(clampTime(resultsBefore))
+	keepCut := ceilMS(clampTime(keepBefore))
+	minCut := floorDiv(ms(clampTime(keepBefore)), msPerMinute)
+	ids, err := s.seriesList(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("prune: %w", err)
+	}
+	var total int64
+	del := func(what, q string, args ...any) error {
+		n, err := s.deleteBatches(ctx, batch, q, args...)
+		total += n
+		if err != nil {
+			return fmt.Errorf("prune %s: %w", what, err)
+		}
+		return nil
+	}
+	for _, id := range ids {
+		if err := del("results", s.dialect.pruneResults, id, resCut, batch); err != nil {
+			return total, err
+		}
+		if err := del("minutes", `DELETE FROM minutes WHERE series = $1 AND minute IN (
+			SELECT minute FROM minutes WHERE series = $1 AND minute < CAST($2 AS bigint) ORDER BY minute LIMIT $3)`, id, minCut, batch); err != nil {
+			return total, err
+		}
+	}
+	if err := del("facts", `DELETE FROM facts WHERE n IN (
+		SELECT n FROM facts WHERE at < $1 ORDER BY at LIMIT $2)`, keepCut, batch); err != nil {
+		return total, err
+	}
+	n, err := s.pruneNotify(ctx, keepCut, batch)
+	return total + n, err
+}
 
 // deleteBatches runs q, a DELETE of at most batch rows, until it deletes
 // fewer, and returns the rows deleted.
@@ -37,3 +321,23 @@ func (s *sqlStore) deleteBatches(ctx context.Context, batch int, q string, args 
 		}
 	}
 }
+
+func (s *sqlStore) seriesList(ctx context.Context) ([]int64, error) {
+	rows, err := s.reader.query(ctx, `SELECT id FROM series ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// SetClock implements Store.
+func (s *sqlStore) SetClock(now func() time.Time) { s.clock.set(now) }

@@ -3,7 +3,9 @@
 // the JSON Lines format of docs/facts.md, the scheduler's per-monitor state
 // and the agents' delivery sequence numbers. One Store interface has two
 // implementations, SQLite and PostgreSQL, held to the same contract by the
-// storetest suite.
+// storetest suite. They share every query that is the same in both
+// (sqlStore, over conn), with the SQL that differs kept in one place
+// (dialect).
 //
 // A write that returned nil is durable: SQLite commits with synchronous=FULL
 // in WAL mode, PostgreSQL with synchronous_commit=on.
