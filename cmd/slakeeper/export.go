@@ -6,7 +6,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/slakeeper/slakeeper/internal/server"
+	"github.com/slakeeper/slakeeper/internal/reports"
 	"github.com/slakeeper/slakeeper/internal/store"
 )
 
@@ -36,7 +36,7 @@ func cmdExport(ctx context.Context, args []string, getenv func(string) string, s
 		fs.Usage()
 		return &usageError{"export: --period is required"}
 	}
-	end, err := server.EvidenceEnd(*period)
+	end, err := reports.EvidenceEnd(*period)
 	if err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func cmdExport(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("open store: %w", err)
 	}
 	defer st.Close()
-	ev, err := server.Evidence(ctx, cfg, st, end)
+	ev, err := reports.Evidence(ctx, cfg, st, end)
 	if err != nil {
 		return err
 	}

@@ -18,8 +18,10 @@ import (
 	"github.com/slakeeper/slakeeper/internal/facts"
 	"github.com/slakeeper/slakeeper/internal/incident"
 	"github.com/slakeeper/slakeeper/internal/policy"
+	"github.com/slakeeper/slakeeper/internal/reports"
 	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/store"
+	"github.com/slakeeper/slakeeper/internal/web"
 )
 
 const (
@@ -155,15 +157,15 @@ func apiCall(t testing.TB, base, method, path, token, body string, wantCode int,
 
 func (e *incidentEnv) report(period string, asOf time.Time) *sla.SubscriptionReport {
 	e.t.Helper()
-	end, err := EvidenceEnd(period)
+	end, err := reports.EvidenceEnd(period)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	ev, err := Evidence(context.Background(), e.cfg, e.st, end)
+	ev, err := reports.Evidence(context.Background(), e.cfg, e.st, end)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	reps, err := Reports(e.cfg, ev, period, "", "", asOf)
+	reps, err := reports.Reports(e.cfg, ev, period, "", "", asOf)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -199,7 +201,7 @@ func TestIncidentLifecycleCountsAsDowntime(t *testing.T) {
 	}
 
 	// Open, an attribution needs an explicit end.
-	var apiErr apiError
+	var apiErr web.Error
 	e.call("POST", "/api/v1/incidents/"+inc.ID+"/attributions", testOpsToken,
 		`{"cause":"force_majeure","reason":"Flooding"}`, http.StatusBadRequest, &apiErr)
 	if apiErr.Field != "end" {
@@ -249,7 +251,7 @@ func TestIncidentLifecycleCountsAsDowntime(t *testing.T) {
 	}
 
 	// Everything written is valid evidence.
-	ev, err := Evidence(context.Background(), e.cfg, e.st, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
+	ev, err := reports.Evidence(context.Background(), e.cfg, e.st, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +267,7 @@ func TestIncidentLifecycleCountsAsDowntime(t *testing.T) {
 func TestIncidentDenialsAndErrors(t *testing.T) {
 	e := newIncidentEnv(t)
 	body := `{"title":"Web slow","severity":"minor","components":{"web":"degraded_performance"}}`
-	var apiErr apiError
+	var apiErr web.Error
 	e.call("POST", "/api/v1/incidents", testViewerToken, body, http.StatusForbidden, nil)
 	e.call("POST", "/api/v1/incidents", "", body, http.StatusUnauthorized, nil)
 	e.call("POST", "/api/v1/maintenance", testViewerToken, `{"title":"x","components":["api"],"start":"2026-10-20T00:00:00Z","end":"2026-10-20T01:00:00Z"}`, http.StatusForbidden, nil)
@@ -299,7 +301,7 @@ func TestIncidentDenialsAndErrors(t *testing.T) {
 		{"/api/v1/maintenance", `{"title":"x","components":["api"],"start":"tomorrow","end":"2026-10-20T01:00:00Z"}`, "start"},
 		{"/api/v1/maintenance", `{"title":"x","components":["api"],"start":"2026-10-20T01:00:00Z","end":"2026-10-20T01:00:00Z"}`, "end"},
 	} {
-		apiErr = apiError{}
+		apiErr = web.Error{}
 		e.call("POST", tt.path, testOpsToken, tt.body, http.StatusBadRequest, &apiErr)
 		if apiErr.Field != tt.field {
 			t.Errorf("%s %s: got %+v, want field %s", tt.path, tt.body, apiErr, tt.field)
@@ -339,7 +341,7 @@ func TestMaintenanceNoticeWarnings(t *testing.T) {
 		t.Errorf("list: got %+v", list.Maintenance)
 	}
 
-	ev, err := Evidence(context.Background(), e.cfg, e.st, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
+	ev, err := reports.Evidence(context.Background(), e.cfg, e.st, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}

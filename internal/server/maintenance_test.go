@@ -17,6 +17,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/policy"
 	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/store"
+	"github.com/slakeeper/slakeeper/internal/web"
 )
 
 // maintTestPolicy has a 48 h maintenance notice, hourly updates for P1
@@ -239,7 +240,7 @@ func TestRecurringMaintenance(t *testing.T) {
 		{`{"title":"x","components":["api"],"start":"2026-03-15T02:30:00Z","end":"2026-03-15T03:30:00Z","duration":"1h"}`, "duration"},
 		{`{"title":"x","components":["api"],"rrule":"FREQ=HOURLY;BYMINUTE=0,15,30,45","start":"2026-03-15T02:30:00Z","duration":"10m"}`, "rrule"},
 	} {
-		var apiErr apiError
+		var apiErr web.Error
 		e.call("POST", "/api/v1/maintenance", testOpsToken, tt.body, http.StatusBadRequest, &apiErr)
 		if apiErr.Field != tt.field {
 			t.Errorf("%s: got %+v, want field %s", tt.body, apiErr, tt.field)
@@ -249,7 +250,7 @@ func TestRecurringMaintenance(t *testing.T) {
 	// The loop writes nothing new while the horizon has not moved.
 	count := func() int {
 		t.Helper()
-		ev, err := e.srv.maintenanceEvidence(ctx)
+		ev, err := e.srv.incidents.MaintenanceEvidence(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -257,7 +258,7 @@ func TestRecurringMaintenance(t *testing.T) {
 	}
 	sent := map[string]bool{}
 	before := count()
-	if err := e.srv.maintenanceTick(ctx, now, sent); err != nil {
+	if err := e.srv.incidents.MaintenanceTick(ctx, now, sent); err != nil {
 		t.Fatal(err)
 	}
 	if got := count(); got != before {
@@ -267,14 +268,14 @@ func TestRecurringMaintenance(t *testing.T) {
 	// Sunday (04-19); a second tick then writes nothing.
 	later := now.Add(7 * 24 * time.Hour)
 	for range 2 {
-		if err := e.srv.maintenanceTick(ctx, later, sent); err != nil {
+		if err := e.srv.incidents.MaintenanceTick(ctx, later, sent); err != nil {
 			t.Fatal(err)
 		}
 		if got := count(); got != before+1 {
 			t.Errorf("after a week: %d windows, want %d", got, before+1)
 		}
 	}
-	ev, _ := e.srv.maintenanceEvidence(ctx)
+	ev, _ := e.srv.incidents.MaintenanceEvidence(ctx)
 	if !slices.ContainsFunc(ev.Maintenance, func(m *sla.Maintenance) bool {
 		return m.ID == a.Series+"-20260419T0030Z" && m.AnnouncedAt.Equal(now)
 	}) {
@@ -285,7 +286,7 @@ func TestRecurringMaintenance(t *testing.T) {
 	e.events.take()
 	first := mustTime(t, "2026-03-15T01:30:00Z")
 	for _, at := range []time.Time{first.Add(-time.Minute), first, first.Add(time.Minute), first.Add(time.Hour), first.Add(time.Hour + time.Minute)} {
-		if err := e.srv.maintenanceTick(ctx, at, sent); err != nil {
+		if err := e.srv.incidents.MaintenanceTick(ctx, at, sent); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -354,7 +355,7 @@ func TestMaintenanceCancel(t *testing.T) {
 	}
 	// No start or end event for it.
 	e.events.take()
-	if err := e.srv.maintenanceTick(ctx, mustTime(t, "2026-10-10T22:01:00Z"), map[string]bool{}); err != nil {
+	if err := e.srv.incidents.MaintenanceTick(ctx, mustTime(t, "2026-10-10T22:01:00Z"), map[string]bool{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.events.take(); len(got) != 0 {
@@ -382,7 +383,7 @@ func TestMaintenanceCancel(t *testing.T) {
 	e.events.take()
 	sent := map[string]bool{}
 	for _, at := range []string{"2026-10-20T20:01:00Z", "2026-10-20T20:41:00Z"} {
-		if err := e.srv.maintenanceTick(ctx, mustTime(t, at), sent); err != nil {
+		if err := e.srv.incidents.MaintenanceTick(ctx, mustTime(t, at), sent); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -409,10 +410,10 @@ func TestCancelSeries(t *testing.T) {
 		t.Errorf("after cancelling the series: %d windows listed, want the 5 before it", len(list.Maintenance))
 	}
 	// The loop no longer extends it.
-	if err := e.srv.maintenanceTick(ctx, mustTime(t, "2026-04-20T00:00:00Z"), map[string]bool{}); err != nil {
+	if err := e.srv.incidents.MaintenanceTick(ctx, mustTime(t, "2026-04-20T00:00:00Z"), map[string]bool{}); err != nil {
 		t.Fatal(err)
 	}
-	ev, _ := e.srv.maintenanceEvidence(ctx)
+	ev, _ := e.srv.incidents.MaintenanceEvidence(ctx)
 	if len(ev.Maintenance) != 32 {
 		t.Errorf("a cancelled series was extended: %d windows, want 32", len(ev.Maintenance))
 	}
@@ -437,7 +438,7 @@ func TestMaintenanceEventsAfterDowntime(t *testing.T) {
 		`{"title":"Old","components":["web"],"start":"2026-10-09T20:00:00Z","end":"2026-10-09T21:00:00Z"}`, http.StatusCreated, &old)
 	e.events.take()
 	// Back at 10:00 after being down since the 9th, 12:00.
-	if err := e.srv.maintenanceTick(ctx, mustTime(t, "2026-10-10T10:00:00Z"), map[string]bool{}); err != nil {
+	if err := e.srv.incidents.MaintenanceTick(ctx, mustTime(t, "2026-10-10T10:00:00Z"), map[string]bool{}); err != nil {
 		t.Fatal(err)
 	}
 	got := e.events.take()
@@ -467,10 +468,10 @@ func TestHourlySeriesKeepsExtending(t *testing.T) {
 		`{"title":"Upgrade","components":["web"],"start":"2026-03-11T11:00:00Z","end":"2026-03-11T14:00:00Z"}`, http.StatusCreated, &w)
 	e.events.take()
 	later := mustTime(t, "2026-03-11T12:00:00Z")
-	if err := e.srv.maintenanceTick(ctx, later, map[string]bool{}); err != nil {
+	if err := e.srv.incidents.MaintenanceTick(ctx, later, map[string]bool{}); err != nil {
 		t.Fatalf("tick ten days on: %v", err)
 	}
-	ev, err := e.srv.maintenanceEvidence(ctx)
+	ev, err := e.srv.incidents.MaintenanceEvidence(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,14 +16,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 
+	"github.com/slakeeper/slakeeper/internal/api"
 	"github.com/slakeeper/slakeeper/internal/config"
 	"github.com/slakeeper/slakeeper/internal/notify"
 	"github.com/slakeeper/slakeeper/internal/notify/smtptest"
 	"github.com/slakeeper/slakeeper/internal/notify/webhook"
+	"github.com/slakeeper/slakeeper/internal/outbox"
 	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/store"
+	"github.com/slakeeper/slakeeper/internal/web"
 )
 
 // notifyEnv is a running server (Run and HTTP) with its own SQLite file.
@@ -81,13 +86,12 @@ func startNotifyWrapped(t *testing.T, db, extra string, env map[string]string, w
 	if wrap != nil {
 		served = wrap(st)
 	}
-	s, err := New(Options{Store: served, Config: cfg})
+	// Short retries, so the tests wait milliseconds, not minutes.
+	s, err := New(Options{Store: served, Config: cfg, Notify: outbox.Options{RecordRetry: 5 * time.Millisecond,
+		Backoff: notify.Backoff{Attempts: testNotifyAttempts, Initial: 20 * time.Millisecond, Max: 100 * time.Millisecond}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.nt.recordRetry = 5 * time.Millisecond
-	// Short retries, so the tests wait milliseconds, not minutes.
-	s.nt.backoff = notify.Backoff{Attempts: 6, Initial: 20 * time.Millisecond, Max: 100 * time.Millisecond}
 	ts := httptest.NewUnstartedServer(s.Handler())
 	ts.Listener.Close()
 	ts.Listener = l
@@ -108,6 +112,39 @@ func startNotifyWrapped(t *testing.T, db, extra string, env map[string]string, w
 	}
 	t.Cleanup(stop)
 	return &notifyEnv{t: t, s: s, st: st, url: url, stop: stop}
+}
+
+// testNotifyAttempts is how many attempts the tests' outbox makes.
+const testNotifyAttempts = 6
+
+// metricValue is the value of metric name in reg with the labels (name,
+// value pairs); 0 when it has no such sample yet.
+func metricValue(t *testing.T, reg prometheus.Gatherer, name string, labels ...string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	next:
+		for _, m := range mf.GetMetric() {
+			for i := 0; i+1 < len(labels); i += 2 {
+				if !slices.ContainsFunc(m.GetLabel(), func(l *dto.LabelPair) bool { return l.GetName() == labels[i] && l.GetValue() == labels[i+1] }) {
+					continue next
+				}
+			}
+			switch {
+			case m.Counter != nil:
+				return m.Counter.GetValue()
+			case m.Gauge != nil:
+				return m.Gauge.GetValue()
+			}
+		}
+	}
+	return 0
 }
 
 // call sends body with the token ("" for none) and checks the status code.
@@ -156,8 +193,8 @@ type hookReceiver struct {
 type hookCall struct {
 	ID   string
 	Body struct {
-		Type string    `json:"type"`
-		Data eventWire `json:"data"`
+		Type string      `json:"type"`
+		Data outbox.Wire `json:"data"`
 	}
 }
 
@@ -208,49 +245,13 @@ func TestNoEmailWithoutSMTP(t *testing.T) {
 	if code, _ := e.page("POST", "/subscribe", map[string][]string{"email": {"a@example.org"}}); code != http.StatusNotFound {
 		t.Errorf("POST /subscribe without email: got %d, want 404", code)
 	}
-	var got apiError
+	var got web.Error
 	e.call("POST", "/api/v1/subscribers", testOpsToken, `{"kind": "email", "email": "a@example.org"}`, http.StatusBadRequest, &got)
 	if got.Field != "kind" {
 		t.Errorf("got %+v, want an error on kind", got)
 	}
 	if subs, _ := e.st.Subscribers(context.Background()); len(subs) != 0 {
 		t.Errorf("got subscribers %+v, want none", subs)
-	}
-}
-
-func TestDedupKeys(t *testing.T) {
-	for _, tt := range []struct {
-		e    eventWire
-		want string
-	}{
-		{eventWire{ID: "st:api-http:1700000000:major_outage", Kind: EventMonitorDown, Components: []string{"api"}}, "slakeeper/monitor/api-http"},
-		{eventWire{ID: "st:api-http:1700000600:operational", Kind: EventMonitorUp, Components: []string{"api"}}, "slakeeper/monitor/api-http"},
-		{eventWire{ID: "other", Kind: EventMonitorDown, Components: []string{"api"}}, "slakeeper/component/api"},
-		{eventWire{ID: "incident.created:inc-1", Kind: EventIncidentCreated, Incident: "inc-1"}, "slakeeper/incident/inc-1"},
-		{eventWire{ID: "incident.resolved:u9", Kind: EventIncidentResolved, Incident: "inc-1"}, "slakeeper/incident/inc-1"},
-		{eventWire{ID: "mw-1/started", Kind: EventMaintenanceStarted, Maintenance: "mw-1"}, "slakeeper/maintenance/mw-1"},
-		{eventWire{ID: "obligation:inc-1:update:20261130T100000Z/due", Kind: EventObligationDue}, "slakeeper/obligation:inc-1:update:20261130T100000Z"},
-		{eventWire{ID: "obligation:inc-1:update:20261130T100000Z/overdue", Kind: EventObligationOverdue}, "slakeeper/obligation:inc-1:update:20261130T100000Z"},
-	} {
-		if got := dedupKey(tt.e); got != tt.want {
-			t.Errorf("%s: got %q, want %q", tt.e.ID, got, tt.want)
-		}
-	}
-	if got := pagerSeverity(eventWire{Kind: EventMonitorDown, Status: "degraded_performance"}); got != "warning" {
-		t.Errorf("degraded monitor: got severity %q, want warning", got)
-	}
-}
-
-func TestEventKindsMatchConfig(t *testing.T) {
-	server := []string{EventIncidentCreated, EventIncidentUpdated, EventIncidentResolved, EventMaintenanceScheduled,
-		EventMaintenanceStarted, EventMaintenanceCompleted, EventMaintenanceCancelled, EventMonitorDown, EventMonitorUp, EventObligationDue, EventObligationOverdue}
-	if !slices.Equal(server, config.EventKinds) {
-		t.Errorf("got config.EventKinds %v, want the server's kinds %v", config.EventKinds, server)
-	}
-	for _, k := range server {
-		if kindLabels[k] == "" {
-			t.Errorf("event kind %s has no label", k)
-		}
 	}
 }
 
@@ -270,12 +271,12 @@ func TestSubscriberAPI(t *testing.T) {
 	e.call("DELETE", "/api/v1/subscribers/sub-x", "", "", http.StatusUnauthorized, nil)
 	e.call("GET", "/api/v1/subscribers/sub-x/deliveries", "", "", http.StatusUnauthorized, nil)
 
-	var hook subscriberWire
+	var hook api.Subscriber
 	e.call("POST", "/api/v1/subscribers", testOpsToken, body, http.StatusCreated, &hook)
 	if !strings.HasPrefix(hook.Secret, "whsec_") || hook.ConfirmedAt == "" || hook.Kind != "webhook" || !slices.Equal(hook.Components, []string{"api"}) {
 		t.Errorf("got %+v, want a confirmed webhook subscriber with a whsec_ secret", hook)
 	}
-	var mail subscriberWire
+	var mail api.Subscriber
 	e.call("POST", "/api/v1/subscribers", testOpsToken, `{"kind": "email", "email": "Ops@Example.com"}`, http.StatusCreated, &mail)
 	if mail.ConfirmedAt != "" || mail.Secret != "" || len(mail.Components) != 0 {
 		t.Errorf("got %+v, want an unconfirmed email subscriber to all components without a secret", mail)
@@ -291,14 +292,14 @@ func TestSubscriberAPI(t *testing.T) {
 		{`{"kind": "webhook", "url": "https://x.example", "components": ["nope"]}`, "components[0]"},
 		{`{"kind": "webhook", "url": "https://x.example", "secret": "mine"}`, "secret"},
 	} {
-		var got apiError
+		var got web.Error
 		e.call("POST", "/api/v1/subscribers", testOpsToken, tt.body, http.StatusBadRequest, &got)
 		if got.Field != tt.field {
 			t.Errorf("%s: got error %+v, want field %q", tt.body, got, tt.field)
 		}
 	}
 
-	var list struct{ Subscribers []subscriberWire }
+	var list struct{ Subscribers []api.Subscriber }
 	e.call("GET", "/api/v1/subscribers", testViewerToken, "", http.StatusOK, &list)
 	if len(list.Subscribers) != 2 || list.Subscribers[0].Secret != "" || list.Subscribers[1].Secret != "" {
 		t.Errorf("got %+v, want both subscribers and no secret", list.Subscribers)
@@ -316,9 +317,9 @@ func TestSubscriberAPI(t *testing.T) {
 
 // addHook creates a webhook subscriber to comps through the API and gives
 // its secret to the receiver.
-func (e *notifyEnv) addHook(h *hookReceiver, comps string) subscriberWire {
+func (e *notifyEnv) addHook(h *hookReceiver, comps string) api.Subscriber {
 	e.t.Helper()
-	var sub subscriberWire
+	var sub api.Subscriber
 	e.call("POST", "/api/v1/subscribers", testOpsToken, `{"kind": "webhook", "url": "`+h.srv.URL+`/hook", "components": `+comps+`}`, http.StatusCreated, &sub)
 	h.setSecret(sub.Secret)
 	return sub
@@ -329,24 +330,24 @@ func TestWebhookRetriesWithBackoffAndLogsDeliveries(t *testing.T) {
 	h := newHookReceiver(t, 2)
 	sub := e.addHook(h, `["api"]`)
 	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
-	ev := Event{ID: "inc-1.u1", Kind: EventIncidentUpdated, At: at, Title: "API errors", Message: "Fixed the cause.",
+	ev := outbox.Event{ID: "inc-1.u1", Kind: outbox.EventIncidentUpdated, At: at, Title: "API errors", Message: "Fixed the cause.",
 		Status: "monitoring", Severity: "P2", Incident: "inc-1", Components: []string{"api"}, URL: "/incidents/inc-1"}
-	if err := e.s.publish(context.Background(), ev); err != nil {
+	if err := e.s.outbox.Publish(context.Background(), ev); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "the third attempt to succeed", func() bool { return len(h.received()) == 1 })
 	got := h.received()[0]
-	if got.ID != "inc-1.u1/"+sub.ID || got.Body.Type != EventIncidentUpdated {
-		t.Errorf("got webhook-id %q type %q, want %q, %q", got.ID, got.Body.Type, "inc-1.u1/"+sub.ID, EventIncidentUpdated)
+	if got.ID != "inc-1.u1/"+sub.ID || got.Body.Type != outbox.EventIncidentUpdated {
+		t.Errorf("got webhook-id %q type %q, want %q, %q", got.ID, got.Body.Type, "inc-1.u1/"+sub.ID, outbox.EventIncidentUpdated)
 	}
-	want := eventWire{ID: "inc-1.u1", Kind: EventIncidentUpdated, At: at, Title: "API errors", Message: "Fixed the cause.",
+	want := outbox.Wire{ID: "inc-1.u1", Kind: outbox.EventIncidentUpdated, At: at, Title: "API errors", Message: "Fixed the cause.",
 		Status: "monitoring", Severity: "P2", Incident: "inc-1", Components: []string{"api"}, URL: "https://status.example.com/incidents/inc-1"}
 	if d := got.Body.Data; !d.At.Equal(want.At) || d.URL != want.URL || d.Title != want.Title || d.Message != want.Message || !slices.Equal(d.Components, want.Components) {
 		t.Errorf("got data %+v, want %+v", d, want)
 	}
 	eventually(t, "the delivery to be recorded", func() bool { return e.outboundState(got.ID) == store.OutboundDelivered })
 
-	var log struct{ Deliveries []deliveryWire }
+	var log struct{ Deliveries []api.Delivery }
 	e.call("GET", "/api/v1/subscribers/"+sub.ID+"/deliveries", testViewerToken, "", http.StatusOK, &log)
 	if len(log.Deliveries) != 3 {
 		t.Fatalf("got %d attempts in the log %+v, want 3", len(log.Deliveries), log.Deliveries)
@@ -354,7 +355,7 @@ func TestWebhookRetriesWithBackoffAndLogsDeliveries(t *testing.T) {
 	// Newest first: the success, then the two refusals.
 	for i, d := range log.Deliveries {
 		wantOK := i == 0
-		if d.OK != wantOK || d.Outbound != got.ID || d.Channel != "webhook" || d.Event != EventIncidentUpdated {
+		if d.OK != wantOK || d.Outbound != got.ID || d.Channel != "webhook" || d.Event != outbox.EventIncidentUpdated {
 			t.Errorf("attempt %d: got %+v, want ok %v", i, d, wantOK)
 		}
 		if !wantOK && (d.Code != 503 || !strings.Contains(d.Error, "try later")) {
@@ -367,16 +368,16 @@ func TestWebhookRetriesWithBackoffAndLogsDeliveries(t *testing.T) {
 	}
 
 	// Publishing the same event again notifies nobody twice.
-	if err := e.s.publish(context.Background(), ev); err != nil {
+	if err := e.s.outbox.Publish(context.Background(), ev); err != nil {
 		t.Fatal(err)
 	}
 	if ob2, _ := e.st.Outbound(context.Background(), got.ID); ob2.Attempts != 3 || ob2.State != store.OutboundDelivered {
 		t.Errorf("got %+v after publishing again, want it untouched", ob2)
 	}
-	if v := testutil.ToFloat64(e.s.nt.metrics.delivered.WithLabelValues("webhook")); v != 1 {
+	if v := metricValue(t, e.s.reg, "slakeeper_notifications_delivered_total", "channel", "webhook"); v != 1 {
 		t.Errorf("got %v delivered webhooks in the metric, want 1", v)
 	}
-	if v := testutil.ToFloat64(e.s.nt.metrics.attempts.WithLabelValues("webhook", "error")); v != 2 {
+	if v := metricValue(t, e.s.reg, "slakeeper_notification_attempts_total", "channel", "webhook", "result", "error"); v != 2 {
 		t.Errorf("got %v failed attempts in the metric, want 2", v)
 	}
 }
@@ -384,26 +385,26 @@ func TestWebhookRetriesWithBackoffAndLogsDeliveries(t *testing.T) {
 func TestComponentFiltering(t *testing.T) {
 	e := startNotify(t, filepath.Join(t.TempDir(), "n.db"), noSMTP, nil)
 	apiHook, webHook, allHook := newHookReceiver(t, 0), newHookReceiver(t, 0), newHookReceiver(t, 0)
-	api, web, all := e.addHook(apiHook, `["api"]`), e.addHook(webHook, `["web"]`), e.addHook(allHook, `[]`)
+	apiSub, webSub, allSub := e.addHook(apiHook, `["api"]`), e.addHook(webHook, `["web"]`), e.addHook(allHook, `[]`)
 	// A pending email subscriber is not told anything before it confirms.
-	var pending subscriberWire
+	var pending api.Subscriber
 	e.call("POST", "/api/v1/subscribers", testOpsToken, `{"kind": "email", "email": "later@example.com"}`, http.StatusCreated, &pending)
 
 	ctx := context.Background()
 	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
-	for _, ev := range []Event{
-		{ID: "e-api", Kind: EventIncidentCreated, At: at, Title: "API down", Components: []string{"api"}},
-		{ID: "e-web", Kind: EventMaintenanceScheduled, At: at, Title: "Web work", Components: []string{"web"}},
-		{ID: "e-both", Kind: EventIncidentResolved, At: at, Title: "Both fine", Components: []string{"web", "api"}},
-		{ID: "e-none", Kind: EventMaintenanceCompleted, At: at, Title: "Everyone"},
+	for _, ev := range []outbox.Event{
+		{ID: "e-api", Kind: outbox.EventIncidentCreated, At: at, Title: "API down", Components: []string{"api"}},
+		{ID: "e-web", Kind: outbox.EventMaintenanceScheduled, At: at, Title: "Web work", Components: []string{"web"}},
+		{ID: "e-both", Kind: outbox.EventIncidentResolved, At: at, Title: "Both fine", Components: []string{"web", "api"}},
+		{ID: "e-none", Kind: outbox.EventMaintenanceCompleted, At: at, Title: "Everyone"},
 		// Not public: subscribers are never told of monitors.
-		{ID: "e-down", Kind: EventMonitorDown, At: at, Title: "api-http down", Components: []string{"api"}},
+		{ID: "e-down", Kind: outbox.EventMonitorDown, At: at, Title: "api-http down", Components: []string{"api"}},
 	} {
-		if err := e.s.publish(ctx, ev); err != nil {
+		if err := e.s.outbox.Publish(ctx, ev); err != nil {
 			t.Fatal(err)
 		}
 	}
-	want := map[string][]string{api.ID: {"e-api", "e-both", "e-none"}, web.ID: {"e-web", "e-both", "e-none"}, all.ID: {"e-api", "e-web", "e-both", "e-none"}}
+	want := map[string][]string{apiSub.ID: {"e-api", "e-both", "e-none"}, webSub.ID: {"e-web", "e-both", "e-none"}, allSub.ID: {"e-api", "e-web", "e-both", "e-none"}}
 	for _, id := range []string{"e-api", "e-web", "e-both", "e-none", "e-down"} {
 		for sub, evs := range want {
 			state := e.outboundState(id + "/" + sub)
@@ -415,7 +416,7 @@ func TestComponentFiltering(t *testing.T) {
 			t.Errorf("event %s was queued for the unconfirmed subscriber (%s)", id, state)
 		}
 	}
-	for r, sub := range map[*hookReceiver]string{apiHook: api.ID, webHook: web.ID, allHook: all.ID} {
+	for r, sub := range map[*hookReceiver]string{apiHook: apiSub.ID, webHook: webSub.ID, allHook: allSub.ID} {
 		eventually(t, "every queued webhook", func() bool { return len(r.received()) == len(want[sub]) })
 		var ids []string
 		for _, c := range r.received() {
@@ -433,8 +434,8 @@ func TestDeliverySurvivesRestart(t *testing.T) {
 	h := newHookReceiver(t, 1000) // down for as long as the first server runs
 	e := startNotify(t, db, "", nil)
 	sub := e.addHook(h, `[]`)
-	ev := Event{ID: "inc-9.created", Kind: EventIncidentCreated, At: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), Title: "Outage"}
-	if err := e.s.publish(context.Background(), ev); err != nil {
+	ev := outbox.Event{ID: "inc-9.created", Kind: outbox.EventIncidentCreated, At: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), Title: "Outage"}
+	if err := e.s.outbox.Publish(context.Background(), ev); err != nil {
 		t.Fatal(err)
 	}
 	id := ev.ID + "/" + sub.ID
@@ -470,8 +471,8 @@ func TestGiveUpIsLoggedAndCounted(t *testing.T) {
   - {name: refuse, kind: slack, url: "`+refuse.URL+`"}
   - {name: busy, kind: slack, url: "`+busy.URL+`"}
 `, nil)
-	ev := Event{ID: "st:api-http:1:major_outage", Kind: EventMonitorDown, At: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), Title: "api-http is down", Components: []string{"api"}}
-	if err := e.s.publish(context.Background(), ev); err != nil {
+	ev := outbox.Event{ID: "st:api-http:1:major_outage", Kind: outbox.EventMonitorDown, At: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), Title: "api-http is down", Components: []string{"api"}}
+	if err := e.s.outbox.Publish(context.Background(), ev); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"refuse", "busy"} {
@@ -481,10 +482,10 @@ func TestGiveUpIsLoggedAndCounted(t *testing.T) {
 	if ob, _ := e.st.Outbound(ctx, ev.ID+"/alert:refuse"); ob.Attempts != 1 || !strings.Contains(ob.LastError, "bad payload") {
 		t.Errorf("refused: got %+v, want one attempt and the receiver's answer", ob)
 	}
-	if ob, _ := e.st.Outbound(ctx, ev.ID+"/alert:busy"); ob.Attempts != e.s.nt.backoff.Attempts {
-		t.Errorf("busy: got %d attempts, want %d", ob.Attempts, e.s.nt.backoff.Attempts)
+	if ob, _ := e.st.Outbound(ctx, ev.ID+"/alert:busy"); ob.Attempts != testNotifyAttempts {
+		t.Errorf("busy: got %d attempts, want %d", ob.Attempts, testNotifyAttempts)
 	}
-	if v := testutil.ToFloat64(e.s.nt.metrics.failed.WithLabelValues("slack")); v != 2 {
+	if v := metricValue(t, e.s.reg, "slakeeper_notifications_failed_total", "channel", "slack"); v != 2 {
 		t.Errorf("got %v failures in the metric, want 2", v)
 	}
 	problems, err := testutil.GatherAndLint(e.s.reg, "slakeeper_notifications_failed_total", "slakeeper_notification_attempts_total")
@@ -494,24 +495,24 @@ func TestGiveUpIsLoggedAndCounted(t *testing.T) {
 	for _, p := range problems {
 		t.Errorf("metric %s: %s", p.Metric, p.Text)
 	}
-	var log struct{ Deliveries []deliveryWire }
+	var log struct{ Deliveries []api.Delivery }
 	e.call("GET", "/api/v1/subscribers/alert:busy/deliveries", testOpsToken, "", http.StatusOK, &log)
-	if len(log.Deliveries) != e.s.nt.backoff.Attempts {
-		t.Errorf("got %d attempts in the log, want %d", len(log.Deliveries), e.s.nt.backoff.Attempts)
+	if len(log.Deliveries) != testNotifyAttempts {
+		t.Errorf("got %d attempts in the log, want %d", len(log.Deliveries), testNotifyAttempts)
 	}
 
 	// A row of a subscriber deleted meanwhile is closed, not a failure.
 	now := time.Now()
-	if err := e.st.Enqueue(ctx, []store.Outbound{{ID: "ev/sub-gone", Channel: "webhook", Recipient: "sub-gone", Event: EventIncidentCreated,
+	if err := e.st.Enqueue(ctx, []store.Outbound{{ID: "ev/sub-gone", Channel: "webhook", Recipient: "sub-gone", Event: outbox.EventIncidentCreated,
 		Payload: []byte(`{"event": {"id": "ev", "kind": "incident.created"}}`), CreatedAt: now, NextAt: now}}); err != nil {
 		t.Fatal(err)
 	}
-	e.s.nt.poke()
+	e.s.outbox.Poke()
 	eventually(t, "the row to be closed", func() bool { return e.outboundState("ev/sub-gone") == store.OutboundFailed })
 	if ob, _ := e.st.Outbound(ctx, "ev/sub-gone"); ob.LastError != "unsubscribed" {
 		t.Errorf("got last error %q, want unsubscribed", ob.LastError)
 	}
-	if v := testutil.ToFloat64(e.s.nt.metrics.failed.WithLabelValues("webhook")); v != 0 {
+	if v := metricValue(t, e.s.reg, "slakeeper_notifications_failed_total", "channel", "webhook"); v != 0 {
 		t.Errorf("got %v webhook failures in the metric, want none for an unsubscribed recipient", v)
 	}
 }
@@ -546,12 +547,12 @@ alerts:
 `, map[string]string{"PD_KEY": "pd-routing-key", "SLACK_URL": recv.URL + "/slack", "HOOK_SECRET": secret})
 	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
 	ctx := context.Background()
-	for _, ev := range []Event{
-		{ID: "st:api-http:1:major_outage", Kind: EventMonitorDown, At: at, Title: "API is down", Components: []string{"api"}},
-		{ID: "st:api-http:2:operational", Kind: EventMonitorUp, At: at.Add(time.Minute), Title: "API is up", Components: []string{"api"}},
-		{ID: "ob:inc-1:update", Kind: EventObligationDue, At: at, Title: "Update due for inc-1", Incident: "inc-1"},
+	for _, ev := range []outbox.Event{
+		{ID: "st:api-http:1:major_outage", Kind: outbox.EventMonitorDown, At: at, Title: "API is down", Components: []string{"api"}},
+		{ID: "st:api-http:2:operational", Kind: outbox.EventMonitorUp, At: at.Add(time.Minute), Title: "API is up", Components: []string{"api"}},
+		{ID: "ob:inc-1:update", Kind: outbox.EventObligationDue, At: at, Title: "Update due for inc-1", Incident: "inc-1"},
 	} {
-		if err := e.s.publish(ctx, ev); err != nil {
+		if err := e.s.outbox.Publish(ctx, ev); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -629,8 +630,8 @@ func TestDeliveredNotSentAgainWhileItsRecordFails(t *testing.T) {
 	})
 	h := newHookReceiver(t, 0)
 	sub := e.addHook(h, `[]`)
-	ev := Event{ID: "inc-3.created", Kind: EventIncidentCreated, At: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), Title: "Outage"}
-	if err := e.s.publish(context.Background(), ev); err != nil {
+	ev := outbox.Event{ID: "inc-3.created", Kind: outbox.EventIncidentCreated, At: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), Title: "Outage"}
+	if err := e.s.outbox.Publish(context.Background(), ev); err != nil {
 		t.Fatal(err)
 	}
 	id := ev.ID + "/" + sub.ID
@@ -650,11 +651,11 @@ func TestRecipientOrderKeptAcrossRetries(t *testing.T) {
 	h := newHookReceiver(t, 1) // refuses the first request
 	sub := e.addHook(h, `[]`)
 	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
-	for _, ev := range []Event{
-		{ID: "inc-5.created", Kind: EventIncidentCreated, At: at, Title: "Outage"},
-		{ID: "inc-5.resolved", Kind: EventIncidentResolved, At: at.Add(time.Minute), Title: "Outage"},
+	for _, ev := range []outbox.Event{
+		{ID: "inc-5.created", Kind: outbox.EventIncidentCreated, At: at, Title: "Outage"},
+		{ID: "inc-5.resolved", Kind: outbox.EventIncidentResolved, At: at.Add(time.Minute), Title: "Outage"},
 	} {
-		if err := e.s.publish(context.Background(), ev); err != nil {
+		if err := e.s.outbox.Publish(context.Background(), ev); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -676,8 +677,8 @@ func TestPublishOutlivesItsRequest(t *testing.T) {
 	sub := e.addHook(h, `[]`)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // the client went away after the incident was stored
-	ev := Event{ID: "inc-7.created", Kind: EventIncidentCreated, At: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), Title: "Outage"}
-	if err := e.s.publish(ctx, ev); err != nil {
+	ev := outbox.Event{ID: "inc-7.created", Kind: outbox.EventIncidentCreated, At: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), Title: "Outage"}
+	if err := e.s.outbox.Publish(ctx, ev); err != nil {
 		t.Fatalf("publish: %v", err)
 	}
 	eventually(t, "the delivery", func() bool { return len(h.received()) == 1 })
@@ -712,11 +713,11 @@ func TestRefusedEventsAreHeldAndQueuedInOrder(t *testing.T) {
 	h := newHookReceiver(t, 0)
 	sub := e.addHook(h, `[]`)
 	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
-	for _, ev := range []Event{
-		{ID: "inc-8.created", Kind: EventIncidentCreated, At: at, Title: "Outage"},
-		{ID: "inc-8.resolved", Kind: EventIncidentResolved, At: at.Add(time.Minute), Title: "Outage"},
+	for _, ev := range []outbox.Event{
+		{ID: "inc-8.created", Kind: outbox.EventIncidentCreated, At: at, Title: "Outage"},
+		{ID: "inc-8.resolved", Kind: outbox.EventIncidentResolved, At: at.Add(time.Minute), Title: "Outage"},
 	} {
-		if err := e.s.publish(context.Background(), ev); err != nil {
+		if err := e.s.outbox.Publish(context.Background(), ev); err != nil {
 			t.Fatalf("publish %s: %v", ev.ID, err)
 		}
 	}
@@ -728,7 +729,7 @@ func TestRefusedEventsAreHeldAndQueuedInOrder(t *testing.T) {
 	if want := []string{"inc-8.created", "inc-8.resolved"}; !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
-	if v := testutil.ToFloat64(e.s.nt.metrics.held); v != 0 {
+	if v := metricValue(t, e.s.reg, "slakeeper_notifications_held"); v != 0 {
 		t.Errorf("got %v held events in the metric, want 0", v)
 	}
 }
@@ -740,15 +741,15 @@ func TestUnqueuedEventIsCounted(t *testing.T) {
 	fs.fail.Store(1 << 40)
 	e := startNotifyWrapped(t, filepath.Join(t.TempDir(), "n.db"), "alerts:\n  - {name: ops, kind: slack, url: \"http://127.0.0.1:1/\"}\n", nil,
 		func(st store.Store) store.Store { fs.Store = st; return fs })
-	ev := Event{ID: "st:api-http:1:major_outage", Kind: EventMonitorDown, At: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), Title: "down"}
-	if err := e.s.publish(context.Background(), ev); err != nil {
+	ev := outbox.Event{ID: "st:api-http:1:major_outage", Kind: outbox.EventMonitorDown, At: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), Title: "down"}
+	if err := e.s.outbox.Publish(context.Background(), ev); err != nil {
 		t.Fatalf("publish: %v", err)
 	}
-	if v := testutil.ToFloat64(e.s.nt.metrics.held); v != 1 {
+	if v := metricValue(t, e.s.reg, "slakeeper_notifications_held"); v != 1 {
 		t.Errorf("got %v held events in the metric, want 1", v)
 	}
 	e.stop()
-	if v := testutil.ToFloat64(e.s.nt.metrics.unqueued); v != 1 {
+	if v := metricValue(t, e.s.reg, "slakeeper_notification_publish_errors_total"); v != 1 {
 		t.Errorf("got %v unqueued events in the metric after the stop, want 1", v)
 	}
 	problems, err := testutil.GatherAndLint(e.s.reg, "slakeeper_notification_publish_errors_total", "slakeeper_notifications_held")
@@ -767,17 +768,17 @@ func TestInvalidEventIsNotHeld(t *testing.T) {
 	h := newHookReceiver(t, 0)
 	sub := e.addHook(h, `[]`)
 	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
-	if err := e.s.publish(context.Background(), Event{ID: "bad\x00id", Kind: EventIncidentCreated, At: at, Title: "x"}); err == nil {
+	if err := e.s.outbox.Publish(context.Background(), outbox.Event{ID: "bad\x00id", Kind: outbox.EventIncidentCreated, At: at, Title: "x"}); err == nil {
 		t.Error("publish of an id with NUL: got no error")
 	}
-	if err := e.s.publish(context.Background(), Event{ID: "inc-9.created", Kind: EventIncidentCreated, At: at, Title: "Outage"}); err != nil {
+	if err := e.s.outbox.Publish(context.Background(), outbox.Event{ID: "inc-9.created", Kind: outbox.EventIncidentCreated, At: at, Title: "Outage"}); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "the valid event's delivery", func() bool { return len(h.received()) == 1 })
 	if got := h.received()[0].ID; got != "inc-9.created/"+sub.ID {
 		t.Errorf("got webhook-id %q, want inc-9.created/%s", got, sub.ID)
 	}
-	if v := testutil.ToFloat64(e.s.nt.metrics.unqueued); v != 1 {
+	if v := metricValue(t, e.s.reg, "slakeeper_notification_publish_errors_total"); v != 1 {
 		t.Errorf("got %v unqueued events in the metric, want 1", v)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/slakeeper/slakeeper/internal/incident"
+	"github.com/slakeeper/slakeeper/internal/incidents"
+	"github.com/slakeeper/slakeeper/internal/web"
 )
 
 func TestObligations(t *testing.T) {
@@ -26,11 +28,11 @@ func TestObligations(t *testing.T) {
 	at("2026-10-14T12:10:00Z")
 	e.call("POST", "/api/v1/incidents/"+p1.ID+"/updates", testOpsToken, `{"status":"identified","message":"Replacing it"}`, http.StatusCreated, nil)
 
-	obs, err := e.srv.openObligations(ctx, mustTime(t, "2026-10-14T12:30:00Z"))
+	obs, err := e.srv.incidents.Obligations(ctx, mustTime(t, "2026-10-14T12:30:00Z"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []obligation{
+	want := []incidents.Obligation{
 		// 10:00 → 10:40: due 11:00, met in time: not listed.
 		// 10:40 → 12:10: due 10:40 + 1h = 11:40; the update came at 12:10,
 		// 30 minutes late: met, and overdue.
@@ -57,15 +59,15 @@ func TestObligations(t *testing.T) {
 	at("2026-10-16T16:00:00Z")
 	e.call("POST", "/api/v1/incidents/"+p2.ID+"/updates", testOpsToken, `{"status":"resolved","message":"Fixed"}`, http.StatusCreated, nil)
 	pmDue := mustTime(t, "2026-10-26T16:00:00Z")
-	obs, err = e.srv.openObligations(ctx, mustTime(t, "2026-10-19T09:00:00Z"))
+	obs, err = e.srv.incidents.Obligations(ctx, mustTime(t, "2026-10-19T09:00:00Z"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	i := slices.IndexFunc(obs, func(o obligation) bool { return o.Incident == p2.ID })
-	if i < 0 || obs[i] != (obligation{Incident: p2.ID, Title: "Web slow", Severity: "P2", Metric: "postmortem", Due: pmDue}) {
+	i := slices.IndexFunc(obs, func(o incidents.Obligation) bool { return o.Incident == p2.ID })
+	if i < 0 || obs[i] != (incidents.Obligation{Incident: p2.ID, Title: "Web slow", Severity: "P2", Metric: "postmortem", Due: pmDue}) {
 		t.Errorf("seed 001 post-mortem: got %+v, want due %v, pending", obs, pmDue)
 	}
-	if n := len(slices.DeleteFunc(slices.Clone(obs), func(o obligation) bool { return o.Incident != p2.ID })); n != 1 {
+	if n := len(slices.DeleteFunc(slices.Clone(obs), func(o incidents.Obligation) bool { return o.Incident != p2.ID })); n != 1 {
 		t.Errorf("the post-mortem is listed %d times, want once", n)
 	}
 
@@ -75,7 +77,7 @@ func TestObligations(t *testing.T) {
 	tick := func(now string, sent map[string]bool) []string {
 		t.Helper()
 		e.events.take()
-		if err := e.srv.obligationTick(ctx, mustTime(t, now), e.cfg.Obligations.RemindBefore, sent); err != nil {
+		if err := e.srv.incidents.ObligationTick(ctx, mustTime(t, now), e.cfg.Obligations.RemindBefore, sent); err != nil {
 			t.Fatal(err)
 		}
 		var out []string
@@ -122,9 +124,9 @@ func TestObligations(t *testing.T) {
 	if got := filter(tick("2026-10-27T10:01:00Z", map[string]bool{})); len(got) != 0 {
 		t.Errorf("met: got %q, want nothing", got)
 	}
-	var list struct{ Obligations []obligation }
+	var list struct{ Obligations []incidents.Obligation }
 	e.call("GET", "/api/v1/obligations", testViewerToken, "", http.StatusOK, &list)
-	i = slices.IndexFunc(list.Obligations, func(o obligation) bool { return o.Incident == p2.ID })
+	i = slices.IndexFunc(list.Obligations, func(o incidents.Obligation) bool { return o.Incident == p2.ID })
 	if i < 0 || !list.Obligations[i].Met || !list.Obligations[i].Overdue || !list.Obligations[i].MetAt.Equal(mustTime(t, "2026-10-27T10:00:00Z")) {
 		t.Errorf("GET obligations: got %+v, want the post-mortem met late at 10:00", list.Obligations)
 	}
@@ -143,7 +145,7 @@ func TestPostmortemAPI(t *testing.T) {
 		{`{"url":"ftp://example.test/pm"}`, "url"},
 		{`{"summary":"x","colour":"red"}`, "colour"},
 	} {
-		var apiErr apiError
+		var apiErr web.Error
 		e.call("POST", "/api/v1/incidents/"+inc.ID+"/postmortem", testOpsToken, tt.body, http.StatusBadRequest, &apiErr)
 		if apiErr.Field != tt.field {
 			t.Errorf("%s: got %+v, want field %s", tt.body, apiErr, tt.field)
@@ -161,7 +163,7 @@ func TestPostmortemAPI(t *testing.T) {
 		t.Errorf("postmortem: got %+v", pm)
 	}
 	// The function the operator UI calls.
-	id, err := e.srv.publishPostmortem(context.Background(), "alice", inc.ID, postmortemInput{URL: "https://example.test/pm/2"})
+	id, err := e.srv.incidents.PublishPostmortem(context.Background(), "alice", inc.ID, incidents.PostmortemInput{URL: "https://example.test/pm/2"})
 	if err != nil || id == "" {
 		t.Errorf("publishPostmortem: got %q, %v", id, err)
 	}

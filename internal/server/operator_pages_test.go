@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/slakeeper/slakeeper/internal/outbox"
 )
 
 // TestPostmortemFormUnknownIncident: a post-mortem for an incident that
@@ -80,12 +82,12 @@ func TestMaintenanceCancelledReachesSubscribers(t *testing.T) {
 		`","end":"`+rfc3339(start.Add(time.Hour))+`"}`, http.StatusCreated, &w)
 	e.call("POST", "/api/v1/maintenance/"+w.ID+"/cancel", testOpsToken, `{"reason":"internal: vendor slipped"}`, http.StatusCreated, nil)
 	eventually(t, "both notifications", func() bool { return len(h.received()) == 2 })
-	got := map[string]eventWire{}
+	got := map[string]outbox.Wire{}
 	for _, c := range h.received() {
 		got[c.Body.Type] = c.Body.Data
 	}
-	d, ok := got[EventMaintenanceCancelled]
-	if _, sched := got[EventMaintenanceScheduled]; !ok || !sched {
+	d, ok := got[outbox.EventMaintenanceCancelled]
+	if _, sched := got[outbox.EventMaintenanceScheduled]; !ok || !sched {
 		t.Fatalf("got %v, want the scheduled and cancelled notifications", got)
 	}
 	if d.ID != w.ID+"/cancelled" || d.Maintenance != w.ID || d.Title != "Upgrade" || !slices.Equal(d.Components, []string{"api"}) ||

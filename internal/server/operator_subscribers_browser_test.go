@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/slakeeper/slakeeper/internal/browsertest"
+	"github.com/slakeeper/slakeeper/internal/outbox"
 )
 
 // TestBrowserOperatorSubscribers drives the subscriber pages in headless
@@ -61,7 +62,7 @@ func TestBrowserOperatorSubscribers(t *testing.T) {
 	if err != nil || len(subs) != 1 {
 		t.Fatalf("got %d subscribers (%v), want 1", len(subs), err)
 	}
-	if err := e.s.publish(context.Background(), Event{ID: "inc-1.u1", Kind: EventIncidentUpdated, At: time.Now(), Title: "API errors",
+	if err := e.s.outbox.Publish(context.Background(), outbox.Event{ID: "inc-1.u1", Kind: outbox.EventIncidentUpdated, At: time.Now(), Title: "API errors",
 		Components: []string{"api"}}); err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slakeeper/slakeeper/internal/api"
+	"github.com/slakeeper/slakeeper/internal/outbox"
 	"github.com/slakeeper/slakeeper/internal/store"
 )
 
@@ -112,7 +114,7 @@ alerts:
 		t.Errorf("add Slack: got %d, want 201 without a secret", p.code)
 	}
 	// An email subscriber (from the API): its address in full, pending.
-	var mail subscriberWire
+	var mail api.Subscriber
 	e.call("POST", "/api/v1/subscribers", testOpsToken, `{"kind": "email", "email": "jane.doe@example.com"}`, http.StatusCreated, &mail)
 	p = b.get("/admin/subscribers")
 	if !strings.Contains(p.body, ">jane.doe@example.com</a>") || !strings.Contains(p.body, "Pending confirmation") || strings.Count(p.body, ">Confirmed<") != 2 {
@@ -123,7 +125,7 @@ alerts:
 	}
 
 	// The delivery log: two refusals, then the delivery.
-	if err := e.s.publish(ctx, Event{ID: "inc-1.u1", Kind: EventIncidentUpdated, At: time.Now(), Title: "API errors", Components: []string{"api"}}); err != nil {
+	if err := e.s.outbox.Publish(ctx, outbox.Event{ID: "inc-1.u1", Kind: outbox.EventIncidentUpdated, At: time.Now(), Title: "API errors", Components: []string{"api"}}); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "the webhook delivery", func() bool { return e.outboundState("inc-1.u1/"+hook.ID) == store.OutboundDelivered })
@@ -164,12 +166,12 @@ alerts:
 	// A notification still pending shows its next attempt.
 	next := time.Date(2030, 1, 2, 3, 4, 0, 0, time.UTC)
 	now := time.Now().UTC()
-	if err := e.st.Enqueue(ctx, []store.Outbound{{ID: "ev-2/" + hook.ID, Channel: "webhook", Recipient: hook.ID, Event: EventIncidentResolved,
+	if err := e.st.Enqueue(ctx, []store.Outbound{{ID: "ev-2/" + hook.ID, Channel: "webhook", Recipient: hook.ID, Event: outbox.EventIncidentResolved,
 		Payload: []byte(`{}`), CreatedAt: now, NextAt: next}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.st.RecordAttempt(ctx, store.DeliveryAttempt{OutboundID: "ev-2/" + hook.ID, Recipient: hook.ID, Channel: "webhook",
-		Event: EventIncidentResolved, At: now, Code: 502, Error: "bad gateway", Duration: 1500 * time.Millisecond}, store.OutboundPending, next); err != nil {
+		Event: outbox.EventIncidentResolved, At: now, Code: 502, Error: "bad gateway", Duration: 1500 * time.Millisecond}, store.OutboundPending, next); err != nil {
 		t.Fatal(err)
 	}
 	p = b.get("/admin/subscribers/" + hook.ID)
@@ -212,7 +214,7 @@ alerts:
 	}
 
 	// The operator alert channel's log.
-	if err := e.s.publish(ctx, Event{ID: "st:api:1:major_outage", Kind: EventMonitorDown, At: time.Now(), Components: []string{"api"}}); err != nil {
+	if err := e.s.outbox.Publish(ctx, outbox.Event{ID: "st:api:1:major_outage", Kind: outbox.EventMonitorDown, At: time.Now(), Components: []string{"api"}}); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "the alert to fail", func() bool { return e.outboundState("st:api:1:major_outage/alert:ops-chat") == store.OutboundFailed })

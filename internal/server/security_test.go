@@ -9,75 +9,26 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/slakeeper/slakeeper/internal/api"
+	"github.com/slakeeper/slakeeper/internal/auth"
+	"github.com/slakeeper/slakeeper/internal/outbox"
+	"github.com/slakeeper/slakeeper/internal/web"
 )
-
-// A spray of distinct keys (addresses, client addresses) must not grow the
-// subscription limiter without bound, nor let the spray through once the
-// limiter is full; keys that have refilled are forgotten later.
-func TestRateLimiterBounded(t *testing.T) {
-	l := newRateLimiter(5, time.Minute)
-	now := time.Date(2026, 11, 30, 5, 0, 0, 0, time.UTC)
-	allowed := 0
-	for i := range 3 * maxBuckets {
-		if l.allow(fmt.Sprintf("to:victim-%d@example.org", i), now) {
-			allowed++
-		}
-	}
-	if n := len(l.buckets); n > maxBuckets {
-		t.Errorf("after %d distinct keys: %d buckets, want at most %d", 3*maxBuckets, n, maxBuckets)
-	}
-	if allowed > maxBuckets {
-		t.Errorf("a full limiter let %d of %d new keys through, want at most %d", allowed, 3*maxBuckets, maxBuckets)
-	}
-	// A key already tracked is still limited.
-	for range 10 {
-		l.allow("to:victim-0@example.org", now)
-	}
-	if l.allow("to:victim-0@example.org", now) {
-		t.Error("a tracked key was allowed beyond its burst")
-	}
-	// Once the buckets have refilled they are forgotten, and new keys
-	// are let through again.
-	later := now.Add(6 * time.Minute)
-	if !l.allow("to:someone-new@example.org", later) {
-		t.Error("a new key was refused after every bucket refilled")
-	}
-	if n := len(l.buckets); n > 10 {
-		t.Errorf("after the buckets refilled: %d buckets kept, want them pruned", n)
-	}
-}
-
-// The addresses of one IPv6 /64 are one client: its owner has 2^64 of them.
-func TestLimitAddrGroupsIPv6(t *testing.T) {
-	for _, tt := range []struct {
-		a, b string
-		same bool
-	}{
-		{"2001:db8:1:2::1", "2001:db8:1:2:ffff::7", true},
-		{"2001:db8:1:2::1", "2001:db8:1:3::1", false},
-		{"192.0.2.1", "192.0.2.2", false},
-		{"::ffff:192.0.2.1", "::ffff:192.0.2.2", false},
-	} {
-		if got := limitAddr(tt.a) == limitAddr(tt.b); got != tt.same {
-			t.Errorf("limitAddr(%s) == limitAddr(%s): got %v, want %v", tt.a, tt.b, got, tt.same)
-		}
-	}
-}
 
 // Failed sign-ins from many addresses of one /64 share its limit.
 func TestSignInLimitPerIPv6Network(t *testing.T) {
 	e := newIncidentEnv(t)
 	s := e.server
-	for i := range maxFailsPerIP {
-		if err := s.checkPassword(context.Background(), s.Config(), fmt.Sprintf("guess-%d", i), "wrong", fmt.Sprintf("2001:db8:1:2::%x", i+1)); err != errBadCredentials {
-			t.Fatalf("failure %d: got %v, want errBadCredentials", i+1, err)
+	for i := range auth.MaxFailsPerIP {
+		if err := s.auth.CheckPassword(context.Background(), s.Config(), fmt.Sprintf("guess-%d", i), "wrong", fmt.Sprintf("2001:db8:1:2::%x", i+1)); err != auth.ErrBadCredentials {
+			t.Fatalf("failure %d: got %v, want auth.ErrBadCredentials", i+1, err)
 		}
 	}
-	if err := s.checkPassword(context.Background(), s.Config(), "alice", testAlicePassword, "2001:db8:1:2:abcd::1"); err != errSignInLimited {
-		t.Errorf("another address of the /64 after %d failures: got %v, want errSignInLimited", maxFailsPerIP, err)
+	if err := s.auth.CheckPassword(context.Background(), s.Config(), "alice", testAlicePassword, "2001:db8:1:2:abcd::1"); err != auth.ErrSignInLimited {
+		t.Errorf("another address of the /64 after %d failures: got %v, want auth.ErrSignInLimited", auth.MaxFailsPerIP, err)
 	}
-	if err := s.checkPassword(context.Background(), s.Config(), "alice", testAlicePassword, "2001:db8:9::1"); err != nil {
+	if err := s.auth.CheckPassword(context.Background(), s.Config(), "alice", testAlicePassword, "2001:db8:9::1"); err != nil {
 		t.Errorf("another network: got %v, want nil", err)
 	}
 }
@@ -91,7 +42,7 @@ func TestViewerSeesNoSubscriberURLSecrets(t *testing.T) {
 	for _, b := range []string{`{"kind": "slack", "url": "` + slackURL + `"}`, `{"kind": "webhook", "url": "` + hookURL + `"}`} {
 		e.call("POST", "/api/v1/subscribers", testOpsToken, b, http.StatusCreated, nil)
 	}
-	var list struct{ Subscribers []subscriberWire }
+	var list struct{ Subscribers []api.Subscriber }
 	e.call("GET", "/api/v1/subscribers", testViewerToken, "", http.StatusOK, &list)
 	if len(list.Subscribers) != 2 {
 		t.Fatalf("viewer: got %+v, want 2 subscribers", list.Subscribers)
@@ -196,7 +147,7 @@ func TestEveryPrivateReadNeedsCredentials(t *testing.T) {
 		for _, cred := range []struct{ name, header, value string }{
 			{"no credentials", "", ""},
 			{"unknown token", "Authorization", "Bearer not-a-token-of-anyone-here"},
-			{"forged session cookie", "Cookie", sessionCookie + "=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"},
+			{"forged session cookie", "Cookie", auth.SessionCookie + "=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"},
 		} {
 			b := e.browser()
 			req, err := http.NewRequest(method, e.url+path, nil)
@@ -223,13 +174,13 @@ func TestEveryPrivateReadNeedsCredentials(t *testing.T) {
 	}
 }
 
-// A form body beyond maxForm is refused unread, on the public forms and
+// A form body beyond web.MaxForm is refused unread, on the public forms and
 // the operator's alike.
 func TestOversizedFormsRefused(t *testing.T) {
 	e := startNotify(t, filepath.Join(t.TempDir(), "n.db"), noSMTP+`users:
   - {name: alice, password_hash: "`+testAliceHash(t)+`"}
 `, nil)
-	big := url.Values{"name": {"alice"}, "email": {"a@example.org"}, "pad": {strings.Repeat("x", maxForm)}}.Encode()
+	big := url.Values{"name": {"alice"}, "email": {"a@example.org"}, "pad": {strings.Repeat("x", web.MaxForm)}}.Encode()
 	for _, path := range []string{"/admin/signin", "/subscribe", "/admin/incidents"} {
 		req, err := http.NewRequest("POST", e.url+path, strings.NewReader(big))
 		if err != nil {
@@ -289,7 +240,7 @@ func TestClientAddressBehindTrustedProxy(t *testing.T) {
 		if tt.trusted {
 			s = e.server
 		}
-		if got := s.clientIP(r); got != tt.want {
+		if got := s.auth.ClientIP(r); got != tt.want {
 			t.Errorf("peer %s, X-Forwarded-For %q, proxies trusted %v: got %s, want %s", tt.peer, tt.xff, tt.trusted, got, tt.want)
 		}
 	}
@@ -306,11 +257,11 @@ func TestClientAddressBehindTrustedProxy(t *testing.T) {
 		req.Header.Set("X-Forwarded-For", from)
 		return b.do(req).code
 	}
-	for i := range maxFailsPerIP {
+	for i := range auth.MaxFailsPerIP {
 		signIn("203.0.113.66", fmt.Sprintf("guess-%d", i), "wrong")
 	}
 	if code := signIn("203.0.113.66", "guess-x", "wrong"); code != http.StatusTooManyRequests {
-		t.Errorf("the attacker after %d failures: got %d, want 429", maxFailsPerIP, code)
+		t.Errorf("the attacker after %d failures: got %d, want 429", auth.MaxFailsPerIP, code)
 	}
 	if code := signIn("198.51.100.20", "alice", testAlicePassword); code != http.StatusSeeOther {
 		t.Errorf("an operator through the same proxy: got %d, want 303 (signed in)", code)
@@ -323,28 +274,28 @@ func TestClientAddressBehindTrustedProxy(t *testing.T) {
 func TestSignInLimitHoldsUnderConcurrency(t *testing.T) {
 	e := newIncidentEnv(t)
 	s := e.server
-	const n = 3 * maxFailsPerIP
+	const n = 3 * auth.MaxFailsPerIP
 	errs := make(chan error, n)
 	start := make(chan struct{})
 	for i := range n {
 		go func() {
 			<-start
-			errs <- s.checkPassword(context.Background(), s.Config(), fmt.Sprintf("guess-%d", i), "wrong", "192.0.2.50")
+			errs <- s.auth.CheckPassword(context.Background(), s.Config(), fmt.Sprintf("guess-%d", i), "wrong", "192.0.2.50")
 		}()
 	}
 	close(start)
 	checked := 0
 	for range n {
 		switch err := <-errs; err {
-		case errBadCredentials:
+		case auth.ErrBadCredentials:
 			checked++
-		case errSignInLimited:
+		case auth.ErrSignInLimited:
 		default:
 			t.Errorf("got %v", err)
 		}
 	}
-	if checked > maxFailsPerIP {
-		t.Errorf("%d concurrent sign-ins from one address: %d passwords checked, want at most %d", n, checked, maxFailsPerIP)
+	if checked > auth.MaxFailsPerIP {
+		t.Errorf("%d concurrent sign-ins from one address: %d passwords checked, want at most %d", n, checked, auth.MaxFailsPerIP)
 	}
 }
 
@@ -362,7 +313,7 @@ func TestFormDoesNotChangeAConfirmedSubscription(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := e.s.linkToken(ctx, purposeConfirm, sub.ID)
+	tok, err := e.s.outbox.LinkToken(ctx, outbox.PurposeConfirm, sub.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,54 +326,5 @@ func TestFormDoesNotChangeAConfirmedSubscription(t *testing.T) {
 	got, err := e.st.SubscriberByAddress(ctx, "email", addr)
 	if err != nil || len(got.Components) != 0 || got.ConfirmedAt.IsZero() {
 		t.Errorf("after the form again: got %+v (%v), want the confirmed subscription to every component unchanged", got, err)
-	}
-}
-
-// The form mails the address typed into it: one address gets a few
-// confirmation mails at once, then one an hour, not one a minute.
-func TestConfirmationMailsToOneAddressLimited(t *testing.T) {
-	l := newAddressLimiter()
-	now := time.Date(2026, 11, 30, 5, 0, 0, 0, time.UTC)
-	sent := 0
-	for m := range 60 {
-		if l.allow("to:victim@example.org", now.Add(time.Duration(m)*time.Minute)) {
-			sent++
-		}
-	}
-	if sent > 4 {
-		t.Errorf("an hour of requests, one a minute: %d confirmation mails, want at most 4", sent)
-	}
-	if !l.allow("to:victim@example.org", now.Add(2*time.Hour)) {
-		t.Error("two hours later: refused, want allowed")
-	}
-}
-
-// Password checks take turns beyond half the processors: a flood of
-// sign-ins cannot take all of them from the status page.
-func TestPasswordChecksBounded(t *testing.T) {
-	e := newIncidentEnv(t)
-	s := e.server
-	for range cap(s.auth.slots) {
-		s.auth.slots <- struct{}{}
-	}
-	done := make(chan error, 1)
-	go func() {
-		done <- s.checkPassword(context.Background(), s.Config(), "alice", testAlicePassword, "192.0.2.1")
-	}()
-	select {
-	case err := <-done:
-		t.Fatalf("with every slot taken, a password check ran (%v)", err)
-	case <-time.After(200 * time.Millisecond):
-	}
-	<-s.auth.slots
-	if err := <-done; err != nil {
-		t.Errorf("after a slot freed: got %v, want signed in", err)
-	}
-	// A sign-in whose client went away while it waited is not checked.
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	s.auth.slots <- struct{}{}
-	if err := s.checkPassword(ctx, s.Config(), "alice", testAlicePassword, "192.0.2.1"); err == nil {
-		t.Error("a cancelled sign-in with every slot taken: got signed in, want an error")
 	}
 }

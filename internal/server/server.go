@@ -1,7 +1,9 @@
-// Package server is slakeeper's running service: it schedules the checks,
-// takes results from the scheduler and from probe agents, stores them,
-// turns confirmed state changes into status facts, and answers the HTTP API
-// (health, metrics, reports, heartbeats, agents).
+// Package server is the core of slakeeper's running service: it owns the
+// process (start, reload, readiness, shutdown), schedules the checks,
+// takes results from the scheduler, heartbeats and probe agents, stores
+// them, turns confirmed state changes into status facts, and wires the
+// services (auth, outbox, incidents) and the HTTP surfaces (public, api,
+// admin) that routes.go mounts.
 package server
 
 import (
@@ -10,19 +12,21 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/slakeeper/slakeeper/internal/auth"
 	"github.com/slakeeper/slakeeper/internal/config"
 	"github.com/slakeeper/slakeeper/internal/detect"
+	"github.com/slakeeper/slakeeper/internal/incidents"
 	"github.com/slakeeper/slakeeper/internal/monitor"
-	"github.com/slakeeper/slakeeper/internal/operatorui"
+	"github.com/slakeeper/slakeeper/internal/outbox"
 	"github.com/slakeeper/slakeeper/internal/probe"
 	"github.com/slakeeper/slakeeper/internal/schedule"
-	"github.com/slakeeper/slakeeper/internal/statuspage"
 	"github.com/slakeeper/slakeeper/internal/store"
 )
 
@@ -39,6 +43,9 @@ type Options struct {
 	Registry *prometheus.Registry
 	// Concurrency bounds the checks in flight; 0 is the scheduler default.
 	Concurrency int
+	// Notify tunes the notification outbox's retries (tests shorten
+	// them); its dependencies are filled in by New.
+	Notify outbox.Options
 }
 
 // Server is one slakeeper server process.
@@ -64,15 +71,13 @@ type Server struct {
 
 	ready atomic.Bool
 
-	// page is the public status page's snapshot.
-	page *pageState
-
-	// auth limits failed sign-ins (auth.go); ui renders the operator
-	// pages (operator.go).
-	auth *auth
-	ui   *operatorui.Renderer
-	// nt is the notification outbox's dispatcher (notify.go).
-	nt notifyState
+	// The services the surfaces share: who is calling, the notification
+	// outbox, and incidents with maintenance and obligations.
+	auth      *auth.Auth
+	outbox    *outbox.Service
+	incidents *incidents.Service
+	// mux is the HTTP surface, mounted once by New (routes.go).
+	mux http.Handler
 }
 
 // New builds a server. It does not start anything; call Run.
@@ -101,21 +106,25 @@ func New(opts Options) (*Server, error) {
 	s.batcher = store.NewBatcher(opts.Store, 2000, 100*time.Millisecond, s.log)
 	s.det = detect.New(opts.Config.Monitors)
 	s.run, s.conc = run, opts.Concurrency
-	// Templates are parsed here, so a broken one fails at start-up.
-	r, err := statuspage.New()
-	if err != nil {
-		return nil, fmt.Errorf("status page templates: %w", err)
-	}
-	s.page = &pageState{s: s, r: r}
-	if s.ui, err = operatorui.New(); err != nil {
-		return nil, fmt.Errorf("operator page templates: %w", err)
-	}
-	s.auth = newAuth()
 	// Sessions expire by the server's clock, in the store as here.
 	opts.Store.SetClock(s.now)
 	s.metrics = newMetrics(s)
 	if err := s.reg.Register(s.metrics); err != nil {
 		return nil, fmt.Errorf("register metrics: %w", err)
+	}
+	s.auth = auth.New(opts.Store, s.Config, s.now, s.log)
+	no := opts.Notify
+	no.Store, no.Config, no.Now, no.Logger, no.Registry = opts.Store, s.Config, s.now, s.log, s.reg
+	var err error
+	if s.outbox, err = outbox.New(no); err != nil {
+		return nil, err
+	}
+	if s.incidents, err = incidents.New(incidents.Options{Store: opts.Store, Config: s.Config, Now: s.now, Logger: s.log, Publisher: s.outbox}); err != nil {
+		return nil, err
+	}
+	// Templates are parsed here, so a broken one fails at start-up.
+	if s.mux, err = s.routes(); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -174,8 +183,8 @@ func (s *Server) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { s.heartbeats(ctx) })
 	wg.Go(func() { s.retention(ctx) })
-	wg.Go(func() { s.maintenanceJobs(ctx) }) // maintenance.go: series, window events, obligation reminders
-	wg.Go(func() { s.dispatch(ctx) })
+	wg.Go(func() { s.incidents.Run(ctx) }) // maintenance series, window events, obligation reminders
+	wg.Go(func() { s.outbox.Run(ctx) })
 	err := sc.Run(ctx)
 	s.ready.Store(false)
 	wg.Wait()
@@ -273,7 +282,7 @@ func (s *Server) writeChanges(ctx context.Context, changes []detect.Change) erro
 	if err := s.store.AppendFacts(ctx, fs); err != nil {
 		return err
 	}
-	// Alerts and automatic incidents (autoincident.go).
+	// Alerts and automatic incidents (changes.go).
 	ids := make([]string, len(fs))
 	for i, f := range fs {
 		ids[i] = f.ID
@@ -333,8 +342,8 @@ func (s *Server) heartbeats(ctx context.Context) {
 	}
 }
 
-// beat records a push from a heartbeat monitor's job.
-func (s *Server) beat(ctx context.Context, m *monitor.Monitor, state monitor.State, msg string) error {
+// Beat records a push from a heartbeat monitor's job.
+func (s *Server) Beat(ctx context.Context, m *monitor.Monitor, state monitor.State, msg string) error {
 	now := s.now()
 	s.hbMu.Lock()
 	s.lastBeat[m.ID] = now

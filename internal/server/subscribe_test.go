@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/slakeeper/slakeeper/internal/notify/smtptest"
+	"github.com/slakeeper/slakeeper/internal/outbox"
 	"github.com/slakeeper/slakeeper/internal/store"
 )
 
@@ -127,7 +128,7 @@ email: {smtp_addr: "`+sink.Addr+`", from: "Status <status@example.com>", tls: no
 
 	// Not confirmed yet: an incident tells it nothing.
 	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
-	if err := e.s.publish(ctx, Event{ID: "inc-1.created", Kind: EventIncidentCreated, At: at, Title: "API errors", Components: []string{"api"}}); err != nil {
+	if err := e.s.outbox.Publish(ctx, outbox.Event{ID: "inc-1.created", Kind: outbox.EventIncidentCreated, At: at, Title: "API errors", Components: []string{"api"}}); err != nil {
 		t.Fatal(err)
 	}
 	if st := e.outboundState("inc-1.created/" + sub.ID); st != "" {
@@ -168,11 +169,11 @@ email: {smtp_addr: "`+sink.Addr+`", from: "Status <status@example.com>", tls: no
 	}
 
 	// An update on its component arrives; one on another component does not.
-	if err := e.s.publish(ctx, Event{ID: "inc-1.u1", Kind: EventIncidentUpdated, At: at, Title: "API errors", Message: "We found the cause.",
+	if err := e.s.outbox.Publish(ctx, outbox.Event{ID: "inc-1.u1", Kind: outbox.EventIncidentUpdated, At: at, Title: "API errors", Message: "We found the cause.",
 		Status: "identified", Severity: "P2", Incident: "inc-1", Components: []string{"api"}, URL: "/incidents/inc-1"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.s.publish(ctx, Event{ID: "inc-2.created", Kind: EventIncidentCreated, At: at, Title: "Website slow", Components: []string{"web"}}); err != nil {
+	if err := e.s.outbox.Publish(ctx, outbox.Event{ID: "inc-2.created", Kind: outbox.EventIncidentCreated, At: at, Title: "Website slow", Components: []string{"web"}}); err != nil {
 		t.Fatal(err)
 	}
 	if st := e.outboundState("inc-2.created/" + sub.ID); st != "" {
@@ -210,7 +211,7 @@ email: {smtp_addr: "`+sink.Addr+`", from: "Status <status@example.com>", tls: no
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("one-click unsubscribe: got %d, want 200", resp.StatusCode)
 	}
-	if err := e.s.publish(ctx, Event{ID: "inc-1.resolved", Kind: EventIncidentResolved, At: at, Title: "API errors", Components: []string{"api"}}); err != nil {
+	if err := e.s.outbox.Publish(ctx, outbox.Event{ID: "inc-1.resolved", Kind: outbox.EventIncidentResolved, At: at, Title: "API errors", Components: []string{"api"}}); err != nil {
 		t.Fatal(err)
 	}
 	if st := e.outboundState("inc-1.resolved/" + sub.ID); st != "" {
@@ -255,7 +256,7 @@ email: {smtp_addr: "`+sink.Addr+`", from: "status@example.com", tls: none}
 	eventually(t, "two confirmations", func() bool { return len(mailsTo(sink, t, addr)) == 2 })
 
 	// Confirmed: subscribing again says the same and sends nothing new.
-	tok, err := e.s.linkToken(ctx, purposeConfirm, sub.ID)
+	tok, err := e.s.outbox.LinkToken(ctx, outbox.PurposeConfirm, sub.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,3 +54,20 @@ func IsInput(err error) bool {
 	var many InputErrors
 	return errors.As(err, &one) || errors.As(err, &many)
 }
+
+// NotFoundError is a request about something that does not exist: an
+// incident, a maintenance window, a subscriber. The API answers 404 and
+// the operator pages "Not found".
+type NotFoundError struct{ Msg string }
+
+func (e *NotFoundError) Error() string { return e.Msg }
+
+// ConflictError is a request that the current state refuses: a window
+// already cancelled or over, an address already subscribed. The API
+// answers 409, naming Field when the conflict is one input's.
+type ConflictError struct {
+	Field string
+	Msg   string
+}
+
+func (e *ConflictError) Error() string { return e.Msg }

@@ -1,4 +1,9 @@
-package server
+// Package auth decides who is calling: operators signed in with a password
+// (sessions in the store, failed sign-ins limited per user and address),
+// API tokens with a role, probe agents and their location, and the client
+// address behind trusted proxies. Surfaces wrap their routes in its
+// middleware and ask it who acted; it knows no route.
+package auth
 
 import (
 	"context"
@@ -8,10 +13,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"runtime"
 	"strings"
 	"sync"
@@ -28,11 +33,11 @@ import (
 // bytes; the store keeps only their SHA-256, so a copy of the database
 // signs nobody in.
 const (
-	sessionCookie = "slakeeper_session"
-	// sessionIdle ends a session nobody used for this long.
-	sessionIdle = 12 * time.Hour
-	// sessionMax ends every session this long after sign-in.
-	sessionMax = 7 * 24 * time.Hour
+	SessionCookie = "slakeeper_session"
+	// SessionIdle ends a session nobody used for this long.
+	SessionIdle = 12 * time.Hour
+	// SessionMax ends every session this long after sign-in.
+	SessionMax = 7 * 24 * time.Hour
 	// sessionTouch is how stale SeenAt may get before it is written
 	// again: at most one store write a minute per session.
 	sessionTouch = time.Minute
@@ -42,25 +47,40 @@ const (
 // a window; when a limit is reached, sign-ins for that name (or from that
 // address) are refused until the window ends, whatever the password.
 const (
-	failWindow      = 15 * time.Minute
-	maxFailsPerUser = 5
-	maxFailsPerIP   = 20
+	FailWindow      = 15 * time.Minute
+	MaxFailsPerUser = 5
+	MaxFailsPerIP   = 20
 	// maxLimiterKeys bounds the limiter's memory; at the bound expired
 	// entries are dropped and, if it is still full, new names or
 	// addresses are not tracked (the tracked ones stay limited).
 	maxLimiterKeys = 100_000
 )
 
-// errSignInLimited is returned while a user name or an address has too
+// ErrSignInLimited is returned while a user name or an address has too
 // many recent failed sign-ins.
-var errSignInLimited = errors.New("too many failed sign-ins")
+var ErrSignInLimited = errors.New("too many failed sign-ins")
 
-// errBadCredentials is the one answer for an unknown user and a wrong
+// ErrBadCredentials is the one answer for an unknown user and a wrong
 // password, so that sign-in does not reveal which users exist.
-var errBadCredentials = errors.New("unknown user or wrong password")
+var ErrBadCredentials = errors.New("unknown user or wrong password")
 
-// auth is the server's sign-in state that is not in the store.
-type auth struct {
+// Store is what auth keeps in the store: the operators' sessions.
+type Store interface {
+	Session(ctx context.Context, hash string) (store.Session, error)
+	PutSession(ctx context.Context, s store.Session) error
+	DeleteSession(ctx context.Context, hash string) error
+}
+
+var _ Store = (store.Store)(nil)
+
+// Auth is the server's authentication: the sessions in the store, and the
+// sign-in limits, which are not.
+type Auth struct {
+	store Store
+	cfg   func() *config.Config
+	now   func() time.Time
+	log   *slog.Logger
+
 	mu    sync.Mutex
 	users map[string]*failures // user name → failed sign-ins
 	ips   map[string]*failures // client address (IPv6: its /64) → failed sign-ins
@@ -79,8 +99,10 @@ type failures struct {
 	since time.Time
 }
 
-func newAuth() *auth {
-	return &auth{users: map[string]*failures{}, ips: map[string]*failures{}, dummy: map[int][]byte{},
+// New returns the authentication of a server: sessions in st, users and
+// tokens of the configuration in force (cfg), times by now.
+func New(st Store, cfg func() *config.Config, now func() time.Time, log *slog.Logger) *Auth {
+	return &Auth{store: st, cfg: cfg, now: now, log: log, users: map[string]*failures{}, ips: map[string]*failures{}, dummy: map[int][]byte{},
 		slots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))}
 }
 
@@ -89,22 +111,22 @@ func newAuth() *auth {
 // when either has reached its limit. Counting first keeps the limits
 // when many attempts arrive at once: none waits for another's bcrypt to
 // be counted. A right password gives the attempt back (succeeded).
-func (a *auth) attempt(name, ip string, now time.Time) bool {
+func (a *Auth) attempt(name, ip string, now time.Time) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	over := func(m map[string]*failures, k string, max int) bool {
 		f := m[k]
-		return f != nil && now.Sub(f.since) < failWindow && f.n >= max
+		return f != nil && now.Sub(f.since) < FailWindow && f.n >= max
 	}
-	if over(a.users, name, maxFailsPerUser) || over(a.ips, ip, maxFailsPerIP) {
+	if over(a.users, name, MaxFailsPerUser) || over(a.ips, ip, MaxFailsPerIP) {
 		return false
 	}
 	count := func(m map[string]*failures, k string) {
 		f := m[k]
-		if f == nil || now.Sub(f.since) >= failWindow {
+		if f == nil || now.Sub(f.since) >= FailWindow {
 			if f == nil && len(m) >= maxLimiterKeys {
 				for k, f := range m {
-					if now.Sub(f.since) >= failWindow {
+					if now.Sub(f.since) >= FailWindow {
 						delete(m, k)
 					}
 				}
@@ -125,7 +147,7 @@ func (a *auth) attempt(name, ip string, now time.Time) bool {
 // succeeded forgets a user's failures and gives back the address's count
 // of this attempt (not its earlier failures: one good password must not
 // reset guessing at others from that address).
-func (a *auth) succeeded(name, ip string) {
+func (a *Auth) succeeded(name, ip string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	delete(a.users, name)
@@ -136,7 +158,7 @@ func (a *auth) succeeded(name, ip string) {
 
 // dummyHash is a hash of a random password at cost: comparing an unknown
 // user's password with it costs what comparing with a real hash does.
-func (a *auth) dummyHash(cost int) []byte {
+func (a *Auth) dummyHash(cost int) []byte {
 	a.dummyMu.Lock()
 	defer a.dummyMu.Unlock()
 	if h, ok := a.dummy[cost]; ok {
@@ -153,16 +175,16 @@ func (a *auth) dummyHash(cost int) []byte {
 	return h
 }
 
-// clientIP is the address the request came from. X-Forwarded-For is
+// ClientIP is the address the request came from. X-Forwarded-For is
 // trusted only from the configured proxies (server.trusted_proxies), and
 // only its rightmost address that is not a proxy's: a client can put any
 // addresses of its own in front.
-func (s *Server) clientIP(r *http.Request) string {
+func (a *Auth) ClientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	proxies := s.Config().Server.TrustedProxies
+	proxies := a.cfg().Server.TrustedProxies
 	trusted := func(v string) bool {
 		a, err := netip.ParseAddr(v)
 		if err != nil {
@@ -199,11 +221,11 @@ func (s *Server) clientIP(r *http.Request) string {
 	return client
 }
 
-// limitAddr is the key of a client address in the limiters: an IPv4
+// LimitAddr is the key of a client address in the limiters: an IPv4
 // address, or an IPv6 address's /64, since one subscriber line or host
 // commonly holds a whole /64 and could otherwise pick a fresh address per
 // request.
-func limitAddr(ip string) string {
+func LimitAddr(ip string) string {
 	a, err := netip.ParseAddr(ip)
 	if err != nil || !a.Is6() || a.Is4In6() {
 		return ip
@@ -215,13 +237,13 @@ func limitAddr(ip string) string {
 	return p.String()
 }
 
-// checkPassword verifies a user's password with the same bcrypt work for
+// CheckPassword verifies a user's password with the same bcrypt work for
 // known and unknown users, within the failure limits.
-func (s *Server) checkPassword(ctx context.Context, c *config.Config, name, password, ip string) error {
-	now := s.now()
-	ip = limitAddr(ip)
-	if !s.auth.attempt(name, ip, now) {
-		return errSignInLimited
+func (a *Auth) CheckPassword(ctx context.Context, c *config.Config, name, password, ip string) error {
+	now := a.now()
+	ip = LimitAddr(ip)
+	if !a.attempt(name, ip, now) {
+		return ErrSignInLimited
 	}
 	u := c.User(name)
 	hash := []byte(nil)
@@ -232,19 +254,19 @@ func (s *Server) checkPassword(ctx context.Context, c *config.Config, name, pass
 		if len(c.Users) > 0 {
 			cost, _ = bcrypt.Cost(c.Users[0].Hash)
 		}
-		hash = s.auth.dummyHash(cost)
+		hash = a.dummyHash(cost)
 	}
 	select {
-	case s.auth.slots <- struct{}{}:
+	case a.slots <- struct{}{}:
 	case <-ctx.Done():
 		return fmt.Errorf("sign-in of %q: %w", name, ctx.Err())
 	}
 	err := bcrypt.CompareHashAndPassword(hash, []byte(password))
-	<-s.auth.slots
+	<-a.slots
 	if u == nil || err != nil {
-		return errBadCredentials
+		return ErrBadCredentials
 	}
-	s.auth.succeeded(name, ip)
+	a.succeeded(name, ip)
 	return nil
 }
 
@@ -254,13 +276,13 @@ func sessionHash(cookie string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// startSession stores a new session for user and returns the cookie value.
-func (s *Server) startSession(ctx context.Context, user string) (string, error) {
+// StartSession stores a new session for user and returns the cookie value.
+func (a *Auth) StartSession(ctx context.Context, user string) (string, error) {
 	var b [32]byte
 	_, _ = rand.Read(b[:])
 	cookie := base64.RawURLEncoding.EncodeToString(b[:])
-	now := s.now().UTC()
-	err := s.store.PutSession(ctx, store.Session{Hash: sessionHash(cookie), User: user, CreatedAt: now, SeenAt: now,
+	now := a.now().UTC()
+	err := a.store.PutSession(ctx, store.Session{Hash: sessionHash(cookie), User: user, CreatedAt: now, SeenAt: now,
 		ExpiresAt: sessionExpiry(now, now)})
 	if err != nil {
 		return "", fmt.Errorf("store session: %w", err)
@@ -271,34 +293,34 @@ func (s *Server) startSession(ctx context.Context, user string) (string, error) 
 // sessionExpiry is when a session created and last seen at those times
 // ends: idle or absolute limit, whichever comes first.
 func sessionExpiry(created, seen time.Time) time.Time {
-	idle, abs := seen.Add(sessionIdle), created.Add(sessionMax)
+	idle, abs := seen.Add(SessionIdle), created.Add(SessionMax)
 	if idle.Before(abs) {
 		return idle
 	}
 	return abs
 }
 
-// sessionUser returns the signed-in user of the request, or "" when the
+// SessionUser returns the signed-in user of the request, or "" when the
 // request has no valid session. Only a store failure is an error.
-func (s *Server) sessionUser(r *http.Request) (string, error) {
-	ck, err := r.Cookie(sessionCookie)
+func (a *Auth) SessionUser(r *http.Request) (string, error) {
+	ck, err := r.Cookie(SessionCookie)
 	if err != nil || ck.Value == "" || len(ck.Value) > 64 {
 		return "", nil
 	}
 	ctx := r.Context()
 	hash := sessionHash(ck.Value)
-	sess, err := s.store.Session(ctx, hash)
+	sess, err := a.store.Session(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", nil
 	}
 	if err != nil {
 		return "", fmt.Errorf("read session: %w", err)
 	}
-	now := s.now().UTC()
+	now := a.now().UTC()
 	// The store drops expired sessions by its own clock; the server's
 	// clock decides too, so the limits hold whatever the store's is.
-	if !now.Before(sessionExpiry(sess.CreatedAt, sess.SeenAt)) || s.Config().User(sess.User) == nil {
-		if err := s.store.DeleteSession(ctx, hash); err != nil {
+	if !now.Before(sessionExpiry(sess.CreatedAt, sess.SeenAt)) || a.cfg().User(sess.User) == nil {
+		if err := a.store.DeleteSession(ctx, hash); err != nil {
 			return "", fmt.Errorf("delete expired session: %w", err)
 		}
 		return "", nil
@@ -306,7 +328,7 @@ func (s *Server) sessionUser(r *http.Request) (string, error) {
 	if now.Sub(sess.SeenAt) >= sessionTouch {
 		sess.SeenAt = now
 		sess.ExpiresAt = sessionExpiry(sess.CreatedAt, now)
-		if err := s.store.PutSession(ctx, sess); err != nil {
+		if err := a.store.PutSession(ctx, sess); err != nil {
 			return "", fmt.Errorf("touch session: %w", err)
 		}
 	}
@@ -316,37 +338,25 @@ func (s *Server) sessionUser(r *http.Request) (string, error) {
 // secureCookie reports whether cookies should be Secure: the request came
 // over TLS or through a proxy that terminated TLS, or the configured
 // public address is https.
-func (s *Server) secureCookie(r *http.Request) bool {
+func (a *Auth) secureCookie(r *http.Request) bool {
 	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") ||
-		strings.HasPrefix(s.Config().Server.PublicURL, "https://")
+		strings.HasPrefix(a.cfg().Server.PublicURL, "https://")
 }
 
-func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, value string, maxAge int) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: value, Path: "/", MaxAge: maxAge,
-		HttpOnly: true, Secure: s.secureCookie(r), SameSite: http.SameSiteLaxMode})
+// SetSessionCookie sets (maxAge > 0) or clears (maxAge < 0) the session
+// cookie: HTTP only, same-site lax, Secure behind TLS.
+func (a *Auth) SetSessionCookie(w http.ResponseWriter, r *http.Request, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: a.secureCookie(r), SameSite: http.SameSiteLaxMode})
 }
 
-// deleteSession deletes the request's session from the store, if it has
+// DeleteSession deletes the request's session from the store, if it has
 // one.
-func (s *Server) deleteSession(r *http.Request) error {
-	if ck, err := r.Cookie(sessionCookie); err == nil && ck.Value != "" {
-		if err := s.store.DeleteSession(r.Context(), sessionHash(ck.Value)); err != nil {
+func (a *Auth) DeleteSession(r *http.Request) error {
+	if ck, err := r.Cookie(SessionCookie); err == nil && ck.Value != "" {
+		if err := a.store.DeleteSession(r.Context(), sessionHash(ck.Value)); err != nil {
 			return fmt.Errorf("delete session: %w", err)
 		}
 	}
 	return nil
-}
-
-// localPath returns next when it is a path on this server ("/admin/…"),
-// else "/admin": a sign-in link must not send the user elsewhere.
-func localPath(next string) string {
-	u, err := url.Parse(next)
-	if err != nil || next == "" || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
-		!strings.HasPrefix(next, "/admin") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n\t") {
-		return "/admin"
-	}
-	if u.Path != "/admin" && !strings.HasPrefix(u.Path, "/admin/") {
-		return "/admin"
-	}
-	return next
 }

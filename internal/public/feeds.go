@@ -1,4 +1,4 @@
-package server
+package public
 
 import (
 	"bytes"
@@ -11,19 +11,11 @@ import (
 	"github.com/slakeeper/slakeeper/internal/feed"
 	"github.com/slakeeper/slakeeper/internal/incident"
 	"github.com/slakeeper/slakeeper/internal/statuspage"
+	"github.com/slakeeper/slakeeper/internal/web"
 )
 
 // maxFeedItems bounds a feed to the most recent incidents.
 const maxFeedItems = 50
-
-// baseURL is the status page's public address as the request reached it.
-func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}
 
 // incidentFeed builds the feed of the snapshot's incidents, newest first.
 func incidentFeed(snap *pageSnapshot, base, self string) feed.Feed {
@@ -91,8 +83,8 @@ func incidentFeed(snap *pageSnapshot, base, self string) feed.Feed {
 
 // handleFeed serves the incident history as RSS or Atom, from the same
 // snapshot as the page.
-func (s *Server) handleFeed(kind string) http.Handler {
-	p := s.statusPage()
+func (h *handler) handleFeed(kind string) http.Handler {
+	p := h.page
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		snap, ok := p.current(r.Context())
 		if !ok {
@@ -101,7 +93,7 @@ func (s *Server) handleFeed(kind string) http.Handler {
 		}
 		base := pageConfig(snap.cfg).PublicURL
 		if base == "" {
-			base = baseURL(r)
+			base = web.BaseURL(r)
 		}
 		f := incidentFeed(snap, base, base+r.URL.Path)
 		var b bytes.Buffer
@@ -110,7 +102,7 @@ func (s *Server) handleFeed(kind string) http.Handler {
 			write, ctype = feed.RSS, "application/rss+xml; charset=utf-8"
 		}
 		if err := write(&b, f); err != nil {
-			s.log.Error("render feed", "kind", kind, "err", err)
+			h.log.Error("render feed", "kind", kind, "err", err)
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
 		}

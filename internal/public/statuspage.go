@@ -1,4 +1,4 @@
-package server
+package public
 
 import (
 	"bytes"
@@ -18,6 +18,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/config"
 	"github.com/slakeeper/slakeeper/internal/facts"
 	"github.com/slakeeper/slakeeper/internal/incident"
+	"github.com/slakeeper/slakeeper/internal/incidents"
 	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/statuspage"
 	"github.com/slakeeper/slakeeper/internal/timeline"
@@ -43,7 +44,7 @@ const outageRefresh = time.Minute
 // request, and the last good snapshot stays in service when the store
 // cannot be read.
 type pageState struct {
-	s *Server
+	h *handler
 	r *statuspage.Renderer
 
 	mu         sync.Mutex
@@ -93,11 +94,9 @@ type renderedPage struct {
 	etagPlain, etagGzip, lenPlain, lenGzip []string
 }
 
-func (s *Server) statusPage() *pageState { return s.page }
-
 // handleStatusPage serves the public status page.
-func (s *Server) handleStatusPage() http.Handler {
-	p := s.statusPage()
+func (h *handler) handleStatusPage() http.Handler {
+	p := h.page
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		snap, ok := p.current(r.Context())
 		if !ok {
@@ -109,24 +108,24 @@ func (s *Server) handleStatusPage() http.Handler {
 }
 
 // handleIncidentPage serves one incident's public page.
-func (s *Server) handleIncidentPage() http.Handler {
-	return s.servePublic("No such incident.", func(p *pageState, snap *pageSnapshot, r *http.Request) (*renderedPage, error) {
+func (h *handler) handleIncidentPage() http.Handler {
+	return h.servePublic("No such incident.", func(p *pageState, snap *pageSnapshot, r *http.Request) (*renderedPage, error) {
 		return p.incidentPage(snap, r.PathValue("id"))
 	})
 }
 
 // handleDayPage serves one day's figures and incidents, for the days the
 // bars show.
-func (s *Server) handleDayPage() http.Handler {
-	return s.servePublic("No figures are kept for this day.", func(p *pageState, snap *pageSnapshot, r *http.Request) (*renderedPage, error) {
+func (h *handler) handleDayPage() http.Handler {
+	return h.servePublic("No figures are kept for this day.", func(p *pageState, snap *pageSnapshot, r *http.Request) (*renderedPage, error) {
 		return p.dayPage(snap, r.PathValue("date"))
 	})
 }
 
 // handleHistory serves the incidents of one month (?month=2026-10; the
 // current month without it).
-func (s *Server) handleHistory() http.Handler {
-	return s.servePublic("No such month.", func(p *pageState, snap *pageSnapshot, r *http.Request) (*renderedPage, error) {
+func (h *handler) handleHistory() http.Handler {
+	return h.servePublic("No such month.", func(p *pageState, snap *pageSnapshot, r *http.Request) (*renderedPage, error) {
 		q := r.URL.Query()
 		if len(q) > 1 || (len(q) == 1 && !q.Has("month")) {
 			return nil, nil
@@ -141,8 +140,8 @@ func (s *Server) handleHistory() http.Handler {
 
 // servePublic serves a page made from the snapshot; page returns nil for
 // a page that does not exist (404, with notFound as the text).
-func (s *Server) servePublic(notFound string, page func(*pageState, *pageSnapshot, *http.Request) (*renderedPage, error)) http.Handler {
-	p := s.statusPage()
+func (h *handler) servePublic(notFound string, page func(*pageState, *pageSnapshot, *http.Request) (*renderedPage, error)) http.Handler {
+	p := h.page
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		snap, ok := p.current(r.Context())
 		if !ok {
@@ -151,7 +150,7 @@ func (s *Server) servePublic(notFound string, page func(*pageState, *pageSnapsho
 		}
 		pg, err := page(p, snap, r)
 		if err != nil {
-			s.log.Error("render status page", "path", r.URL.Path, "err", err)
+			h.log.Error("render status page", "path", r.URL.Path, "err", err)
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
 		}
@@ -164,9 +163,6 @@ func (s *Server) servePublic(notFound string, page func(*pageState, *pageSnapsho
 	})
 }
 
-// handleStatic serves the status page's style sheet.
-func (s *Server) handleStatic() http.Handler { return statuspage.Static() }
-
 // current returns the snapshot, reading the store at most once a second
 // and rendering only when the evidence changed. One request at a time
 // reads and renders, outside the lock: the others are served the snapshot
@@ -174,8 +170,8 @@ func (s *Server) handleStatic() http.Handler { return statuspage.Static() }
 // not all. ok is false only when there has never been a snapshot.
 func (p *pageState) current(ctx context.Context) (snap *pageSnapshot, ok bool) {
 	p.mu.Lock()
-	now := p.s.now()
-	cfg := p.s.Config()
+	now := p.h.now()
+	cfg := p.h.cfg()
 	old := p.snap
 	if old != nil && (p.refreshing || (old.cfg == cfg && now.Before(old.until) && now.Sub(p.checked) >= 0 && now.Sub(p.checked) < time.Second)) {
 		p.mu.Unlock()
@@ -187,7 +183,7 @@ func (p *pageState) current(ctx context.Context) (snap *pageSnapshot, ok bool) {
 		defer p.mu.Unlock()
 		next, err := p.refresh(ctx, cfg, now, nil)
 		if err != nil {
-			p.s.log.Error("status page: no snapshot to serve", "err", err)
+			p.h.log.Error("status page: no snapshot to serve", "err", err)
 			return nil, false
 		}
 		p.snap = next
@@ -213,7 +209,7 @@ func (p *pageState) current(ctx context.Context) (snap *pageSnapshot, ok bool) {
 	defer p.mu.Unlock()
 	p.refreshing = false
 	if err != nil {
-		p.s.log.Error("status page: serving the last good snapshot", "err", err, "as_of", old.modified)
+		p.h.log.Error("status page: serving the last good snapshot", "err", err, "as_of", old.modified)
 		return p.snap, true
 	}
 	p.snap = next
@@ -226,7 +222,7 @@ func (p *pageState) current(ctx context.Context) (snap *pageSnapshot, ok bool) {
 // Only one refresh runs at a time (current sees to it); old is the
 // snapshot in service, nil for none.
 func (p *pageState) refresh(ctx context.Context, cfg *config.Config, now time.Time, old *pageSnapshot) (*pageSnapshot, error) {
-	fs, err := p.s.store.FactsOfType(ctx, pageFactTypes, time.Unix(0, 0), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC))
+	fs, err := p.h.store.FactsOfType(ctx, pageFactTypes, time.Unix(0, 0), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		return nil, fmt.Errorf("read facts: %w", err)
 	}
@@ -284,7 +280,7 @@ func (p *pageState) checkedSince(ctx context.Context, cfg *config.Config, now ti
 				continue
 			}
 			var err error
-			first, ok, err = p.s.store.FirstMinute(ctx, m.ID, horizon)
+			first, ok, err = p.h.store.FirstMinute(ctx, m.ID, horizon)
 			if err != nil {
 				return nil, fmt.Errorf("first check of %s: %w", m.ID, err)
 			}
@@ -304,7 +300,7 @@ func (p *pageState) checkedSince(ctx context.Context, cfg *config.Config, now ti
 
 // pageFactTypes are the facts the pages are made of: status changes and
 // the incident and maintenance facts.
-var pageFactTypes = append(slices.Sorted(maps.Keys(incidentFactTypes)), "status")
+var pageFactTypes = append(slices.Clone(incidents.FactTypes), "status")
 
 // cached returns the snapshot's page under key, rendering it with render
 // the first time.
@@ -602,7 +598,7 @@ func buildSnapshot(cfg *config.Config, ev *sla.Evidence, now time.Time, since ma
 		}
 		names := make([]string, len(mw.Components))
 		for i, c := range mw.Components {
-			names[i] = componentName(cfg, c)
+			names[i] = cfg.ComponentName(c)
 		}
 		mviews = append(mviews, statuspage.MaintenanceView{ID: mw.ID, Title: mw.Title, State: mw.State, Components: names, Start: mw.Start.In(loc), End: mw.End.In(loc)})
 	}
@@ -663,7 +659,7 @@ func buildSnapshot(cfg *config.Config, ev *sla.Evidence, now time.Time, since ma
 		}
 		overall = worse(overall, st)
 		figs := up.Component(c.ID, spans)
-		comp := statuspage.Component{ID: c.ID, Name: componentName(cfg, c.ID), Status: string(st), StatusText: statuspage.StatusText(string(st)),
+		comp := statuspage.Component{ID: c.ID, Name: cfg.ComponentName(c.ID), Status: string(st), StatusText: statuspage.StatusText(string(st)),
 			Uptime30: statuspage.FormatUptime(figs[uptimeDays].Uptime), Uptime90: statuspage.FormatUptime(figs[uptimeDays+1].Uptime),
 			Days: make([]statuspage.Day, uptimeDays)}
 		for i := range uptimeDays {
@@ -702,15 +698,6 @@ func buildSnapshot(cfg *config.Config, ev *sla.Evidence, now time.Time, since ma
 		pages: map[string]*renderedPage{}}
 }
 
-func componentName(cfg *config.Config, id string) string {
-	for _, c := range cfg.Components {
-		if c.ID == id && c.Name != "" {
-			return c.Name
-		}
-	}
-	return id
-}
-
 // incidentView is an incident as the pages show it, its times in loc.
 func incidentView(cfg *config.Config, loc *time.Location, inc *incident.Incident) statuspage.IncidentView {
 	v := statuspage.IncidentView{ID: inc.ID, Title: inc.Title, Severity: inc.Severity, Status: inc.Status,
@@ -720,7 +707,7 @@ func incidentView(cfg *config.Config, loc *time.Location, inc *incident.Incident
 	}
 	for _, c := range slices.Sorted(maps.Keys(inc.Components)) {
 		st := string(inc.Components[c])
-		v.Components = append(v.Components, statuspage.Component{ID: c, Name: componentName(cfg, c), Status: st, StatusText: statuspage.StatusText(st)})
+		v.Components = append(v.Components, statuspage.Component{ID: c, Name: cfg.ComponentName(c), Status: st, StatusText: statuspage.StatusText(st)})
 	}
 	for i := len(inc.Updates) - 1; i >= 0; i-- {
 		u := inc.Updates[i]

@@ -1,10 +1,8 @@
-package server
+package incidents
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -13,10 +11,10 @@ import (
 	"github.com/slakeeper/slakeeper/internal/store"
 )
 
-// postmortemInput is an incident's post-mortem: hosted on the status page
+// PostmortemInput is an incident's post-mortem: hosted on the status page
 // (summary: plain text, paragraphs separated by blank lines), published
 // elsewhere (url), or both. At least one of summary and url is required.
-type postmortemInput struct {
+type PostmortemInput struct {
 	Title   string `json:"title"`
 	Summary string `json:"summary"`
 	URL     string `json:"url"`
@@ -32,11 +30,12 @@ type postmortemFact struct {
 	Summary  string `json:"summary,omitempty"`
 }
 
-// publishPostmortem records the publication of incidentID's post-mortem
+// PublishPostmortem records the publication of incidentID's post-mortem
 // now, on behalf of by, and returns the fact's id. The post-mortem
 // obligation of the plans (seed 001) is met by the first one. Input errors
-// are *sla.InputError naming the field; an unknown incident is errNotFound.
-func (s *Server) publishPostmortem(ctx context.Context, by, incidentID string, in postmortemInput) (string, error) {
+// are *sla.InputError naming the field; an unknown incident is
+// *sla.NotFoundError.
+func (s *Service) PublishPostmortem(ctx context.Context, by, incidentID string, in PostmortemInput) (string, error) {
 	in.Title, in.Summary, in.URL = strings.TrimSpace(in.Title), strings.TrimSpace(in.Summary), strings.TrimSpace(in.URL)
 	if in.Summary == "" && in.URL == "" {
 		return "", &sla.InputError{Field: "summary", Msg: "give the post-mortem's summary, or its url when it is published elsewhere"}
@@ -47,12 +46,12 @@ func (s *Server) publishPostmortem(ctx context.Context, by, incidentID string, i
 			return "", &sla.InputError{Field: "url", Msg: fmt.Sprintf("want an http or https URL, got %q", in.URL)}
 		}
 	}
-	inc, err := s.findIncident(ctx, incidentID)
+	inc, err := s.Find(ctx, incidentID)
 	if err != nil {
 		return "", err
 	}
 	if inc == nil {
-		return "", errNotFound{fmt.Sprintf("no incident %q", incidentID)}
+		return "", &sla.NotFoundError{Msg: fmt.Sprintf("no incident %q", incidentID)}
 	}
 	now := s.now().UTC().Truncate(time.Second)
 	id := newID(incidentID + ":pm-")
@@ -66,32 +65,4 @@ func (s *Server) publishPostmortem(ctx context.Context, by, incidentID string, i
 	}
 	s.log.Info("postmortem published", "incident", incidentID, "by", by, "id", id)
 	return id, nil
-}
-
-// handlePostmortem publishes an incident's post-mortem and answers the
-// incident with it.
-func (s *Server) handlePostmortem() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var in postmortemInput
-		if err := decodeBody(r, &in); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		by, _ := r.Context().Value(tokenNameKey).(string)
-		if by == "" {
-			s.fail(w, r, errors.New("postmortem: no token name in the request context"))
-			return
-		}
-		id := r.PathValue("id")
-		if _, err := s.publishPostmortem(r.Context(), by, id, in); err != nil {
-			s.failMaint(w, r, err)
-			return
-		}
-		inc, err := s.findIncident(r.Context(), id)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusCreated, inc)
-	})
 }

@@ -1,21 +1,21 @@
-package server
+package incidents
 
 import (
 	"cmp"
 	"context"
 	"fmt"
-	"net/http"
 	"slices"
 	"time"
 
 	"github.com/slakeeper/slakeeper/internal/incident"
+	"github.com/slakeeper/slakeeper/internal/outbox"
 	"github.com/slakeeper/slakeeper/internal/sla"
 )
 
-// obligation is one thing the policies oblige the operators to do for an
+// Obligation is one thing the policies oblige the operators to do for an
 // incident, and by when: a public update (update_every, one per gap
 // between updates) or the post-mortem.
-type obligation struct {
+type Obligation struct {
 	Incident string    `json:"incident"`
 	Title    string    `json:"title,omitempty"`
 	Severity string    `json:"severity,omitempty"`
@@ -37,7 +37,7 @@ var incidentOnlyTypes = []string{"incident", "incident_update", "attribution", "
 // obligations are still listed.
 const obligationHistory = 30 * 24 * time.Hour
 
-// openObligations lists the obligations of the incidents open at now or
+// Obligations lists the obligations of the incidents open at now or
 // resolved within obligationHistory, plus every unmet post-mortem,
 // computed by the engine (sla.EvaluateIncident) under the incident rules of
 // every plan covering the incident's components in the policy version in
@@ -45,7 +45,7 @@ const obligationHistory = 30 * 24 * time.Hour
 // own obligation: the current one, and those that were missed. When
 // several plans oblige the same thing, it is listed once, with the earliest
 // due time. Sorted by due time.
-func (s *Server) openObligations(ctx context.Context, now time.Time) ([]obligation, error) {
+func (s *Service) Obligations(ctx context.Context, now time.Time) ([]Obligation, error) {
 	ev, err := s.parseFactsOfType(ctx, incidentOnlyTypes)
 	if err != nil {
 		return nil, err
@@ -62,10 +62,10 @@ func (s *Server) openObligations(ctx context.Context, now time.Time) ([]obligati
 	for _, f := range incident.Fold(ev) {
 		folded[f.ID] = f
 	}
-	policies := s.Config().Policies
+	policies := s.cfg().Policies
 	type key struct{ incident, metric string }
-	best := map[key]obligation{}
-	add := func(o obligation, start time.Time) {
+	best := map[key]Obligation{}
+	add := func(o Obligation, start time.Time) {
 		k := key{o.Incident, o.Metric + "@" + start.UTC().Format(time.RFC3339)}
 		if prev, ok := best[k]; !ok || o.Due.Before(prev.Due) {
 			best[k] = o
@@ -92,7 +92,7 @@ func (s *Server) openObligations(ctx context.Context, now time.Time) ([]obligati
 			}
 			recent := rep.Resolved == nil || now.Sub(*rep.Resolved) <= obligationHistory
 			for _, r := range rep.Obligations {
-				o := obligation{Incident: in.ID, Title: in.Title, Severity: in.Severity, Metric: r.Metric, Due: r.Deadline,
+				o := Obligation{Incident: in.ID, Title: in.Title, Severity: in.Severity, Metric: r.Metric, Due: r.Deadline,
 					Met: r.AchievedAt != nil, Overdue: r.State == sla.TargetBreached}
 				if r.AchievedAt != nil {
 					o.MetAt = *r.AchievedAt
@@ -112,17 +112,17 @@ func (s *Server) openObligations(ctx context.Context, now time.Time) ([]obligati
 						continue
 					}
 					for _, c := range cycles {
-						add(c.obligation, c.start)
+						add(c.Obligation, c.start)
 					}
 				}
 			}
 		}
 	}
-	out := make([]obligation, 0, len(best))
+	out := make([]Obligation, 0, len(best))
 	for _, o := range best {
 		out = append(out, o)
 	}
-	slices.SortFunc(out, func(a, b obligation) int {
+	slices.SortFunc(out, func(a, b Obligation) int {
 		return cmp.Or(a.Due.Compare(b.Due), cmp.Compare(a.Incident, b.Incident), cmp.Compare(a.Metric, b.Metric))
 	})
 	return out, nil
@@ -157,7 +157,7 @@ func incidentRules(policies []*sla.Policy, t time.Time, comps map[string]sla.Sta
 }
 
 type cycle struct {
-	obligation
+	Obligation
 	start time.Time
 }
 
@@ -220,12 +220,12 @@ func updateCycles(in *sla.Incident, updates []*sla.IncidentUpdate, rules *sla.In
 			if r.State != sla.TargetBreached && !last {
 				continue
 			}
-			o := obligation{Incident: in.ID, Title: in.Title, Severity: in.Severity, Metric: r.Metric, Due: r.Deadline,
+			o := Obligation{Incident: in.ID, Title: in.Title, Severity: in.Severity, Metric: r.Metric, Due: r.Deadline,
 				Met: r.AchievedAt != nil, Overdue: r.State == sla.TargetBreached}
 			if r.AchievedAt != nil {
 				o.MetAt = *r.AchievedAt
 			}
-			out = append(out, cycle{obligation: o, start: g.start})
+			out = append(out, cycle{Obligation: o, start: g.start})
 		}
 	}
 	return out, nil
@@ -233,16 +233,16 @@ func updateCycles(in *sla.Incident, updates []*sla.IncidentUpdate, rules *sla.In
 
 // obligationEventID is the stable id of a reminder (suffix "/due") or an
 // overdue alert (suffix "/overdue") of one obligation.
-func obligationEventID(o obligation, suffix string) string {
+func obligationEventID(o Obligation, suffix string) string {
 	return "obligation:" + o.Incident + ":" + o.Metric + ":" + o.Due.UTC().Format("20060102T150405Z") + suffix
 }
 
-// obligationTick publishes EventObligationDue for each unmet obligation
-// within lead of its due time and EventObligationOverdue for each one past
+// ObligationTick publishes outbox.EventObligationDue for each unmet obligation
+// within lead of its due time and outbox.EventObligationOverdue for each one past
 // it, once each: sent remembers them here, and the stable ids make the
 // outbox drop a repeat after a restart.
-func (s *Server) obligationTick(ctx context.Context, now time.Time, lead time.Duration, sent map[string]bool) error {
-	obs, err := s.openObligations(ctx, now)
+func (s *Service) ObligationTick(ctx context.Context, now time.Time, lead time.Duration, sent map[string]bool) error {
+	obs, err := s.Obligations(ctx, now)
 	if err != nil {
 		return err
 	}
@@ -251,13 +251,13 @@ func (s *Server) obligationTick(ctx context.Context, now time.Time, lead time.Du
 		if o.Met {
 			continue
 		}
-		var ev Event
+		var ev outbox.Event
 		switch {
 		case o.Overdue:
-			ev = Event{ID: obligationEventID(o, "/overdue"), Kind: EventObligationOverdue,
+			ev = outbox.Event{ID: obligationEventID(o, "/overdue"), Kind: outbox.EventObligationOverdue,
 				Message: fmt.Sprintf("Overdue since %s: %s of incident %s.", rfc3339(o.Due), obligationText(o.Metric), o.Incident)}
 		case !now.Before(o.Due.Add(-lead)):
-			ev = Event{ID: obligationEventID(o, "/due"), Kind: EventObligationDue,
+			ev = outbox.Event{ID: obligationEventID(o, "/due"), Kind: outbox.EventObligationDue,
 				Message: fmt.Sprintf("Due at %s: %s of incident %s.", rfc3339(o.Due), obligationText(o.Metric), o.Incident)}
 		default:
 			continue
@@ -267,7 +267,7 @@ func (s *Server) obligationTick(ctx context.Context, now time.Time, lead time.Du
 			continue
 		}
 		ev.At, ev.Title, ev.Severity, ev.Incident = now, o.Title, o.Severity, o.Incident
-		if err := s.publish(ctx, ev); err != nil {
+		if err := s.pub.Publish(ctx, ev); err != nil {
 			s.log.Error("publish obligation event", "id", ev.ID, "err", err)
 			continue
 		}
@@ -294,13 +294,13 @@ func obligationText(metric string) string {
 
 // obligationLoop sends the obligation reminders every obligationEvery
 // until ctx ends.
-func (s *Server) obligationLoop(ctx context.Context) {
+func (s *Service) obligationLoop(ctx context.Context) {
 	const obligationEvery = 30 * time.Second
 	t := time.NewTicker(obligationEvery)
 	defer t.Stop()
 	sent := map[string]bool{}
 	for {
-		if err := s.obligationTick(ctx, s.now(), s.Config().Obligations.RemindBefore, sent); err != nil && ctx.Err() == nil {
+		if err := s.ObligationTick(ctx, s.now(), s.cfg().Obligations.RemindBefore, sent); err != nil && ctx.Err() == nil {
 			s.log.Error("obligations", "err", err)
 		}
 		select {
@@ -309,17 +309,4 @@ func (s *Server) obligationLoop(ctx context.Context) {
 		case <-t.C:
 		}
 	}
-}
-
-// handleObligations lists the obligations with their due times, whether
-// they are met and whether they are overdue.
-func (s *Server) handleObligations() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		obs, err := s.openObligations(r.Context(), s.now())
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"obligations": obs})
-	})
 }

@@ -1,10 +1,17 @@
-package server
+// Package outbox tells people what happened: it queues the notifications
+// of each event durably, one row per recipient (status page subscribers
+// and the operators' alert channels), and its dispatcher delivers them in
+// the background with retries, recording every attempt in the delivery
+// log. It also keeps the subscribers: adding and removing them, the double
+// opt-in of email addresses and the signed links of the mails.
+package outbox
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -56,18 +63,54 @@ var errUnsubscribed = errors.New("unsubscribed")
 // eventConfirm is the outbound event of a subscription's confirmation mail.
 const eventConfirm = "subscription.confirm"
 
-// notifyState is the outbox dispatcher's state. Its zero value is ready:
-// notifier fills in what is unset on first use, so tests set shorter
-// retries before the server starts.
-type notifyState struct {
-	once    sync.Once
+// Store is what the outbox keeps in the store: the outbound rows, the
+// delivery log, the subscribers and the key of the links.
+type Store interface {
+	Enqueue(ctx context.Context, obs []store.Outbound) error
+	DueOutbound(ctx context.Context, now time.Time, limit int) ([]store.Outbound, error)
+	RecordAttempt(ctx context.Context, a store.DeliveryAttempt, state string, nextAt time.Time) error
+	Outbound(ctx context.Context, id string) (store.Outbound, error)
+	Deliveries(ctx context.Context, recipient string, limit int) ([]store.DeliveryAttempt, error)
+	PutSubscriber(ctx context.Context, sub store.Subscriber) error
+	Subscriber(ctx context.Context, id string) (store.Subscriber, error)
+	SubscriberByAddress(ctx context.Context, kind, address string) (store.Subscriber, error)
+	Subscribers(ctx context.Context) ([]store.Subscriber, error)
+	DeleteSubscriber(ctx context.Context, id string) error
+	Secret(ctx context.Context, name string) ([]byte, error)
+}
+
+var _ Store = (store.Store)(nil)
+
+// Options are the outbox's dependencies and its retry settings; the zero
+// settings are the production defaults, which tests shorten.
+type Options struct {
+	Store  Store
+	Config func() *config.Config
+	Now    func() time.Time
+	Logger *slog.Logger
+	// Registry receives the delivery metrics.
+	Registry prometheus.Registerer
+
+	// Backoff spaces the attempts (its Attempts bounds them); Budget is
+	// the longest an outbound is retried after it was queued.
+	Backoff     notify.Backoff
+	Budget      time.Duration
+	Concurrency int
+	SendTimeout time.Duration
+	Client      *http.Client
+	// RecordRetry is the first wait before writing again a delivery
+	// attempt the store refused; it doubles up to a minute.
+	RecordRetry time.Duration
+}
+
+// Service is the outbox of one server: Publish queues, Run delivers.
+type Service struct {
+	store   Store
+	cfg     func() *config.Config
+	now     func() time.Time
+	log     *slog.Logger
 	wake    chan struct{}
-	metrics *notifyMetrics
-	limiter *rateLimiter
-	// toLimiter limits the confirmation mails to one address.
-	toLimiter *rateLimiter
-	pages     *statuspage.Subscriber
-	pageErr   error
+	metrics *metrics
 
 	keyMu sync.Mutex
 	key   []byte // the subscription links' HMAC key, once loaded
@@ -78,61 +121,57 @@ type notifyState struct {
 	heldMu sync.Mutex
 	held   []Event
 
-	// backoff spaces the attempts (its Attempts bounds them); budget is
-	// the longest an outbound is retried after it was queued.
 	backoff     notify.Backoff
 	budget      time.Duration
 	concurrency int
 	sendTimeout time.Duration
 	client      *http.Client
-	// recordRetry is the first wait before writing again a delivery
-	// attempt the store refused; it doubles up to a minute.
 	recordRetry time.Duration
 }
 
-// notifier returns the server's dispatcher state, set up on first use.
-func (s *Server) notifier() *notifyState {
-	n := &s.nt
-	n.once.Do(func() {
-		n.wake = make(chan struct{}, 1)
-		if n.backoff.Attempts == 0 {
-			// 30 s, 1 m, 2 m, … then hourly: about 30 tries in a day.
-			n.backoff = notify.Backoff{Attempts: 40, Initial: 30 * time.Second, Max: time.Hour, Multiplier: 2, Jitter: 0.5, Rand: rand.Float64}
+// New returns the outbox; it delivers nothing until Run.
+func New(o Options) (*Service, error) {
+	if o.Store == nil || o.Config == nil || o.Now == nil || o.Logger == nil {
+		return nil, errors.New("outbox: store, config, clock and logger are required")
+	}
+	s := &Service{store: o.Store, cfg: o.Config, now: o.Now, log: o.Logger, wake: make(chan struct{}, 1),
+		backoff: o.Backoff, budget: o.Budget, concurrency: o.Concurrency, sendTimeout: o.SendTimeout, client: o.Client,
+		recordRetry: o.RecordRetry}
+	if s.backoff.Attempts == 0 {
+		// 30 s, 1 m, 2 m, … then hourly: about 30 tries in a day.
+		s.backoff = notify.Backoff{Attempts: 40, Initial: 30 * time.Second, Max: time.Hour, Multiplier: 2, Jitter: 0.5, Rand: rand.Float64}
+	}
+	if s.budget == 0 {
+		s.budget = defaultNotifyBudget
+	}
+	if s.concurrency == 0 {
+		s.concurrency = defaultNotifyConcurrency
+	}
+	if s.sendTimeout == 0 {
+		s.sendTimeout = defaultSendTimeout
+	}
+	if s.client == nil {
+		s.client = &http.Client{Timeout: s.sendTimeout}
+	}
+	s.metrics = newMetrics()
+	if o.Registry != nil {
+		if err := o.Registry.Register(s.metrics); err != nil {
+			return nil, fmt.Errorf("register notification metrics: %w", err)
 		}
-		if n.budget == 0 {
-			n.budget = defaultNotifyBudget
-		}
-		if n.concurrency == 0 {
-			n.concurrency = defaultNotifyConcurrency
-		}
-		if n.sendTimeout == 0 {
-			n.sendTimeout = defaultSendTimeout
-		}
-		if n.client == nil {
-			n.client = &http.Client{Timeout: n.sendTimeout}
-		}
-		// Five subscription requests at once, then one a minute.
-		n.limiter = newRateLimiter(5, time.Minute)
-		n.toLimiter = newAddressLimiter()
-		n.pages, n.pageErr = statuspage.NewSubscriber()
-		n.metrics = newNotifyMetrics()
-		if err := s.reg.Register(n.metrics); err != nil {
-			s.log.Error("register notification metrics", "err", err)
-		}
-	})
-	return n
+	}
+	return s, nil
 }
 
-// poke wakes the dispatcher without waiting.
-func (n *notifyState) poke() {
+// Poke wakes the dispatcher without waiting: something is due.
+func (s *Service) Poke() {
 	select {
-	case n.wake <- struct{}{}:
+	case s.wake <- struct{}{}:
 	default:
 	}
 }
 
-// notifyMetrics counts deliveries; failures are what an operator alerts on.
-type notifyMetrics struct {
+// metrics counts deliveries; failures are what an operator alerts on.
+type metrics struct {
 	delivered *prometheus.CounterVec
 	failed    *prometheus.CounterVec
 	attempts  *prometheus.CounterVec
@@ -143,8 +182,8 @@ type notifyMetrics struct {
 	held     prometheus.Gauge
 }
 
-func newNotifyMetrics() *notifyMetrics {
-	return &notifyMetrics{
+func newMetrics() *metrics {
+	return &metrics{
 		delivered: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "slakeeper_notifications_delivered_total", Help: "Notifications delivered, per channel.",
 		}, []string{"channel"}),
@@ -163,7 +202,7 @@ func newNotifyMetrics() *notifyMetrics {
 	}
 }
 
-func (m *notifyMetrics) Describe(ch chan<- *prometheus.Desc) {
+func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 	m.delivered.Describe(ch)
 	m.failed.Describe(ch)
 	m.attempts.Describe(ch)
@@ -171,7 +210,7 @@ func (m *notifyMetrics) Describe(ch chan<- *prometheus.Desc) {
 	m.held.Describe(ch)
 }
 
-func (m *notifyMetrics) Collect(ch chan<- prometheus.Metric) {
+func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	m.delivered.Collect(ch)
 	m.failed.Collect(ch)
 	m.attempts.Collect(ch)
@@ -179,8 +218,8 @@ func (m *notifyMetrics) Collect(ch chan<- prometheus.Metric) {
 	m.held.Collect(ch)
 }
 
-// eventWire is an event as notifications carry it (a webhook's data).
-type eventWire struct {
+// Wire is an event as notifications carry it (a webhook's data).
+type Wire struct {
 	ID          string    `json:"id"`
 	Kind        string    `json:"kind"`
 	At          time.Time `json:"at"`
@@ -197,28 +236,16 @@ type eventWire struct {
 // outPayload is what an outbound row carries for its sender.
 type outPayload struct {
 	// Kind is empty for an event and "confirm" for a confirmation mail.
-	Kind  string    `json:"kind,omitempty"`
-	Event eventWire `json:"event"`
+	Kind  string `json:"kind,omitempty"`
+	Event Wire   `json:"event"`
 	// Base is the public address the message's links are built on.
 	Base string `json:"base,omitempty"`
 	// Site names the status page in subjects.
 	Site string `json:"site,omitempty"`
 }
 
-// publicURL is the configured public address of the status page, or
-// the address of the request when none is configured and there is one.
-func (s *Server) publicURL(r *http.Request) string {
-	if u := s.Config().Server.PublicURL; u != "" {
-		return u
-	}
-	if r != nil {
-		return baseURL(r)
-	}
-	return ""
-}
-
 // siteTitle names the status page in notifications.
-func (s *Server) siteTitle() string { return s.Config().StatusPage.Title }
+func (s *Service) siteTitle() string { return s.cfg().StatusPage.Title }
 
 // overlaps reports whether a subscriber to subscribed (empty: all) hears
 // of an event about affected (empty: everyone's concern).
@@ -234,82 +261,80 @@ func overlaps(subscribed, affected []string) bool {
 	return false
 }
 
-// publish queues the notifications of ev durably (the outbox) and returns;
+// Publish queues the notifications of ev durably (the outbox) and returns;
 // delivery happens in the background and is retried, so a request that
 // causes an event never waits on a mail server or a webhook. Publishing
 // the same event again notifies nobody twice: the rows' ids are the
 // event's id and the recipient.
-func (s *Server) publish(ctx context.Context, ev Event) error {
+func (s *Service) Publish(ctx context.Context, ev Event) error {
 	// The event is recorded by now: a client that goes away (cancelling
 	// the request's context) must not drop its notifications.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), publishTimeout)
 	defer cancel()
-	n := s.notifier()
-	n.heldMu.Lock()
-	defer n.heldMu.Unlock()
+	s.heldMu.Lock()
+	defer s.heldMu.Unlock()
 	// Behind events already held, so that recipients keep the order.
-	if len(n.held) == 0 {
-		err := s.queue(ctx, n, ev)
+	if len(s.held) == 0 {
+		err := s.queue(ctx, ev)
 		if err == nil {
 			return nil
 		}
 		if sla.IsInput(err) {
 			// Refused for what it is, not for the store's state: held,
 			// it would hold every later event back for good.
-			n.metrics.unqueued.Inc()
+			s.metrics.unqueued.Inc()
 			return err
 		}
 		s.log.Error("queue notifications; held in memory to retry", "id", ev.ID, "err", err)
 	}
-	if len(n.held) >= maxHeld {
-		n.metrics.unqueued.Inc()
-		return fmt.Errorf("publish %s: %d events already wait for the store; dropped", ev.ID, len(n.held))
+	if len(s.held) >= maxHeld {
+		s.metrics.unqueued.Inc()
+		return fmt.Errorf("publish %s: %d events already wait for the store; dropped", ev.ID, len(s.held))
 	}
-	n.held = append(n.held, ev)
-	n.metrics.held.Set(float64(len(n.held)))
+	s.held = append(s.held, ev)
+	s.metrics.held.Set(float64(len(s.held)))
 	return nil
 }
 
 // flushHeld queues the held events, oldest first, until the store
 // refuses again. At shutdown (ctx done) it makes one last try and counts
 // what is left as lost.
-func (s *Server) flushHeld(ctx context.Context) {
-	n := s.notifier()
-	n.heldMu.Lock()
-	defer n.heldMu.Unlock()
+func (s *Service) flushHeld(ctx context.Context) {
+	s.heldMu.Lock()
+	defer s.heldMu.Unlock()
 	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), publishTimeout)
 	defer cancel()
-	for len(n.held) > 0 {
-		if err := s.queue(qctx, n, n.held[0]); err != nil {
+	for len(s.held) > 0 {
+		if err := s.queue(qctx, s.held[0]); err != nil {
 			if sla.IsInput(err) {
-				s.log.Error("notifications never queued: refused", "id", n.held[0].ID, "err", err)
-				n.metrics.unqueued.Inc()
-				n.held = n.held[1:]
+				s.log.Error("notifications never queued: refused", "id", s.held[0].ID, "err", err)
+				s.metrics.unqueued.Inc()
+				s.held = s.held[1:]
 				continue
 			}
 			if ctx.Err() == nil {
 				break
 			}
-			for _, ev := range n.held {
+			for _, ev := range s.held {
 				s.log.Error("notifications never queued: the server stops while the store refuses them", "id", ev.ID, "err", err)
 			}
-			n.metrics.unqueued.Add(float64(len(n.held)))
-			n.held = nil
+			s.metrics.unqueued.Add(float64(len(s.held)))
+			s.held = nil
 			break
 		}
-		n.held[0] = Event{}
-		n.held = n.held[1:]
+		s.held[0] = Event{}
+		s.held = s.held[1:]
 	}
-	n.metrics.held.Set(float64(len(n.held)))
+	s.metrics.held.Set(float64(len(s.held)))
 }
 
 // queue writes the outbound rows of ev, one per recipient, in one call.
-func (s *Server) queue(ctx context.Context, n *notifyState, ev Event) error {
-	c := s.Config()
+func (s *Service) queue(ctx context.Context, ev Event) error {
+	c := s.cfg()
 	now := s.now()
-	p := outPayload{Event: eventWire{ID: ev.ID, Kind: ev.Kind, At: ev.At.UTC(), Title: ev.Title, Message: ev.Message,
+	p := outPayload{Event: Wire{ID: ev.ID, Kind: ev.Kind, At: ev.At.UTC(), Title: ev.Title, Message: ev.Message,
 		Status: ev.Status, Severity: ev.Severity, Incident: ev.Incident, Maintenance: ev.Maintenance,
-		Components: ev.Components, URL: ev.URL}, Base: s.publicURL(nil), Site: s.siteTitle()}
+		Components: ev.Components, URL: ev.URL}, Base: s.cfg().Server.PublicURL, Site: s.siteTitle()}
 	body, err := json.Marshal(p)
 	if err != nil {
 		return fmt.Errorf("publish %s: %w", ev.ID, err)
@@ -339,22 +364,21 @@ func (s *Server) queue(ctx context.Context, n *notifyState, ev Event) error {
 		if err := s.store.Enqueue(ctx, obs); err != nil {
 			return fmt.Errorf("publish %s: %w", ev.ID, err)
 		}
-		n.poke()
+		s.Poke()
 	}
 	// One line per event published (again), whoever hears of it.
 	s.log.Info("event", "id", ev.ID, "kind", ev.Kind, "recipients", len(obs))
 	return nil
 }
 
-// dispatch delivers due outbounds until ctx ends: woken at once by
+// Run delivers due outbounds until ctx ends: woken at once by
 // publish, else every second for the retries that come due. At most
 // concurrency deliveries run at a time, and one at a time per recipient;
 // DueOutbound holds a recipient's later rows back while an earlier one is
 // pending, so a subscriber gets an incident's updates in order even when
 // one is retried.
-func (s *Server) dispatch(ctx context.Context) {
-	n := s.notifier()
-	if c := s.Config(); c.Server.PublicURL == "" && c.Email != nil {
+func (s *Service) Run(ctx context.Context) {
+	if c := s.cfg(); c.Server.PublicURL == "" && c.Email != nil {
 		s.log.Warn("server.public_url is not set: links in notification mail sent in the background are bare paths")
 	}
 	var (
@@ -366,7 +390,7 @@ func (s *Server) dispatch(ctx context.Context) {
 		finished = map[string]uint64{}
 		poll     uint64
 		wg       sync.WaitGroup
-		slots    = make(chan struct{}, n.concurrency)
+		slots    = make(chan struct{}, s.concurrency)
 	)
 	defer wg.Wait()
 	t := time.NewTicker(notifyPoll)
@@ -388,7 +412,7 @@ func (s *Server) dispatch(ctx context.Context) {
 		mu.Unlock()
 		// A generous batch, so that one recipient's backlog (sent one at a
 		// time) does not hide the rows of the others behind it.
-		due, err := s.store.DueOutbound(ctx, s.now(), max(256, 4*n.concurrency))
+		due, err := s.store.DueOutbound(ctx, s.now(), max(256, 4*s.concurrency))
 		if err != nil && ctx.Err() == nil {
 			s.log.Error("read the outbox", "err", err)
 		}
@@ -422,13 +446,13 @@ func (s *Server) dispatch(ctx context.Context) {
 				finished[ob.ID] = poll
 				mu.Unlock()
 				<-slots
-				n.poke()
+				s.Poke()
 			})
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-n.wake:
+		case <-s.wake:
 		case <-t.C:
 		case <-sweep.C:
 			s.sweepUnconfirmed(ctx)
@@ -442,7 +466,7 @@ const unconfirmedTTL = 7 * 24 * time.Hour
 
 // sweepUnconfirmed deletes the email subscribers that did not confirm
 // within unconfirmedTTL: an address nobody vouched for is not kept.
-func (s *Server) sweepUnconfirmed(ctx context.Context) {
+func (s *Service) sweepUnconfirmed(ctx context.Context) {
 	subs, err := s.store.Subscribers(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -468,12 +492,11 @@ func (s *Server) sweepUnconfirmed(ctx context.Context) {
 // error or when the retry budget is spent. An attempt cut short by
 // shutdown is not recorded: the row is still pending and the next start
 // sends it.
-func (s *Server) deliver(ctx context.Context, ob store.Outbound) {
-	n := s.notifier()
+func (s *Service) deliver(ctx context.Context, ob store.Outbound) {
 	started := time.Now()
 	nt, msg, err := s.prepare(ctx, ob)
 	if err == nil {
-		sctx, cancel := context.WithTimeout(ctx, n.sendTimeout)
+		sctx, cancel := context.WithTimeout(ctx, s.sendTimeout)
 		err = nt.Send(sctx, msg)
 		cancel()
 	}
@@ -485,32 +508,32 @@ func (s *Server) deliver(ctx context.Context, ob store.Outbound) {
 		At: at, OK: err == nil, Code: notify.Status(err), Duration: min(time.Since(started), store.MaxDuration)}
 	state, next := store.OutboundDelivered, at
 	attempts := ob.Attempts + 1
-	deadline := ob.CreatedAt.Add(n.budget)
+	deadline := ob.CreatedAt.Add(s.budget)
 	switch {
 	case err == nil:
-		n.metrics.attempts.WithLabelValues(ob.Channel, "ok").Inc()
-		n.metrics.delivered.WithLabelValues(ob.Channel).Inc()
+		s.metrics.attempts.WithLabelValues(ob.Channel, "ok").Inc()
+		s.metrics.delivered.WithLabelValues(ob.Channel).Inc()
 	case errors.Is(err, errUnsubscribed):
 		// Nobody to tell any more: closed, not a failure to alert on.
 		a.Error = err.Error()
 		state = store.OutboundFailed
 		s.log.Info("notification dropped: the subscriber is gone", "id", ob.ID, "recipient", ob.Recipient)
-	case notify.IsPermanent(err) || attempts >= max(n.backoff.Attempts, 1) || !at.Before(deadline):
+	case notify.IsPermanent(err) || attempts >= max(s.backoff.Attempts, 1) || !at.Before(deadline):
 		a.Error = err.Error()
 		state = store.OutboundFailed
-		n.metrics.attempts.WithLabelValues(ob.Channel, "error").Inc()
-		n.metrics.failed.WithLabelValues(ob.Channel).Inc()
+		s.metrics.attempts.WithLabelValues(ob.Channel, "error").Inc()
+		s.metrics.failed.WithLabelValues(ob.Channel).Inc()
 		s.log.Error("notification failed for good; it stays in the delivery log", "id", ob.ID, "channel", ob.Channel,
 			"recipient", ob.Recipient, "attempts", attempts, "permanent", notify.IsPermanent(err), "err", err)
 	default:
 		a.Error = err.Error()
 		state = store.OutboundPending
-		next = at.Add(n.backoff.Delay(attempts))
+		next = at.Add(s.backoff.Delay(attempts))
 		if next.After(deadline) {
 			// One last try when the budget ends.
 			next = deadline
 		}
-		n.metrics.attempts.WithLabelValues(ob.Channel, "error").Inc()
+		s.metrics.attempts.WithLabelValues(ob.Channel, "error").Inc()
 		s.log.Warn("notification attempt failed; will retry", "id", ob.ID, "channel", ob.Channel,
 			"recipient", ob.Recipient, "attempt", attempts, "next", next, "err", err)
 	}
@@ -519,7 +542,7 @@ func (s *Server) deliver(ctx context.Context, ob store.Outbound) {
 	}
 	if d := next.Sub(at); state == store.OutboundPending && d < notifyPoll {
 		// A retry due before the next poll is woken for, not left to it.
-		time.AfterFunc(d, n.poke)
+		time.AfterFunc(d, s.Poke)
 	}
 }
 
@@ -532,9 +555,8 @@ func (s *Server) deliver(ctx context.Context, ob store.Outbound) {
 // pending and the next start sends it again: delivery is at least once,
 // and receivers tell a repeat by its id (webhook-id, Message-ID). It
 // reports whether the record was written.
-func (s *Server) record(ctx context.Context, a store.DeliveryAttempt, state string, next time.Time) bool {
-	n := s.notifier()
-	wait := n.recordRetry
+func (s *Service) record(ctx context.Context, a store.DeliveryAttempt, state string, next time.Time) bool {
+	wait := s.recordRetry
 	if wait <= 0 {
 		wait = time.Second
 	}
@@ -569,13 +591,12 @@ func (s *Server) record(ctx context.Context, a store.DeliveryAttempt, state stri
 }
 
 // prepare builds the notifier and the message of ob.
-func (s *Server) prepare(ctx context.Context, ob store.Outbound) (notify.Notifier, notify.Message, error) {
+func (s *Service) prepare(ctx context.Context, ob store.Outbound) (notify.Notifier, notify.Message, error) {
 	var p outPayload
 	if err := json.Unmarshal(ob.Payload, &p); err != nil {
 		return nil, notify.Message{}, notify.Permanent(fmt.Errorf("payload of %s: %w", ob.ID, err))
 	}
-	c := s.Config()
-	n := s.notifier()
+	c := s.cfg()
 	msg := s.notification(ob, p)
 	if name, ok := strings.CutPrefix(ob.Recipient, "alert:"); ok {
 		i := slices.IndexFunc(c.Alerts, func(a config.Alert) bool { return a.Name == name })
@@ -588,12 +609,12 @@ func (s *Server) prepare(ctx context.Context, ob store.Outbound) (notify.Notifie
 			nt, err := s.mailer(c, a.To)
 			return nt, msg, err
 		case config.AlertWebhook:
-			nt, err := webhook.New(a.URL, a.Secret, n.client, s.now)
+			nt, err := webhook.New(a.URL, a.Secret, s.client, s.now)
 			return nt, msg, notify.Permanent(err)
 		case config.AlertSlack:
-			return slack.New(a.URL, true, n.client), msg, nil
+			return slack.New(a.URL, true, s.client), msg, nil
 		case config.AlertPagerDuty:
-			return pagerduty.New(a.URL, a.RoutingKey, "slakeeper", n.client), msg, nil
+			return pagerduty.New(a.URL, a.RoutingKey, "slakeeper", s.client), msg, nil
 		}
 		return nil, msg, notify.Permanent(fmt.Errorf("alert channel %q: unknown kind %q", name, a.Kind))
 	}
@@ -609,13 +630,13 @@ func (s *Server) prepare(ctx context.Context, ob store.Outbound) (notify.Notifie
 		if sub.ConfirmedAt.IsZero() && p.Kind != "confirm" {
 			return nil, msg, notify.Permanent(errors.New("the subscription is not confirmed"))
 		}
-		tok, err := s.linkToken(ctx, purposeUnsubscribe, sub.ID)
+		tok, err := s.LinkToken(ctx, PurposeUnsubscribe, sub.ID)
 		if err != nil {
 			return nil, msg, err
 		}
 		msg.Unsubscribe = p.Base + "/unsubscribe/" + tok
 		if p.Kind == "confirm" {
-			ctok, err := s.linkToken(ctx, purposeConfirm, sub.ID)
+			ctok, err := s.LinkToken(ctx, PurposeConfirm, sub.ID)
 			if err != nil {
 				return nil, msg, err
 			}
@@ -624,17 +645,17 @@ func (s *Server) prepare(ctx context.Context, ob store.Outbound) (notify.Notifie
 		nt, err := s.mailer(c, []string{sub.Address})
 		return nt, msg, err
 	case "webhook":
-		nt, err := webhook.New(sub.Address, sub.Secret, n.client, s.now)
+		nt, err := webhook.New(sub.Address, sub.Secret, s.client, s.now)
 		return nt, msg, notify.Permanent(err)
 	case "slack":
-		return slack.New(sub.Address, true, n.client), msg, nil
+		return slack.New(sub.Address, true, s.client), msg, nil
 	}
 	return nil, msg, notify.Permanent(fmt.Errorf("subscriber %s: unknown kind %q", sub.ID, sub.Kind))
 }
 
 // mailer is an email notifier to the addresses to, through the
 // configured SMTP server.
-func (s *Server) mailer(c *config.Config, to []string) (notify.Notifier, error) {
+func (s *Service) mailer(c *config.Config, to []string) (notify.Notifier, error) {
 	if c.Email == nil {
 		// Retried: a reload that adds the email: section lets it through.
 		return nil, errors.New("no email: section (SMTP server) is configured")
@@ -665,7 +686,7 @@ var kindLabels = map[string]string{
 }
 
 // pagerSeverity maps an event to PagerDuty's severities.
-func pagerSeverity(e eventWire) string {
+func pagerSeverity(e Wire) string {
 	switch e.Kind {
 	case EventMonitorDown:
 		if e.Status == "degraded_performance" {
@@ -683,7 +704,7 @@ func pagerSeverity(e eventWire) string {
 // dedupKey groups an alert with the ones that update or end it, so that
 // PagerDuty resolves what it triggered: one key per monitor (status fact
 // ids are "st:<monitor>:<unix>:<status>"), incident, window or obligation.
-func dedupKey(e eventWire) string {
+func dedupKey(e Wire) string {
 	switch {
 	case strings.HasPrefix(e.Kind, "monitor."):
 		if parts := strings.Split(e.ID, ":"); len(parts) == 4 && parts[0] == "st" {
@@ -706,7 +727,7 @@ func dedupKey(e eventWire) string {
 }
 
 // notification is the channel-independent message of ob.
-func (s *Server) notification(ob store.Outbound, p outPayload) notify.Message {
+func (s *Service) notification(ob store.Outbound, p outPayload) notify.Message {
 	e := p.Event
 	if e.URL == "" && e.Incident != "" {
 		// Every incident has its public page; link it even when the
@@ -726,7 +747,7 @@ func (s *Server) notification(ob store.Outbound, p outPayload) notify.Message {
 		var b strings.Builder
 		b.WriteString("Someone, hopefully you, asked to receive the status updates of " + site)
 		if len(e.Components) > 0 {
-			b.WriteString(" for " + strings.Join(s.componentNames(e.Components), ", "))
+			b.WriteString(" for " + strings.Join(s.cfg().ComponentNames(e.Components), ", "))
 		}
 		b.WriteString(".\n\nTo confirm, open this link. If you did not ask, ignore this message: you will get nothing else.")
 		m.Text = b.String()
@@ -753,26 +774,11 @@ func (s *Server) notification(ob store.Outbound, p outPayload) notify.Message {
 		b.WriteString("Severity: " + e.Severity + "\n")
 	}
 	if len(e.Components) > 0 {
-		b.WriteString("Components: " + strings.Join(s.componentNames(e.Components), ", ") + "\n")
+		b.WriteString("Components: " + strings.Join(s.cfg().ComponentNames(e.Components), ", ") + "\n")
 	}
 	if !e.At.IsZero() {
 		b.WriteString("Time: " + e.At.UTC().Format("2 Jan 2006 15:04 UTC") + "\n")
 	}
 	m.Text = strings.TrimRight(b.String(), "\n")
 	return m
-}
-
-// componentNames are the display names of component ids.
-func (s *Server) componentNames(ids []string) []string {
-	c := s.Config()
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		out[i] = id
-		for _, comp := range c.Components {
-			if comp.ID == id {
-				out[i] = comp.Name
-			}
-		}
-	}
-	return out
 }

@@ -1,4 +1,10 @@
-package server
+// Package incidents is the service behind incidents, maintenance and
+// their obligations: it checks what operators submit (from the API or the
+// operator pages alike), writes the facts, publishes the events, opens
+// incidents on confirmed outages of components configured so, and runs
+// the maintenance and reminder loops. What the facts mean is folded by
+// the pure package incident; this one does the I/O around it.
+package incidents
 
 import (
 	"bytes"
@@ -8,22 +14,66 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"log/slog"
 	"maps"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/slakeeper/slakeeper/internal/config"
 	"github.com/slakeeper/slakeeper/internal/facts"
 	"github.com/slakeeper/slakeeper/internal/incident"
+	"github.com/slakeeper/slakeeper/internal/outbox"
 	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/store"
 )
 
-// maxBody bounds an incident or maintenance request body; with it every
-// fact written stays far below the 1 MiB line limit of the fact format.
-const maxBody = 64 << 10
+// Store is what the service reads and writes: facts.
+type Store interface {
+	AppendFacts(ctx context.Context, fs []store.Fact) error
+	Facts(ctx context.Context, from, to time.Time) ([]store.Fact, error)
+	FactsOfType(ctx context.Context, types []string, from, to time.Time) ([]store.Fact, error)
+}
+
+var _ Store = (store.Store)(nil)
+
+// Publisher tells subscribers and operators of an event (outbox.Service).
+type Publisher interface {
+	Publish(ctx context.Context, ev outbox.Event) error
+}
+
+// Options are the service's dependencies.
+type Options struct {
+	Store     Store
+	Config    func() *config.Config
+	Now       func() time.Time
+	Logger    *slog.Logger
+	Publisher Publisher
+}
+
+// Service is the incidents, maintenance and obligations of one server.
+type Service struct {
+	store Store
+	cfg   func() *config.Config
+	now   func() time.Time
+	log   *slog.Logger
+	pub   Publisher
+}
+
+// New returns the service; its loops run from Run.
+func New(o Options) (*Service, error) {
+	if o.Store == nil || o.Config == nil || o.Now == nil || o.Logger == nil || o.Publisher == nil {
+		return nil, errors.New("incidents: store, config, clock, logger and publisher are required")
+	}
+	return &Service{store: o.Store, cfg: o.Config, now: o.Now, log: o.Logger, pub: o.Publisher}, nil
+}
+
+// newID is prefix and 8 random bytes in hex.
+func newID(prefix string) string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return prefix + hex.EncodeToString(b[:])
+}
 
 // The facts the incident API writes, in the wire format of docs/facts.md.
 type (
@@ -61,45 +111,13 @@ type (
 	}
 )
 
-// incidentFactTypes are the fact types the incident API reads back.
-var incidentFactTypes = map[string]bool{"incident": true, "incident_update": true, "attribution": true, "postmortem": true, "maintenance": true}
+// FactTypes are the fact types of incidents and maintenance: what the
+// incident API folds and what the status page shows besides the status
+// facts. Series and cancellations belong with the windows, or a
+// cancelled window would still show.
+var FactTypes = []string{"attribution", "incident", "incident_update", "maintenance", "maintenance_cancel", "maintenance_series", "postmortem"}
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
-// newID is prefix and 8 random bytes in hex.
-func newID(prefix string) string {
-	var b [8]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	return prefix + hex.EncodeToString(b[:])
-}
-
-// decodeBody reads one JSON object into v, refusing unknown fields, with
-// errors that name the field.
-func decodeBody(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody+1))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		var se *json.SyntaxError
-		switch {
-		case errors.As(err, &te):
-			return &sla.InputError{Field: te.Field, Msg: fmt.Sprintf("want %s, got a JSON %s", te.Type.Kind(), te.Value)}
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return &sla.InputError{Field: f, Msg: "unknown field"}
-		case errors.As(err, &se):
-			return &sla.InputError{Msg: fmt.Sprintf("body: not valid JSON at byte %d (at most %d bytes)", se.Offset, maxBody)}
-		case errors.Is(err, io.EOF):
-			return &sla.InputError{Msg: "body: want a JSON object"}
-		default:
-			return &sla.InputError{Msg: "body: " + err.Error()}
-		}
-	}
-	if dec.More() {
-		return &sla.InputError{Msg: "body: one JSON object only"}
-	}
-	return nil
-}
 
 // bodyTime parses an RFC 3339 time of a request, to whole seconds as the
 // engine counts them. An empty value is the zero time.
@@ -121,31 +139,15 @@ func required(field, v string) error {
 	return nil
 }
 
-// knownComponent reports whether a component is configured or named by a
-// configured policy.
-func (s *Server) knownComponent() func(string) bool {
-	c := s.Config()
-	known := map[string]bool{}
-	for _, comp := range c.Components {
-		known[comp.ID] = true
-	}
-	for _, p := range c.Policies {
-		for id := range p.Components {
-			known[id] = true
-		}
-	}
-	return func(id string) bool { return known[id] }
-}
-
-// incidentEvidence parses the stored incident and maintenance facts.
-func (s *Server) incidentEvidence(ctx context.Context) (*sla.Evidence, error) {
+// Evidence parses the stored incident and maintenance facts.
+func (s *Service) Evidence(ctx context.Context) (*sla.Evidence, error) {
 	fs, err := s.store.Facts(ctx, time.Unix(0, 0), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		return nil, fmt.Errorf("read facts: %w", err)
 	}
 	var b bytes.Buffer
 	for _, f := range fs {
-		if incidentFactTypes[f.Type] {
+		if slices.Contains(FactTypes, f.Type) {
 			b.Write(bytes.TrimSpace(f.JSON))
 			b.WriteByte('\n')
 		}
@@ -159,47 +161,13 @@ func (s *Server) incidentEvidence(ctx context.Context) (*sla.Evidence, error) {
 	return ev, nil
 }
 
-// findIncident folds the stored facts and returns the incident, or nil.
-func (s *Server) findIncident(ctx context.Context, id string) (*incident.Incident, error) {
-	ev, err := s.incidentEvidence(ctx)
+// Find folds the stored facts and returns the incident, or nil.
+func (s *Service) Find(ctx context.Context, id string) (*incident.Incident, error) {
+	ev, err := s.Evidence(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return incident.Find(incident.Fold(ev), id), nil
-}
-
-// notFoundError is a write to an incident that does not exist.
-type notFoundError struct{ id string }
-
-func (e *notFoundError) Error() string { return fmt.Sprintf("no incident %q", e.id) }
-
-// failIncident answers an error of the incident functions: 404 for an
-// unknown incident, else as s.fail does.
-func (s *Server) failIncident(w http.ResponseWriter, r *http.Request, err error) {
-	var nf *notFoundError
-	if errors.As(err, &nf) {
-		writeJSON(w, http.StatusNotFound, apiError{Error: nf.Error()})
-		return
-	}
-	s.fail(w, r, err)
-}
-
-func notFoundIncident(w http.ResponseWriter, id string) {
-	writeJSON(w, http.StatusNotFound, apiError{Error: (&notFoundError{id}).Error()})
-}
-
-// showIncident answers 201 with the incident folded from the store.
-func (s *Server) showIncident(w http.ResponseWriter, r *http.Request, id string) {
-	inc, err := s.findIncident(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if inc == nil {
-		s.fail(w, r, fmt.Errorf("incident %s not found after writing it", id))
-		return
-	}
-	writeJSON(w, http.StatusCreated, inc)
 }
 
 func fact(typ, id string, at time.Time, v any) (store.Fact, error) {
@@ -245,8 +213,8 @@ func firstInput(err error) error {
 	return err
 }
 
-// openInput is an incident's opening, from the API or the operator UI.
-type openInput struct {
+// OpenInput is an incident's opening, from the API or the operator UI.
+type OpenInput struct {
 	Title      string            `json:"title"`
 	Severity   string            `json:"severity"`
 	Status     string            `json:"status"`
@@ -255,8 +223,8 @@ type openInput struct {
 	Message    string            `json:"message"`
 }
 
-// updateInput is a public update of an incident.
-type updateInput struct {
+// UpdateInput is a public update of an incident.
+type UpdateInput struct {
 	Status  string `json:"status"`
 	Message string `json:"message"`
 	// Components replace the incident's impacts when not nil; empty puts
@@ -264,10 +232,10 @@ type updateInput struct {
 	Components map[string]string `json:"components"`
 }
 
-// attributionInput is an operator's decision on the cause of an
+// AttributionInput is an operator's decision on the cause of an
 // incident's downtime. Empty Start, End and nil Components default to the
 // incident's opening, resolution and affected components.
-type attributionInput struct {
+type AttributionInput struct {
 	Cause      string   `json:"cause"`
 	Reason     string   `json:"reason"`
 	Start      string   `json:"start"`
@@ -275,17 +243,17 @@ type attributionInput struct {
 	Components []string `json:"components"`
 }
 
-// openIncident writes an incident fact, and an incident_update fact when
+// Open writes an incident fact, and an incident_update fact when
 // the opening carries a message or a status other than investigating, and
 // publishes the opening. by is who opened it (logged).
-func (s *Server) openIncident(ctx context.Context, by string, in openInput) (string, error) {
+func (s *Service) Open(ctx context.Context, by string, in OpenInput) (string, error) {
 	if in.Status == "" {
 		in.Status = incident.StatusInvestigating
 	}
 	// Every field's error is returned (joined): the API shows the first,
 	// a form shows each at its field.
-	impacts, err := incident.Impacts("components", in.Components, s.knownComponent(), true)
-	if err = errors.Join(err, required("title", in.Title), checkSeverity("severity", in.Severity, s.Config().Incidents.Severities),
+	impacts, err := incident.Impacts("components", in.Components, s.cfg().KnownComponent(), true)
+	if err = errors.Join(err, required("title", in.Title), checkSeverity("severity", in.Severity, s.cfg().Incidents.Severities),
 		incident.CheckStatus("status", in.Status, incident.ValidOpenStatus, "investigating, identified or monitoring"),
 		incident.CheckCause("cause", in.Cause, true)); err != nil {
 		return "", err
@@ -311,30 +279,30 @@ func (s *Server) openIncident(ctx context.Context, by string, in openInput) (str
 		return "", err
 	}
 	s.log.Info("incident opened", "incident", id, "severity", in.Severity, "by", by)
-	s.publishIncident(ctx, Event{ID: EventIncidentCreated + ":" + id, Kind: EventIncidentCreated, At: now, Title: in.Title,
+	s.publishIncident(ctx, outbox.Event{ID: outbox.EventIncidentCreated + ":" + id, Kind: outbox.EventIncidentCreated, At: now, Title: in.Title,
 		Message: in.Message, Status: in.Status, Severity: in.Severity, Incident: id, Components: slices.Sorted(maps.Keys(impacts))})
 	return id, nil
 }
 
-// updateIncident writes a public update of incident id and publishes it
+// Update writes a public update of incident id and publishes it
 // (as a resolution when its status is resolved).
-func (s *Server) updateIncident(ctx context.Context, by, id string, in updateInput) error {
+func (s *Service) Update(ctx context.Context, by, id string, in UpdateInput) error {
 	var impacts map[string]sla.Status
 	var impErr error
 	if in.Components != nil {
-		impacts, impErr = incident.Impacts("components", in.Components, s.knownComponent(), false)
+		impacts, impErr = incident.Impacts("components", in.Components, s.cfg().KnownComponent(), false)
 	}
 	if err := errors.Join(
 		incident.CheckStatus("status", in.Status, incident.ValidUpdateStatus, "investigating, identified, monitoring, update or resolved"),
 		required("message", in.Message), impErr); err != nil {
 		return err
 	}
-	inc, err := s.findIncident(ctx, id)
+	inc, err := s.Find(ctx, id)
 	if err != nil {
 		return err
 	}
 	if inc == nil {
-		return &notFoundError{id}
+		return &sla.NotFoundError{Msg: fmt.Sprintf("no incident %q", id)}
 	}
 	now := s.now().UTC().Truncate(time.Second)
 	uid := newID(id + ":u-")
@@ -352,25 +320,25 @@ func (s *Server) updateIncident(ctx context.Context, by, id string, in updateInp
 		return err
 	}
 	s.log.Info("incident updated", "incident", id, "status", in.Status, "by", by)
-	kind := EventIncidentUpdated
+	kind := outbox.EventIncidentUpdated
 	if in.Status == incident.StatusResolved {
-		kind = EventIncidentResolved
+		kind = outbox.EventIncidentResolved
 	}
-	s.publishIncident(ctx, Event{ID: kind + ":" + uid, Kind: kind, At: now, Title: inc.Title, Message: in.Message,
+	s.publishIncident(ctx, outbox.Event{ID: kind + ":" + uid, Kind: kind, At: now, Title: inc.Title, Message: in.Message,
 		Status: in.Status, Severity: inc.Severity, Incident: id, Components: comps})
 	return nil
 }
 
-// attributeIncident records who (by) decided the cause of an incident's
+// Attribute records who (by) decided the cause of an incident's
 // downtime, and why: an audited fact, since it changes what customers are
 // owed. By default it covers every component the incident impacted, from
 // its opening to its resolution.
-func (s *Server) attributeIncident(ctx context.Context, by, id string, in attributionInput) error {
+func (s *Service) Attribute(ctx context.Context, by, id string, in AttributionInput) error {
 	start, err1 := bodyTime("start", in.Start)
 	end, err2 := bodyTime("end", in.End)
 	var compErr error
 	if in.Components != nil {
-		compErr = incident.Components("components", in.Components, s.knownComponent())
+		compErr = incident.Components("components", in.Components, s.cfg().KnownComponent())
 	}
 	if err := errors.Join(incident.CheckCause("cause", in.Cause, false), required("reason", in.Reason), err1, err2, compErr); err != nil {
 		return err
@@ -378,12 +346,12 @@ func (s *Server) attributeIncident(ctx context.Context, by, id string, in attrib
 	if by == "" {
 		return errors.New("attribution: no token or user name in the request context")
 	}
-	inc, err := s.findIncident(ctx, id)
+	inc, err := s.Find(ctx, id)
 	if err != nil {
 		return err
 	}
 	if inc == nil {
-		return &notFoundError{id}
+		return &sla.NotFoundError{Msg: fmt.Sprintf("no incident %q", id)}
 	}
 	comps := in.Components
 	if comps == nil {
@@ -422,95 +390,11 @@ func (s *Server) attributeIncident(ctx context.Context, by, id string, in attrib
 // already, so a failure to queue the notifications is logged, not
 // returned: answering an error would invite the client to open the
 // incident twice.
-func (s *Server) publishIncident(ctx context.Context, ev Event) {
+func (s *Service) publishIncident(ctx context.Context, ev outbox.Event) {
 	// Absolute when the public address is configured, so that a message
 	// links to the page.
-	ev.URL = s.Config().Server.PublicURL + "/incidents/" + ev.Incident
-	if err := s.publish(ctx, ev); err != nil {
+	ev.URL = s.cfg().Server.PublicURL + "/incidents/" + ev.Incident
+	if err := s.pub.Publish(ctx, ev); err != nil {
 		s.log.Error("publish incident event: subscribers are not told", "event", ev.ID, "err", err)
 	}
-}
-
-// who is the name of the token or user that authorised the request.
-func who(r *http.Request) string {
-	by, _ := r.Context().Value(tokenNameKey).(string)
-	return by
-}
-
-// handleCreateIncident opens an incident.
-func (s *Server) handleCreateIncident() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var in openInput
-		if err := decodeBody(r, &in); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		id, err := s.openIncident(r.Context(), who(r), in)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		s.showIncident(w, r, id)
-	})
-}
-
-func (s *Server) handleIncidentUpdate() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var in updateInput
-		if err := decodeBody(r, &in); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		id := r.PathValue("id")
-		if err := s.updateIncident(r.Context(), who(r), id, in); err != nil {
-			s.failIncident(w, r, err)
-			return
-		}
-		s.showIncident(w, r, id)
-	})
-}
-
-// handleIncidentAttribution records an audited attribution; the token's
-// or user's name is who decided.
-func (s *Server) handleIncidentAttribution() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var in attributionInput
-		if err := decodeBody(r, &in); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		id := r.PathValue("id")
-		if err := s.attributeIncident(r.Context(), who(r), id, in); err != nil {
-			s.failIncident(w, r, err)
-			return
-		}
-		s.showIncident(w, r, id)
-	})
-}
-
-func (s *Server) handleIncidents() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ev, err := s.incidentEvidence(r.Context())
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"incidents": incident.Fold(ev)})
-	})
-}
-
-func (s *Server) handleIncident() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.PathValue("id")
-		inc, err := s.findIncident(r.Context(), id)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		if inc == nil {
-			notFoundIncident(w, id)
-			return
-		}
-		writeJSON(w, http.StatusOK, inc)
-	})
 }

@@ -1,11 +1,10 @@
-package server
+package incidents
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"math"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -13,20 +12,10 @@ import (
 
 	"github.com/slakeeper/slakeeper/internal/facts"
 	"github.com/slakeeper/slakeeper/internal/incident"
+	"github.com/slakeeper/slakeeper/internal/outbox"
 	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/store"
 )
-
-// maintenanceRoutes are the maintenance, post-mortem and obligation
-// routes beyond the listing and announcing in routes.go.
-func (s *Server) maintenanceRoutes(mux *http.ServeMux) {
-	// Operator: cancel a window or a whole series (audited: who and why).
-	mux.Handle("POST /api/v1/maintenance/{id}/cancel", s.requireToken("operator")(s.handleCancelMaintenance()))
-	// Operator: publish an incident's post-mortem.
-	mux.Handle("POST /api/v1/incidents/{id}/postmortem", s.requireToken("operator")(s.handlePostmortem()))
-	// Viewer or operator: the incident obligations coming due.
-	mux.Handle("GET /api/v1/obligations", s.requireToken("viewer", "operator")(s.handleObligations()))
-}
 
 const (
 	// maintenanceHorizon is how far ahead a series' occurrences are
@@ -80,13 +69,13 @@ type (
 	}
 )
 
-// maintenanceInput is a maintenance announcement, from the API or the
+// MaintenanceInput is a maintenance announcement, from the API or the
 // operator UI. A one-off window gives start and end. A recurring one gives
 // rrule (RFC 5545, e.g. FREQ=WEEKLY;BYDAY=SU;BYHOUR=2), start (the first
 // possible start, whose wall-clock time in time_zone the occurrences keep),
 // duration (or end, for the first occurrence's end), and optionally
 // time_zone (IANA, default UTC), until and count.
-type maintenanceInput struct {
+type MaintenanceInput struct {
 	Title      string   `json:"title"`
 	Components []string `json:"components"`
 	Start      string   `json:"start"`
@@ -104,23 +93,23 @@ func occurrenceID(series string, start time.Time) string {
 	return series + "-" + start.UTC().Format("20060102T1504Z")
 }
 
-// scheduleMaintenance announces a maintenance window or series now, on
+// ScheduleMaintenance announces a maintenance window or series now, on
 // behalf of by. ids are the window's id, or the series' id followed by the
 // ids of the occurrences written so far (those within the horizon).
 // warnings say, per occurrence, which plans' maintenance notice the
 // announcement misses: such a window will not excuse downtime under them.
 // Input errors are *sla.InputError naming the field.
-func (s *Server) scheduleMaintenance(ctx context.Context, by string, in maintenanceInput) (ids, warnings []string, err error) {
+func (s *Service) ScheduleMaintenance(ctx context.Context, by string, in MaintenanceInput) (ids, warnings []string, err error) {
 	now := s.now().UTC().Truncate(time.Second)
 	start, err1 := bodyTime("start", in.Start)
 	end, err2 := bodyTime("end", in.End)
 	until, err3 := bodyTime("until", in.Until)
-	err = errors.Join(required("title", in.Title), incident.Components("components", in.Components, s.knownComponent()),
+	err = errors.Join(required("title", in.Title), incident.Components("components", in.Components, s.cfg().KnownComponent()),
 		required("start", in.Start), err1, err2, err3)
 	if err != nil {
 		return nil, nil, firstInput(err)
 	}
-	policies := s.Config().Policies
+	policies := s.cfg().Policies
 	if in.RRule == "" {
 		for _, f := range []struct{ name, v string }{{"duration", in.Duration}, {"time_zone", in.TimeZone}, {"until", in.Until}} {
 			if f.v != "" {
@@ -229,18 +218,18 @@ func (s *Server) scheduleMaintenance(ctx context.Context, by string, in maintena
 // publishScheduled tells subscribers of an announced window or series. A
 // failure to queue is logged: the window stands, and the announcement
 // itself is the fact customers can read on the page.
-func (s *Server) publishScheduled(ctx context.Context, id, title string, comps []string, now time.Time, when string) {
-	ev := Event{ID: id + "/scheduled", Kind: EventMaintenanceScheduled, At: now, Title: title,
+func (s *Service) publishScheduled(ctx context.Context, id, title string, comps []string, now time.Time, when string) {
+	ev := outbox.Event{ID: id + "/scheduled", Kind: outbox.EventMaintenanceScheduled, At: now, Title: title,
 		Message: "Scheduled maintenance: " + when, Status: string(sla.UnderMaintenance), Maintenance: id, Components: slices.Clone(comps),
 		URL: s.pageURL()}
-	if err := s.publish(ctx, ev); err != nil {
+	if err := s.pub.Publish(ctx, ev); err != nil {
 		s.log.Error("publish maintenance event", "id", ev.ID, "err", err)
 	}
 }
 
 // pageURL is the status page, which lists the maintenance windows: absolute
 // when the public address is configured.
-func (s *Server) pageURL() string { return s.Config().Server.PublicURL + "/" }
+func (s *Service) pageURL() string { return s.cfg().Server.PublicURL + "/" }
 
 // occurrences are the windows of a series that start within
 // [announcement, now + horizon) and before its cancellation. The lower
@@ -282,14 +271,14 @@ func occurrenceFact(m *sla.Maintenance) (store.Fact, error) {
 // maintenanceFactTypes are the fact types the maintenance loop reads.
 var maintenanceFactTypes = []string{"maintenance", "maintenance_series", "maintenance_cancel"}
 
-// maintenanceEvidence parses the stored maintenance facts (cancellations
+// MaintenanceEvidence parses the stored maintenance facts (cancellations
 // applied).
-func (s *Server) maintenanceEvidence(ctx context.Context) (*sla.Evidence, error) {
+func (s *Service) MaintenanceEvidence(ctx context.Context) (*sla.Evidence, error) {
 	return s.parseFactsOfType(ctx, maintenanceFactTypes)
 }
 
 // parseFactsOfType reads and parses the stored facts of the given types.
-func (s *Server) parseFactsOfType(ctx context.Context, types []string) (*sla.Evidence, error) {
+func (s *Service) parseFactsOfType(ctx context.Context, types []string) (*sla.Evidence, error) {
 	fs, err := s.store.FactsOfType(ctx, types, time.Unix(0, 0), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		return nil, fmt.Errorf("read facts: %w", err)
@@ -308,7 +297,7 @@ func (s *Server) parseFactsOfType(ctx context.Context, types []string) (*sla.Evi
 
 // extendSeries writes the occurrences of every series that have come
 // within the horizon and are not stored yet. It returns how many it wrote.
-func (s *Server) extendSeries(ctx context.Context, ev *sla.Evidence, now time.Time) (int, error) {
+func (s *Service) extendSeries(ctx context.Context, ev *sla.Evidence, now time.Time) (int, error) {
 	have := make(map[string]bool, len(ev.Maintenance))
 	for _, m := range ev.Maintenance {
 		have[m.ID] = true
@@ -351,7 +340,7 @@ func (s *Server) extendSeries(ctx context.Context, ev *sla.Evidence, now time.Ti
 // the end of every window ended within the catch-up, unless in sent.
 // Event ids are the window id + "/started" or "/completed", so the outbox
 // drops a repeat after a restart; sent spares it the repeats meanwhile.
-func (s *Server) maintenanceEvents(ctx context.Context, ev *sla.Evidence, now time.Time, sent map[string]bool) {
+func (s *Service) maintenanceEvents(ctx context.Context, ev *sla.Evidence, now time.Time, sent map[string]bool) {
 	for _, w := range incident.Maintenance(ev, now) {
 		for _, tr := range []struct {
 			at   time.Time
@@ -359,8 +348,8 @@ func (s *Server) maintenanceEvents(ctx context.Context, ev *sla.Evidence, now ti
 			suf  string
 			msg  string
 		}{
-			{w.Start, EventMaintenanceStarted, "/started", "Scheduled maintenance is in progress until " + rfc3339(w.End) + "."},
-			{w.End, EventMaintenanceCompleted, "/completed", "Scheduled maintenance has been completed."},
+			{w.Start, outbox.EventMaintenanceStarted, "/started", "Scheduled maintenance is in progress until " + rfc3339(w.End) + "."},
+			{w.End, outbox.EventMaintenanceCompleted, "/completed", "Scheduled maintenance has been completed."},
 		} {
 			id := w.ID + tr.suf
 			if tr.at.After(now) || sent[id] {
@@ -370,20 +359,20 @@ func (s *Server) maintenanceEvents(ctx context.Context, ev *sla.Evidence, now ti
 			// server was down at its start); once the window is over its
 			// end says all, and a start queued with it could reach a
 			// recipient after it. An end is sent within the catch-up.
-			if tr.kind == EventMaintenanceStarted && !now.Before(w.End) ||
-				tr.kind == EventMaintenanceCompleted && now.Sub(tr.at) > maintenanceCatchUp {
+			if tr.kind == outbox.EventMaintenanceStarted && !now.Before(w.End) ||
+				tr.kind == outbox.EventMaintenanceCompleted && now.Sub(tr.at) > maintenanceCatchUp {
 				continue
 			}
 			status := string(sla.UnderMaintenance)
-			if tr.kind == EventMaintenanceCompleted {
+			if tr.kind == outbox.EventMaintenanceCompleted {
 				status = string(sla.Operational)
 				if w.CancelledAt != nil {
 					tr.msg = "Scheduled maintenance was ended early."
 				}
 			}
-			e := Event{ID: id, Kind: tr.kind, At: tr.at, Title: w.Title, Message: tr.msg, Status: status,
+			e := outbox.Event{ID: id, Kind: tr.kind, At: tr.at, Title: w.Title, Message: tr.msg, Status: status,
 				Maintenance: w.ID, Components: slices.Clone(w.Components), URL: s.pageURL()}
-			if err := s.publish(ctx, e); err != nil {
+			if err := s.pub.Publish(ctx, e); err != nil {
 				s.log.Error("publish maintenance event", "id", id, "err", err)
 				continue
 			}
@@ -403,9 +392,9 @@ func (s *Server) maintenanceEvents(ctx context.Context, ev *sla.Evidence, now ti
 	}
 }
 
-// maintenanceTick is one round of the maintenance loop.
-func (s *Server) maintenanceTick(ctx context.Context, now time.Time, sent map[string]bool) error {
-	ev, err := s.maintenanceEvidence(ctx)
+// MaintenanceTick is one round of the maintenance loop.
+func (s *Service) MaintenanceTick(ctx context.Context, now time.Time, sent map[string]bool) error {
+	ev, err := s.MaintenanceEvidence(ctx)
 	if err != nil {
 		return err
 	}
@@ -414,7 +403,7 @@ func (s *Server) maintenanceTick(ctx context.Context, now time.Time, sent map[st
 		return fmt.Errorf("extend maintenance series: %w", err)
 	}
 	if n > 0 {
-		if ev, err = s.maintenanceEvidence(ctx); err != nil {
+		if ev, err = s.MaintenanceEvidence(ctx); err != nil {
 			return err
 		}
 	}
@@ -424,13 +413,13 @@ func (s *Server) maintenanceTick(ctx context.Context, now time.Time, sent map[st
 
 // maintenanceLoop extends the series and announces the start and end of
 // windows, every maintenanceEvery, until ctx ends.
-func (s *Server) maintenanceLoop(ctx context.Context) {
+func (s *Service) maintenanceLoop(ctx context.Context) {
 	const maintenanceEvery = 15 * time.Second
 	t := time.NewTicker(maintenanceEvery)
 	defer t.Stop()
 	sent := map[string]bool{}
 	for {
-		if err := s.maintenanceTick(ctx, s.now(), sent); err != nil && ctx.Err() == nil {
+		if err := s.MaintenanceTick(ctx, s.now(), sent); err != nil && ctx.Err() == nil {
 			s.log.Error("maintenance", "err", err)
 		}
 		select {
@@ -441,94 +430,10 @@ func (s *Server) maintenanceLoop(ctx context.Context) {
 	}
 }
 
-// handleMaintenance lists the maintenance windows relative to now, and the
-// series.
-func (s *Server) handleMaintenance() http.Handler {
-	type series struct {
-		ID          string     `json:"id"`
-		Title       string     `json:"title,omitempty"`
-		Components  []string   `json:"components"`
-		Start       time.Time  `json:"start"`
-		TimeZone    string     `json:"time_zone"`
-		RRule       string     `json:"rrule"`
-		Duration    string     `json:"duration"`
-		Until       *time.Time `json:"until,omitempty"`
-		Count       int        `json:"count,omitempty"`
-		AnnouncedAt time.Time  `json:"announced_at"`
-		CancelledAt *time.Time `json:"cancelled_at,omitempty"`
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ev, err := s.maintenanceEvidence(r.Context())
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		ss := []series{}
-		for _, ms := range ev.MaintenanceSeries {
-			x := series{ID: ms.ID, Title: ms.Title, Components: ms.Components, Start: ms.Start, TimeZone: ms.Location.String(),
-				RRule: ms.RRule, Duration: ms.Duration.String(), Count: ms.Count, AnnouncedAt: ms.AnnouncedAt}
-			if !ms.Until.IsZero() {
-				x.Until = &ms.Until
-			}
-			if !ms.CancelledAt.IsZero() {
-				x.CancelledAt = &ms.CancelledAt
-			}
-			ss = append(ss, x)
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"maintenance": incident.Maintenance(ev, s.now()), "series": ss})
-	})
-}
-
-// handleCreateMaintenance announces a maintenance window or series now.
-// The answer warns when the announcement comes too late for a plan's
-// maintenance notice: the window will then not excuse downtime under that
-// plan.
-func (s *Server) handleCreateMaintenance() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var in maintenanceInput
-		if err := decodeBody(r, &in); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		by, _ := r.Context().Value(tokenNameKey).(string)
-		ids, warnings, err := s.scheduleMaintenance(r.Context(), by, in)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		ev, err := s.maintenanceEvidence(r.Context())
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		now := s.now()
-		windows := map[string]incident.MaintenanceWindow{}
-		for _, mw := range incident.Maintenance(ev, now) {
-			windows[mw.ID] = mw
-		}
-		if in.RRule == "" {
-			writeJSON(w, http.StatusCreated, struct {
-				incident.MaintenanceWindow
-				Warnings []string `json:"warnings,omitempty"`
-			}{windows[ids[0]], warnings})
-			return
-		}
-		occ := make([]incident.MaintenanceWindow, 0, len(ids)-1)
-		for _, id := range ids[1:] {
-			occ = append(occ, windows[id])
-		}
-		writeJSON(w, http.StatusCreated, struct {
-			Series   string                       `json:"series"`
-			Windows  []incident.MaintenanceWindow `json:"windows"`
-			Warnings []string                     `json:"warnings,omitempty"`
-		}{ids[0], occ, warnings})
-	})
-}
-
-// cancelMaintenance cancels a window or a series from now on, on behalf of
+// CancelMaintenance cancels a window or a series from now on, on behalf of
 // by. A window that has ended, or one already cancelled, cannot be.
-func (s *Server) cancelMaintenance(ctx context.Context, by, id, reason string) (string, error) {
-	ev, err := s.maintenanceEvidence(ctx)
+func (s *Service) CancelMaintenance(ctx context.Context, by, id, reason string) (string, error) {
+	ev, err := s.MaintenanceEvidence(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -537,20 +442,20 @@ func (s *Server) cancelMaintenance(ctx context.Context, by, id, reason string) (
 	// news is the event telling subscribers the maintenance is off; nil
 	// for a window already running, whose early end the maintenance loop
 	// announces (maintenance.completed, "ended early").
-	var news *Event
+	var news *outbox.Event
 	for _, m := range ev.Maintenance {
 		if m.ID != id {
 			continue
 		}
 		found = true
 		if _, ok := m.InForce(); !ok || !m.CancelledAt.IsZero() {
-			return "", &conflictError{fmt.Sprintf("maintenance %s is already cancelled", id)}
+			return "", &sla.ConflictError{Msg: fmt.Sprintf("maintenance %s is already cancelled", id)}
 		}
 		if !now.Before(m.End) {
-			return "", &conflictError{fmt.Sprintf("maintenance %s ended at %s", id, rfc3339(m.End))}
+			return "", &sla.ConflictError{Msg: fmt.Sprintf("maintenance %s ended at %s", id, rfc3339(m.End))}
 		}
 		if now.Before(m.Start) {
-			news = &Event{Title: m.Title, Components: slices.Clone(m.Components),
+			news = &outbox.Event{Title: m.Title, Components: slices.Clone(m.Components),
 				Message: fmt.Sprintf("The scheduled maintenance from %s to %s is cancelled.", rfc3339(m.Start), rfc3339(m.End))}
 		}
 	}
@@ -560,13 +465,13 @@ func (s *Server) cancelMaintenance(ctx context.Context, by, id, reason string) (
 		}
 		found = true
 		if !ms.CancelledAt.IsZero() {
-			return "", &conflictError{fmt.Sprintf("maintenance series %s is already cancelled", id)}
+			return "", &sla.ConflictError{Msg: fmt.Sprintf("maintenance series %s is already cancelled", id)}
 		}
-		news = &Event{Title: ms.Title, Components: slices.Clone(ms.Components),
+		news = &outbox.Event{Title: ms.Title, Components: slices.Clone(ms.Components),
 			Message: "The recurring scheduled maintenance is cancelled: no further windows will take place."}
 	}
 	if !found {
-		return "", errNotFound{fmt.Sprintf("no maintenance window or series %q", id)}
+		return "", &sla.NotFoundError{Msg: fmt.Sprintf("no maintenance window or series %q", id)}
 	}
 	cid := newID("mc-")
 	// Timeless like the series: a cancellation must outlive the windows
@@ -584,78 +489,35 @@ func (s *Server) cancelMaintenance(ctx context.Context, by, id, reason string) (
 		// The reason is the operators' record, not the customers' news.
 		// A failure to queue is logged: the cancellation stands, and the
 		// status page no longer shows the window.
-		news.ID, news.Kind, news.At, news.Maintenance, news.URL = id+"/cancelled", EventMaintenanceCancelled, now, id, s.pageURL()
-		if err := s.publish(ctx, *news); err != nil {
+		news.ID, news.Kind, news.At, news.Maintenance, news.URL = id+"/cancelled", outbox.EventMaintenanceCancelled, now, id, s.pageURL()
+		if err := s.pub.Publish(ctx, *news); err != nil {
 			s.log.Error("publish maintenance event", "id", news.ID, "err", err)
 		}
 	}
 	return cid, nil
 }
 
-// conflictError and errNotFound are answered 409 and 404.
-type (
-	conflictError struct{ msg string }
-	errNotFound   struct{ msg string }
-)
-
-func (e *conflictError) Error() string { return e.msg }
-func (e errNotFound) Error() string    { return e.msg }
-
-// failMaint answers the errors of the maintenance, post-mortem and
-// obligation handlers.
-func (s *Server) failMaint(w http.ResponseWriter, r *http.Request, err error) {
-	var ce *conflictError
-	var nf errNotFound
-	switch {
-	case errors.As(err, &ce):
-		writeJSON(w, http.StatusConflict, apiError{Error: ce.msg})
-	case errors.As(err, &nf):
-		writeJSON(w, http.StatusNotFound, apiError{Error: nf.msg})
-	default:
-		s.fail(w, r, err)
-	}
-}
-
-func (s *Server) handleCancelMaintenance() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			Reason string `json:"reason"`
-		}
-		if r.ContentLength != 0 {
-			if err := decodeBody(r, &body); err != nil {
-				s.fail(w, r, err)
-				return
-			}
-		}
-		by, _ := r.Context().Value(tokenNameKey).(string)
-		if by == "" {
-			s.fail(w, r, errors.New("cancel maintenance: no token name in the request context"))
-			return
-		}
-		id := r.PathValue("id")
-		cid, err := s.cancelMaintenance(r.Context(), by, id, body.Reason)
-		if err != nil {
-			s.failMaint(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusCreated, map[string]string{"id": cid, "maintenance": id})
-	})
-}
-
-// The incident API and the status page read maintenance through
-// incidentFactTypes; series and cancellations belong with the windows, or
-// a cancelled window would still show.
-func init() {
-	for _, t := range maintenanceFactTypes {
-		incidentFactTypes[t] = true
-	}
-}
-
-// maintenanceJobs runs the maintenance loop and the obligation reminders
-// until ctx ends.
-func (s *Server) maintenanceJobs(ctx context.Context) {
+// Run runs the maintenance loop and the obligation reminders until ctx
+// ends.
+func (s *Service) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { s.maintenanceLoop(ctx) })
 	wg.Go(func() { s.obligationLoop(ctx) })
 	wg.Wait()
+}
+
+// NoticeWarnings are the maintenance notice warnings of window or series
+// id as stored: which plans' notice its announcement missed.
+func (s *Service) NoticeWarnings(ctx context.Context, id string) ([]string, error) {
+	ev, err := s.MaintenanceEvidence(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, mw := range incident.Maintenance(ev, s.now()) {
+		if mw.ID == id || mw.Series == id {
+			out = append(out, incident.NoticeWarnings(s.cfg().Policies, mw.Components, mw.Start, mw.End, mw.AnnouncedAt)...)
+		}
+	}
+	return out, nil
 }

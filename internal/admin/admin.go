@@ -1,0 +1,80 @@
+// Package admin is the operators' web surface under /admin: sign-in, the
+// dashboard, the incident, maintenance and subscriber pages. The pages are
+// rendered by internal/operatorui with no JavaScript; every form is a POST
+// that calls the same service functions as the JSON API, so both check
+// the same way.
+package admin
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/slakeeper/slakeeper/internal/auth"
+	"github.com/slakeeper/slakeeper/internal/config"
+	"github.com/slakeeper/slakeeper/internal/incidents"
+	"github.com/slakeeper/slakeeper/internal/operatorui"
+	"github.com/slakeeper/slakeeper/internal/outbox"
+)
+
+// Options are the operator pages' dependencies.
+type Options struct {
+	Config    func() *config.Config
+	Now       func() time.Time
+	Logger    *slog.Logger
+	Auth      *auth.Auth
+	Incidents *incidents.Service
+	Outbox    *outbox.Service
+}
+
+type handler struct {
+	cfg  func() *config.Config
+	now  func() time.Time
+	log  *slog.Logger
+	auth *auth.Auth
+	inc  *incidents.Service
+	out  *outbox.Service
+	ui   *operatorui.Renderer
+}
+
+// Mount registers the operator pages on mux. Every page but sign-in
+// needs a signed-in user (requireSession); every form is a POST, which
+// the server's cross-origin protection refuses from another origin. The
+// templates are parsed here, so that a broken one stops the start.
+func Mount(mux *http.ServeMux, o Options) error {
+	ui, err := operatorui.New()
+	if err != nil {
+		return fmt.Errorf("operator page templates: %w", err)
+	}
+	h := &handler{cfg: o.Config, now: o.Now, log: o.Logger, auth: o.Auth, inc: o.Incidents, out: o.Outbox, ui: ui}
+	signedIn := h.requireSession
+
+	// Public: the sign-in form and sign-in itself (failures limited per
+	// user and address), and the pages' style sheet.
+	mux.Handle("GET /admin/signin", h.handleSignInPage())
+	mux.Handle("POST /admin/signin", h.handleSignIn())
+	mux.Handle("GET /admin/static/", operatorui.Static())
+	// Anyone: sign-out ends the request's own session, if it has one.
+	mux.Handle("POST /admin/signout", h.handleSignOut())
+
+	// Signed-in operator.
+	mux.Handle("GET /admin", signedIn(h.handleDashboard()))
+	mux.Handle("GET /admin/{$}", signedIn(http.RedirectHandler("/admin", http.StatusSeeOther)))
+	mux.Handle("GET /admin/incidents/new", signedIn(h.handleNewIncidentPage()))
+	mux.Handle("POST /admin/incidents", signedIn(h.handleOpenForm()))
+	mux.Handle("GET /admin/incidents/{id}", signedIn(h.handleIncidentAdminPage()))
+	mux.Handle("POST /admin/incidents/{id}/updates", signedIn(h.handleUpdateForm("update")))
+	mux.Handle("POST /admin/incidents/{id}/resolve", signedIn(h.handleUpdateForm("resolve")))
+	mux.Handle("POST /admin/incidents/{id}/attributions", signedIn(h.handleAttributionForm()))
+	mux.Handle("POST /admin/incidents/{id}/postmortems", signedIn(h.handlePostmortemForm()))
+	mux.Handle("GET /admin/maintenance/new", signedIn(h.handleMaintenancePage()))
+	mux.Handle("POST /admin/maintenance", signedIn(h.handleMaintenanceForm()))
+	mux.Handle("POST /admin/maintenance/{id}/cancel", signedIn(h.handleCancelForm()))
+	mux.Handle("GET /admin/subscribers", signedIn(h.handleSubscribersPage()))
+	mux.Handle("POST /admin/subscribers", signedIn(h.handleAddSubscriberForm()))
+	mux.Handle("GET /admin/subscribers/{id}", signedIn(h.handleSubscriberPage()))
+	mux.Handle("GET /admin/subscribers/{id}/remove", signedIn(h.handleRemoveSubscriberPage()))
+	mux.Handle("POST /admin/subscribers/{id}/remove", signedIn(h.handleRemoveSubscriberForm()))
+	return nil
+}

@@ -1,0 +1,112 @@
+package admin
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/slakeeper/slakeeper/internal/auth"
+	"github.com/slakeeper/slakeeper/internal/operatorui"
+	"github.com/slakeeper/slakeeper/internal/web"
+)
+
+// requireSession admits signed-in users only. A GET without a session is
+// sent to sign in and back; any other method is refused (401) and not
+// performed, whatever the form says.
+func (h *handler) requireSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, err := h.auth.SessionUser(r)
+		if err != nil {
+			h.failPage(w, r, err)
+			return
+		}
+		if user == "" {
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				http.Redirect(w, r, "/admin/signin?next="+url.QueryEscape(localPath(r.URL.RequestURI())), http.StatusSeeOther)
+				return
+			}
+			h.message(w, r, http.StatusUnauthorized, "Sign in again", "You are not signed in (or your session has ended), so nothing was done. Sign in and submit the form again.", "/admin/signin")
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(auth.WithCaller(r, user, auth.RoleOperator)))
+	})
+}
+
+func (h *handler) handleSignInPage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next := localPath(r.URL.Query().Get("next"))
+		if user, err := h.auth.SessionUser(r); err == nil && user != "" {
+			http.Redirect(w, r, next, http.StatusSeeOther)
+			return
+		}
+		h.render(w, r, http.StatusOK, "signin", operatorui.SignIn{Page: h.opPage(r, "Sign in"), Next: next})
+	})
+}
+
+func (h *handler) handleSignIn() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, err := web.ParseForm(w, r)
+		if err != nil {
+			h.message(w, r, http.StatusBadRequest, "Sign in", err.Error(), "/admin/signin")
+			return
+		}
+		name, next := v.Get("name"), localPath(v.Get("next"))
+		err = h.auth.CheckPassword(r.Context(), h.cfg(), name, v.Get("password"), h.auth.ClientIP(r))
+		if err != nil {
+			code, msg := http.StatusUnauthorized, "Unknown user name or wrong password."
+			if errors.Is(err, auth.ErrSignInLimited) {
+				code, msg = http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins; try again in %d minutes.", int(auth.FailWindow.Minutes()))
+			}
+			// The password is never shown again, nor logged.
+			h.log.Warn("sign-in refused", "user", name, "addr", h.auth.ClientIP(r), "reason", err)
+			page := h.opPage(r, "Sign in")
+			page.Form = operatorui.Form{Name: "signin", Values: map[string]string{"name": name}, Errors: map[string]string{"password": msg}}
+			h.render(w, r, code, "signin", operatorui.SignIn{Page: page, Next: next})
+			return
+		}
+		// A new session every time: a cookie planted before sign-in is
+		// never promoted, and the one it replaces ends.
+		if err := h.auth.DeleteSession(r); err != nil {
+			h.failPage(w, r, err)
+			return
+		}
+		cookie, err := h.auth.StartSession(r.Context(), name)
+		if err != nil {
+			h.failPage(w, r, err)
+			return
+		}
+		h.auth.SetSessionCookie(w, r, cookie, int(auth.SessionMax.Seconds()))
+		h.log.Info("signed in", "user", name, "addr", h.auth.ClientIP(r))
+		http.Redirect(w, r, next, http.StatusSeeOther)
+	})
+}
+
+func (h *handler) handleSignOut() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if user, err := h.auth.SessionUser(r); err == nil && user != "" {
+			h.log.Info("signed out", "user", user)
+		}
+		if err := h.auth.DeleteSession(r); err != nil {
+			h.failPage(w, r, err)
+			return
+		}
+		h.auth.SetSessionCookie(w, r, "", -1)
+		http.Redirect(w, r, "/admin/signin?done=signedout", http.StatusSeeOther)
+	})
+}
+
+// localPath returns next when it is a path on this server ("/admin/…"),
+// else "/admin": a sign-in link must not send the user elsewhere.
+func localPath(next string) string {
+	u, err := url.Parse(next)
+	if err != nil || next == "" || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(next, "/admin") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n\t") {
+		return "/admin"
+	}
+	if u.Path != "/admin" && !strings.HasPrefix(u.Path, "/admin/") {
+		return "/admin"
+	}
+	return next
+}

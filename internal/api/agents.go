@@ -1,0 +1,123 @@
+package api
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/slakeeper/slakeeper/internal/auth"
+	"github.com/slakeeper/slakeeper/internal/config"
+	"github.com/slakeeper/slakeeper/internal/monitor"
+	"github.com/slakeeper/slakeeper/internal/schedule"
+	"github.com/slakeeper/slakeeper/internal/store"
+	"github.com/slakeeper/slakeeper/internal/web"
+)
+
+func (h *handler) handleHeartbeat() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m := h.cfg().Monitor(r.PathValue("monitor"))
+		tok := auth.Bearer(r)
+		if tok == "" {
+			tok = r.URL.Query().Get("token")
+		}
+		// The same answer for an unknown monitor and a wrong token, so the
+		// endpoint does not reveal which monitors exist.
+		if m == nil || m.Type != monitor.TypeHeartbeat || m.Heartbeat == nil || !matchesHex(m.Heartbeat.TokenSHA256, tok) {
+			web.JSON(w, http.StatusUnauthorized, web.Error{Error: "unknown heartbeat monitor or wrong token"})
+			return
+		}
+		state, msg := monitor.Up, ""
+		if v := r.URL.Query().Get("state"); v == "down" || v == "fail" {
+			state, msg = monitor.Down, "the job reported a failure"
+		}
+		if err := h.results.Beat(r.Context(), m, state, msg); err != nil {
+			web.Fail(h.log, w, r, err)
+			return
+		}
+		web.JSON(w, http.StatusOK, map[string]string{"status": "recorded"})
+	})
+}
+
+func matchesHex(hexHash, token string) bool {
+	b, err := hex.DecodeString(hexHash)
+	if err != nil || len(b) != 32 || token == "" {
+		return false
+	}
+	var sec config.Secret
+	copy(sec[:], b)
+	return sec.Matches(token)
+}
+
+func (h *handler) handleAgentMonitors() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		loc := auth.Location(r)
+		out := []*monitor.Monitor{}
+		for _, m := range h.cfg().Monitors {
+			if m.Type != monitor.TypeHeartbeat && schedule.RunsAt(m, loc) {
+				out = append(out, m)
+			}
+		}
+		web.JSON(w, http.StatusOK, map[string]any{"location": loc, "monitors": out})
+	})
+}
+
+func (h *handler) handleAgentAck() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		loc := auth.Location(r)
+		seq, err := h.store.AgentSeq(r.Context(), loc)
+		if err != nil {
+			web.Fail(h.log, w, r, err)
+			return
+		}
+		web.JSON(w, http.StatusOK, map[string]uint64{"acked_seq": seq})
+	})
+}
+
+func (h *handler) handleAgentResults() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		loc := auth.Location(r)
+		var body struct {
+			Results []monitor.Result `json:"results"`
+		}
+		dec := json.NewDecoder(io.LimitReader(r.Body, 16<<20))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&body); err != nil {
+			web.JSON(w, http.StatusBadRequest, web.Error{Error: "want {\"results\": [...]}: " + err.Error()})
+			return
+		}
+		c := h.cfg()
+		for i := range body.Results {
+			res := &body.Results[i]
+			// The token decides the location; an agent cannot speak for another.
+			res.Location = loc
+			if res.Seq == 0 {
+				web.JSON(w, http.StatusBadRequest, web.Error{Error: "every agent result needs a seq > 0", Field: fmt.Sprintf("results[%d].Seq", i)})
+				return
+			}
+			if m := c.Monitor(res.MonitorID); m == nil || !schedule.RunsAt(m, loc) {
+				// Kept but not counted: the detector ignores a location a
+				// monitor does not have. Refusing would wedge an agent that
+				// still holds results of a monitor the configuration moved.
+				h.log.Warn("agent result for a monitor not assigned to its location", "monitor", res.MonitorID, "location", loc)
+			}
+			if err := store.ValidateResult(*res); err != nil {
+				web.Fail(h.log, w, r, err)
+				return
+			}
+		}
+		if len(body.Results) > 0 {
+			if err := h.results.Ingest(r.Context(), body.Results); err != nil {
+				web.Fail(h.log, w, r, err)
+				return
+			}
+		}
+		seq, err := h.store.AgentSeq(r.Context(), loc)
+		if err != nil {
+			web.Fail(h.log, w, r, err)
+			return
+		}
+		web.JSON(w, http.StatusOK, map[string]uint64{"acked_seq": seq})
+	})
+}

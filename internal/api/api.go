@@ -1,0 +1,100 @@
+// Package api is the server's JSON API under /api/v1: reports and the
+// evidence export, incidents, maintenance, post-mortems, obligations,
+// subscribers and their delivery logs, heartbeats, and the probe agents'
+// protocol. docs/openapi.yaml documents every route (a test keeps it
+// true); docs/api.md says who may call what.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/slakeeper/slakeeper/internal/auth"
+	"github.com/slakeeper/slakeeper/internal/config"
+	"github.com/slakeeper/slakeeper/internal/incidents"
+	"github.com/slakeeper/slakeeper/internal/monitor"
+	"github.com/slakeeper/slakeeper/internal/outbox"
+	"github.com/slakeeper/slakeeper/internal/reports"
+	"github.com/slakeeper/slakeeper/internal/store"
+)
+
+// Store is what the API reads from the store itself: the evidence of the
+// reports and the agents' acknowledged sequence numbers.
+type Store interface {
+	reports.Store
+	AgentSeq(ctx context.Context, location string) (uint64, error)
+}
+
+var _ Store = (store.Store)(nil)
+
+// Results takes check results into the server: the core's ingest (store,
+// detector, status facts) and the heartbeat monitors' pushes.
+type Results interface {
+	Ingest(ctx context.Context, rs []monitor.Result) error
+	Beat(ctx context.Context, m *monitor.Monitor, state monitor.State, msg string) error
+}
+
+// Options are the API's dependencies.
+type Options struct {
+	Store     Store
+	Config    func() *config.Config
+	Now       func() time.Time
+	Logger    *slog.Logger
+	Auth      *auth.Auth
+	Incidents *incidents.Service
+	Outbox    *outbox.Service
+	Results   Results
+}
+
+type handler struct {
+	store   Store
+	cfg     func() *config.Config
+	now     func() time.Time
+	log     *slog.Logger
+	inc     *incidents.Service
+	out     *outbox.Service
+	results Results
+}
+
+// Mount registers the API routes on mux, each with who may call it.
+// Nothing that writes is reachable without a credential.
+func Mount(mux *http.ServeMux, o Options) {
+	h := &handler{store: o.Store, cfg: o.Config, now: o.Now, log: o.Logger, inc: o.Incidents, out: o.Outbox, results: o.Results}
+	viewer := o.Auth.RequireToken(auth.RoleViewer, auth.RoleOperator)
+	operator := o.Auth.RequireToken(auth.RoleOperator)
+	agent := o.Auth.RequireAgent
+
+	// Viewer or operator API token (or an operator's sign-in).
+	mux.Handle("GET /api/v1/reports", viewer(h.handleReports()))
+	mux.Handle("GET /api/v1/export", viewer(h.handleExport()))
+	mux.Handle("GET /api/v1/incidents", viewer(h.handleIncidents()))
+	mux.Handle("GET /api/v1/incidents/{id}", viewer(h.handleIncident()))
+	mux.Handle("GET /api/v1/maintenance", viewer(h.handleMaintenance()))
+	mux.Handle("GET /api/v1/obligations", viewer(h.handleObligations()))
+	mux.Handle("GET /api/v1/subscribers", viewer(h.handleSubscribers()))
+	mux.Handle("GET /api/v1/subscribers/{id}/deliveries", viewer(h.handleDeliveries()))
+
+	// Operator: incidents, attributions (audited: the token's or user's
+	// name is recorded as who decided), post-mortems, maintenance
+	// announcements and cancellations, subscribers.
+	mux.Handle("POST /api/v1/incidents", operator(h.handleCreateIncident()))
+	mux.Handle("POST /api/v1/incidents/{id}/updates", operator(h.handleIncidentUpdate()))
+	mux.Handle("POST /api/v1/incidents/{id}/attributions", operator(h.handleIncidentAttribution()))
+	mux.Handle("POST /api/v1/incidents/{id}/postmortem", operator(h.handlePostmortem()))
+	mux.Handle("POST /api/v1/maintenance", operator(h.handleCreateMaintenance()))
+	mux.Handle("POST /api/v1/maintenance/{id}/cancel", operator(h.handleCancelMaintenance()))
+	mux.Handle("POST /api/v1/subscribers", operator(h.handleCreateSubscriber()))
+	mux.Handle("DELETE /api/v1/subscribers/{id}", operator(h.handleDeleteSubscriber()))
+
+	// The heartbeat monitor's own token (the job that pushes), checked by
+	// the handler: the same answer for an unknown monitor and a wrong token.
+	mux.Handle("POST /api/v1/heartbeat/{monitor}", h.handleHeartbeat())
+	mux.Handle("GET /api/v1/heartbeat/{monitor}", h.handleHeartbeat())
+
+	// A probe agent's token; the token decides the location.
+	mux.Handle("GET /api/v1/agent/monitors", agent(h.handleAgentMonitors()))
+	mux.Handle("GET /api/v1/agent/ack", agent(h.handleAgentAck()))
+	mux.Handle("POST /api/v1/agent/results", agent(h.handleAgentResults()))
+}

@@ -1,0 +1,67 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/slakeeper/slakeeper/internal/reports"
+	"github.com/slakeeper/slakeeper/internal/web"
+)
+
+// handleReports evaluates every configured policy (or ?policy=) over the
+// stored evidence of a period, for every customer (or ?customer=).
+func (h *handler) handleReports() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		period := q.Get("period")
+		if period == "" {
+			web.JSON(w, http.StatusBadRequest, web.Error{Error: "period is required: 2026-10, 2026-Q4 or 2026", Field: "period"})
+			return
+		}
+		asOf := h.now()
+		if v := q.Get("as_of"); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				web.JSON(w, http.StatusBadRequest, web.Error{Error: "want an RFC 3339 time", Field: "as_of"})
+				return
+			}
+			asOf = t
+		}
+		end, err := reports.EvidenceEnd(period)
+		if err != nil {
+			web.Fail(h.log, w, r, err)
+			return
+		}
+		c := h.cfg()
+		ev, err := reports.Evidence(r.Context(), c, h.store, end)
+		if err != nil {
+			web.Fail(h.log, w, r, err)
+			return
+		}
+		reps, err := reports.Reports(c, ev, period, q.Get("policy"), q.Get("customer"), asOf)
+		if err != nil {
+			web.Fail(h.log, w, r, err)
+			return
+		}
+		web.JSON(w, http.StatusOK, map[string]any{"reports": reps})
+	})
+}
+
+// handleExport is the evidence of a period as JSON Lines, the input of
+// `slakeeper evaluate`.
+func (h *handler) handleExport() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		end, err := reports.EvidenceEnd(r.URL.Query().Get("period"))
+		if err != nil {
+			web.Fail(h.log, w, r, err)
+			return
+		}
+		ev, err := reports.Evidence(r.Context(), h.cfg(), h.store, end)
+		if err != nil {
+			web.Fail(h.log, w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-ndjson")
+		_, _ = w.Write(ev)
+	})
+}

@@ -1,0 +1,98 @@
+// Package reports gathers the evidence the engine reads — the configured
+// customers and subscriptions, then the stored facts — and evaluates the
+// configured policies over it. The reports API and `slakeeper export` +
+// `evaluate` share it, so they read exactly the same evidence.
+package reports
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/slakeeper/slakeeper/internal/config"
+	"github.com/slakeeper/slakeeper/internal/facts"
+	"github.com/slakeeper/slakeeper/internal/sla"
+	"github.com/slakeeper/slakeeper/internal/store"
+	"github.com/slakeeper/slakeeper/internal/timeline"
+)
+
+// Store is what reports read: the stored facts.
+type Store interface {
+	Facts(ctx context.Context, from, to time.Time) ([]store.Fact, error)
+}
+
+var _ Store = (store.Store)(nil)
+
+// Evidence renders everything the engine needs as JSON Lines: the
+// configured customers and subscriptions, then the stored facts with At
+// before `to`. The reports API and `slakeeper export` share it, so both
+// read exactly the same evidence.
+func Evidence(ctx context.Context, c *config.Config, st Store, to time.Time) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	for _, cu := range c.Customers {
+		if err := enc.Encode(map[string]any{"type": "customer", "id": cu.ID, "customer": cu.Customer, "name": cu.Name, "standing": cu.Standing}); err != nil {
+			return nil, err
+		}
+	}
+	for _, sub := range c.Subscriptions {
+		line := map[string]any{"type": "subscription", "id": sub.ID, "customer": sub.Customer, "policy": sub.Policy, "plan": sub.Plan,
+			"fee": sub.Fee.FloatString(2), "currency": sub.Currency, "start": sub.Start.UTC().Format(time.RFC3339), "trial": sub.Trial}
+		if !sub.End.IsZero() {
+			line["end"] = sub.End.UTC().Format(time.RFC3339)
+		}
+		if err := enc.Encode(line); err != nil {
+			return nil, err
+		}
+	}
+	fs, err := st.Facts(ctx, time.Unix(0, 0), to)
+	if err != nil {
+		return nil, fmt.Errorf("read facts: %w", err)
+	}
+	for _, f := range fs {
+		b.Write(bytes.TrimSpace(f.JSON))
+		b.WriteByte('\n')
+	}
+	return b.Bytes(), nil
+}
+
+// EvidenceEnd is the end of the evidence a period's report reads: facts up
+// to 92 days after the period (claims, post-mortems, late attributions),
+// with a day's margin for the plans' time zones.
+func EvidenceEnd(period string) (time.Time, error) {
+	p, err := timeline.ParsePeriod(period, time.UTC)
+	if err != nil {
+		return time.Time{}, &sla.InputError{Field: "period", Msg: err.Error()}
+	}
+	return p.Interval().End.Add(93 * 24 * time.Hour), nil
+}
+
+// Reports evaluates every configured policy (or one) over the evidence.
+func Reports(c *config.Config, evidence []byte, period, policyID, customer string, asOf time.Time) ([]*sla.Report, error) {
+	ev, err := facts.Parse("evidence", bytes.NewReader(evidence))
+	if err != nil {
+		return nil, fmt.Errorf("stored evidence: %w", err)
+	}
+	reports := []*sla.Report{}
+	for _, p := range c.Policies {
+		if policyID != "" && p.ID != policyID {
+			continue
+		}
+		// Subscriptions name their policy; keep each policy's own.
+		scoped := *ev
+		scoped.Subscriptions = nil
+		for _, sub := range ev.Subscriptions {
+			if sub.Policy == "" || sub.Policy == p.ID {
+				scoped.Subscriptions = append(scoped.Subscriptions, sub)
+			}
+		}
+		rep, err := sla.Evaluate(sla.Request{Policy: p, Evidence: &scoped, Period: period, Customer: customer, AsOf: asOf})
+		if err != nil {
+			return nil, fmt.Errorf("policy %s: %w", p.ID, err)
+		}
+		reports = append(reports, rep)
+	}
+	return reports, nil
+}
