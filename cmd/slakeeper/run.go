@@ -50,6 +50,7 @@ Commands:
   serve          run the server: checks, evidence store, API (demo with no flags)
   agent          run a location's checks and stream results to the server
   export         write a period's evidence as JSON Lines from the store
+  import         send fact files (tickets, claims, backups, …) to a server
   evaluate       compute uptime, credits, ticket clocks and obligations offline
   policy check   validate a policy file
   hash-password  print the bcrypt hash of a password read from stdin
@@ -80,6 +81,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdAgent(ctx, rest, getenv, stdout, stderr)
 	case "export":
 		return cmdExport(ctx, rest, getenv, stdout, stderr)
+	case "import":
+		return cmdImport(ctx, rest, getenv, stdout, stderr)
 	case "evaluate":
 		return cmdEvaluate(ctx, rest, getenv, stdout, stderr)
 	case "policy":

@@ -20,10 +20,13 @@ import (
 	"github.com/slakeeper/slakeeper/internal/store"
 )
 
-// Store is what the API reads from the store itself: the evidence of the
-// reports and the agents' acknowledged sequence numbers.
+// Store is what the API reads and writes in the store itself: the
+// evidence of the reports and of the facts intake, and the agents'
+// acknowledged sequence numbers.
 type Store interface {
 	reports.Store
+	FactsByID(ctx context.Context, ids []string) ([]store.Fact, error)
+	AppendFacts(ctx context.Context, fs []store.Fact) error
 	AgentSeq(ctx context.Context, location string) (uint64, error)
 }
 
@@ -87,6 +90,10 @@ func Mount(mux *http.ServeMux, o Options) {
 	mux.Handle("POST /api/v1/maintenance/{id}/cancel", operator(h.handleCancelMaintenance()))
 	mux.Handle("POST /api/v1/subscribers", operator(h.handleCreateSubscriber()))
 	mux.Handle("DELETE /api/v1/subscribers/{id}", operator(h.handleDeleteSubscriber()))
+
+	// Ingest or operator: evidence from other systems (helpdesks, backup
+	// jobs, billing), all or nothing per request.
+	mux.Handle("POST /api/v1/facts", o.Auth.RequireToken(auth.RoleIngest, auth.RoleOperator)(h.handleFacts()))
 
 	// The heartbeat monitor's own token (the job that pushes), checked by
 	// the handler: the same answer for an unknown monitor and a wrong token.

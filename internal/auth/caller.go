@@ -10,10 +10,13 @@ import (
 	"github.com/slakeeper/slakeeper/internal/web"
 )
 
-// Roles of API tokens; a signed-in user acts as an operator.
+// Roles of API tokens; a signed-in user acts as an operator. An ingest
+// token is a system that feeds evidence (a helpdesk, a backup job): it
+// may add facts and nothing else.
 const (
 	RoleViewer   = "viewer"
 	RoleOperator = "operator"
+	RoleIngest   = "ingest"
 )
 
 type ctxKey int

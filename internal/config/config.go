@@ -95,7 +95,7 @@ type Agent struct {
 // Token is an API token with a role.
 type Token struct {
 	Name string
-	Role string // operator or viewer
+	Role string // operator, viewer or ingest
 	Hash Secret
 }
 
@@ -397,9 +397,9 @@ func Parse(file string, data []byte, getenv func(string) string, loadPolicy func
 	for i, rt := range raw.Tokens {
 		p := fmt.Sprintf("tokens[%d]", i)
 		switch rt.Role {
-		case "operator", "viewer":
+		case "operator", "viewer", "ingest":
 		default:
-			errs.Add(p+".role", "want operator or viewer, got %q", rt.Role)
+			errs.Add(p+".role", "want operator, viewer or ingest, got %q", rt.Role)
 			continue
 		}
 		sec, ok := secret(errs, p, rt.rawSecret, getenv)

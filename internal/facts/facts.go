@@ -41,6 +41,15 @@ func Load(path string) (*sla.Evidence, error) {
 // Parse reads JSON Lines facts from r. file names it in error messages.
 func Parse(file string, r io.Reader) (*sla.Evidence, error) {
 	p := &parser{file: file, ev: &sla.Evidence{}, seen: map[string]seenFact{}}
+	if err := p.run(r); err != nil {
+		return nil, err
+	}
+	return p.ev, nil
+}
+
+// run parses every line of r and checks the whole.
+func (p *parser) run(r io.Reader) error {
+	file := p.file
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), MaxLine)
 	n := 0
@@ -60,14 +69,120 @@ func Parse(file string, r io.Reader) (*sla.Evidence, error) {
 		if errors.Is(err, bufio.ErrTooLong) {
 			p.errs = append(p.errs, &sla.InputError{File: file, Line: n + 1, Msg: fmt.Sprintf("line longer than %d bytes", MaxLine)})
 		} else {
-			return nil, fmt.Errorf("read %s: %w", file, err)
+			return fmt.Errorf("read %s: %w", file, err)
 		}
 	}
 	p.crossCheck()
 	if len(p.errs) > 0 {
-		return nil, p.errs
+		return p.errs
 	}
-	return p.ev, nil
+	return nil
+}
+
+// Batch is a set of facts to add to stored evidence (ParseBatch).
+type Batch struct {
+	// Evidence is the batch parsed.
+	Evidence *sla.Evidence
+	// Facts are the batch's facts in input order, a repeat of the same
+	// fact counted once.
+	Facts []Fact
+	// Refs are the references to facts the batch does not hold (a ticket
+	// event's ticket, …): the stored evidence must resolve them.
+	Refs []Ref
+}
+
+// Fact is one fact of a batch: its id, type and line, its JSON
+// compacted, and the time it is dated by (Dates).
+type Fact struct {
+	ID, Type string
+	Line     int
+	JSON     string
+	At       time.Time
+}
+
+// Ref is a reference of the fact on Line, in Field, to a fact of Type
+// with ID.
+type Ref struct {
+	Line            int
+	Field, Type, ID string
+}
+
+// ParseBatch reads facts as Parse does, with every check but one: a
+// reference to a fact the input does not hold is not an error but listed
+// in Refs, for the caller to resolve against the facts it already has.
+// Each fact is dated (Fact.At) as Dates says.
+func ParseBatch(file string, r io.Reader) (*Batch, error) {
+	b := &Batch{}
+	p := &parser{file: file, ev: &sla.Evidence{}, seen: map[string]seenFact{}, batch: b}
+	if err := p.run(r); err != nil {
+		return nil, err
+	}
+	b.Evidence = p.ev
+	dates := Dates(p.ev)
+	for i := range b.Facts {
+		b.Facts[i].At = dates[b.Facts[i].ID]
+	}
+	return b, nil
+}
+
+// Dates maps each fact of ev to the time it is dated by when stored: the
+// time the fact speaks of (a window's start, an event's at), so that a
+// retention horizon keeps it as long as what it is evidence of. Facts
+// that hold for good (subscriptions, maintenance series and their
+// cancellations, a customer without at) are absent: they have no time.
+func Dates(ev *sla.Evidence) map[string]time.Time {
+	out := map[string]time.Time{}
+	set := func(id string, t time.Time) {
+		if !t.IsZero() {
+			out[id] = t
+		}
+	}
+	for _, c := range ev.Customers {
+		set(c.ID, c.At)
+	}
+	for _, f := range ev.Statuses {
+		set(f.ID, f.At)
+	}
+	for _, m := range ev.Maintenance {
+		set(m.ID, m.Start)
+	}
+	for _, f := range ev.Incidents {
+		set(f.ID, f.At)
+	}
+	for _, f := range ev.IncidentUpdates {
+		set(f.ID, f.At)
+	}
+	for _, f := range ev.Attributions {
+		set(f.ID, f.At)
+	}
+	for _, f := range ev.Postmortems {
+		set(f.ID, f.At)
+	}
+	for _, f := range ev.Tickets {
+		set(f.ID, f.At)
+	}
+	for _, f := range ev.TicketEvents {
+		set(f.ID, f.At)
+	}
+	for _, f := range ev.Backups {
+		set(f.ID, f.At)
+	}
+	for _, f := range ev.RestoreTests {
+		set(f.ID, f.At)
+	}
+	for _, f := range ev.Disasters {
+		set(f.ID, f.At)
+	}
+	for _, f := range ev.Restorations {
+		set(f.ID, f.At)
+	}
+	for _, f := range ev.Samples {
+		set(f.ID, f.At)
+	}
+	for _, f := range ev.Claims {
+		set(f.ID, f.At)
+	}
+	return out
 }
 
 type seenFact struct {
@@ -81,6 +196,10 @@ type parser struct {
 	ev   *sla.Evidence
 	seen map[string]seenFact
 	errs sla.InputErrors
+	// batch, when set, collects each fact in input order and the
+	// references the input does not resolve (ParseBatch), instead of
+	// refusing those.
+	batch *Batch
 	// lines of facts by id, for cross-reference errors
 	ticketLines, updateLines, restoreLines, pmLines, claimLines map[string]int
 }
@@ -391,6 +510,9 @@ func (p *parser) parseLine(line []byte) {
 		return
 	}
 	p.seen[head.ID] = seenFact{line: p.line, raw: compact(line)}
+	if p.batch != nil {
+		p.batch.Facts = append(p.batch.Facts, Fact{ID: head.ID, Type: head.Type, Line: p.line, JSON: p.seen[head.ID].raw})
+	}
 	ev := p.ev
 	switch head.Type {
 	case "customer":
@@ -712,6 +834,10 @@ func (p *parser) crossCheck() {
 	}
 	ref := func(lines map[string]int, id, field, kind, target string) {
 		p.line = lines[id]
+		if p.batch != nil {
+			p.batch.Refs = append(p.batch.Refs, Ref{Line: p.line, Field: field, Type: kind, ID: target})
+			return
+		}
 		p.errf(field, "no %s with id %q in the facts", kind, target)
 	}
 	for _, e := range ev.TicketEvents {

@@ -150,6 +150,24 @@ func (s *sqlStore) FactsOfType(ctx context.Context, types []string, from, to tim
 	return scanFacts(rows)
 }
 
+// FactsByID implements Store.
+func (s *sqlStore) FactsByID(ctx context.Context, ids []string) ([]Fact, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	list, err := s.dialect.listArg(ids)
+	if err != nil {
+		return nil, fmt.Errorf("read facts by id: %w", err)
+	}
+	rows, err := s.reader.query(ctx, `SELECT id, type, at, body FROM facts
+		WHERE `+s.dialect.inList("id", "$1")+` ORDER BY n`, list)
+	if err != nil {
+		return nil, fmt.Errorf("read facts by id: %w", err)
+	}
+	defer rows.Close()
+	return scanFacts(rows)
+}
+
 // minuteBounds converts [from, to) to the minute numbers whose start lies in it.
 func minuteBounds(from, to time.Time) (lo, hi int64) {
 	a, b := boundsMS(from, to)

@@ -122,6 +122,9 @@ type Store interface {
 	// Secret returns the named secret: 32 random bytes created on first use
 	// and the same ever after, also across processes sharing the database.
 	Secret(ctx context.Context, name string) ([]byte, error)
+	// FactsByID returns the stored facts with one of ids (in the order
+	// stored; an unknown id is absent), whatever their time.
+	FactsByID(ctx context.Context, ids []string) ([]Fact, error)
 	// FactsOfType is Facts restricted to facts whose Type is one of types.
 	FactsOfType(ctx context.Context, types []string, from, to time.Time) ([]Fact, error)
 	// SetClock sets the clock that tells whether a session has expired, for

@@ -30,6 +30,7 @@ var notifyScenarios = []struct {
 	{"Sessions", testSessions},
 	{"SecretConcurrent", testSecretConcurrent},
 	{"FactsOfType", testFactsOfType},
+	{"FactsByID", testFactsByID},
 	{"PruneNotify", testPruneNotify},
 }
 
@@ -765,5 +766,32 @@ func testPruneNotify(t *testing.T, s store.Store) {
 	}
 	if n, err := s.Prune(ctx, keep, keep, 4); err != nil || n != 0 {
 		t.Errorf("second Prune: got %d, %v; want 0, nil", n, err)
+	}
+}
+
+// FactsByID finds stored facts by id whatever their time, in the order
+// stored, and leaves unknown ids out.
+func testFactsByID(t *testing.T, s store.Store) {
+	ctx := ctxFor(t)
+	fs := []store.Fact{
+		fact("tk-1", "ticket", t0.Add(time.Hour), `{"type":"ticket","id":"tk-1"}`),
+		fact("cust", "customer", time.Time{}, `{"type":"customer","id":"cust"}`),
+		fact("ev-1", "ticket_event", t0.Add(2*time.Hour), `{"type":"ticket_event","id":"ev-1"}`),
+	}
+	if err := s.AppendFacts(ctx, fs); err != nil {
+		t.Fatalf("AppendFacts: %v", err)
+	}
+	got, err := s.FactsByID(ctx, []string{"ev-1", "nope", "cust", "tk-1"})
+	if err != nil {
+		t.Fatalf("FactsByID: %v", err)
+	}
+	if d := diff(fs, got); d != "" {
+		t.Errorf("FactsByID (-want +got):\n%s", d)
+	}
+	if got, err := s.FactsByID(ctx, nil); err != nil || len(got) != 0 {
+		t.Errorf("FactsByID(nil): got %v, %v; want none", got, err)
+	}
+	if got, err := s.FactsByID(ctx, []string{"nope"}); err != nil || len(got) != 0 {
+		t.Errorf("FactsByID(unknown): got %v, %v; want none", got, err)
 	}
 }
