@@ -26,6 +26,8 @@ var flashes = map[string]string{
 	"scheduled":  "The maintenance window is scheduled.",
 	"cancelled":  "The maintenance is cancelled.",
 	"removed":    "The subscriber is removed.",
+	"declared":   "The disaster is declared: its recovery clock runs.",
+	"restored":   "The disaster is marked restored.",
 	"signedout":  "You are signed out.",
 }
 

@@ -32,11 +32,17 @@ func (h *handler) handleHeartbeat() http.Handler {
 		if v := r.URL.Query().Get("state"); v == "down" || v == "fail" {
 			state, msg = monitor.Down, "the job reported a failure"
 		}
-		if err := h.results.Beat(r.Context(), m, state, msg); err != nil {
+		fact, err := h.results.Beat(r.Context(), m, state, msg)
+		if err != nil {
 			web.Fail(h.log, w, r, err)
 			return
 		}
-		web.JSON(w, http.StatusOK, map[string]string{"status": "recorded"})
+		out := map[string]string{"status": "recorded"}
+		if fact != "" {
+			// A backup or restore-test job: its run is evidence too.
+			out["fact"] = fact
+		}
+		web.JSON(w, http.StatusOK, out)
 	})
 }
 

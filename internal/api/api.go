@@ -36,7 +36,7 @@ var _ Store = (store.Store)(nil)
 // detector, status facts) and the heartbeat monitors' pushes.
 type Results interface {
 	Ingest(ctx context.Context, rs []monitor.Result) error
-	Beat(ctx context.Context, m *monitor.Monitor, state monitor.State, msg string) error
+	Beat(ctx context.Context, m *monitor.Monitor, state monitor.State, msg string) (fact string, err error)
 }
 
 // Options are the API's dependencies.
@@ -76,18 +76,21 @@ func Mount(mux *http.ServeMux, o Options) {
 	mux.Handle("GET /api/v1/incidents/{id}", viewer(h.handleIncident()))
 	mux.Handle("GET /api/v1/maintenance", viewer(h.handleMaintenance()))
 	mux.Handle("GET /api/v1/obligations", viewer(h.handleObligations()))
+	mux.Handle("GET /api/v1/disasters", viewer(h.handleDisasters()))
 	mux.Handle("GET /api/v1/subscribers", viewer(h.handleSubscribers()))
 	mux.Handle("GET /api/v1/subscribers/{id}/deliveries", viewer(h.handleDeliveries()))
 
 	// Operator: incidents, attributions (audited: the token's or user's
 	// name is recorded as who decided), post-mortems, maintenance
-	// announcements and cancellations, subscribers.
+	// announcements and cancellations, disasters, subscribers.
 	mux.Handle("POST /api/v1/incidents", operator(h.handleCreateIncident()))
 	mux.Handle("POST /api/v1/incidents/{id}/updates", operator(h.handleIncidentUpdate()))
 	mux.Handle("POST /api/v1/incidents/{id}/attributions", operator(h.handleIncidentAttribution()))
 	mux.Handle("POST /api/v1/incidents/{id}/postmortem", operator(h.handlePostmortem()))
 	mux.Handle("POST /api/v1/maintenance", operator(h.handleCreateMaintenance()))
 	mux.Handle("POST /api/v1/maintenance/{id}/cancel", operator(h.handleCancelMaintenance()))
+	mux.Handle("POST /api/v1/disasters", operator(h.handleDeclareDisaster()))
+	mux.Handle("POST /api/v1/disasters/{id}/restored", operator(h.handleRestored()))
 	mux.Handle("POST /api/v1/subscribers", operator(h.handleCreateSubscriber()))
 	mux.Handle("DELETE /api/v1/subscribers/{id}", operator(h.handleDeleteSubscriber()))
 

@@ -204,6 +204,7 @@ type rawMonitor struct {
 	} `yaml:"throughput"`
 	Heartbeat *struct {
 		Grace     string `yaml:"grace"`
+		Records   string `yaml:"records"`
 		rawSecret `yaml:",inline"`
 	} `yaml:"heartbeat"`
 }
@@ -612,7 +613,12 @@ func monitorOf(errs *yamlpos.Errors, p string, r *rawMonitor, getenv func(string
 		if r.Heartbeat == nil {
 			errs.Add(p+".heartbeat", "a heartbeat monitor needs heartbeat: {grace: 5m, token_env: VAR}")
 		} else {
-			hb := &monitor.HeartbeatSpec{Grace: duration(errs, p+".heartbeat.grace", r.Heartbeat.Grace, m.Interval/2)}
+			hb := &monitor.HeartbeatSpec{Grace: duration(errs, p+".heartbeat.grace", r.Heartbeat.Grace, m.Interval/2), Records: r.Heartbeat.Records}
+			switch hb.Records {
+			case "", monitor.RecordsBackup, monitor.RecordsRestoreTest:
+			default:
+				errs.Add(p+".heartbeat.records", "want backup or restore_test (what each call of the job is evidence of), got %q", hb.Records)
+			}
 			if sec, ok := secret(errs, p+".heartbeat", r.Heartbeat.rawSecret, getenv); ok {
 				hb.TokenSHA256 = hex.EncodeToString(sec[:])
 			}

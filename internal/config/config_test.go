@@ -31,6 +31,7 @@ func TestParseErrorsNameLineAndField(t *testing.T) {
 		{"bad status range", base + "  - {id: m, component: web, type: http, target: \"http://h/\", http: {expect_status: [\"299-200\"]}}\n", "expect_status[0]"},
 		{"bad regex", base + "  - {id: m, component: web, type: http, target: \"http://h/\", http: {body_regex: \"(\"}}\n", "http.body_regex"},
 		{"heartbeat without token", base + "  - {id: m, component: web, type: heartbeat, heartbeat: {grace: 1m}}\n", "give token_sha256"},
+		{"heartbeat records what", base + "  - {id: m, component: web, type: heartbeat, heartbeat: {grace: 1m, token_env: TOK, records: backups}}\n", "monitors[0].heartbeat.records: want backup or restore_test"},
 		{"short token in env is not printed", "tokens:\n  - {name: x, role: viewer, token_env: SHORT}\n", "environment variable SHORT must hold a token of at least 16"},
 		{"bad role", "tokens:\n  - {name: x, role: admin, token_env: TOK}\n", "tokens[0].role: want operator, viewer or ingest"},
 		{"bad hash", "agents:\n  - {location: eu, token_sha256: abc}\n", "agents[0].token_sha256: want 64 hex digits"},

@@ -113,10 +113,21 @@ type ThroughputSpec struct {
 // HeartbeatSpec configures a push monitor.
 type HeartbeatSpec struct {
 	Grace time.Duration
+	// Records, when set, makes each call of the job evidence of a
+	// recovery objective too: RecordsBackup writes a backup fact,
+	// RecordsRestoreTest a restore_test fact, of the monitor's component,
+	// ok unless the job reported a failure.
+	Records string
 	// TokenSHA256 is the hex SHA-256 of the token that authenticates the
 	// job's calls; the token itself is never kept.
 	TokenSHA256 string
 }
+
+// What a heartbeat's calls record besides its status (HeartbeatSpec.Records).
+const (
+	RecordsBackup      = "backup"
+	RecordsRestoreTest = "restore_test"
+)
 
 // State is one check's verdict.
 type State string

@@ -1,7 +1,7 @@
 // Package operatorui renders the operators' web pages under /admin: sign-in,
 // the dashboard of open incidents and their obligations, and the forms that
 // open, update, resolve and attribute incidents, publish post-mortems,
-// schedule maintenance and manage subscribers, with their delivery logs. The pages are plain HTML forms that work without
+// schedule maintenance, declare disasters and manage subscribers, with their delivery logs. The pages are plain HTML forms that work without
 // JavaScript. Like the status page, it is pure rendering: the templates are
 // embedded and parsed once, so a broken one fails at start-up.
 package operatorui
@@ -288,6 +288,38 @@ type Message struct {
 	Link string
 }
 
+// Disasters is the disasters page: each declared disaster with its
+// recovery and the objectives of the plans covering it, and the form to
+// declare one.
+type Disasters struct {
+	Page
+	List       []DisasterRow
+	Components []Option
+}
+
+// DisasterRow is one disaster as the page shows it.
+type DisasterRow struct {
+	ID, Title, Component string
+	Declared             time.Time
+	// Restored is zero while the disaster lasts.
+	Restored time.Time
+	// Recovery is restored − declared, or now − declared while it lasts.
+	Recovery time.Duration
+	// LastBackup is zero when no successful backup precedes it; DataLoss
+	// is the declaration − LastBackup.
+	LastBackup time.Time
+	DataLoss   time.Duration
+	Objectives []ObjectiveRow
+}
+
+// ObjectiveRow is one plan's RTO and RPO for a disaster; a zero duration
+// is no objective. The states are met, breached, running or none.
+type ObjectiveRow struct {
+	Policy, Plan       string
+	RTO, RPO           time.Duration
+	RTOState, RPOState string
+}
+
 // Renderer renders the operator pages.
 type Renderer struct {
 	pages map[string]*template.Template
@@ -319,6 +351,10 @@ var labels = map[string]string{
 	"slack":                "Slack",
 	"email":                "Email",
 	"pagerduty":            "PagerDuty",
+	"met":                  "Met",
+	"breached":             "Breached",
+	"running":              "Running",
+	"none":                 "No objective",
 }
 
 // Label is the text shown for a status or cause; colours always come with
@@ -349,7 +385,8 @@ func Age(d time.Duration) string {
 
 var fieldLabels = map[string]string{"title": "Title", "severity": "Severity", "status": "Status", "components": "Components",
 	"cause": "Cause", "message": "Message", "reason": "Reason", "start": "Start", "end": "End", "url": "Link", "summary": "Summary",
-	"rrule": "Repeat", "name": "User name", "password": "Password", "kind": "Kind", "email": "Email address"}
+	"rrule": "Repeat", "name": "User name", "password": "Password", "kind": "Kind", "email": "Email address",
+	"component": "Component", "at": "Time"}
 
 // FieldLabel names a form field for the error summary.
 func FieldLabel(field string) string {
@@ -376,6 +413,7 @@ func New() (*Renderer, error) {
 		"age":        func(now, t time.Time) string { return Age(now.Sub(t)) },
 		"until":      func(now, t time.Time) string { return Age(t.Sub(now)) },
 		"ms":         func(d time.Duration) string { return fmt.Sprintf("%d ms", d.Milliseconds()) },
+		"dur":        Age,
 		"obligationsOf": func(now time.Time, list []Obligation, known bool) obligationsView {
 			return obligationsView{Now: now, List: list, Known: known}
 		},
@@ -386,7 +424,7 @@ func New() (*Renderer, error) {
 		"fid": func(prefix, field string) string { return prefix + "-" + nonID.ReplaceAllString(field, "_") },
 	}
 	r := &Renderer{pages: map[string]*template.Template{}}
-	for _, name := range []string{"signin", "dashboard", "incident_new", "incident", "maintenance_new", "message", "subscribers", "subscriber", "subscriber_remove"} {
+	for _, name := range []string{"signin", "dashboard", "incident_new", "incident", "maintenance_new", "message", "subscribers", "subscriber", "subscriber_remove", "disasters"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/forms.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("operator template %s: %w", name, err)
@@ -398,7 +436,7 @@ func New() (*Renderer, error) {
 
 // Render renders the page name (signin, dashboard, incident_new,
 // incident, maintenance_new, message, subscribers, subscriber,
-// subscriber_remove) with its data. Nothing is written
+// subscriber_remove, disasters) with its data. Nothing is written
 // when rendering fails.
 func (r *Renderer) Render(w io.Writer, name string, data any) error {
 	t := r.pages[name]

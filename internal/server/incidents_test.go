@@ -93,7 +93,7 @@ func newIncidentEnv(t *testing.T) *incidentEnv {
 // policy (acme.yaml).
 func newIncidentEnvWith(t *testing.T, cfgYAML, policyYAML string) *incidentEnv {
 	t.Helper()
-	env := map[string]string{"OPS_TOKEN": testOpsToken, "VIEW_TOKEN": testViewerToken, "ALICE_HASH": testAliceHash(t)}
+	env := map[string]string{"OPS_TOKEN": testOpsToken, "VIEW_TOKEN": testViewerToken, "ALICE_HASH": testAliceHash(t), "BACKUP_TOKEN": testBackupToken}
 	cfg, err := config.Parse("slakeeper.yaml", []byte(cfgYAML), func(k string) string { return env[k] },
 		func(name string) (*sla.Policy, error) { return policy.Parse(name, []byte(policyYAML)) })
 	if err != nil {

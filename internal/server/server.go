@@ -343,12 +343,42 @@ func (s *Server) heartbeats(ctx context.Context) {
 }
 
 // Beat records a push from a heartbeat monitor's job.
-func (s *Server) Beat(ctx context.Context, m *monitor.Monitor, state monitor.State, msg string) error {
+// A job declared a backup or restore-test job (heartbeat.records) also
+// leaves the evidence of its run: a backup or restore_test fact of the
+// monitor's component, ok unless it reported a failure, whose id is
+// returned ("" for other jobs).
+func (s *Server) Beat(ctx context.Context, m *monitor.Monitor, state monitor.State, msg string) (string, error) {
 	now := s.now()
 	s.hbMu.Lock()
 	s.lastBeat[m.ID] = now
 	s.hbMu.Unlock()
-	return s.Ingest(ctx, []monitor.Result{{MonitorID: m.ID, Location: s.Config().Server.Location, At: now, State: state, Message: msg}})
+	if err := s.Ingest(ctx, []monitor.Result{{MonitorID: m.ID, Location: s.Config().Server.Location, At: now, State: state, Message: msg}}); err != nil {
+		return "", err
+	}
+	if m.Heartbeat == nil || m.Heartbeat.Records == "" {
+		return "", nil
+	}
+	// One fact per second of calls: a job that calls twice in a second
+	// ran once as far as the objectives count.
+	at := now.UTC().Truncate(time.Second)
+	id := fmt.Sprintf("%s:%s:%d", m.Heartbeat.Records, m.ID, at.Unix())
+	body, err := json.Marshal(runFact{Type: m.Heartbeat.Records, ID: id, At: at.Format(time.RFC3339), Component: m.Component, OK: state == monitor.Up})
+	if err != nil {
+		return "", err
+	}
+	if err := s.store.AppendFacts(ctx, []store.Fact{{ID: id, Type: m.Heartbeat.Records, At: at, JSON: body}}); err != nil {
+		return "", fmt.Errorf("record the %s of %s: %w", m.Heartbeat.Records, m.ID, err)
+	}
+	return id, nil
+}
+
+// runFact is a backup or restore_test fact in the wire format.
+type runFact struct {
+	Type      string `json:"type"`
+	ID        string `json:"id"`
+	At        string `json:"at"`
+	Component string `json:"component,omitempty"`
+	OK        bool   `json:"ok"`
 }
 
 // retention prunes old data hourly, in small steps.

@@ -1,0 +1,196 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slakeeper/slakeeper/internal/incidents"
+	"github.com/slakeeper/slakeeper/internal/sla"
+)
+
+// testBackupToken is the heartbeat token of the backup and restore-test
+// jobs.
+const testBackupToken = "backup-job-token-of-enough-length"
+
+const recoveryPolicy = `policy: acme
+components:
+  - id: api
+  - id: db
+versions:
+  - version: "1"
+    effective: 2026-01-01
+    plans:
+      - id: standard
+        objective: 99.9
+        period: month
+        timezone: UTC
+        components: [api, db]
+        recovery: {rto: 2h, rpo: 4h, backup_every: 24h, restore_tests: 1}
+`
+
+// recoveryConfig has a backup job and a restore-test job as heartbeat
+// monitors of the db component.
+const recoveryConfig = incidentTestConfig + `monitors:
+  - id: nightly-backup
+    component: db
+    type: heartbeat
+    interval: 24h
+    heartbeat: {grace: 1h, token_env: BACKUP_TOKEN, records: backup}
+  - id: restore-drill
+    component: db
+    type: heartbeat
+    interval: 720h
+    heartbeat: {grace: 24h, token_env: BACKUP_TOKEN, records: restore_test}
+`
+
+func newRecoveryEnv(t *testing.T) *incidentEnv {
+	t.Helper()
+	return newIncidentEnvWith(t, strings.Replace(recoveryConfig, "components:\n  - {id: api}\n  - {id: web}", "components:\n  - {id: api}\n  - {id: db}", 1), recoveryPolicy)
+}
+
+// fullReport is the one policy's report of period as of asOf, from the
+// API.
+func (e *incidentEnv) fullReport(period string, asOf time.Time) *sla.Report {
+	e.t.Helper()
+	var out struct{ Reports []*sla.Report }
+	e.call("GET", "/api/v1/reports?period="+period+"&as_of="+asOf.Format(time.RFC3339), testViewerToken, "", http.StatusOK, &out)
+	if len(out.Reports) != 1 {
+		e.t.Fatalf("got %d reports, want 1", len(out.Reports))
+	}
+	return out.Reports[0]
+}
+
+func (e *incidentEnv) beat(monitor, state string) string {
+	e.t.Helper()
+	var out struct{ Status, Fact string }
+	path := "/api/v1/heartbeat/" + monitor
+	if state != "" {
+		path += "?state=" + state
+	}
+	e.call("POST", path, testBackupToken, "", http.StatusOK, &out)
+	return out.Fact
+}
+
+// The calls of a job declared a backup or restore-test job are evidence
+// of the recovery objectives: daily backups and a monthly restore test
+// are measured live, and a disaster's data loss runs from the last
+// successful one.
+func TestHeartbeatsRecordBackups(t *testing.T) {
+	e := newRecoveryEnv(t)
+	e.clock.set(mustTime(t, "2026-11-01T02:00:00Z"))
+	for day := range 30 {
+		e.clock.set(mustTime(t, "2026-11-01T02:00:00Z").Add(time.Duration(day) * 24 * time.Hour))
+		if day == 10 {
+			// The job ran and failed: a backup fact, not ok; the gap
+			// grows to two days.
+			if id := e.beat("nightly-backup", "fail"); id == "" {
+				t.Fatal("a failed run recorded no fact")
+			}
+			continue
+		}
+		if id := e.beat("nightly-backup", ""); !strings.HasPrefix(id, "backup:nightly-backup:") {
+			t.Fatalf("day %d: fact %q, want a backup fact", day, id)
+		}
+	}
+	e.clock.set(mustTime(t, "2026-11-20T09:00:00Z"))
+	e.beat("restore-drill", "")
+	rep := e.fullReport("2026-11", mustTime(t, "2026-12-01T00:00:00Z"))
+	if len(rep.Recovery) != 1 {
+		t.Fatalf("recovery: got %+v, want one plan's", rep.Recovery)
+	}
+	rec := rep.Recovery[0]
+	// Backups at 02:00 every day but 11 November: the longest gap is
+	// 10 → 12 November, 48 hours = 2,880 minutes.
+	if rec.LongestGapMinutes != 2880 || rec.BackupsMet {
+		t.Errorf("backups: longest gap %v min, met %v; want 2880, not met", rec.LongestGapMinutes, rec.BackupsMet)
+	}
+	if rec.RestoreTests != 1 || !rec.RestoreTestsMet {
+		t.Errorf("restore tests: %d, met %v; want 1, met", rec.RestoreTests, rec.RestoreTestsMet)
+	}
+}
+
+// Disasters are declared and closed from the API and the operator pages,
+// with RTO and RPO against every covering plan.
+func TestDisasters(t *testing.T) {
+	e := newRecoveryEnv(t)
+	e.clock.set(mustTime(t, "2026-11-03T01:00:00Z"))
+	e.beat("nightly-backup", "")
+
+	// Denials first: nothing is declared without an operator.
+	body := `{"title": "Primary database lost", "component": "db"}`
+	e.call("POST", "/api/v1/disasters", "", body, http.StatusUnauthorized, nil)
+	e.call("POST", "/api/v1/disasters", testViewerToken, body, http.StatusForbidden, nil)
+	e.call("POST", "/api/v1/disasters", testOpsToken, `{"title": "x", "component": "nope"}`, http.StatusBadRequest, nil)
+	e.call("POST", "/api/v1/disasters", testOpsToken, `{"component": "db"}`, http.StatusBadRequest, nil)
+	e.call("POST", "/api/v1/disasters", testOpsToken, `{"title": "x", "at": "2026-11-04T00:00:00Z"}`, http.StatusBadRequest, nil)
+	e.call("GET", "/api/v1/disasters", "", "", http.StatusUnauthorized, nil)
+
+	e.clock.set(mustTime(t, "2026-11-03T06:00:00Z"))
+	var d incidents.Disaster
+	e.call("POST", "/api/v1/disasters", testOpsToken, body, http.StatusCreated, &d)
+	// Declared 5 hours after the backup: past the 4-hour RPO; the RTO
+	// clock runs.
+	if d.DataLossMinutes == nil || *d.DataLossMinutes != 300 || len(d.Objectives) != 1 ||
+		d.Objectives[0].RPO != incidents.ObjectiveBreached || d.Objectives[0].RTO != incidents.ObjectiveRunning {
+		t.Fatalf("declared: got %+v", d)
+	}
+	e.clock.set(mustTime(t, "2026-11-03T07:30:00Z"))
+	e.call("POST", "/api/v1/disasters/"+d.ID+"/restored", testViewerToken, "", http.StatusForbidden, nil)
+	e.call("POST", "/api/v1/disasters/nope/restored", testOpsToken, "", http.StatusNotFound, nil)
+	e.call("POST", "/api/v1/disasters/"+d.ID+"/restored", testOpsToken, `{"at": "2026-11-03T05:00:00Z"}`, http.StatusBadRequest, nil)
+	e.call("POST", "/api/v1/disasters/"+d.ID+"/restored", testOpsToken, "", http.StatusCreated, &d)
+	if d.Restored == nil || d.RecoveryMinutes != 90 || d.Objectives[0].RTO != incidents.ObjectiveMet {
+		t.Fatalf("restored: got %+v, want 90 minutes, RTO met", d)
+	}
+	e.call("POST", "/api/v1/disasters/"+d.ID+"/restored", testOpsToken, "", http.StatusConflict, nil)
+	var list struct{ Disasters []incidents.Disaster }
+	e.call("GET", "/api/v1/disasters", testViewerToken, "", http.StatusOK, &list)
+	if len(list.Disasters) != 1 || list.Disasters[0].ID != d.ID {
+		t.Errorf("list: got %+v", list.Disasters)
+	}
+	// The report's recovery shows the same.
+	rep := e.fullReport("2026-11", mustTime(t, "2026-12-01T00:00:00Z"))
+	if ds := rep.Recovery[0].Disasters; len(ds) != 1 || !ds[0].RTOMet || ds[0].RPOMet {
+		t.Errorf("report: got %+v, want RTO met, RPO missed", ds)
+	}
+
+	// The operator pages: declare (a bad time shown at its field), see
+	// the running clock, mark restored.
+	b := e.browser()
+	b.signIn("alice", testAlicePassword)
+	p := b.post("/admin/disasters", url.Values{"title": {"Region lost"}, "at": {"tomorrow"}})
+	if p.code != http.StatusBadRequest || !strings.Contains(p.body, "Time") {
+		t.Fatalf("bad form: got %d %s", p.code, p.body)
+	}
+	p = b.post("/admin/disasters", url.Values{"title": {"Region lost"}, "component": {""}})
+	if p.code != http.StatusSeeOther {
+		t.Fatalf("declare form: got %d %s", p.code, p.body)
+	}
+	p = b.get(p.location)
+	checkLabels(t, p.body)
+	if !strings.Contains(p.body, "Region lost") || !strings.Contains(p.body, "Not restored") || !strings.Contains(p.body, "The disaster is declared") {
+		t.Fatalf("disasters page: %s", p.body)
+	}
+	e.call("GET", "/api/v1/disasters", testViewerToken, "", http.StatusOK, &list)
+	var region string
+	for _, x := range list.Disasters {
+		if x.Title == "Region lost" {
+			region = x.ID
+		}
+	}
+	e.clock.set(mustTime(t, "2026-11-03T10:00:00Z"))
+	if p = b.post("/admin/disasters/"+region+"/restored", url.Values{}); p.code != http.StatusSeeOther {
+		t.Fatalf("restored form: got %d %s", p.code, p.body)
+	}
+	p = b.get("/admin/disasters")
+	if strings.Contains(p.body, "Not restored") || !strings.Contains(p.body, "Breached") {
+		t.Errorf("after restoring: %s", p.body)
+	}
+	if fs, err := e.st.FactsByID(context.Background(), []string{region, region + ":restored"}); err != nil || len(fs) != 2 {
+		t.Errorf("stored facts: %v %v", fs, err)
+	}
+}
