@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -38,7 +39,16 @@ func (h *handler) handleReports() http.Handler {
 			web.Fail(h.log, w, r, err)
 			return
 		}
-		reps, err := reports.Reports(c, ev, period, q.Get("policy"), q.Get("customer"), asOf)
+		explain := false
+		switch v := q.Get("explain"); v {
+		case "", "false", "0":
+		case "true", "1":
+			explain = true
+		default:
+			web.JSON(w, http.StatusBadRequest, web.Error{Error: fmt.Sprintf("want true or false, got %q", v), Field: "explain"})
+			return
+		}
+		reps, err := reports.Reports(c, ev, reports.Query{Period: period, Policy: q.Get("policy"), Customer: q.Get("customer"), AsOf: asOf, Explain: explain})
 		if err != nil {
 			web.Fail(h.log, w, r, err)
 			return

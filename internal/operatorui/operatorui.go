@@ -16,8 +16,11 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/slakeeper/slakeeper/internal/sla"
 )
 
 //go:embed templates/*.html
@@ -320,6 +323,19 @@ type ObjectiveRow struct {
 	RTOState, RPOState string
 }
 
+// Reports is the reports page: the reports of one period, each
+// subscription's figures expandable into the intervals and facts behind
+// them.
+type Reports struct {
+	Page
+	// Period is the one shown ("2026-11"); Prev and Next the months
+	// around it; Error why the period asked for is refused.
+	Period, Prev, Next string
+	Error              string
+	AsOf               time.Time
+	Reports            []*sla.Report
+}
+
 // Renderer renders the operator pages.
 type Renderer struct {
 	pages map[string]*template.Template
@@ -354,7 +370,16 @@ var labels = map[string]string{
 	"met":                  "Met",
 	"breached":             "Breached",
 	"running":              "Running",
-	"none":                 "No objective",
+	"none":                 "Nothing owed",
+	"automatic":            "Automatic",
+	"claimed":              "Claimed",
+	"open":                 "Open (claimable)",
+	"expired":              "Expired (not claimed)",
+	"late":                 "Claimed late",
+	"late_notice":          "Maintenance announced late",
+	"ignored":              "Ignored (blip)",
+	"beta":                 "Beta component",
+	"excluded":             "Excluded",
 }
 
 // Label is the text shown for a status or cause; colours always come with
@@ -404,7 +429,7 @@ var nonID = regexp.MustCompile(`[^A-Za-z0-9_-]`)
 // New parses the embedded templates.
 func New() (*Renderer, error) {
 	funcs := template.FuncMap{
-		"label":      Label,
+		"label":      func(v any) string { return Label(fmt.Sprint(v)) },
 		"fieldLabel": FieldLabel,
 		"stylePath":  StylePath,
 		"utc":        func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
@@ -414,6 +439,15 @@ func New() (*Renderer, error) {
 		"until":      func(now, t time.Time) string { return Age(t.Sub(now)) },
 		"ms":         func(d time.Duration) string { return fmt.Sprintf("%d ms", d.Milliseconds()) },
 		"dur":        Age,
+		"pct":        func(f float64) string { return strconv.FormatFloat(f, 'f', 3, 64) + " %" },
+		"num":        func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) },
+		"val": func(f *float64) string {
+			if f == nil {
+				return "no data"
+			}
+			return strconv.FormatFloat(*f, 'f', -1, 64)
+		},
+		"join": strings.Join,
 		"obligationsOf": func(now time.Time, list []Obligation, known bool) obligationsView {
 			return obligationsView{Now: now, List: list, Known: known}
 		},
@@ -424,7 +458,7 @@ func New() (*Renderer, error) {
 		"fid": func(prefix, field string) string { return prefix + "-" + nonID.ReplaceAllString(field, "_") },
 	}
 	r := &Renderer{pages: map[string]*template.Template{}}
-	for _, name := range []string{"signin", "dashboard", "incident_new", "incident", "maintenance_new", "message", "subscribers", "subscriber", "subscriber_remove", "disasters"} {
+	for _, name := range []string{"signin", "dashboard", "incident_new", "incident", "maintenance_new", "message", "subscribers", "subscriber", "subscriber_remove", "disasters", "reports"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/forms.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("operator template %s: %w", name, err)
@@ -436,7 +470,7 @@ func New() (*Renderer, error) {
 
 // Render renders the page name (signin, dashboard, incident_new,
 // incident, maintenance_new, message, subscribers, subscriber,
-// subscriber_remove, disasters) with its data. Nothing is written
+// subscriber_remove, disasters, reports) with its data. Nothing is written
 // when rendering fails.
 func (r *Renderer) Render(w io.Writer, name string, data any) error {
 	t := r.pages[name]

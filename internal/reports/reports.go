@@ -69,15 +69,25 @@ func EvidenceEnd(period string) (time.Time, error) {
 	return p.Interval().End.Add(93 * 24 * time.Hour), nil
 }
 
-// Reports evaluates every configured policy (or one) over the evidence.
-func Reports(c *config.Config, evidence []byte, period, policyID, customer string, asOf time.Time) ([]*sla.Report, error) {
+// Query is what a report is asked for: the period, one policy or all
+// (""), one customer or all (""), the time it is evaluated as of, and
+// whether every interval behind the figures is kept (Explain).
+type Query struct {
+	Period, Policy, Customer string
+	AsOf                     time.Time
+	Explain                  bool
+}
+
+// Reports evaluates every configured policy (or q.Policy) over the
+// evidence.
+func Reports(c *config.Config, evidence []byte, q Query) ([]*sla.Report, error) {
 	ev, err := facts.Parse("evidence", bytes.NewReader(evidence))
 	if err != nil {
 		return nil, fmt.Errorf("stored evidence: %w", err)
 	}
 	reports := []*sla.Report{}
 	for _, p := range c.Policies {
-		if policyID != "" && p.ID != policyID {
+		if q.Policy != "" && p.ID != q.Policy {
 			continue
 		}
 		// Subscriptions name their policy; keep each policy's own.
@@ -88,7 +98,7 @@ func Reports(c *config.Config, evidence []byte, period, policyID, customer strin
 				scoped.Subscriptions = append(scoped.Subscriptions, sub)
 			}
 		}
-		rep, err := sla.Evaluate(sla.Request{Policy: p, Evidence: &scoped, Period: period, Customer: customer, AsOf: asOf})
+		rep, err := sla.Evaluate(sla.Request{Policy: p, Evidence: &scoped, Period: q.Period, Customer: q.Customer, AsOf: q.AsOf, Explain: q.Explain})
 		if err != nil {
 			return nil, fmt.Errorf("policy %s: %w", p.ID, err)
 		}

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -136,28 +137,34 @@ func TestFactsIntakeMatchesEvaluate(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					want, err := sla.Evaluate(sla.Request{Policy: pol, Evidence: ev, Period: period, AsOf: asOf})
-					if err != nil {
-						t.Fatal(err)
-					}
-					var got struct{ Reports []json.RawMessage }
-					apiCall(t, e.url, "GET", "/api/v1/reports?period="+period+"&as_of="+asOf.Format(time.RFC3339), testViewerToken, "", http.StatusOK, &got)
-					if len(got.Reports) != 1 {
-						t.Fatalf("got %d reports, want 1", len(got.Reports))
-					}
-					wantJSON, err := json.Marshal(want)
-					if err != nil {
-						t.Fatal(err)
-					}
-					var a, b any
-					if err := json.Unmarshal(wantJSON, &a); err != nil {
-						t.Fatal(err)
-					}
-					if err := json.Unmarshal(got.Reports[0], &b); err != nil {
-						t.Fatal(err)
-					}
-					if d := cmp.Diff(a, b); d != "" {
-						t.Errorf("live report differs from evaluate's (-evaluate +live):\n%s", d)
+					for _, explain := range []bool{false, true} {
+						want, err := sla.Evaluate(sla.Request{Policy: pol, Evidence: ev, Period: period, AsOf: asOf, Explain: explain})
+						if err != nil {
+							t.Fatal(err)
+						}
+						var got struct{ Reports []json.RawMessage }
+						apiCall(t, e.url, "GET", fmt.Sprintf("/api/v1/reports?period=%s&as_of=%s&explain=%v", period, asOf.Format(time.RFC3339), explain),
+							testViewerToken, "", http.StatusOK, &got)
+						if len(got.Reports) != 1 {
+							t.Fatalf("got %d reports, want 1", len(got.Reports))
+						}
+						wantJSON, err := json.Marshal(want)
+						if err != nil {
+							t.Fatal(err)
+						}
+						var a, b any
+						if err := json.Unmarshal(wantJSON, &a); err != nil {
+							t.Fatal(err)
+						}
+						if err := json.Unmarshal(got.Reports[0], &b); err != nil {
+							t.Fatal(err)
+						}
+						if d := cmp.Diff(a, b); d != "" {
+							t.Errorf("explain=%v: live report differs from evaluate's (-evaluate +live):\n%s", explain, d)
+						}
+						if explain && !strings.Contains(string(got.Reports[0]), `"intervals"`) && len(want.Subscriptions) > 0 {
+							t.Errorf("explain=true: no intervals in %s", got.Reports[0][:min(len(got.Reports[0]), 300)])
+						}
 					}
 				})
 			}

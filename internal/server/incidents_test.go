@@ -165,7 +165,7 @@ func (e *incidentEnv) report(period string, asOf time.Time) *sla.SubscriptionRep
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	reps, err := reports.Reports(e.cfg, ev, period, "", "", asOf)
+	reps, err := reports.Reports(e.cfg, ev, reports.Query{Period: period, AsOf: asOf})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -194,3 +194,41 @@ func TestDisasters(t *testing.T) {
 		t.Errorf("stored facts: %v %v", fs, err)
 	}
 }
+
+// The operators' reports page: each subscription's figures, and behind
+// them the intervals and the facts that established them.
+func TestReportsPage(t *testing.T) {
+	e := newIncidentEnv(t)
+	e.statusFact("api", "monitor:api-http", "major_outage", mustTime(t, "2026-10-05T10:00:00Z"))
+	e.statusFact("api", "monitor:api-http", "operational", mustTime(t, "2026-10-05T11:00:00Z"))
+	b := e.browser()
+	b.signIn("alice", testAlicePassword)
+	p := b.get("/admin/reports?period=2026-10")
+	if p.code != http.StatusOK {
+		t.Fatalf("reports page: got %d %s", p.code, p.body)
+	}
+	checkLabels(t, p.body)
+	// As of 14 October 09:00 the month so far is 13 days 9 hours, 19,260
+	// minutes; 60 of them down: (19,260 − 60) ÷ 19,260 = 99.688 %, under
+	// the 99.9 % objective.
+	for _, want := range []string{"Policy acme", "acme / sub-acme", "(to date)", "99.688 %", "Missed", "60 min", "of 19260", "<details>", "Intervals behind the figures",
+		`href="/admin/reports?period=2026-09"`} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("reports page lacks %q", want)
+		}
+	}
+	if strings.Contains(p.body, `href="/admin/reports?period=2026-11"`) {
+		t.Error("a link to November, which has not begun")
+	}
+	// The facts behind the downtime are named.
+	if !strings.Contains(p.body, "st:api") && !strings.Contains(p.body, "api-http") {
+		t.Errorf("reports page names no fact behind the downtime")
+	}
+	if p = b.get("/admin/reports?period=2026-13"); p.code != http.StatusBadRequest || !strings.Contains(p.body, "Want a month") {
+		t.Errorf("bad period: got %d", p.code)
+	}
+	// The current month by default.
+	if p = b.get("/admin/reports"); p.code != http.StatusOK || !strings.Contains(p.body, `value="2026-10"`) {
+		t.Errorf("default period: got %d", p.code)
+	}
+}

@@ -33,7 +33,7 @@ func (s *Server) routes() (http.Handler, error) {
 	api.Mount(mux, api.Options{Store: s.store, Config: s.Config, Now: s.now, Logger: s.log,
 		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox, Results: s})
 	if err := admin.Mount(mux, admin.Options{Config: s.Config, Now: s.now, Logger: s.log,
-		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox}); err != nil {
+		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox, Store: s.store}); err != nil {
 		return nil, err
 	}
 

@@ -1,0 +1,72 @@
+package operatorui
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slakeeper/slakeeper/internal/facts"
+	"github.com/slakeeper/slakeeper/internal/policy"
+	"github.com/slakeeper/slakeeper/internal/sla"
+)
+
+// The reports page renders the explained report of every seed example:
+// each kind of result (uptime and credits, tickets, incident obligations,
+// recovery, performance) with the intervals behind the figures.
+func TestReportsPageRendersEverySeed(t *testing.T) {
+	r, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob("../../examples/0*.yaml")
+	if err != nil || len(files) != 5 {
+		t.Fatalf("examples: %v %v", files, err)
+	}
+	for _, pf := range files {
+		t.Run(filepath.Base(pf), func(t *testing.T) {
+			pol, err := policy.Load(pf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev, err := facts.Load(strings.TrimSuffix(pf, ".yaml") + ".jsonl")
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := sla.Evaluate(sla.Request{Policy: pol, Evidence: ev, Period: "2026-10", AsOf: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), Explain: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			if err := r.Render(&b, "reports", Reports{Page: Page{Title: "Reports", User: "alice"}, Period: "2026-10", Reports: []*sla.Report{rep}}); err != nil {
+				t.Fatal(err)
+			}
+			page := b.String()
+			if !strings.Contains(page, "Policy "+rep.Policy) {
+				t.Errorf("no heading for policy %s", rep.Policy)
+			}
+			for _, s := range rep.Subscriptions {
+				if !strings.Contains(page, s.Customer+" / "+s.Subscription) {
+					t.Errorf("subscription %s missing", s.Subscription)
+				}
+				for _, in := range s.Intervals {
+					for _, f := range in.Facts {
+						if !strings.Contains(page, f) {
+							t.Errorf("fact %s behind an interval of %s missing", f, s.Subscription)
+						}
+					}
+				}
+			}
+			for _, tk := range rep.Tickets {
+				if !strings.Contains(page, tk.Ticket) {
+					t.Errorf("ticket %s missing", tk.Ticket)
+				}
+			}
+			for _, rc := range rep.Recovery {
+				if !strings.Contains(page, "Recovery, plan "+rc.Plan) {
+					t.Errorf("recovery of plan %s missing", rc.Plan)
+				}
+			}
+		})
+	}
+}
