@@ -650,18 +650,39 @@ func buildSnapshot(cfg *config.Config, ev *sla.Evidence, now time.Time, since ma
 	spans[uptimeDays+1] = timeline.NewInterval(now.Add(-uptimeDays*24*time.Hour), now)
 	up := sla.NewUptimes(ev, sla.UptimeRule{Weights: sp.Weights, Removed: sp.Removed, Since: since})
 
-	overall := sla.Operational
+	// monitored are the components that have monitors: one never checked
+	// has no status to show yet, rather than "Operational".
+	monitored := map[string]bool{}
+	for _, m := range cfg.Monitors {
+		monitored[m.Component] = true
+	}
+	overall, seen := sla.Operational, false
 	var groups []statuspage.Group
 	for _, c := range cfg.Components {
 		st := status[c.ID]
+		_, checked := since[c.ID]
+		noData := st == "" && monitored[c.ID] && !checked
 		if st == "" {
 			st = sla.Operational
 		}
-		overall = worse(overall, st)
 		figs := up.Component(c.ID, spans)
 		comp := statuspage.Component{ID: c.ID, Name: cfg.ComponentName(c.ID), Status: string(st), StatusText: statuspage.StatusText(string(st)),
 			Uptime30: statuspage.FormatUptime(figs[uptimeDays].Uptime), Uptime90: statuspage.FormatUptime(figs[uptimeDays+1].Uptime),
 			Days: make([]statuspage.Day, uptimeDays)}
+		if noData {
+			comp.Status, comp.StatusText = statuspage.NoData, statuspage.StatusText(statuspage.NoData)
+		} else {
+			overall, seen = worse(overall, st), true
+		}
+		// A figure over a span monitoring began within says so.
+		if first, ok := since[c.ID]; ok {
+			if first.After(now.Add(-30 * 24 * time.Hour)) {
+				comp.Since30 = first.In(loc).Format("2 Jan")
+			}
+			if first.After(now.Add(-uptimeDays * 24 * time.Hour)) {
+				comp.Since90 = first.In(loc).Format("2 Jan")
+			}
+		}
 		for i := range uptimeDays {
 			n := 0
 			if incidents[c.ID] != nil {
@@ -691,6 +712,9 @@ func buildSnapshot(cfg *config.Config, ev *sla.Evidence, now time.Time, since ma
 		TimeZone: loc.String(), GeneratedAt: now.In(loc)}
 	for _, l := range sp.Links {
 		site.Links = append(site.Links, statuspage.Link{Label: l.Label, URL: l.URL})
+	}
+	if !seen && len(cfg.Components) > 0 {
+		overall = statuspage.NoData
 	}
 	view := statuspage.View{Site: site, Overall: string(overall), Groups: groups, Active: active,
 		Maintenance: mviews, Past: past, Weighting: statuspage.Weighting(weights, removed), Days: uptimeDays}

@@ -725,11 +725,39 @@ func TestStatusPageCheckedComponentWithoutFacts(t *testing.T) {
 	e.statusFact("web", "monitor:web-tcp", "operational", time.Date(2026, 10, 12, 11, 12, 0, 0, time.UTC))
 	e.tick()
 	_, page = e.get("/", nil)
-	if !strings.Contains(page, "Uptime — 30 days: 98.974% · 90 days: 98.974%") {
+	// Each figure says the span it covers: monitoring began on the 9th.
+	if !strings.Contains(page, "Uptime — 30 days: 98.974% (since 9 Oct) · 90 days: 98.974% (since 9 Oct)") {
 		t.Errorf("web figures from the first check: missing")
 	}
 	if got := bars(t, page, "web")["2026-10-09"]; got != "u-up 9 Oct 2026: 100% uptime, no incidents" {
 		t.Errorf("web on the 9th, after its first fact came in: got %q", got)
+	}
+}
+
+// A component whose monitors have never reported is not shown as
+// operational: nothing is known of it yet. One without monitors (kept by
+// the operators' incidents alone) is.
+func TestStatusPageNeverCheckedComponent(t *testing.T) {
+	e := newPageEnv(t, "monitors:\n  - {id: web-tcp, component: web, type: tcp, target: \"127.0.0.1:9\", interval: 60s}\n",
+		time.Date(2026, 10, 14, 9, 0, 17, 0, time.UTC))
+	_, page := e.get("/", nil)
+	if got := componentStatus(t, page, "web"); got != "No data yet" {
+		t.Errorf("web, monitored and never checked: got %q, want No data yet", got)
+	}
+	if got := componentStatus(t, page, "api"); got != "Operational" {
+		t.Errorf("api, without monitors: got %q, want Operational", got)
+	}
+	if !strings.Contains(page, "the uptime each contract promises is computed under that contract's own rules") {
+		t.Error("the page does not say its figures are not the contracts'")
+	}
+	// Its first result: it has data from then on.
+	if err := e.st.AppendResults(context.Background(), []monitor.Result{{MonitorID: "web-tcp", Location: "local", At: e.clock.now().Add(-time.Minute), State: monitor.Up, Duration: time.Millisecond}}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.set(e.clock.now().Add(2 * time.Minute))
+	_, page = e.get("/", nil)
+	if got := componentStatus(t, page, "web"); got != "Operational" {
+		t.Errorf("web after its first check: got %q, want Operational", got)
 	}
 }
 

@@ -83,6 +83,9 @@ type Component struct {
 	// Uptime30 and Uptime90 are the formatted figures ("99.833%"), "no
 	// data" before the component had any evidence.
 	Uptime30, Uptime90 string
+	// Since30 and Since90 are the day monitoring began ("3 Dec") when it
+	// began within the figure's span, which then covers less.
+	Since30, Since90 string
 	// Days are the daily bars, oldest first.
 	Days []Day
 }
@@ -172,7 +175,12 @@ type HistoryPage struct {
 	Prev, Next string
 }
 
+// NoData is the status of a component whose monitors have not checked it
+// yet: nothing is known, which the page does not call operational.
+const NoData = "no_data"
+
 var statusTexts = map[string]string{
+	NoData:                 "No data yet",
 	"operational":          "Operational",
 	"degraded_performance": "Degraded performance",
 	"under_maintenance":    "Under maintenance",
@@ -200,6 +208,7 @@ func StatusText(status string) string {
 }
 
 var overallTexts = map[string]string{
+	NoData:                 "No data yet: monitoring has not reported",
 	"operational":          "All systems operational",
 	"degraded_performance": "Some systems have degraded performance",
 	"under_maintenance":    "Scheduled maintenance in progress",
