@@ -14,6 +14,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/auth"
 	"github.com/slakeeper/slakeeper/internal/config"
 	"github.com/slakeeper/slakeeper/internal/facts"
+	"github.com/slakeeper/slakeeper/internal/reports"
 	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/store"
 	"github.com/slakeeper/slakeeper/internal/web"
@@ -215,8 +216,8 @@ func inputFactsError(err error) *factsError {
 }
 
 // configuredIDs refuses customers and subscriptions whose ids the
-// configuration already gives: the reports read both, and one id must
-// name one fact.
+// configuration already gives, and ids of the server's own coverage: the
+// reports read both, and one id must name one fact.
 func configuredIDs(c *config.Config, b *facts.Batch) *factsError {
 	used := map[string]bool{}
 	for _, cu := range c.Customers {
@@ -226,6 +227,9 @@ func configuredIDs(c *config.Config, b *facts.Batch) *factsError {
 		used[s.ID] = true
 	}
 	for _, f := range b.Facts {
+		if strings.HasPrefix(f.ID, reports.CoveragePrefix) {
+			return &factsError{code: http.StatusConflict, Error: fmt.Sprintf("body:%d: ids starting %q are the server's own coverage", f.Line, reports.CoveragePrefix), Line: f.Line, Field: "id", ID: f.ID}
+		}
 		if used[f.ID] {
 			return &factsError{code: http.StatusConflict, Error: fmt.Sprintf("body:%d: id %q is a customer or subscription of the configuration", f.Line, f.ID), Line: f.Line, Field: "id", ID: f.ID}
 		}

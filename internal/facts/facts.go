@@ -182,6 +182,9 @@ func Dates(ev *sla.Evidence) map[string]time.Time {
 	for _, f := range ev.Claims {
 		set(f.ID, f.At)
 	}
+	for _, c := range ev.Coverage {
+		set(c.ID, c.Start)
+	}
 	return out
 }
 
@@ -372,6 +375,13 @@ type (
 		Value     *float64 `json:"value"`
 		Location  string   `json:"location"`
 	}
+	wCoverage struct {
+		Type      string `json:"type"`
+		ID        string `json:"id"`
+		Component string `json:"component"`
+		Start     string `json:"start"`
+		End       string `json:"end"`
+	}
 	wClaim struct {
 		Type         string `json:"type"`
 		ID           string `json:"id"`
@@ -383,7 +393,7 @@ type (
 )
 
 // Types lists the fact types in the order docs/facts.md describes them.
-var Types = []string{"customer", "subscription", "status", "maintenance", "maintenance_series", "maintenance_cancel", "incident", "incident_update", "attribution", "postmortem", "ticket", "ticket_event", "backup", "restore_test", "disaster", "restored", "sample", "claim"}
+var Types = []string{"customer", "subscription", "status", "maintenance", "maintenance_series", "maintenance_cancel", "incident", "incident_update", "attribution", "postmortem", "ticket", "ticket_event", "backup", "restore_test", "disaster", "restored", "sample", "claim", "coverage"}
 
 func (p *parser) decode(line []byte, v any) bool {
 	dec := json.NewDecoder(bytes.NewReader(line))
@@ -771,6 +781,18 @@ func (p *parser) parseLine(line []byte) {
 			s.Value = *w.Value
 		}
 		ev.Samples = append(ev.Samples, s)
+	case "coverage":
+		var w wCoverage
+		if !p.decode(line, &w) {
+			return
+		}
+		c := &sla.Coverage{ID: w.ID, Component: p.req("component", w.Component)}
+		c.Start, _ = p.time("start", w.Start, true)
+		c.End, _ = p.time("end", w.End, true)
+		if !c.Start.IsZero() && !c.End.IsZero() && !c.End.After(c.Start) {
+			p.errf("end", "must be after start")
+		}
+		ev.Coverage = append(ev.Coverage, c)
 	case "claim":
 		var w wClaim
 		if !p.decode(line, &w) {

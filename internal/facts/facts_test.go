@@ -178,8 +178,8 @@ func TestParseEachType(t *testing.T) {
 // TestTypesAreDocumented checks that every fact type parses from a line
 // and that Types lists exactly the types the parser knows.
 func TestTypesAreDocumented(t *testing.T) {
-	if len(Types) != 18 {
-		t.Errorf("got %d types, want 18", len(Types))
+	if len(Types) != 19 {
+		t.Errorf("got %d types, want 19", len(Types))
 	}
 	for _, typ := range Types {
 		_, err := parse(fmt.Sprintf(`{"type":%q,"id":"x"}`, typ))
@@ -306,7 +306,9 @@ func TestParseErrors(t *testing.T) {
 		{"truncated line", []string{ticketLine, `{"type":"ticket","id":"t-2"`}, wantErr{2, "", "not valid JSON"}},
 		{"two objects on a line", []string{`{"type":"disaster","id":"d","at":"2026-10-05T03:00:00Z"} {"type":"disaster"}`}, wantErr{1, "", "not valid JSON"}},
 		{"not an object", []string{`["status"]`}, wantErr{1, "", "want a JSON object with a type and an id"}},
-		{"missing type", []string{`{"id":"st-1","at":"2026-10-14T09:00:00Z"}`}, wantErr{1, "type", "required (one of customer, subscription, status, maintenance, maintenance_series, maintenance_cancel, incident, incident_update, attribution, postmortem, ticket, ticket_event, backup, restore_test, disaster, restored, sample, claim)"}},
+		{"coverage ends before it starts", []string{`{"type":"coverage","id":"cov-1","component":"api","start":"2026-10-14T09:00:00Z","end":"2026-10-14T08:00:00Z"}`}, wantErr{1, "end", "must be after start"}},
+		{"coverage without component", []string{`{"type":"coverage","id":"cov-1","start":"2026-10-14T09:00:00Z","end":"2026-10-14T10:00:00Z"}`}, wantErr{1, "component", "required"}},
+		{"missing type", []string{`{"id":"st-1","at":"2026-10-14T09:00:00Z"}`}, wantErr{1, "type", "required (one of customer, subscription, status, maintenance, maintenance_series, maintenance_cancel, incident, incident_update, attribution, postmortem, ticket, ticket_event, backup, restore_test, disaster, restored, sample, claim, coverage)"}},
 		{"unknown type", []string{`{"type":"outage","id":"o-1"}`}, wantErr{1, "type", `unknown fact type "outage"; want one of customer, subscription`}},
 		{"missing id", []string{`{"type":"status","at":"2026-10-14T09:00:00Z","component":"pim","status":"major_outage"}`}, wantErr{1, "id", `want a stable id (letters, digits and -_.:/@, at most 200), got ""`}},
 		{"bad id", []string{`{"type":"disaster","id":"dr 1","at":"2026-10-05T03:00:00Z"}`}, wantErr{1, "id", `got "dr 1"`}},

@@ -18,16 +18,22 @@ import (
 	"github.com/slakeeper/slakeeper/internal/timeline"
 )
 
-// Store is what reports read: the stored facts.
+// Store is what reports read: the stored facts and the runs of
+// monitoring coverage.
 type Store interface {
 	Facts(ctx context.Context, from, to time.Time) ([]store.Fact, error)
+	Coverage(ctx context.Context, before time.Time) ([]store.CoverageRun, error)
 }
+
+// CoveragePrefix starts the ids of the coverage facts made from the
+// server's runs of monitoring; facts sent to the server may not use it.
+const CoveragePrefix = "coverage:"
 
 var _ Store = (store.Store)(nil)
 
 // Evidence renders everything the engine needs as JSON Lines: the
-// configured customers and subscriptions, then the stored facts with At
-// before `to`. The reports API and `slakeeper export` share it, so both
+// configured customers and subscriptions, the runs of monitoring coverage
+// that began before `to`, then the stored facts with At before `to`. The reports API and `slakeeper export` share it, so both
 // read exactly the same evidence.
 func Evidence(ctx context.Context, c *config.Config, st Store, to time.Time) ([]byte, error) {
 	var b bytes.Buffer
@@ -43,6 +49,23 @@ func Evidence(ctx context.Context, c *config.Config, st Store, to time.Time) ([]
 		if !sub.End.IsZero() {
 			line["end"] = sub.End.UTC().Format(time.RFC3339)
 		}
+		if err := enc.Encode(line); err != nil {
+			return nil, err
+		}
+	}
+	// The server's own monitoring coverage, as coverage facts: runs that
+	// began before to.
+	runs, err := st.Coverage(ctx, to)
+	if err != nil {
+		return nil, fmt.Errorf("read coverage: %w", err)
+	}
+	for _, r := range runs {
+		start, end := r.Start.UTC().Truncate(time.Second), r.End.UTC().Truncate(time.Second)
+		if !end.After(start) {
+			continue
+		}
+		line := map[string]any{"type": "coverage", "id": fmt.Sprintf("%s%s:%d", CoveragePrefix, r.Component, r.Start.UnixMilli()),
+			"component": r.Component, "start": start.Format(time.RFC3339), "end": end.Format(time.RFC3339)}
 		if err := enc.Encode(line); err != nil {
 			return nil, err
 		}

@@ -256,6 +256,9 @@ func TestFactsIntake(t *testing.T) {
 			if conflict.ID != "ev-1" {
 				t.Errorf("conflict: got %+v, want id ev-1", conflict)
 			}
+			// The server's own coverage ids are not for others to use.
+			e.post(testIngestToken, `{"type":"coverage","id":"coverage:api:1","component":"api","start":"2026-11-02T09:00:00Z","end":"2026-11-02T10:00:00Z"}`, http.StatusConflict, &conflict)
+			e.post(testIngestToken, `{"type":"coverage","id":"nagios:api:1","component":"api","start":"2026-11-02T09:00:00Z","end":"2026-11-02T10:00:00Z"}`, http.StatusOK, &res)
 			// Empty and oversized bodies.
 			e.post(testIngestToken, "\n# nothing\n", http.StatusBadRequest, nil)
 			big := strings.Repeat(" ", api.MaxFactsBody+1)

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/slakeeper/slakeeper/internal/incidents"
+	"github.com/slakeeper/slakeeper/internal/monitor"
+	"github.com/slakeeper/slakeeper/internal/reports"
 	"github.com/slakeeper/slakeeper/internal/sla"
 )
 
@@ -230,5 +232,57 @@ func TestReportsPage(t *testing.T) {
 	// The current month by default.
 	if p = b.get("/admin/reports"); p.code != http.StatusOK || !strings.Contains(p.body, `value="2026-10"`) {
 		t.Errorf("default period: got %d", p.code)
+	}
+}
+
+// Reports say how much of a period the monitoring covered: the server's
+// check results become runs of coverage, and a month without any is no
+// data, not 100 % met.
+func TestReportCoverage(t *testing.T) {
+	e := newIncidentEnvWith(t, incidentTestConfig+`monitors:
+  - {id: web-tcp, component: web, type: tcp, target: "127.0.0.1:9", interval: 60s}
+  - {id: api-tcp, component: api, type: tcp, target: "127.0.0.1:9", interval: 60s}
+`, incidentTestPolicy)
+	// Two hours of checks on 10 October, every minute, on both: each
+	// result covers its minute and a minute of slack, so the run is
+	// 00:00 to 02:01 (the last result at 01:59 + 2 min): 121 minutes.
+	var rs []monitor.Result
+	start := mustTime(t, "2026-10-10T00:00:00Z")
+	for at := start; at.Before(start.Add(2 * time.Hour)); at = at.Add(time.Minute) {
+		for _, m := range []string{"web-tcp", "api-tcp"} {
+			rs = append(rs, monitor.Result{MonitorID: m, Location: "local", At: at, State: monitor.Up, Duration: time.Millisecond})
+		}
+	}
+	// A late result, from before the run (an agent's buffer): a run of
+	// its own, 09:00 to 09:02 on the 9th.
+	rs = append(rs, monitor.Result{MonitorID: "web-tcp", Location: "local", At: mustTime(t, "2026-10-09T09:00:00Z"), State: monitor.Down, Duration: time.Millisecond})
+	if err := e.server.Ingest(context.Background(), rs); err != nil {
+		t.Fatal(err)
+	}
+	rep := e.fullReport("2026-10", mustTime(t, "2026-10-14T09:00:00Z"))
+	sr := rep.Subscriptions[0]
+	got := map[string]float64{}
+	for _, c := range sr.Coverage {
+		got[c.Component] = c.Minutes
+	}
+	if got["web"] != 123 || got["api"] != 121 || sr.NoData || !sr.Met {
+		t.Errorf("October: coverage %v, no data %v, met %v; want web 123, api 121 minutes, data, met", got, sr.NoData, sr.Met)
+	}
+	// September: monitored components, no result at all.
+	rep = e.fullReport("2026-09", mustTime(t, "2026-10-14T09:00:00Z"))
+	if sr := rep.Subscriptions[0]; !sr.NoData || sr.Met || sr.Uptime != 100 {
+		t.Errorf("September: no data %v, met %v, uptime %v; want no data, not met (uptime 100 as computed)", sr.NoData, sr.Met, sr.Uptime)
+	}
+	// The export carries the same coverage.
+	end, err := reports.EvidenceEnd("2026-10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := reports.Evidence(context.Background(), e.cfg, e.st, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(ev), `"type":"coverage"`); n != 3 {
+		t.Errorf("export: %d coverage facts, want 3 (web twice, api once):\n%s", n, ev)
 	}
 }

@@ -30,10 +30,12 @@ func (s *Server) routes() (http.Handler, error) {
 		Subscriptions: s.outbox, ClientIP: s.auth.ClientIP}); err != nil {
 		return nil, err
 	}
-	api.Mount(mux, api.Options{Store: s.store, Config: s.Config, Now: s.now, Logger: s.log,
+	// Reports read the coverage written up to the moment they are asked.
+	fresh := freshStore{Store: s.store, cov: s.cov}
+	api.Mount(mux, api.Options{Store: fresh, Config: s.Config, Now: s.now, Logger: s.log,
 		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox, Results: s})
 	if err := admin.Mount(mux, admin.Options{Config: s.Config, Now: s.now, Logger: s.log,
-		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox, Store: s.store}); err != nil {
+		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox, Store: fresh}); err != nil {
 		return nil, err
 	}
 

@@ -78,6 +78,8 @@ type Server struct {
 	incidents *incidents.Service
 	// mux is the HTTP surface, mounted once by New (routes.go).
 	mux http.Handler
+	// cov is the monitoring coverage in progress (coverage.go).
+	cov *coverage
 }
 
 // New builds a server. It does not start anything; call Run.
@@ -85,7 +87,7 @@ func New(opts Options) (*Server, error) {
 	if opts.Store == nil || opts.Config == nil {
 		return nil, errors.New("server: store and config are required")
 	}
-	s := &Server{store: opts.Store, log: opts.Logger, now: opts.Now, reg: opts.Registry, lastBeat: map[string]time.Time{}}
+	s := &Server{store: opts.Store, log: opts.Logger, now: opts.Now, reg: opts.Registry, lastBeat: map[string]time.Time{}, cov: newCoverage()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -185,6 +187,7 @@ func (s *Server) Run(ctx context.Context) error {
 	wg.Go(func() { s.retention(ctx) })
 	wg.Go(func() { s.incidents.Run(ctx) }) // maintenance series, window events, obligation reminders
 	wg.Go(func() { s.outbox.Run(ctx) })
+	wg.Go(func() { s.coverageLoop(ctx) })
 	err := sc.Run(ctx)
 	s.ready.Store(false)
 	wg.Wait()
@@ -242,6 +245,7 @@ func (s *Server) Ingest(ctx context.Context, rs []monitor.Result) error {
 	if err != nil {
 		return err
 	}
+	s.cov.observe(s.Config(), rs)
 	s.obsMu.Lock()
 	defer s.obsMu.Unlock()
 	for _, r := range rs {

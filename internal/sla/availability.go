@@ -532,6 +532,8 @@ type avail struct {
 	intervals  []*Interval
 	perf       []*PerfResult
 	pieces     []piece
+	coverage   []*ComponentCoverage
+	noData     bool
 }
 
 type availKey struct {
@@ -606,8 +608,38 @@ func (e *engine) availability(plan *Plan, win timeline.Interval) *avail {
 	}
 	a.uptime = a.t.uptime(plan.Formula)
 	a.perf = e.performance(plan, win)
+	a.coverage, a.noData = e.covered(plan, win)
 	e.avails[k] = a
 	return a
+}
+
+// covered is, per tracked component of the plan (one with coverage
+// evidence), the share of win its monitoring covered. noData holds when
+// every component that counts (beta ones do not) is tracked and none was
+// covered at all: nothing was measured, so nothing can be called met.
+func (e *engine) covered(plan *Plan, win timeline.Interval) (out []*ComponentCoverage, noData bool) {
+	counted, tracked, minutes := 0, 0, time.Duration(0)
+	for _, comp := range plan.Components {
+		beta := e.pol.Components[comp] != nil && e.pol.Components[comp].Beta
+		if !beta {
+			counted++
+		}
+		set, ok := e.coverage[comp]
+		if !ok {
+			continue
+		}
+		c := &ComponentCoverage{Component: comp}
+		if in := set.Clip(win); len(in) > 0 {
+			first, last := in[0].Start, in[len(in)-1].End
+			c.Minutes, c.First, c.Last = in.Duration().Minutes(), &first, &last
+		}
+		out = append(out, c)
+		if !beta {
+			tracked++
+			minutes += set.Clip(win).Duration()
+		}
+	}
+	return out, counted > 0 && tracked == counted && minutes == 0
 }
 
 // subscription computes one subscription's figures for one plan period.
@@ -619,7 +651,8 @@ func (e *engine) subscription(s *Subscription, v *Version, plan *Plan, period ti
 		Period: period.String(), TimeZone: plan.Location.String(), Start: win.Start, End: win.End,
 		Objective: ratFloat(plan.Objective), Formula: plan.Formula, ExcludedMinutes: map[Cause]float64{},
 		Components: a.components, Intervals: a.intervals, Performance: a.perf,
-		Uptime: ratFloat(a.uptime), UptimeExact: a.uptime.RatString(), Met: a.uptime.Cmp(plan.Objective) >= 0,
+		Uptime: ratFloat(a.uptime), UptimeExact: a.uptime.RatString(), Met: a.uptime.Cmp(plan.Objective) >= 0 && !a.noData,
+		Coverage: a.coverage, NoData: a.noData,
 		TotalMinutes: float64(t.total) / 60, MaintenanceMinutes: float64(t.window) / 60,
 		LiableMinutes: minutes(t.liable), IgnoredMinutes: minutes(t.ignored),
 	}

@@ -223,6 +223,8 @@ type engine struct {
 	pieces      map[pieceKey][]piece
 	avails      map[availKey]*avail
 	subsOf      map[string][]*Subscription
+	// coverage is, per tracked component, the union of its coverage.
+	coverage map[string]timeline.Set
 }
 
 func newEngine(req Request) *engine {
@@ -234,6 +236,10 @@ func newEngine(req Request) *engine {
 		events: map[string][]*TicketEvent{}, timelines: map[string][]segment{}, pieces: map[pieceKey][]piece{}, avails: map[availKey]*avail{}, subsOf: map[string][]*Subscription{}}
 	for _, s := range ev.Subscriptions {
 		e.subsOf[s.Customer] = append(e.subsOf[s.Customer], s)
+	}
+	e.coverage = map[string]timeline.Set{}
+	for _, c := range ev.Coverage {
+		e.coverage[c.Component] = e.coverage[c.Component].Union(timeline.NewSet(timeline.NewInterval(c.Start, c.End)))
 	}
 	for _, s := range ev.Statuses {
 		e.statuses[s.Component] = append(e.statuses[s.Component], s)

@@ -30,6 +30,10 @@ type Evidence struct {
 	Restorations             []*Restoration
 	Samples                  []*Sample
 	Claims                   []*CreditClaim
+	// Coverage are the spans a component was being monitored. A component
+	// with any is "tracked": the reports say how much of a period its
+	// monitoring covered, and a period none of it covered has no data.
+	Coverage []*Coverage
 }
 
 // Standing is a customer's account standing.
@@ -251,6 +255,14 @@ type Restoration struct {
 	ID       string
 	Disaster string
 	At       time.Time
+}
+
+// Coverage is a span [Start, End) during which a component was being
+// monitored: checks reported on it, whatever they found.
+type Coverage struct {
+	ID         string
+	Component  string
+	Start, End time.Time
 }
 
 // Sample is one performance measurement.

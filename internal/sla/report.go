@@ -45,7 +45,14 @@ type SubscriptionReport struct {
 	IgnoredMinutes     float64            `json:"ignored_minutes"`
 	Components         []*ComponentUptime `json:"components"`
 	Performance        []*PerfResult      `json:"performance,omitempty"`
-	Credit             CreditResult       `json:"credit"`
+	// Coverage is, per component whose monitoring is tracked (coverage
+	// evidence), how much of the period it covered; absent when none is
+	// tracked (coverage unknown, as in a hand-written fact file). NoData
+	// marks a period that no tracked component's monitoring covered at
+	// all: Met is then false whatever the uptime says.
+	Coverage []*ComponentCoverage `json:"coverage,omitempty"`
+	NoData   bool                 `json:"no_data,omitempty"`
+	Credit   CreditResult         `json:"credit"`
 	// Intervals are every interval behind the figures (for --explain).
 	Intervals []*Interval `json:"intervals,omitempty"`
 }
@@ -58,6 +65,16 @@ type ComponentUptime struct {
 	// Excluded is set for beta or experimental components, which carry no
 	// credit and are left out of the service's uptime.
 	Excluded string `json:"excluded,omitempty"`
+}
+
+// ComponentCoverage is how much of a period a component's monitoring
+// covered: minutes, and the first and last instant covered (absent when
+// none was).
+type ComponentCoverage struct {
+	Component string     `json:"component"`
+	Minutes   float64    `json:"minutes"`
+	First     *time.Time `json:"first,omitempty"`
+	Last      *time.Time `json:"last,omitempty"`
 }
 
 // PerfResult is the outcome of one performance objective.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/slakeeper/slakeeper/internal/monitor"
+	"github.com/slakeeper/slakeeper/internal/sla"
 )
 
 // sqlStore is the part of the Store that SQLite and PostgreSQL share: each
@@ -148,6 +149,51 @@ func (s *sqlStore) FactsOfType(ctx context.Context, types []string, from, to tim
 	}
 	defer rows.Close()
 	return scanFacts(rows)
+}
+
+// PutCoverage implements Store.
+func (s *sqlStore) PutCoverage(ctx context.Context, runs []CoverageRun) error {
+	if len(runs) == 0 {
+		return nil
+	}
+	for _, r := range runs {
+		if r.Component == "" || !r.End.After(r.Start) {
+			return &sla.InputError{Field: "coverage", Msg: fmt.Sprintf("a run needs a component and an end after its start, got %q %s–%s", r.Component, r.Start, r.End)}
+		}
+	}
+	return s.writer.inTx(ctx, func(tx conn) error {
+		for _, r := range runs {
+			// The later end wins, whatever order two writers come in.
+			if _, err := tx.exec(ctx, `INSERT INTO coverage (component, start_ms, end_ms) VALUES ($1, $2, $3)
+				ON CONFLICT (component, start_ms) DO UPDATE SET end_ms =
+				CASE WHEN excluded.end_ms > coverage.end_ms THEN excluded.end_ms ELSE coverage.end_ms END`,
+				r.Component, ms(r.Start), ms(r.End)); err != nil {
+				return fmt.Errorf("put coverage of %s: %w", r.Component, err)
+			}
+		}
+		return nil
+	})
+}
+
+// Coverage implements Store.
+func (s *sqlStore) Coverage(ctx context.Context, before time.Time) ([]CoverageRun, error) {
+	rows, err := s.reader.query(ctx, `SELECT component, start_ms, end_ms FROM coverage WHERE start_ms < $1
+		ORDER BY component`+s.dialect.collate+`, start_ms`, ms(clampTime(before)))
+	if err != nil {
+		return nil, fmt.Errorf("read coverage: %w", err)
+	}
+	defer rows.Close()
+	var out []CoverageRun
+	for rows.Next() {
+		var r CoverageRun
+		var a, b int64
+		if err := rows.Scan(&r.Component, &a, &b); err != nil {
+			return nil, fmt.Errorf("read coverage: %w", err)
+		}
+		r.Start, r.End = time.UnixMilli(a).UTC(), time.UnixMilli(b).UTC()
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // FactsByID implements Store.
@@ -318,6 +364,11 @@ func (s *sqlStore) Prune(ctx context.Context, resultsBefore, keepBefore time.Tim
 	}
 	if err := del("facts", `DELETE FROM facts WHERE n IN (
 		SELECT n FROM facts WHERE at < $1 ORDER BY at LIMIT $2)`, keepCut, batch); err != nil {
+		return total, err
+	}
+	// Coverage is evidence: kept as long as the facts, until its end.
+	if err := del("coverage", `DELETE FROM coverage WHERE (component, start_ms) IN (
+		SELECT component, start_ms FROM coverage WHERE end_ms < $1 ORDER BY end_ms LIMIT $2)`, keepCut, batch); err != nil {
 		return total, err
 	}
 	n, err := s.pruneNotify(ctx, keepCut, batch)

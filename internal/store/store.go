@@ -122,6 +122,13 @@ type Store interface {
 	// Secret returns the named secret: 32 random bytes created on first use
 	// and the same ever after, also across processes sharing the database.
 	Secret(ctx context.Context, name string) ([]byte, error)
+	// PutCoverage stores runs of monitoring coverage, atomically: a run
+	// whose component and start are stored already keeps the later of the
+	// two ends (a run only grows).
+	PutCoverage(ctx context.Context, runs []CoverageRun) error
+	// Coverage returns the runs that start before `before`, by component
+	// then start.
+	Coverage(ctx context.Context, before time.Time) ([]CoverageRun, error)
 	// FactsByID returns the stored facts with one of ids (in the order
 	// stored; an unknown id is absent), whatever their time.
 	FactsByID(ctx context.Context, ids []string) ([]Fact, error)
@@ -136,6 +143,13 @@ type Store interface {
 	Ping(ctx context.Context) error
 	// Close releases the database.
 	Close() error
+}
+
+// CoverageRun is a span [Start, End) during which Component was being
+// monitored: check results kept coming. Times are kept to the millisecond.
+type CoverageRun struct {
+	Component  string
+	Start, End time.Time
 }
 
 // Fact is one evidence fact: a JSON object in the format of docs/facts.md

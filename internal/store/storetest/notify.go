@@ -31,6 +31,7 @@ var notifyScenarios = []struct {
 	{"SecretConcurrent", testSecretConcurrent},
 	{"FactsOfType", testFactsOfType},
 	{"FactsByID", testFactsByID},
+	{"Coverage", testCoverage},
 	{"PruneNotify", testPruneNotify},
 }
 
@@ -793,5 +794,47 @@ func testFactsByID(t *testing.T, s store.Store) {
 	}
 	if got, err := s.FactsByID(ctx, []string{"nope"}); err != nil || len(got) != 0 {
 		t.Errorf("FactsByID(unknown): got %v, %v; want none", got, err)
+	}
+}
+
+// Coverage runs only grow: the later end wins whatever order writes come
+// in; a run is read while it starts before the bound; prune drops runs
+// that ended before the evidence horizon; bad runs are refused whole.
+func testCoverage(t *testing.T, s store.Store) {
+	ctx := ctxFor(t)
+	run := func(comp string, start, end time.Duration) store.CoverageRun {
+		return store.CoverageRun{Component: comp, Start: t0.Add(start), End: t0.Add(end)}
+	}
+	if err := s.PutCoverage(ctx, []store.CoverageRun{run("web", 0, time.Hour), run("api", time.Hour, 2*time.Hour)}); err != nil {
+		t.Fatalf("PutCoverage: %v", err)
+	}
+	// Extended, then an older write arrives late: the later end stays.
+	if err := s.PutCoverage(ctx, []store.CoverageRun{run("web", 0, 3*time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutCoverage(ctx, []store.CoverageRun{run("web", 0, 2*time.Hour), run("web", 5*time.Hour, 6*time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Coverage(ctx, t0.Add(5*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.CoverageRun{run("api", time.Hour, 2*time.Hour), run("web", 0, 3*time.Hour)}
+	if d := diff(want, got); d != "" {
+		t.Errorf("Coverage (-want +got):\n%s", d)
+	}
+	if err := s.PutCoverage(ctx, []store.CoverageRun{run("db", 0, time.Hour), run("db", time.Hour, time.Hour)}); err == nil {
+		t.Error("an empty run was stored")
+	}
+	if got, _ := s.Coverage(ctx, far); len(got) != 3 {
+		t.Errorf("after a refused write: %d runs, want 3 (nothing of it stored)", len(got))
+	}
+	if _, err := s.Prune(ctx, t0, t0.Add(150*time.Minute), 10); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.Coverage(ctx, far)
+	want = []store.CoverageRun{run("web", 0, 3*time.Hour), run("web", 5*time.Hour, 6*time.Hour)}
+	if d := diff(want, got); d != "" {
+		t.Errorf("after prune (-want +got):\n%s", d)
 	}
 }
