@@ -719,6 +719,20 @@ func (c *checker) plan(path string, r *rawPlan) *sla.Plan {
 			}
 		}
 		po.Credit = c.percent(pp+".credit", rp.Credit, 0, 100)
+		switch rp.Locations {
+		case "":
+		case "most":
+			po.Locations = &sla.LocationRule{Most: true}
+		case "all":
+			po.Locations = &sla.LocationRule{All: true}
+		default:
+			n, err := strconv.Atoi(rp.Locations)
+			if err != nil || n < 1 {
+				c.errf(pp+".locations", "want most, all or a number of locations of at least 1, got %q", rp.Locations)
+			} else {
+				po.Locations = &sla.LocationRule{AtLeast: n}
+			}
+		}
 		po.Components = rp.Components
 		if po.Components == nil {
 			po.Components = p.Components

@@ -749,6 +749,7 @@ func TestParseErrors(t *testing.T) {
 
 		// Performance.
 		{"performance with both bounds", withPlanKeys("        performance:\n          - {metric: latency_ms, below: 50, at_least: 1, credit: 5}\n"), wantErr{12, plan0 + ".performance[0]", "give exactly one bound"}},
+		{"performance locations", withPlanKeys("        performance:\n          - {metric: latency_ms, below: 50, credit: 5, locations: sometimes}\n"), wantErr{12, plan0 + ".performance[0].locations", "want most, all or a number of locations"}},
 		{"performance without a bound", withPlanKeys("        performance:\n          - {metric: latency_ms, credit: 5}\n"), wantErr{12, plan0 + ".performance[0]", "give exactly one bound"}},
 		{"performance unknown metric", withPlanKeys("        performance:\n          - {metric: jitter_ms, below: 5, credit: 5}\n"), wantErr{12, plan0 + ".performance[0].metric", `want one of latency_ms, packet_loss_pct, throughput_mbps, got "jitter_ms"`}},
 		{"performance bad aggregate", withPlanKeys("        performance:\n          - {metric: latency_ms, aggregate: p100, below: 5, credit: 5}\n"), wantErr{12, plan0 + ".performance[0].aggregate", `want mean, min, max or a percentile such as p95, got "p100"`}},

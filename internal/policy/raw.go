@@ -121,6 +121,7 @@ type rawPerf struct {
 	Min        *string  `yaml:"at_least"`
 	Credit     string   `yaml:"credit"`
 	Components []string `yaml:"components"`
+	Locations  string   `yaml:"locations"`
 }
 
 type rawSupport struct {

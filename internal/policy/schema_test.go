@@ -204,6 +204,7 @@ func TestSchemaAndParserAgree(t *testing.T) {
 		{name: "performance without bound", doc: withPlanKeys("        performance:\n          - {metric: latency_ms, credit: 5}\n")},
 		{name: "performance unknown metric", doc: withPlanKeys("        performance:\n          - {metric: jitter_ms, below: 5, credit: 5}\n")},
 		{name: "performance bad aggregate", doc: withPlanKeys("        performance:\n          - {metric: latency_ms, aggregate: p100, below: 5, credit: 5}\n")},
+		{name: "performance bad locations", doc: withPlanKeys("        performance:\n          - {metric: latency_ms, below: 5, credit: 5, locations: sometimes}\n")},
 		{name: "support without priorities", doc: withPlanKeys("        support: {calendar: always}\n")},
 		{name: "support bad reopen", doc: withPlanKeys("        support: {reopen: resume, priorities: [{id: p1}]}\n")},
 		{name: "postmortem without within", doc: withPlanKeys("        incidents: {postmortem: {severities: [critical]}}\n")},

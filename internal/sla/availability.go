@@ -2,8 +2,10 @@ package sla
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"math/big"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -685,17 +687,22 @@ func (e *engine) explain(pieces []piece) []*Interval {
 	return out
 }
 
-// performance evaluates the plan's performance objectives over win.
+// performance evaluates the plan's performance objectives over win. An
+// objective with no sample in win is no data: not met, no credit. With a
+// location rule each location's samples are judged alone and the
+// objective is met when enough locations meet it; Value is then the
+// aggregate of every sample, for reference.
 func (e *engine) performance(plan *Plan, win timeline.Interval) []*PerfResult {
 	var out []*PerfResult
 	for _, po := range plan.Performance {
-		r := &PerfResult{ID: po.ID, Metric: po.Metric, Aggregate: po.Aggregate, Met: true}
+		r := &PerfResult{ID: po.ID, Metric: po.Metric, Aggregate: po.Aggregate}
 		if po.Max != nil {
 			r.Bound = "below " + po.Max.FloatString(3)
 		} else {
 			r.Bound = "at least " + po.Min.FloatString(3)
 		}
 		var vals []float64
+		byLoc := map[string][]float64{}
 		for _, comp := range po.Components {
 			if c := e.pol.Components[comp]; c != nil && c.Beta {
 				continue
@@ -703,22 +710,40 @@ func (e *engine) performance(plan *Plan, win timeline.Interval) []*PerfResult {
 			for _, s := range e.samples[comp] {
 				if s.Metric == po.Metric && win.Contains(s.At) {
 					vals = append(vals, s.Value)
+					byLoc[s.Location] = append(byLoc[s.Location], s.Value)
 					r.Facts = append(r.Facts, s.ID)
 				}
 			}
 		}
 		r.Samples = len(vals)
-		if len(vals) > 0 {
-			v := aggregate(po.Aggregate, vals)
-			r.Value = &v
-			rv := new(big.Rat)
-			if rv.SetFloat64(v) != nil {
-				if po.Max != nil {
-					r.Met = rv.Cmp(po.Max) < 0
-				} else {
-					r.Met = rv.Cmp(po.Min) >= 0
+		if len(vals) == 0 {
+			r.NoData = true
+			out = append(out, r)
+			continue
+		}
+		v := aggregate(po.Aggregate, vals)
+		r.Value = &v
+		if lr := po.Locations; lr != nil {
+			met := 0
+			for _, loc := range slices.Sorted(maps.Keys(byLoc)) {
+				lv := aggregate(po.Aggregate, byLoc[loc])
+				l := &LocationResult{Location: loc, Value: lv, Samples: len(byLoc[loc]), Met: po.meets(lv)}
+				if l.Met {
+					met++
 				}
+				r.Locations = append(r.Locations, l)
 			}
+			n := len(r.Locations)
+			switch {
+			case lr.Most:
+				r.Rule, r.Met = "most", 2*met > n
+			case lr.All:
+				r.Rule, r.Met = "all", met == n
+			default:
+				r.Rule, r.Met = fmt.Sprintf("at least %d", lr.AtLeast), met >= lr.AtLeast
+			}
+		} else {
+			r.Met = po.meets(v)
 		}
 		if !r.Met {
 			r.Credit = ratFloat(po.Credit)
@@ -726,6 +751,19 @@ func (e *engine) performance(plan *Plan, win timeline.Interval) []*PerfResult {
 		out = append(out, r)
 	}
 	return out
+}
+
+// meets reports whether v satisfies the objective's bound, compared
+// exactly.
+func (po *PerfObjective) meets(v float64) bool {
+	rv := new(big.Rat)
+	if rv.SetFloat64(v) == nil {
+		return false
+	}
+	if po.Max != nil {
+		return rv.Cmp(po.Max) < 0
+	}
+	return rv.Cmp(po.Min) >= 0
 }
 
 // aggregate computes mean, min, max or a nearest-rank percentile.

@@ -225,6 +225,18 @@ type PerfObjective struct {
 	Max, Min   *big.Rat
 	Credit     *big.Rat
 	Components []string
+	// Locations, when set, judges each location's samples on their own
+	// and the objective by how many locations meet it ("latency < 50 ms
+	// for most regions", seed 004); nil pools every sample.
+	Locations *LocationRule
+}
+
+// LocationRule says in how many locations a performance objective must
+// be met: Most (strictly more than half of those with samples), All, or
+// AtLeast of them.
+type LocationRule struct {
+	Most, All bool
+	AtLeast   int
 }
 
 // Support holds the ticket targets of a plan.

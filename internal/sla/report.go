@@ -86,8 +86,23 @@ type PerfResult struct {
 	Bound     string   `json:"bound"`
 	Samples   int      `json:"samples"`
 	Met       bool     `json:"met"`
-	Credit    float64  `json:"credit_percent"`
-	Facts     []string `json:"facts,omitempty"`
+	// NoData marks an objective without a sample in the period: not met,
+	// and no credit either, since nothing shows it was missed.
+	NoData bool    `json:"no_data,omitempty"`
+	Credit float64 `json:"credit_percent"`
+	// Rule and Locations are the location rule ("most", "all", "at least
+	// 3") and each location's own result, when the objective has one.
+	Rule      string            `json:"locations_rule,omitempty"`
+	Locations []*LocationResult `json:"locations,omitempty"`
+	Facts     []string          `json:"facts,omitempty"`
+}
+
+// LocationResult is a performance objective in one location.
+type LocationResult struct {
+	Location string  `json:"location"`
+	Value    float64 `json:"value"`
+	Samples  int     `json:"samples"`
+	Met      bool    `json:"met"`
 }
 
 // Claim states of a credit.
