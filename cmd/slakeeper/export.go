@@ -36,7 +36,7 @@ func cmdExport(ctx context.Context, args []string, getenv func(string) string, s
 		fs.Usage()
 		return &usageError{"export: --period is required"}
 	}
-	end, err := reports.EvidenceEnd(*period)
+	from, end, err := reports.EvidenceRange(*period)
 	if err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func cmdExport(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("open store: %w", err)
 	}
 	defer st.Close()
-	ev, err := reports.Evidence(ctx, cfg, st, end)
+	ev, err := reports.Evidence(ctx, cfg, st, from, end)
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ func (h *handler) handleReportsPage() http.Handler {
 			period = now.Format("2006-01")
 		}
 		p := operatorui.Reports{Page: h.opPage(r, "Reports "+period), Period: period, AsOf: now}
-		end, err := reports.EvidenceEnd(period)
+		from, end, err := reports.EvidenceRange(period)
 		if err != nil {
 			if !sla.IsInput(err) {
 				h.failPage(w, r, err)
@@ -39,7 +39,7 @@ func (h *handler) handleReportsPage() http.Handler {
 			}
 		}
 		c := h.cfg()
-		ev, err := reports.Evidence(r.Context(), c, h.store, end)
+		ev, err := reports.Evidence(r.Context(), c, h.store, from, end)
 		if err != nil {
 			h.failPage(w, r, err)
 			return

@@ -227,8 +227,8 @@ func configuredIDs(c *config.Config, b *facts.Batch) *factsError {
 		used[s.ID] = true
 	}
 	for _, f := range b.Facts {
-		if strings.HasPrefix(f.ID, reports.CoveragePrefix) {
-			return &factsError{code: http.StatusConflict, Error: fmt.Sprintf("body:%d: ids starting %q are the server's own coverage", f.Line, reports.CoveragePrefix), Line: f.Line, Field: "id", ID: f.ID}
+		if reports.Reserved(f.ID) {
+			return &factsError{code: http.StatusConflict, Error: fmt.Sprintf("body:%d: ids starting %q or %q are the server's own records", f.Line, reports.CoveragePrefix, reports.SamplesPrefix), Line: f.Line, Field: "id", ID: f.ID}
 		}
 		if used[f.ID] {
 			return &factsError{code: http.StatusConflict, Error: fmt.Sprintf("body:%d: id %q is a customer or subscription of the configuration", f.Line, f.ID), Line: f.Line, Field: "id", ID: f.ID}

@@ -28,13 +28,13 @@ func (h *handler) handleReports() http.Handler {
 			}
 			asOf = t
 		}
-		end, err := reports.EvidenceEnd(period)
+		from, end, err := reports.EvidenceRange(period)
 		if err != nil {
 			web.Fail(h.log, w, r, err)
 			return
 		}
 		c := h.cfg()
-		ev, err := reports.Evidence(r.Context(), c, h.store, end)
+		ev, err := reports.Evidence(r.Context(), c, h.store, from, end)
 		if err != nil {
 			web.Fail(h.log, w, r, err)
 			return
@@ -61,12 +61,12 @@ func (h *handler) handleReports() http.Handler {
 // `slakeeper evaluate`.
 func (h *handler) handleExport() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		end, err := reports.EvidenceEnd(r.URL.Query().Get("period"))
+		from, end, err := reports.EvidenceRange(r.URL.Query().Get("period"))
 		if err != nil {
 			web.Fail(h.log, w, r, err)
 			return
 		}
-		ev, err := reports.Evidence(r.Context(), h.cfg(), h.store, end)
+		ev, err := reports.Evidence(r.Context(), h.cfg(), h.store, from, end)
 		if err != nil {
 			web.Fail(h.log, w, r, err)
 			return

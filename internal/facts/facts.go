@@ -374,6 +374,9 @@ type (
 		Metric    string   `json:"metric"`
 		Value     *float64 `json:"value"`
 		Location  string   `json:"location"`
+		Count     *int64   `json:"count"`
+		Min       *float64 `json:"min"`
+		Max       *float64 `json:"max"`
 	}
 	wCoverage struct {
 		Type      string `json:"type"`
@@ -779,6 +782,23 @@ func (p *parser) parseLine(line []byte) {
 			p.errf("value", "required")
 		} else {
 			s.Value = *w.Value
+		}
+		// A summary of several measurements: value is their mean.
+		s.Count, s.Min, s.Max = 1, s.Value, s.Value
+		if w.Count != nil {
+			if *w.Count < 1 {
+				p.errf("count", "want the number of measurements summarised, at least 1, got %d", *w.Count)
+			}
+			s.Count = *w.Count
+		}
+		if w.Min != nil {
+			s.Min = *w.Min
+		}
+		if w.Max != nil {
+			s.Max = *w.Max
+		}
+		if w.Value != nil && (s.Min > s.Value || s.Max < s.Value) {
+			p.errf("value", "the mean %g must lie within min %g and max %g", s.Value, s.Min, s.Max)
 		}
 		ev.Samples = append(ev.Samples, s)
 	case "coverage":

@@ -153,9 +153,13 @@ func TestParseEachType(t *testing.T) {
 			func(ev *sla.Evidence) (any, any) {
 				return *ev.Restorations[0], sla.Restoration{ID: "dr-1-r", Disaster: "dr-1", At: utc("2026-10-05T13:30:00Z")}
 			}},
+		{"sample summary", []string{`{"type":"sample","id":"s-2","at":"2026-10-14T09:00:00Z","component":"voice","metric":"latency_ms","value":40,"location":"fra","count":120,"min":12.5,"max":310}`},
+			func(ev *sla.Evidence) (any, any) {
+				return *ev.Samples[0], sla.Sample{ID: "s-2", At: utc("2026-10-14T09:00:00Z"), Component: "voice", Metric: sla.MetricLatency, Value: 40, Location: "fra", Count: 120, Min: 12.5, Max: 310}
+			}},
 		{"sample", []string{`{"type":"sample","id":"s-1","at":"2026-10-14T09:00:00Z","component":"voice","metric":"latency_ms","value":38.5,"location":"fra"}`},
 			func(ev *sla.Evidence) (any, any) {
-				return *ev.Samples[0], sla.Sample{ID: "s-1", At: utc("2026-10-14T09:00:00Z"), Component: "voice", Metric: sla.MetricLatency, Value: 38.5, Location: "fra"}
+				return *ev.Samples[0], sla.Sample{ID: "s-1", At: utc("2026-10-14T09:00:00Z"), Component: "voice", Metric: sla.MetricLatency, Value: 38.5, Location: "fra", Count: 1, Min: 38.5, Max: 38.5}
 			}},
 		{"sample of zero", []string{`{"type":"sample","id":"s-2","at":"2026-10-14T09:00:00Z","component":"net","metric":"packet_loss_pct","value":0}`},
 			func(ev *sla.Evidence) (any, any) { return ev.Samples[0].Value, 0.0 }},

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/slakeeper/slakeeper/internal/config"
@@ -18,24 +19,36 @@ import (
 	"github.com/slakeeper/slakeeper/internal/timeline"
 )
 
-// Store is what reports read: the stored facts and the runs of
-// monitoring coverage.
+// Store is what reports read: the stored facts, the runs of monitoring
+// coverage and the hourly summaries of the performance measured.
 type Store interface {
 	Facts(ctx context.Context, from, to time.Time) ([]store.Fact, error)
 	Coverage(ctx context.Context, before time.Time) ([]store.CoverageRun, error)
+	Samples(ctx context.Context, from, to time.Time) ([]store.SampleSum, error)
 }
 
-// CoveragePrefix starts the ids of the coverage facts made from the
-// server's runs of monitoring; facts sent to the server may not use it.
-const CoveragePrefix = "coverage:"
+// The ids of the facts made from the server's own records start so:
+// coverage runs and performance summaries. Facts sent to the server may
+// not use them (Reserved).
+const (
+	CoveragePrefix = "coverage:"
+	SamplesPrefix  = "samples:"
+)
+
+// Reserved reports whether id is one the server makes for its own
+// records.
+func Reserved(id string) bool {
+	return strings.HasPrefix(id, CoveragePrefix) || strings.HasPrefix(id, SamplesPrefix)
+}
 
 var _ Store = (store.Store)(nil)
 
 // Evidence renders everything the engine needs as JSON Lines: the
 // configured customers and subscriptions, the runs of monitoring coverage
-// that began before `to`, then the stored facts with At before `to`. The reports API and `slakeeper export` share it, so both
+// that began before `to`, the hourly performance summaries of [from, to),
+// then the stored facts with At before `to`. The reports API and `slakeeper export` share it, so both
 // read exactly the same evidence.
-func Evidence(ctx context.Context, c *config.Config, st Store, to time.Time) ([]byte, error) {
+func Evidence(ctx context.Context, c *config.Config, st Store, from, to time.Time) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	for _, cu := range c.Customers {
@@ -70,6 +83,26 @@ func Evidence(ctx context.Context, c *config.Config, st Store, to time.Time) ([]
 			return nil, err
 		}
 	}
+	// The performance the checks measured, hour by hour, from `from`: a
+	// sample fact per hour, component, location and metric, summarising
+	// the hour's measurements (count, mean, min, max).
+	sums, err := st.Samples(ctx, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("read samples: %w", err)
+	}
+	for _, x := range sums {
+		// The mean, kept within the extremes the float sum may stray from.
+		mean := min(max(x.Sum/float64(x.N), x.Min), x.Max)
+		line := map[string]any{"type": "sample", "id": fmt.Sprintf("%s%s:%s:%s:%d", SamplesPrefix, x.Component, x.Location, x.Metric, x.Hour.Unix()),
+			"at": x.Hour.UTC().Format(time.RFC3339), "component": x.Component, "metric": x.Metric, "value": mean,
+			"count": x.N, "min": x.Min, "max": x.Max}
+		if x.Location != "" {
+			line["location"] = x.Location
+		}
+		if err := enc.Encode(line); err != nil {
+			return nil, err
+		}
+	}
 	fs, err := st.Facts(ctx, time.Unix(0, 0), to)
 	if err != nil {
 		return nil, fmt.Errorf("read facts: %w", err)
@@ -81,15 +114,17 @@ func Evidence(ctx context.Context, c *config.Config, st Store, to time.Time) ([]
 	return b.Bytes(), nil
 }
 
-// EvidenceEnd is the end of the evidence a period's report reads: facts up
-// to 92 days after the period (claims, post-mortems, late attributions),
+// EvidenceRange is the span of the evidence a period's report reads:
+// facts up to 92 days after the period (claims, post-mortems, late
+// attributions), and performance summaries from the period's start, each
 // with a day's margin for the plans' time zones.
-func EvidenceEnd(period string) (time.Time, error) {
+func EvidenceRange(period string) (from, to time.Time, err error) {
 	p, err := timeline.ParsePeriod(period, time.UTC)
 	if err != nil {
-		return time.Time{}, &sla.InputError{Field: "period", Msg: err.Error()}
+		return time.Time{}, time.Time{}, &sla.InputError{Field: "period", Msg: err.Error()}
 	}
-	return p.Interval().End.Add(93 * 24 * time.Hour), nil
+	iv := p.Interval()
+	return iv.Start.Add(-24 * time.Hour), iv.End.Add(93 * 24 * time.Hour), nil
 }
 
 // Query is what a report is asked for: the period, one policy or all

@@ -142,6 +142,9 @@ func (s *Server) coverageLoop(ctx context.Context) {
 			if err := s.cov.flush(fctx, s.store); err != nil {
 				s.log.Error("write monitoring coverage at shutdown", "err", err)
 			}
+			if err := s.perf.flush(fctx, s.store); err != nil {
+				s.log.Error("write performance samples at shutdown", "err", err)
+			}
 			cancel()
 			return
 		case <-t.C:
@@ -149,15 +152,26 @@ func (s *Server) coverageLoop(ctx context.Context) {
 		if err := s.cov.flush(ctx, s.store); err != nil && ctx.Err() == nil {
 			s.log.Error("write monitoring coverage", "err", err)
 		}
+		if err := s.perf.flush(ctx, s.store); err != nil && ctx.Err() == nil {
+			s.log.Error("write performance samples", "err", err)
+		}
 	}
 }
 
-// freshStore is the store as the surfaces read it: the coverage is
-// written first, so that a report counts every result acknowledged before
-// it was asked for.
+// freshStore is the store as the surfaces read it: the coverage and the
+// samples are written first, so that a report counts every result
+// acknowledged before it was asked for.
 type freshStore struct {
 	store.Store
-	cov *coverage
+	cov  *coverage
+	perf *samples
+}
+
+func (f freshStore) Samples(ctx context.Context, from, to time.Time) ([]store.SampleSum, error) {
+	if err := f.perf.flush(ctx, f.Store); err != nil {
+		return nil, err
+	}
+	return f.Store.Samples(ctx, from, to)
 }
 
 func (f freshStore) Coverage(ctx context.Context, before time.Time) ([]store.CoverageRun, error) {

@@ -157,11 +157,11 @@ func apiCall(t testing.TB, base, method, path, token, body string, wantCode int,
 
 func (e *incidentEnv) report(period string, asOf time.Time) *sla.SubscriptionReport {
 	e.t.Helper()
-	end, err := reports.EvidenceEnd(period)
+	from, end, err := reports.EvidenceRange(period)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	ev, err := reports.Evidence(context.Background(), e.cfg, e.st, end)
+	ev, err := reports.Evidence(context.Background(), e.cfg, e.st, from, end)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -251,7 +251,7 @@ func TestIncidentLifecycleCountsAsDowntime(t *testing.T) {
 	}
 
 	// Everything written is valid evidence.
-	ev, err := reports.Evidence(context.Background(), e.cfg, e.st, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
+	ev, err := reports.Evidence(context.Background(), e.cfg, e.st, time.Time{}, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +341,7 @@ func TestMaintenanceNoticeWarnings(t *testing.T) {
 		t.Errorf("list: got %+v", list.Maintenance)
 	}
 
-	ev, err := reports.Evidence(context.Background(), e.cfg, e.st, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
+	ev, err := reports.Evidence(context.Background(), e.cfg, e.st, time.Time{}, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -274,15 +274,83 @@ func TestReportCoverage(t *testing.T) {
 		t.Errorf("September: no data %v, met %v, uptime %v; want no data, not met (uptime 100 as computed)", sr.NoData, sr.Met, sr.Uptime)
 	}
 	// The export carries the same coverage.
-	end, err := reports.EvidenceEnd("2026-10")
+	from, end, err := reports.EvidenceRange("2026-10")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, err := reports.Evidence(context.Background(), e.cfg, e.st, end)
+	ev, err := reports.Evidence(context.Background(), e.cfg, e.st, from, end)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n := strings.Count(string(ev), `"type":"coverage"`); n != 3 {
 		t.Errorf("export: %d coverage facts, want 3 (web twice, api once):\n%s", n, ev)
+	}
+}
+
+// The server's own checks measure the performance objectives: latency per
+// location, summarised hourly, judged per location by the policy's rule.
+func TestChecksFeedPerformanceObjectives(t *testing.T) {
+	policy := incidentTestPolicy + `        performance:
+          - {id: latency, metric: latency_ms, aggregate: mean, below: "50", locations: most, credit: 5, components: [api]}
+`
+	e := newIncidentEnvWith(t, incidentTestConfig+`monitors:
+  - {id: api-http, component: api, type: http, target: "http://127.0.0.1:9/", interval: 60s}
+`, policy)
+	// One hour on 10 October: local answers in 30 ms, eu half in 40 and
+	// half in 80 (mean 60), us in 45; eu's batch is delivered twice (an
+	// agent that lost the acknowledgement) and counts once; a failed
+	// check measured no latency.
+	var local, eu, us []monitor.Result
+	start := mustTime(t, "2026-10-10T09:00:00Z")
+	for i := range 60 {
+		at := start.Add(time.Duration(i) * time.Minute)
+		lat := 40 * time.Millisecond
+		if i%2 == 1 {
+			lat = 80 * time.Millisecond
+		}
+		local = append(local, monitor.Result{MonitorID: "api-http", Location: "local", At: at, State: monitor.Up, Latency: 30 * time.Millisecond})
+		eu = append(eu, monitor.Result{MonitorID: "api-http", Location: "eu", At: at, State: monitor.Up, Latency: lat, Seq: uint64(i + 1)})
+		us = append(us, monitor.Result{MonitorID: "api-http", Location: "us", At: at, State: monitor.Up, Latency: 45 * time.Millisecond, Seq: uint64(i + 1)})
+	}
+	local = append(local, monitor.Result{MonitorID: "api-http", Location: "local", At: start.Add(time.Hour), State: monitor.Down, Latency: 9 * time.Second})
+	ctx := context.Background()
+	for _, rs := range [][]monitor.Result{local, eu, us, eu} {
+		if err := e.server.Ingest(ctx, rs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep := e.fullReport("2026-10", mustTime(t, "2026-10-14T09:00:00Z"))
+	perf := rep.Subscriptions[0].Performance
+	if len(perf) != 1 {
+		t.Fatalf("performance: got %+v", perf)
+	}
+	p := perf[0]
+	// 180 measurements; mean (30·60 + 60·60 + 45·60) ÷ 180 = 45. Per
+	// location: eu 60 misses, local 30 and us 45 meet: 2 of 3, most.
+	if p.Samples != 180 || p.Value == nil || *p.Value != 45 || !p.Met || p.NoData || p.Rule != "most" || len(p.Locations) != 3 {
+		t.Fatalf("latency: got %+v (value %v)", p, p.Value)
+	}
+	for _, l := range p.Locations {
+		want := map[string]float64{"eu": 60, "local": 30, "us": 45}[l.Location]
+		if l.Value != want || l.Samples != 60 || l.Met != (want < 50) {
+			t.Errorf("location %s: got %+v, want mean %v over 60", l.Location, l, want)
+		}
+	}
+	// September: no sample, no data, no credit.
+	rep = e.fullReport("2026-09", mustTime(t, "2026-10-14T09:00:00Z"))
+	if p := rep.Subscriptions[0].Performance[0]; !p.NoData || p.Met || p.Credit != 0 {
+		t.Errorf("September: got %+v, want no data, not met, no credit", p)
+	}
+	// The export carries the hourly summaries: one per location.
+	from, end, err := reports.EvidenceRange("2026-10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := reports.Evidence(ctx, e.cfg, e.st, from, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(ev), `"type":"sample"`); n != 3 {
+		t.Errorf("export: %d sample facts, want 3:\n%s", n, ev)
 	}
 }

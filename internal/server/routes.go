@@ -30,8 +30,9 @@ func (s *Server) routes() (http.Handler, error) {
 		Subscriptions: s.outbox, ClientIP: s.auth.ClientIP}); err != nil {
 		return nil, err
 	}
-	// Reports read the coverage written up to the moment they are asked.
-	fresh := freshStore{Store: s.store, cov: s.cov}
+	// Reports read the coverage and samples written up to the moment
+	// they are asked.
+	fresh := freshStore{Store: s.store, cov: s.cov, perf: s.perf}
 	api.Mount(mux, api.Options{Store: fresh, Config: s.Config, Now: s.now, Logger: s.log,
 		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox, Results: s})
 	if err := admin.Mount(mux, admin.Options{Config: s.Config, Now: s.now, Logger: s.log,

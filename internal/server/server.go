@@ -78,8 +78,10 @@ type Server struct {
 	incidents *incidents.Service
 	// mux is the HTTP surface, mounted once by New (routes.go).
 	mux http.Handler
-	// cov is the monitoring coverage in progress (coverage.go).
-	cov *coverage
+	// cov is the monitoring coverage in progress (coverage.go), perf the
+	// performance measured (samples.go).
+	cov  *coverage
+	perf *samples
 }
 
 // New builds a server. It does not start anything; call Run.
@@ -87,7 +89,7 @@ func New(opts Options) (*Server, error) {
 	if opts.Store == nil || opts.Config == nil {
 		return nil, errors.New("server: store and config are required")
 	}
-	s := &Server{store: opts.Store, log: opts.Logger, now: opts.Now, reg: opts.Registry, lastBeat: map[string]time.Time{}, cov: newCoverage()}
+	s := &Server{store: opts.Store, log: opts.Logger, now: opts.Now, reg: opts.Registry, lastBeat: map[string]time.Time{}, cov: newCoverage(), perf: newSamples()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -208,6 +210,8 @@ func (s *Server) resume(ctx context.Context, c *config.Config) error {
 		if err != nil {
 			return fmt.Errorf("resume %s: %w", m.ID, err)
 		}
+		// What an agent sends again after the restart is counted once.
+		s.perf.seen(rs)
 		s.obsMu.Lock()
 		for _, r := range rs {
 			err := s.writeChanges(ctx, s.det.Observe(r))
@@ -245,7 +249,9 @@ func (s *Server) Ingest(ctx context.Context, rs []monitor.Result) error {
 	if err != nil {
 		return err
 	}
-	s.cov.observe(s.Config(), rs)
+	c := s.Config()
+	s.cov.observe(c, rs)
+	s.perf.observe(c, rs)
 	s.obsMu.Lock()
 	defer s.obsMu.Unlock()
 	for _, r := range rs {

@@ -1,6 +1,7 @@
 package sla
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"math"
@@ -701,21 +702,21 @@ func (e *engine) performance(plan *Plan, win timeline.Interval) []*PerfResult {
 		} else {
 			r.Bound = "at least " + po.Min.FloatString(3)
 		}
-		var vals []float64
-		byLoc := map[string][]float64{}
+		var vals []*Sample
+		byLoc := map[string][]*Sample{}
 		for _, comp := range po.Components {
 			if c := e.pol.Components[comp]; c != nil && c.Beta {
 				continue
 			}
 			for _, s := range e.samples[comp] {
 				if s.Metric == po.Metric && win.Contains(s.At) {
-					vals = append(vals, s.Value)
-					byLoc[s.Location] = append(byLoc[s.Location], s.Value)
+					vals = append(vals, s)
+					byLoc[s.Location] = append(byLoc[s.Location], s)
 					r.Facts = append(r.Facts, s.ID)
+					r.Samples += int(max(s.Count, 1))
 				}
 			}
 		}
-		r.Samples = len(vals)
 		if len(vals) == 0 {
 			r.NoData = true
 			out = append(out, r)
@@ -727,7 +728,11 @@ func (e *engine) performance(plan *Plan, win timeline.Interval) []*PerfResult {
 			met := 0
 			for _, loc := range slices.Sorted(maps.Keys(byLoc)) {
 				lv := aggregate(po.Aggregate, byLoc[loc])
-				l := &LocationResult{Location: loc, Value: lv, Samples: len(byLoc[loc]), Met: po.meets(lv)}
+				n := 0
+				for _, s := range byLoc[loc] {
+					n += int(max(s.Count, 1))
+				}
+				l := &LocationResult{Location: loc, Value: lv, Samples: n, Met: po.meets(lv)}
 				if l.Met {
 					met++
 				}
@@ -766,27 +771,66 @@ func (po *PerfObjective) meets(v float64) bool {
 	return rv.Cmp(po.Min) >= 0
 }
 
-// aggregate computes mean, min, max or a nearest-rank percentile.
-func aggregate(agg string, vals []float64) float64 {
-	sorted := append([]float64(nil), vals...)
-	sort.Float64s(sorted)
+// aggregate computes mean, min, max or a nearest-rank percentile of the
+// measurements the samples stand for. A sample summarising Count of them
+// (a server's hourly aggregate) counts Count times at its mean for the
+// mean and the percentiles, and by its Min and Max for min and max: mean,
+// min and max are exact; a percentile is that of the summaries' means
+// weighted by their counts, which is within the spread of one summary's
+// measurements of the true one.
+func aggregate(agg string, samples []*Sample) float64 {
+	// A sample made by hand (Count 0) is one measurement.
+	lo := func(s *Sample) float64 {
+		if s.Count == 0 {
+			return s.Value
+		}
+		return s.Min
+	}
+	hi := func(s *Sample) float64 {
+		if s.Count == 0 {
+			return s.Value
+		}
+		return s.Max
+	}
 	switch agg {
 	case "min":
-		return sorted[0]
+		v := lo(samples[0])
+		for _, s := range samples {
+			v = min(v, lo(s))
+		}
+		return v
 	case "max":
-		return sorted[len(sorted)-1]
+		v := hi(samples[0])
+		for _, s := range samples {
+			v = max(v, hi(s))
+		}
+		return v
 	case "mean":
 		var sum float64
-		for _, v := range sorted {
-			sum += v
+		var n int64
+		for _, s := range samples {
+			c := max(s.Count, 1)
+			sum += s.Value * float64(c)
+			n += c
 		}
-		return sum / float64(len(sorted))
+		return sum / float64(n)
+	}
+	sorted := slices.Clone(samples)
+	slices.SortStableFunc(sorted, func(a, b *Sample) int { return cmp.Compare(a.Value, b.Value) })
+	var total int64
+	for _, s := range sorted {
+		total += max(s.Count, 1)
 	}
 	var pct float64
 	fmt.Sscanf(strings.TrimPrefix(agg, "p"), "%g", &pct)
-	rank := int(math.Ceil(pct / 100 * float64(len(sorted))))
-	rank = max(1, min(rank, len(sorted)))
-	return sorted[rank-1]
+	rank := int64(math.Ceil(pct / 100 * float64(total)))
+	rank = max(1, min(rank, total))
+	for _, s := range sorted {
+		if rank -= max(s.Count, 1); rank <= 0 {
+			return s.Value
+		}
+	}
+	return sorted[len(sorted)-1].Value
 }
 
 // credit computes the credit owed for one subscription period.

@@ -265,7 +265,9 @@ type Coverage struct {
 	Start, End time.Time
 }
 
-// Sample is one performance measurement.
+// Sample is one performance measurement, or the summary of Count of
+// them: Value their mean, Min and Max their extremes (a server's hourly
+// aggregate of its checks).
 type Sample struct {
 	ID        string
 	At        time.Time
@@ -273,6 +275,9 @@ type Sample struct {
 	Metric    string
 	Value     float64
 	Location  string
+	// Count is 1 for a single measurement; Min and Max are Value then.
+	Count    int64
+	Min, Max float64
 }
 
 // The performance metrics a sample and an objective may name.

@@ -66,3 +66,39 @@ func TestPerformanceLocations(t *testing.T) {
 		})
 	}
 }
+
+// A server's hourly summaries count by their number of checks: mean,
+// min and max exact; percentiles by the summaries' means weighted.
+func TestPerformanceSummaries(t *testing.T) {
+	samples := []*Sample{
+		{ID: "h1", At: at(t, "2026-10-02T09:00:00Z"), Component: "web", Metric: MetricLatency, Value: 20, Count: 100, Min: 5, Max: 80},
+		{ID: "h2", At: at(t, "2026-10-02T10:00:00Z"), Component: "web", Metric: MetricLatency, Value: 40, Count: 300, Min: 10, Max: 400},
+		{ID: "one", At: at(t, "2026-10-02T11:00:00Z"), Component: "web", Metric: MetricLatency, Value: 60},
+	}
+	tests := []struct {
+		agg  string
+		want float64
+	}{
+		// (20·100 + 40·300 + 60·1) ÷ 401 = 14,060 ÷ 401.
+		{"mean", 14060.0 / 401},
+		{"min", 5},
+		{"max", 400},
+		// 401 measurements: rank ⌈0.5·401⌉ = 201 lies in the 300 at 40.
+		{"p50", 40},
+		// rank ⌈0.2·401⌉ = 81 lies in the 100 at 20.
+		{"p20", 20},
+		// rank ⌈0.999·401⌉ = 401: the single 60.
+		{"p99.9", 60},
+	}
+	for _, tt := range tests {
+		t.Run(tt.agg, func(t *testing.T) {
+			plan := testPlan()
+			plan.Performance = []*PerfObjective{{ID: "lat", Metric: MetricLatency, Aggregate: tt.agg, Max: rat("1000"), Credit: rat("5"), Components: []string{"web"}}}
+			rep := evaluate(t, testPolicy(plan), &Evidence{Samples: samples}, "2026-10", "2026-12-01T00:00:00Z")
+			p := rep.Subscriptions[0].Performance[0]
+			if p.Value == nil || *p.Value != tt.want || p.Samples != 401 {
+				t.Errorf("got %v over %d measurements, want %v over 401", p.Value, p.Samples, tt.want)
+			}
+		})
+	}
+}

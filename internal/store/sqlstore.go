@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/slakeeper/slakeeper/internal/monitor"
@@ -196,6 +197,54 @@ func (s *sqlStore) Coverage(ctx context.Context, before time.Time) ([]CoverageRu
 	return out, rows.Err()
 }
 
+// AddSamples implements Store.
+func (s *sqlStore) AddSamples(ctx context.Context, ss []SampleSum) error {
+	if len(ss) == 0 {
+		return nil
+	}
+	for _, x := range ss {
+		if x.Component == "" || x.Metric == "" || x.N < 1 || x.Min > x.Max || math.IsNaN(x.Sum) || math.IsInf(x.Sum, 0) {
+			return &sla.InputError{Field: "samples", Msg: fmt.Sprintf("a summary needs a component, a metric, a count of at least 1 and min ≤ max, got %+v", x)}
+		}
+	}
+	return s.writer.inTx(ctx, func(tx conn) error {
+		for _, x := range ss {
+			if _, err := tx.exec(ctx, `INSERT INTO samples (component, location, metric, hour_ms, n, sum, min, max)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+				ON CONFLICT (component, location, metric, hour_ms) DO UPDATE SET n = samples.n + excluded.n, sum = samples.sum + excluded.sum,
+				min = CASE WHEN excluded.min < samples.min THEN excluded.min ELSE samples.min END,
+				max = CASE WHEN excluded.max > samples.max THEN excluded.max ELSE samples.max END`,
+				x.Component, x.Location, x.Metric, ms(x.Hour), x.N, x.Sum, x.Min, x.Max); err != nil {
+				return fmt.Errorf("add samples of %s: %w", x.Component, err)
+			}
+		}
+		return nil
+	})
+}
+
+// Samples implements Store.
+func (s *sqlStore) Samples(ctx context.Context, from, to time.Time) ([]SampleSum, error) {
+	lo, hi := boundsMS(from, to)
+	rows, err := s.reader.query(ctx, `SELECT component, location, metric, hour_ms, n, sum, min, max FROM samples
+		WHERE hour_ms >= $1 AND hour_ms < $2
+		ORDER BY hour_ms, component`+s.dialect.collate+`, location`+s.dialect.collate+`, metric`+s.dialect.collate, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("read samples: %w", err)
+	}
+	defer rows.Close()
+	var out []SampleSum
+	for rows.Next() {
+		var x SampleSum
+		var h int64
+		if err := rows.Scan(&x.Component, &x.Location, &x.Metric, &h, &x.N, &x.Sum, &x.Min, &x.Max); err != nil {
+			return nil, fmt.Errorf("read samples: %w", err)
+		}
+		x.Hour = time.UnixMilli(h).UTC()
+		out = append(out, x)
+	}
+	return out, rows.Err()
+}
+
 // FactsByID implements Store.
 func (s *sqlStore) FactsByID(ctx context.Context, ids []string) ([]Fact, error) {
 	if len(ids) == 0 {
@@ -364,6 +413,10 @@ func (s *sqlStore) Prune(ctx context.Context, resultsBefore, keepBefore time.Tim
 	}
 	if err := del("facts", `DELETE FROM facts WHERE n IN (
 		SELECT n FROM facts WHERE at < $1 ORDER BY at LIMIT $2)`, keepCut, batch); err != nil {
+		return total, err
+	}
+	if err := del("samples", `DELETE FROM samples WHERE (component, location, metric, hour_ms) IN (
+		SELECT component, location, metric, hour_ms FROM samples WHERE hour_ms < $1 ORDER BY hour_ms LIMIT $2)`, keepCut, batch); err != nil {
 		return total, err
 	}
 	// Coverage is evidence: kept as long as the facts, until its end.

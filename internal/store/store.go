@@ -129,6 +129,12 @@ type Store interface {
 	// Coverage returns the runs that start before `before`, by component
 	// then start.
 	Coverage(ctx context.Context, before time.Time) ([]CoverageRun, error)
+	// AddSamples adds summaries of measurements to the stored ones of
+	// their hour, atomically: counts and sums add up, min and max widen.
+	AddSamples(ctx context.Context, ss []SampleSum) error
+	// Samples returns the summaries of the hours starting in [from, to),
+	// by hour, component, location and metric.
+	Samples(ctx context.Context, from, to time.Time) ([]SampleSum, error)
 	// FactsByID returns the stored facts with one of ids (in the order
 	// stored; an unknown id is absent), whatever their time.
 	FactsByID(ctx context.Context, ids []string) ([]Fact, error)
@@ -150,6 +156,16 @@ type Store interface {
 type CoverageRun struct {
 	Component  string
 	Start, End time.Time
+}
+
+// SampleSum summarises the measurements of Metric on Component from
+// Location during the hour starting at Hour: how many, their sum, min and
+// max.
+type SampleSum struct {
+	Component, Location, Metric string
+	Hour                        time.Time
+	N                           int64
+	Sum, Min, Max               float64
 }
 
 // Fact is one evidence fact: a JSON object in the format of docs/facts.md

@@ -32,6 +32,7 @@ var notifyScenarios = []struct {
 	{"FactsOfType", testFactsOfType},
 	{"FactsByID", testFactsByID},
 	{"Coverage", testCoverage},
+	{"Samples", testSamples},
 	{"PruneNotify", testPruneNotify},
 }
 
@@ -835,6 +836,44 @@ func testCoverage(t *testing.T, s store.Store) {
 	got, _ = s.Coverage(ctx, far)
 	want = []store.CoverageRun{run("web", 0, 3*time.Hour), run("web", 5*time.Hour, 6*time.Hour)}
 	if d := diff(want, got); d != "" {
+		t.Errorf("after prune (-want +got):\n%s", d)
+	}
+}
+
+// Samples add up per hour, component, location and metric: counts and
+// sums add, min and max widen; a range is half-open by hour; prune drops
+// hours before the evidence horizon; bad summaries are refused whole.
+func testSamples(t *testing.T, s store.Store) {
+	ctx := ctxFor(t)
+	h := func(n int) time.Time { return t0.Truncate(time.Hour).Add(time.Duration(n) * time.Hour) }
+	sum := func(comp, loc string, hour int, n int64, total, lo, hi float64) store.SampleSum {
+		return store.SampleSum{Component: comp, Location: loc, Metric: "latency_ms", Hour: h(hour), N: n, Sum: total, Min: lo, Max: hi}
+	}
+	if err := s.AddSamples(ctx, []store.SampleSum{sum("web", "eu", 0, 2, 60, 20, 40), sum("web", "us", 0, 1, 90, 90, 90), sum("web", "eu", 1, 1, 10, 10, 10)}); err != nil {
+		t.Fatalf("AddSamples: %v", err)
+	}
+	if err := s.AddSamples(ctx, []store.SampleSum{sum("web", "eu", 0, 3, 30, 5, 15)}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Samples(ctx, h(0), h(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.SampleSum{sum("web", "eu", 0, 5, 90, 5, 40), sum("web", "us", 0, 1, 90, 90, 90)}
+	if d := diff(want, got); d != "" {
+		t.Errorf("Samples (-want +got):\n%s", d)
+	}
+	if err := s.AddSamples(ctx, []store.SampleSum{sum("db", "eu", 0, 1, 1, 1, 1), sum("db", "eu", 0, 0, 0, 0, 0)}); err == nil {
+		t.Error("a summary of no measurement was stored")
+	}
+	if got, _ := s.Samples(ctx, h(-10), h(10)); len(got) != 3 {
+		t.Errorf("after a refused write: %d summaries, want 3", len(got))
+	}
+	if _, err := s.Prune(ctx, h(0), h(1), 10); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.Samples(ctx, h(-10), h(10))
+	if d := diff([]store.SampleSum{sum("web", "eu", 1, 1, 10, 10, 10)}, got); d != "" {
 		t.Errorf("after prune (-want +got):\n%s", d)
 	}
 }
