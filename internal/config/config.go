@@ -34,6 +34,10 @@ import (
 
 // Config is a loaded, validated configuration.
 type Config struct {
+	// monitorByID indexes Monitors (set by Parse; Monitor scans the list
+	// of a Config built otherwise).
+	monitorByID map[string]*monitor.Monitor
+
 	File string
 	// Demo marks the built-in demo configuration; the server then serves
 	// the /demo endpoints its monitors watch.
@@ -435,6 +439,10 @@ func Parse(file string, data []byte, getenv func(string) string, loadPolicy func
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
+	c.monitorByID = make(map[string]*monitor.Monitor, len(c.Monitors))
+	for _, m := range c.Monitors {
+		c.monitorByID[m.ID] = m
+	}
 	return c, nil
 }
 
@@ -656,8 +664,12 @@ func (c *Config) Facts() *sla.Evidence {
 	return &sla.Evidence{Customers: c.Customers, Subscriptions: c.Subscriptions}
 }
 
-// Monitor returns the monitor with id, or nil.
+// Monitor returns the monitor with id, or nil: a map lookup, since every
+// check result asks it.
 func (c *Config) Monitor(id string) *monitor.Monitor {
+	if c.monitorByID != nil {
+		return c.monitorByID[id]
+	}
 	for _, m := range c.Monitors {
 		if m.ID == id {
 			return m
