@@ -116,4 +116,3 @@ func dbSize(b *testing.B, st store.Store) int64 {
 	}
 	return n
 }
-
