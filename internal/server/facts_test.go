@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -106,6 +108,12 @@ func TestFactsIntakeMatchesEvaluate(t *testing.T) {
 	asOf := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 	for name, open := range stores(t) {
 		t.Run(name, func(t *testing.T) {
+			covered := 0
+			defer func() {
+				if covered == 0 {
+					t.Error("no example's report shows the coverage posted")
+				}
+			}()
 			for _, pf := range examples {
 				ff := strings.TrimSuffix(pf, ".yaml") + ".jsonl"
 				t.Run(filepath.Base(pf), func(t *testing.T) {
@@ -114,7 +122,17 @@ func TestFactsIntakeMatchesEvaluate(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					ev, err := facts.Load(ff)
+					pol, err := policy.Load(pf)
+					if err != nil {
+						t.Fatal(err)
+					}
+					// Coverage of the policy's first component by another
+					// monitoring system, the one fact kind the examples
+					// lack: the reports then say how much of October it
+					// covered.
+					comps := slices.Sorted(maps.Keys(pol.Components))
+					body = append(body, fmt.Sprintf(`{"type":"coverage","id":"nagios:%s:1","component":%q,"start":"2026-09-25T00:00:00Z","end":"2026-10-20T12:00:00Z"}`+"\n", comps[0], comps[0])...)
+					ev, err := facts.Parse(ff, strings.NewReader(string(body)))
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -133,10 +151,6 @@ func TestFactsIntakeMatchesEvaluate(t *testing.T) {
 						t.Fatalf("second post: got %+v, want every fact a duplicate", res)
 					}
 
-					pol, err := policy.Load(pf)
-					if err != nil {
-						t.Fatal(err)
-					}
 					for _, explain := range []bool{false, true} {
 						want, err := sla.Evaluate(sla.Request{Policy: pol, Evidence: ev, Period: period, AsOf: asOf, Explain: explain})
 						if err != nil {
@@ -161,6 +175,9 @@ func TestFactsIntakeMatchesEvaluate(t *testing.T) {
 						}
 						if d := cmp.Diff(a, b); d != "" {
 							t.Errorf("explain=%v: live report differs from evaluate's (-evaluate +live):\n%s", explain, d)
+						}
+						if strings.Contains(string(got.Reports[0]), `"coverage"`) {
+							covered++
 						}
 						if explain && !strings.Contains(string(got.Reports[0]), `"intervals"`) && len(want.Subscriptions) > 0 {
 							t.Errorf("explain=true: no intervals in %s", got.Reports[0][:min(len(got.Reports[0]), 300)])
