@@ -180,15 +180,8 @@ func (s *Service) Disasters(ctx context.Context) ([]Disaster, error) {
 			if v == nil {
 				continue
 			}
-			plans := make([]*sla.Plan, 0, len(v.PlanOrder)+len(v.Overrides))
-			for _, id := range v.PlanOrder {
-				plans = append(plans, v.Plans[id])
-			}
-			for _, o := range v.Overrides {
-				plans = append(plans, o.Plan)
-			}
-			for _, pl := range plans {
-				if pl == nil || pl.Recovery == nil || (d.Component != "" && !slices.Contains(pl.Components, d.Component)) {
+			for _, pl := range v.AllPlans() {
+				if pl.Recovery == nil || (d.Component != "" && !slices.Contains(pl.Components, d.Component)) {
 					continue
 				}
 				rep := sla.EvaluateRecovery(pl.ID, pl.Recovery, period, ev, pl.Components, now)

@@ -137,15 +137,8 @@ func incidentRules(policies []*sla.Policy, t time.Time, comps map[string]sla.Sta
 		if v == nil {
 			continue
 		}
-		plans := make([]*sla.Plan, 0, len(v.PlanOrder)+len(v.Overrides))
-		for _, id := range v.PlanOrder {
-			plans = append(plans, v.Plans[id])
-		}
-		for _, o := range v.Overrides {
-			plans = append(plans, o.Plan)
-		}
-		for _, pl := range plans {
-			if pl == nil || pl.Incidents == nil || !slices.ContainsFunc(pl.Components, func(c string) bool { _, ok := comps[c]; return ok }) {
+		for _, pl := range v.AllPlans() {
+			if pl.Incidents == nil || !slices.ContainsFunc(pl.Components, func(c string) bool { _, ok := comps[c]; return ok }) {
 				continue
 			}
 			if !slices.Contains(out, pl.Incidents) {

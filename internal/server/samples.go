@@ -49,17 +49,7 @@ func perfComponents(cfg *config.Config) map[string]bool {
 	out := map[string]bool{}
 	for _, p := range cfg.Policies {
 		for _, v := range p.Versions {
-			plans := make([]*sla.Plan, 0, len(v.Plans)+len(v.Overrides))
-			for _, pl := range v.Plans {
-				plans = append(plans, pl)
-			}
-			for _, o := range v.Overrides {
-				plans = append(plans, o.Plan)
-			}
-			for _, pl := range plans {
-				if pl == nil {
-					continue
-				}
+			for _, pl := range v.AllPlans() {
 				for _, po := range pl.Performance {
 					for _, c := range po.Components {
 						out[c] = true

@@ -290,6 +290,24 @@ type Recovery struct {
 	RestoreTests int
 }
 
+// AllPlans are the version's plans in their order, then the plans of its
+// overrides (per-customer custom SLAs): every plan something may be
+// promised under.
+func (v *Version) AllPlans() []*Plan {
+	out := make([]*Plan, 0, len(v.PlanOrder)+len(v.Overrides))
+	for _, id := range v.PlanOrder {
+		if pl := v.Plans[id]; pl != nil {
+			out = append(out, pl)
+		}
+	}
+	for _, o := range v.Overrides {
+		if o.Plan != nil {
+			out = append(out, o.Plan)
+		}
+	}
+	return out
+}
+
 // VersionAt returns the version in force at t: the latest whose Effective is
 // not after t.
 func (p *Policy) VersionAt(t time.Time) *Version {
