@@ -631,10 +631,10 @@ func (e *engine) covered(plan *Plan, win timeline.Interval) (out []*ComponentCov
 		if !ok {
 			continue
 		}
-		c := &ComponentCoverage{Component: comp}
+		c := &ComponentCoverage{Component: comp, NoData: true}
 		if in := set.Clip(win); len(in) > 0 {
 			first, last := in[0].Start, in[len(in)-1].End
-			c.Minutes, c.First, c.Last = in.Duration().Minutes(), &first, &last
+			c.Minutes, c.First, c.Last, c.NoData = in.Duration().Minutes(), &first, &last, false
 		}
 		out = append(out, c)
 		if !beta {

@@ -71,8 +71,11 @@ func TestCoverage(t *testing.T) {
 				if c.Minutes > 0 && (c.First == nil || c.Last == nil || !c.First.Before(*c.Last)) {
 					t.Errorf("%s: first %v, last %v", c.Component, c.First, c.Last)
 				}
-				if c.Minutes == 0 && (c.First != nil || c.Last != nil) {
-					t.Errorf("%s: not covered, yet first %v, last %v", c.Component, c.First, c.Last)
+				if c.Minutes == 0 && (c.First != nil || c.Last != nil || !c.NoData) {
+					t.Errorf("%s: not covered, yet first %v, last %v, no data %v", c.Component, c.First, c.Last, c.NoData)
+				}
+				if c.Minutes > 0 && c.NoData {
+					t.Errorf("%s: covered, yet no data", c.Component)
 				}
 			}
 			if len(got) != len(tt.want) {

@@ -75,6 +75,9 @@ type ComponentCoverage struct {
 	Minutes   float64    `json:"minutes"`
 	First     *time.Time `json:"first,omitempty"`
 	Last      *time.Time `json:"last,omitempty"`
+	// NoData marks a component whose monitoring covered none of the
+	// period: its uptime there says nothing.
+	NoData bool `json:"no_data,omitempty"`
 }
 
 // PerfResult is the outcome of one performance objective.
