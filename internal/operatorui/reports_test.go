@@ -1,7 +1,9 @@
 package operatorui
 
 import (
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +35,11 @@ func TestReportsPageRendersEverySeed(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// Monitoring covered a part of October for one component, none
+			// for another: both kinds of coverage line render.
+			comps := slices.Sorted(maps.Keys(pol.Components))
+			ev.Coverage = append(ev.Coverage, &sla.Coverage{ID: "c1", Component: comps[0], Start: time.Date(2026, 10, 3, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 10, 9, 0, 0, 0, 0, time.UTC)},
+				&sla.Coverage{ID: "c2", Component: comps[len(comps)-1], Start: time.Date(2027, 1, 3, 0, 0, 0, 0, time.UTC), End: time.Date(2027, 1, 9, 0, 0, 0, 0, time.UTC)})
 			rep, err := sla.Evaluate(sla.Request{Policy: pol, Evidence: ev, Period: "2026-10", AsOf: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), Explain: true})
 			if err != nil {
 				t.Fatal(err)
@@ -42,6 +49,9 @@ func TestReportsPageRendersEverySeed(t *testing.T) {
 				t.Fatal(err)
 			}
 			page := b.String()
+			if strings.Contains(page, "Monitoring covered") != hasCoverage(rep) {
+				t.Errorf("coverage line: shown %v, want %v", strings.Contains(page, "Monitoring covered"), hasCoverage(rep))
+			}
 			if !strings.Contains(page, "Policy "+rep.Policy) {
 				t.Errorf("no heading for policy %s", rep.Policy)
 			}
@@ -69,4 +79,13 @@ func TestReportsPageRendersEverySeed(t *testing.T) {
 			}
 		})
 	}
+}
+
+func hasCoverage(rep *sla.Report) bool {
+	for _, s := range rep.Subscriptions {
+		if len(s.Coverage) > 0 {
+			return true
+		}
+	}
+	return false
 }
