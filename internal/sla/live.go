@@ -28,9 +28,9 @@ type LiveTicket struct {
 	Opened       time.Time `json:"opened"`
 	// Status is the ticket's status now ("open", a helpdesk status such
 	// as "pending_customer", "solved"); Solved and Paused follow from it.
-	Status string `json:"status"`
-	Solved bool   `json:"solved"`
-	Paused bool   `json:"paused"`
+	Status string   `json:"status"`
+	Solved bool     `json:"solved"`
+	Paused bool     `json:"paused"`
 	Clocks []*Clock `json:"clocks"`
 	// NextDeadline is the earliest deadline of a clock still running or
 	// paused: what a support lead sorts by.
