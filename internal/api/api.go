@@ -18,6 +18,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/outbox"
 	"github.com/slakeeper/slakeeper/internal/reports"
 	"github.com/slakeeper/slakeeper/internal/store"
+	"github.com/slakeeper/slakeeper/internal/tickets"
 )
 
 // Store is what the API reads and writes in the store itself: the
@@ -48,6 +49,7 @@ type Options struct {
 	Auth      *auth.Auth
 	Incidents *incidents.Service
 	Outbox    *outbox.Service
+	Tickets   *tickets.Service
 	Results   Results
 }
 
@@ -58,13 +60,14 @@ type handler struct {
 	log     *slog.Logger
 	inc     *incidents.Service
 	out     *outbox.Service
+	tickets *tickets.Service
 	results Results
 }
 
 // Mount registers the API routes on mux, each with who may call it.
 // Nothing that writes is reachable without a credential.
 func Mount(mux *http.ServeMux, o Options) {
-	h := &handler{store: o.Store, cfg: o.Config, now: o.Now, log: o.Logger, inc: o.Incidents, out: o.Outbox, results: o.Results}
+	h := &handler{store: o.Store, cfg: o.Config, now: o.Now, log: o.Logger, inc: o.Incidents, out: o.Outbox, tickets: o.Tickets, results: o.Results}
 	viewer := o.Auth.RequireToken(auth.RoleViewer, auth.RoleOperator)
 	operator := o.Auth.RequireToken(auth.RoleOperator)
 	agent := o.Auth.RequireAgent
@@ -77,6 +80,8 @@ func Mount(mux *http.ServeMux, o Options) {
 	mux.Handle("GET /api/v1/maintenance", viewer(h.handleMaintenance()))
 	mux.Handle("GET /api/v1/obligations", viewer(h.handleObligations()))
 	mux.Handle("GET /api/v1/disasters", viewer(h.handleDisasters()))
+	mux.Handle("GET /api/v1/tickets", viewer(h.handleTickets()))
+	mux.Handle("GET /api/v1/tickets/{id}", viewer(h.handleTicket()))
 	mux.Handle("GET /api/v1/subscribers", viewer(h.handleSubscribers()))
 	mux.Handle("GET /api/v1/subscribers/{id}/deliveries", viewer(h.handleDeliveries()))
 

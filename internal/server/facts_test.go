@@ -283,3 +283,10 @@ func TestFactsIntake(t *testing.T) {
 		})
 	}
 }
+
+// call sends body ("" for none) with the token ("" for none), checks the
+// status code and decodes the answer into out when it is not nil.
+func (e *factsEnv) call(method, path, token, body string, wantCode int, out any) []byte {
+	e.t.Helper()
+	return apiCall(e.t, e.url, method, path, token, body, wantCode, out)
+}

@@ -34,7 +34,7 @@ func (s *Server) routes() (http.Handler, error) {
 	// they are asked.
 	fresh := freshStore{Store: s.store, cov: s.cov, perf: s.perf}
 	api.Mount(mux, api.Options{Store: fresh, Config: s.Config, Now: s.now, Logger: s.log,
-		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox, Results: s})
+		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox, Tickets: s.tickets, Results: s})
 	if err := admin.Mount(mux, admin.Options{Config: s.Config, Now: s.now, Logger: s.log,
 		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox, Store: fresh}); err != nil {
 		return nil, err

@@ -28,6 +28,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/probe"
 	"github.com/slakeeper/slakeeper/internal/schedule"
 	"github.com/slakeeper/slakeeper/internal/store"
+	"github.com/slakeeper/slakeeper/internal/tickets"
 )
 
 // Options are the server's dependencies.
@@ -76,6 +77,7 @@ type Server struct {
 	auth      *auth.Auth
 	outbox    *outbox.Service
 	incidents *incidents.Service
+	tickets   *tickets.Service
 	// mux is the HTTP surface, mounted once by New (routes.go).
 	mux http.Handler
 	// cov is the monitoring coverage in progress (coverage.go), perf the
@@ -124,6 +126,9 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	if s.incidents, err = incidents.New(incidents.Options{Store: opts.Store, Config: s.Config, Now: s.now, Logger: s.log, Publisher: s.outbox}); err != nil {
+		return nil, err
+	}
+	if s.tickets, err = tickets.New(opts.Store, s.Config, s.now); err != nil {
 		return nil, err
 	}
 	// Templates are parsed here, so a broken one fails at start-up.

@@ -1,0 +1,48 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/slakeeper/slakeeper/internal/sla"
+	"github.com/slakeeper/slakeeper/internal/tickets"
+	"github.com/slakeeper/slakeeper/internal/web"
+)
+
+// handleTickets lists the tickets with their live SLA clocks, the one
+// about to breach first: unsolved ones unless ?state=all, by ?customer=,
+// ?plan= and ?priority=.
+func (h *handler) handleTickets() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		f := tickets.Filter{Customer: q.Get("customer"), Plan: q.Get("plan"), Priority: q.Get("priority")}
+		switch v := q.Get("state"); v {
+		case "", "open":
+		case "all":
+			f.All = true
+		default:
+			web.Fail(h.log, w, r, &sla.InputError{Field: "state", Msg: "want open or all, got " + v})
+			return
+		}
+		list, err := h.tickets.List(r.Context(), f)
+		if err != nil {
+			web.Fail(h.log, w, r, err)
+			return
+		}
+		if list == nil {
+			list = []*sla.LiveTicket{}
+		}
+		web.JSON(w, http.StatusOK, map[string]any{"tickets": list})
+	})
+}
+
+// handleTicket is one ticket's clocks and events.
+func (h *handler) handleTicket() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t, err := h.tickets.Get(r.Context(), r.PathValue("id"))
+		if err != nil {
+			web.Fail(h.log, w, r, err)
+			return
+		}
+		web.JSON(w, http.StatusOK, t)
+	})
+}

@@ -1,0 +1,71 @@
+package server
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/slakeeper/slakeeper/internal/api"
+	"github.com/slakeeper/slakeeper/internal/sla"
+	"github.com/slakeeper/slakeeper/internal/tickets"
+)
+
+// Tickets sent by a helpdesk show their live clocks: seed 002's work
+// hours 08:00–16:00 Oslo (CET, UTC+1, in December), read on Thursday 3
+// December 13:00 Oslo (12:00Z, the server's clock in factsEnv).
+func TestTicketsAPI(t *testing.T) {
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			e := newFactsEnv(t, open(t), "../../examples/002-bluestone.yaml")
+			var res api.FactsResult
+			e.post(testIngestToken, `{"type":"customer","id":"nordic-retail","name":"Nordic Retail"}
+{"type":"subscription","id":"sub-nordic","customer":"nordic-retail","plan":"standard","fee":"2000.00","currency":"EUR","start":"2026-01-01T00:00:00Z"}
+{"type":"ticket","id":"zd:1","at":"2026-12-03T11:00:00Z","customer":"nordic-retail","priority":"critical","subject":"PIM down"}
+{"type":"ticket","id":"zd:2","at":"2026-12-02T14:30:00Z","customer":"nordic-retail","priority":"high","subject":"Slow export"}
+{"type":"ticket","id":"zd:3","at":"2026-12-01T09:00:00Z","customer":"nordic-retail","priority":"standard","subject":"Question"}
+{"type":"ticket_event","id":"zd:3/1","ticket":"zd:3","at":"2026-12-01T10:00:00Z","kind":"agent_reply"}
+{"type":"ticket_event","id":"zd:3/2","ticket":"zd:3","at":"2026-12-01T11:00:00Z","kind":"solved"}
+`, http.StatusOK, &res)
+			if res.Stored != 7 {
+				t.Fatalf("facts: got %+v", res)
+			}
+			e.call("GET", "/api/v1/tickets", "", "", http.StatusUnauthorized, nil)
+			e.call("GET", "/api/v1/tickets", testIngestToken, "", http.StatusForbidden, nil)
+			e.call("GET", "/api/v1/tickets?state=closed", testViewerToken, "", http.StatusBadRequest, nil)
+
+			var list struct{ Tickets []*sla.LiveTicket }
+			e.call("GET", "/api/v1/tickets", testViewerToken, "", http.StatusOK, &list)
+			// zd:1, critical, 2 h from Thursday 12:00 Oslo: 60 used, 60
+			// left, due 14:00 Oslo (13:00Z). zd:2, high, 8 h from
+			// Wednesday 15:30 Oslo: 30 min on Wednesday and 08:00–13:00 on
+			// Thursday, 330 used, 150 left, due 15:30 Oslo (14:30Z). The
+			// solved zd:3 is not open. First the one due first.
+			want := []struct {
+				id         string
+				used, left float64
+				due        string
+			}{{"zd:1", 60, 60, "2026-12-03T13:00:00Z"}, {"zd:2", 330, 150, "2026-12-03T14:30:00Z"}}
+			if len(list.Tickets) != len(want) {
+				t.Fatalf("open tickets: got %d, want %d: %+v", len(list.Tickets), len(want), list.Tickets)
+			}
+			for i, w := range want {
+				lt := list.Tickets[i]
+				c := lt.Clocks[0]
+				if lt.Ticket != w.id || c.State != sla.ClockRunning || c.UsedMinutes != w.used || c.RemainingMinutes != w.left ||
+					!c.Deadline.Equal(mustTime(t, w.due)) || lt.NextDeadline == nil || lt.Plan != "standard" {
+					t.Errorf("ticket %d: got %s %s used %v left %v due %v; want %s used %v left %v due %s", i, lt.Ticket, c.State,
+						c.UsedMinutes, c.RemainingMinutes, c.Deadline, w.id, w.used, w.left, w.due)
+				}
+			}
+			e.call("GET", "/api/v1/tickets?state=all&priority=standard", testViewerToken, "", http.StatusOK, &list)
+			if len(list.Tickets) != 1 || list.Tickets[0].Ticket != "zd:3" || !list.Tickets[0].Solved || list.Tickets[0].Clocks[0].State != sla.ClockMet {
+				t.Errorf("solved ticket: got %+v", list.Tickets)
+			}
+			var one tickets.Ticket
+			e.call("GET", "/api/v1/tickets/zd:3", testViewerToken, "", http.StatusOK, &one)
+			if len(one.Events) != 2 || one.Events[1].Kind != sla.TicketSolved || one.Status != "solved" {
+				t.Errorf("ticket zd:3: got %+v", one)
+			}
+			e.call("GET", "/api/v1/tickets/zd:9", testViewerToken, "", http.StatusNotFound, nil)
+		})
+	}
+}
