@@ -17,6 +17,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/operatorui"
 	"github.com/slakeeper/slakeeper/internal/outbox"
 	"github.com/slakeeper/slakeeper/internal/reports"
+	"github.com/slakeeper/slakeeper/internal/tickets"
 )
 
 // Options are the operator pages' dependencies.
@@ -28,18 +29,20 @@ type Options struct {
 	Incidents *incidents.Service
 	Outbox    *outbox.Service
 	// Store is where the reports read the evidence.
-	Store reports.Store
+	Store   reports.Store
+	Tickets *tickets.Service
 }
 
 type handler struct {
-	cfg   func() *config.Config
-	now   func() time.Time
-	log   *slog.Logger
-	auth  *auth.Auth
-	inc   *incidents.Service
-	out   *outbox.Service
-	store reports.Store
-	ui    *operatorui.Renderer
+	cfg     func() *config.Config
+	now     func() time.Time
+	log     *slog.Logger
+	auth    *auth.Auth
+	inc     *incidents.Service
+	out     *outbox.Service
+	store   reports.Store
+	tickets *tickets.Service
+	ui      *operatorui.Renderer
 }
 
 // Mount registers the operator pages on mux. Every page but sign-in
@@ -51,7 +54,7 @@ func Mount(mux *http.ServeMux, o Options) error {
 	if err != nil {
 		return fmt.Errorf("operator page templates: %w", err)
 	}
-	h := &handler{cfg: o.Config, now: o.Now, log: o.Logger, auth: o.Auth, inc: o.Incidents, out: o.Outbox, store: o.Store, ui: ui}
+	h := &handler{cfg: o.Config, now: o.Now, log: o.Logger, auth: o.Auth, inc: o.Incidents, out: o.Outbox, store: o.Store, tickets: o.Tickets, ui: ui}
 	signedIn := h.requireSession
 
 	// Public: the sign-in form and sign-in itself (failures limited per
@@ -76,6 +79,8 @@ func Mount(mux *http.ServeMux, o Options) error {
 	mux.Handle("POST /admin/maintenance", signedIn(h.handleMaintenanceForm()))
 	mux.Handle("POST /admin/maintenance/{id}/cancel", signedIn(h.handleCancelForm()))
 	mux.Handle("GET /admin/reports", signedIn(h.handleReportsPage()))
+	mux.Handle("GET /admin/tickets", signedIn(h.handleTicketsPage()))
+	mux.Handle("GET /admin/tickets/{id}", signedIn(h.handleTicketPage()))
 	mux.Handle("GET /admin/disasters", signedIn(h.handleDisastersPage()))
 	mux.Handle("POST /admin/disasters", signedIn(h.handleDeclareForm()))
 	mux.Handle("POST /admin/disasters/{id}/restored", signedIn(h.handleRestoredForm()))

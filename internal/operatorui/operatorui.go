@@ -336,6 +336,35 @@ type Reports struct {
 	Reports            []*sla.Report
 }
 
+// Tickets is the support lead's list: the tickets with their live clocks
+// and the filter in force, with the values to choose from.
+type Tickets struct {
+	Page
+	List                         []TicketRow
+	All                          bool
+	Customer, Plan, Priority     string
+	Customers, Plans, Priorities []string
+}
+
+// TicketRow is a live ticket; Breached when any of its clocks is.
+type TicketRow struct {
+	*sla.LiveTicket
+	Breached bool
+}
+
+// TicketPage is one ticket: its clocks and its events.
+type TicketPage struct {
+	Page
+	Ticket *sla.LiveTicket
+	Events []TicketEvent
+}
+
+// TicketEvent is one event of a ticket.
+type TicketEvent struct {
+	ID, Kind, Status, Priority string
+	At                         time.Time
+}
+
 // Renderer renders the operator pages.
 type Renderer struct {
 	pages map[string]*template.Template
@@ -380,6 +409,17 @@ var labels = map[string]string{
 	"ignored":              "Ignored (blip)",
 	"beta":                 "Beta component",
 	"excluded":             "Excluded",
+	"first_response":       "First response",
+	"ongoing_response":     "Ongoing response",
+	"update_every":         "Update cadence",
+	"resolution":           "Resolution",
+	"paused":               "Paused",
+	"agent_reply":          "Agent reply",
+	"customer_reply":       "Customer reply",
+	"status":               "Status",
+	"priority":             "Priority",
+	"solved":               "Solved",
+	"reopened":             "Reopened",
 }
 
 // Label is the text shown for a status or cause; colours always come with
@@ -458,7 +498,7 @@ func New() (*Renderer, error) {
 		"fid": func(prefix, field string) string { return prefix + "-" + nonID.ReplaceAllString(field, "_") },
 	}
 	r := &Renderer{pages: map[string]*template.Template{}}
-	for _, name := range []string{"signin", "dashboard", "incident_new", "incident", "maintenance_new", "message", "subscribers", "subscriber", "subscriber_remove", "disasters", "reports"} {
+	for _, name := range []string{"signin", "dashboard", "incident_new", "incident", "maintenance_new", "message", "subscribers", "subscriber", "subscriber_remove", "disasters", "reports", "tickets", "ticket"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/forms.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("operator template %s: %w", name, err)
@@ -470,7 +510,7 @@ func New() (*Renderer, error) {
 
 // Render renders the page name (signin, dashboard, incident_new,
 // incident, maintenance_new, message, subscribers, subscriber,
-// subscriber_remove, disasters, reports) with its data. Nothing is written
+// subscriber_remove, disasters, reports, tickets, ticket) with its data. Nothing is written
 // when rendering fails.
 func (r *Renderer) Render(w io.Writer, name string, data any) error {
 	t := r.pages[name]

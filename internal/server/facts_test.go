@@ -49,11 +49,13 @@ func newFactsEnv(t *testing.T, st store.Store, policyFiles ...string) *factsEnv 
   - {name: helpdesk-export, role: ingest, token_env: INGEST_TOKEN}
 agents:
   - {location: eu-west, token_env: AGENT_TOKEN}
+users:
+  - {name: alice, password_hash_env: ALICE_HASH}
 `)
 	if len(policyFiles) > 0 {
 		cfg.WriteString("policies: [" + strings.Join(policyFiles, ", ") + "]\n")
 	}
-	env := map[string]string{"OPS_TOKEN": testOpsToken, "VIEW_TOKEN": testViewerToken, "INGEST_TOKEN": testIngestToken, "AGENT_TOKEN": testAgentToken}
+	env := map[string]string{"OPS_TOKEN": testOpsToken, "VIEW_TOKEN": testViewerToken, "INGEST_TOKEN": testIngestToken, "AGENT_TOKEN": testAgentToken, "ALICE_HASH": testAliceHash(t)}
 	c, err := config.Parse("slakeeper.yaml", []byte(cfg.String()), func(k string) string { return env[k] }, policy.Load)
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/slakeeper/slakeeper/internal/api"
@@ -67,5 +68,45 @@ func TestTicketsAPI(t *testing.T) {
 			}
 			e.call("GET", "/api/v1/tickets/zd:9", testViewerToken, "", http.StatusNotFound, nil)
 		})
+	}
+}
+
+// The support lead's pages: the open tickets, about to breach first, and
+// one ticket's clocks and events.
+func TestTicketPages(t *testing.T) {
+	e := newFactsEnv(t, stores(t)["sqlite"](t), "../../examples/002-bluestone.yaml")
+	e.post(testIngestToken, `{"type":"subscription","id":"sub-nordic","customer":"nordic-retail","plan":"standard","fee":"2000.00","currency":"EUR","start":"2026-01-01T00:00:00Z"}
+{"type":"ticket","id":"zd:1","at":"2026-12-03T11:00:00Z","customer":"nordic-retail","priority":"critical","subject":"PIM down"}
+{"type":"ticket","id":"zd:2","at":"2026-12-02T14:30:00Z","customer":"nordic-retail","priority":"high","subject":"Slow export"}
+{"type":"ticket_event","id":"zd:2/1","ticket":"zd:2","at":"2026-12-02T14:40:00Z","kind":"status","status":"pending_customer"}
+`, http.StatusOK, nil)
+	b := browserFor(t, e.url)
+	b.signIn("alice", testAlicePassword)
+	p := b.get("/admin/tickets")
+	if p.code != http.StatusOK {
+		t.Fatalf("tickets page: %d %s", p.code, p.body)
+	}
+	checkLabels(t, p.body)
+	// zd:1 is due at 13:00Z; zd:2 waits on the customer since 15:40 Oslo
+	// on Wednesday after 10 minutes: paused, 470 minutes left, due only
+	// once it runs again.
+	i1, i2 := strings.Index(p.body, "zd:1"), strings.Index(p.body, "zd:2")
+	if i1 < 0 || i2 < 0 || i1 > i2 {
+		t.Errorf("want zd:1 (due first) before zd:2")
+	}
+	for _, want := range []string{"First response: Running", "60 of 120 business min, 60 left", "First response: Paused", "10 of 480 business min, 470 left", "waiting (pending_customer)"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("tickets page lacks %q", want)
+		}
+	}
+	if p = b.get("/admin/tickets?priority=high"); strings.Contains(p.body, "zd:1") || !strings.Contains(p.body, "zd:2") {
+		t.Errorf("filter by priority: %s", p.body)
+	}
+	p = b.get("/admin/tickets/zd:2")
+	if p.code != http.StatusOK || !strings.Contains(p.body, "Status: pending_customer") || !strings.Contains(p.body, "clocks paused") {
+		t.Errorf("ticket page: %d %s", p.code, p.body)
+	}
+	if p = b.get("/admin/tickets/zd:9"); p.code != http.StatusNotFound {
+		t.Errorf("unknown ticket: got %d", p.code)
 	}
 }

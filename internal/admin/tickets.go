@@ -1,0 +1,66 @@
+package admin
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/slakeeper/slakeeper/internal/operatorui"
+	"github.com/slakeeper/slakeeper/internal/sla"
+	"github.com/slakeeper/slakeeper/internal/tickets"
+)
+
+// handleTicketsPage is the support lead's list: the tickets with their
+// live clocks, about to breach first, filtered by state, customer, plan
+// and priority (the query, as GET /api/v1/tickets takes it).
+func (h *handler) handleTicketsPage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		f := tickets.Filter{All: q.Get("state") == "all", Customer: q.Get("customer"), Plan: q.Get("plan"), Priority: q.Get("priority")}
+		list, err := h.tickets.List(r.Context(), f)
+		if err != nil {
+			h.failPage(w, r, err)
+			return
+		}
+		// The choices come from every ticket, not only the ones shown.
+		every, err := h.tickets.List(r.Context(), tickets.Filter{All: true})
+		if err != nil {
+			h.failPage(w, r, err)
+			return
+		}
+		p := operatorui.Tickets{Page: h.opPage(r, "Support tickets"), All: f.All, Customer: f.Customer, Plan: f.Plan, Priority: f.Priority}
+		for _, lt := range every {
+			for _, x := range []struct {
+				v    string
+				list *[]string
+			}{{lt.Customer, &p.Customers}, {lt.Plan, &p.Plans}, {lt.Priority, &p.Priorities}} {
+				if !slices.Contains(*x.list, x.v) {
+					*x.list = append(*x.list, x.v)
+				}
+			}
+		}
+		for _, l := range [][]string{p.Customers, p.Plans, p.Priorities} {
+			slices.Sort(l)
+		}
+		for _, lt := range list {
+			p.List = append(p.List, operatorui.TicketRow{LiveTicket: lt,
+				Breached: slices.ContainsFunc(lt.Clocks, func(c *sla.Clock) bool { return c.State == sla.ClockBreached })})
+		}
+		h.render(w, r, http.StatusOK, "tickets", p)
+	})
+}
+
+// handleTicketPage is one ticket's clocks and events.
+func (h *handler) handleTicketPage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t, err := h.tickets.Get(r.Context(), r.PathValue("id"))
+		if err != nil {
+			h.failPage(w, r, err)
+			return
+		}
+		p := operatorui.TicketPage{Page: h.opPage(r, "Ticket "+t.Ticket), Ticket: t.LiveTicket}
+		for _, e := range t.Events {
+			p.Events = append(p.Events, operatorui.TicketEvent{ID: e.ID, Kind: e.Kind, Status: e.Status, Priority: e.Priority, At: e.At})
+		}
+		h.render(w, r, http.StatusOK, "ticket", p)
+	})
+}
