@@ -11,14 +11,15 @@ import (
 	"github.com/slakeeper/slakeeper/internal/yamlpos"
 )
 
-// EventKinds are the events an alert channel can be given. The server's
-// event constants (internal/server/events.go) must stay equal to this list;
-// a test there checks it.
+// EventKinds are the events an alert channel can be given. The outbox's
+// event constants (internal/outbox/events.go) must stay equal to this
+// list; a test there checks it.
 var EventKinds = []string{
 	"incident.created", "incident.updated", "incident.resolved",
 	"maintenance.scheduled", "maintenance.started", "maintenance.completed", "maintenance.cancelled",
 	"monitor.down", "monitor.up",
 	"obligation.due", "obligation.overdue",
+	"ticket.warning", "ticket.breached",
 }
 
 // Alert kinds.

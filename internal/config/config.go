@@ -63,6 +63,8 @@ type Config struct {
 	StatusPage StatusPage
 	// Obligations are the incident obligation reminders (maint.go).
 	Obligations Obligations
+	// Tickets sets the support tickets' breach warnings (maint.go).
+	Tickets Tickets
 }
 
 // Server holds server-wide settings.
@@ -135,6 +137,7 @@ type rawConfig struct {
 	Alerts        []rawAlert        `yaml:"alerts"`
 	StatusPage    rawStatusPage     `yaml:"status_page"`
 	Obligations   rawObligations    `yaml:"obligations"`
+	Tickets       rawTickets        `yaml:"tickets"`
 }
 
 type rawComponent struct {
@@ -416,6 +419,7 @@ func Parse(file string, data []byte, getenv func(string) string, loadPolicy func
 	c.Incidents = parseIncidents(errs, raw.Incidents, c.Policies)
 	parseAutoIncidents(errs, raw.Components, c) // maint.go
 	c.Obligations = parseObligations(errs, raw.Obligations)
+	c.Tickets = parseTickets(errs, raw.Tickets)
 	c.Server.PublicURL = parsePublicURL(errs, raw.Server.PublicURL)
 	c.Server.TrustedProxies = parseProxies(errs, raw.Server.TrustedProxies)
 	c.Email = parseEmail(errs, raw.Email, getenv)

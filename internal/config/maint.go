@@ -32,6 +32,29 @@ type rawObligations struct {
 	RemindBefore string `yaml:"remind_before"`
 }
 
+// Tickets configures the support tickets' breach warnings.
+type Tickets struct {
+	// WarnAt is the share of a target's business-time budget used at
+	// which the operators get a ticket.warning alert, in percent (default
+	// 75); at the deadline comes ticket.breached.
+	WarnAt float64
+}
+
+type rawTickets struct {
+	WarnAt *float64 `yaml:"warn_at"`
+}
+
+func parseTickets(errs *yamlpos.Errors, raw rawTickets) Tickets {
+	t := Tickets{WarnAt: 75}
+	if raw.WarnAt != nil {
+		if *raw.WarnAt <= 0 || *raw.WarnAt >= 100 {
+			errs.Add("tickets.warn_at", "want a percentage above 0 and below 100, got %g", *raw.WarnAt)
+		}
+		t.WarnAt = *raw.WarnAt
+	}
+	return t
+}
+
 // parseAutoIncidents reads components[].auto_incident into c.Components,
 // once the severities are known.
 func parseAutoIncidents(errs *yamlpos.Errors, raw []rawComponent, c *Config) {

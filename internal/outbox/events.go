@@ -19,6 +19,8 @@ const (
 	EventMonitorUp            = "monitor.up"
 	EventObligationDue        = "obligation.due"
 	EventObligationOverdue    = "obligation.overdue"
+	EventTicketWarning        = "ticket.warning"
+	EventTicketBreached       = "ticket.breached"
 )
 
 // Event is one thing that happened, to be fanned out to subscribers and
@@ -32,8 +34,9 @@ type Event struct {
 	// Title and Message are the human text; Status is the incident or
 	// component status the event brings, Severity the incident's.
 	Title, Message, Status, Severity string
-	// Incident and Maintenance name the incident or window, when any.
-	Incident, Maintenance string
+	// Incident and Maintenance name the incident or window, when any;
+	// Ticket the support ticket.
+	Incident, Maintenance, Ticket string
 	// Components are the affected component ids (empty: none in
 	// particular, e.g. an obligation).
 	Components []string

@@ -229,6 +229,7 @@ type Wire struct {
 	Severity    string    `json:"severity,omitempty"`
 	Incident    string    `json:"incident,omitempty"`
 	Maintenance string    `json:"maintenance,omitempty"`
+	Ticket      string    `json:"ticket,omitempty"`
 	Components  []string  `json:"components,omitempty"`
 	URL         string    `json:"url,omitempty"`
 }
@@ -334,7 +335,7 @@ func (s *Service) queue(ctx context.Context, ev Event) error {
 	now := s.now()
 	p := outPayload{Event: Wire{ID: ev.ID, Kind: ev.Kind, At: ev.At.UTC(), Title: ev.Title, Message: ev.Message,
 		Status: ev.Status, Severity: ev.Severity, Incident: ev.Incident, Maintenance: ev.Maintenance,
-		Components: ev.Components, URL: ev.URL}, Base: s.cfg().Server.PublicURL, Site: s.siteTitle()}
+		Ticket: ev.Ticket, Components: ev.Components, URL: ev.URL}, Base: s.cfg().Server.PublicURL, Site: s.siteTitle()}
 	body, err := json.Marshal(p)
 	if err != nil {
 		return fmt.Errorf("publish %s: %w", ev.ID, err)
@@ -683,6 +684,8 @@ var kindLabels = map[string]string{
 	EventMonitorUp:            "Recovered",
 	EventObligationDue:        "Due soon",
 	EventObligationOverdue:    "Overdue",
+	EventTicketWarning:        "Ticket SLA at risk",
+	EventTicketBreached:       "Ticket SLA breached",
 }
 
 // pagerSeverity maps an event to PagerDuty's severities.
@@ -693,9 +696,9 @@ func pagerSeverity(e Wire) string {
 			return "warning"
 		}
 		return "critical"
-	case EventIncidentCreated, EventIncidentUpdated, EventObligationOverdue:
+	case EventIncidentCreated, EventIncidentUpdated, EventObligationOverdue, EventTicketBreached:
 		return "error"
-	case EventObligationDue:
+	case EventObligationDue, EventTicketWarning:
 		return "warning"
 	}
 	return "info"
@@ -717,6 +720,11 @@ func dedupKey(e Wire) string {
 		return "slakeeper/incident/" + e.Incident
 	case strings.HasPrefix(e.Kind, "maintenance.") && e.Maintenance != "":
 		return "slakeeper/maintenance/" + e.Maintenance
+	case strings.HasPrefix(e.Kind, "ticket.") && e.Ticket != "":
+		// The warning and the breach of one target are one alert.
+		if i := strings.LastIndexByte(e.ID, '/'); i > 0 {
+			return "slakeeper/" + e.ID[:i]
+		}
 	case strings.HasPrefix(e.Kind, "obligation."):
 		// "<obligation>/due" and "<obligation>/overdue" are one alert.
 		if i := strings.LastIndexByte(e.ID, '/'); i > 0 {

@@ -32,7 +32,8 @@ func TestDedupKeys(t *testing.T) {
 
 func TestEventKindsMatchConfig(t *testing.T) {
 	server := []string{EventIncidentCreated, EventIncidentUpdated, EventIncidentResolved, EventMaintenanceScheduled,
-		EventMaintenanceStarted, EventMaintenanceCompleted, EventMaintenanceCancelled, EventMonitorDown, EventMonitorUp, EventObligationDue, EventObligationOverdue}
+		EventMaintenanceStarted, EventMaintenanceCompleted, EventMaintenanceCancelled, EventMonitorDown, EventMonitorUp, EventObligationDue, EventObligationOverdue,
+		EventTicketWarning, EventTicketBreached}
 	if !slices.Equal(server, config.EventKinds) {
 		t.Errorf("got config.EventKinds %v, want the server's kinds %v", config.EventKinds, server)
 	}

@@ -26,7 +26,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/notify/smtptest"
 	"github.com/slakeeper/slakeeper/internal/notify/webhook"
 	"github.com/slakeeper/slakeeper/internal/outbox"
-	"github.com/slakeeper/slakeeper/internal/sla"
+	"github.com/slakeeper/slakeeper/internal/policy"
 	"github.com/slakeeper/slakeeper/internal/store"
 	"github.com/slakeeper/slakeeper/internal/web"
 )
@@ -74,7 +74,7 @@ func startNotifyWrapped(t *testing.T, db, extra string, env map[string]string, w
 		vars[k] = v
 	}
 	cfg, err := config.Parse("slakeeper.yaml", []byte(notifyConfig+strings.ReplaceAll(extra, "$URL", url)),
-		func(k string) string { return vars[k] }, func(string) (*sla.Policy, error) { return nil, errors.New("no policies") })
+		func(k string) string { return vars[k] }, policy.Load)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -78,6 +78,7 @@ type Server struct {
 	outbox    *outbox.Service
 	incidents *incidents.Service
 	tickets   *tickets.Service
+	ticketAl  *tickets.Alerts
 	// mux is the HTTP surface, mounted once by New (routes.go).
 	mux http.Handler
 	// cov is the monitoring coverage in progress (coverage.go), perf the
@@ -129,6 +130,9 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	if s.tickets, err = tickets.New(opts.Store, s.Config, s.now); err != nil {
+		return nil, err
+	}
+	if s.ticketAl, err = tickets.NewAlerts(s.tickets, s.outbox, s.log, s.reg); err != nil {
 		return nil, err
 	}
 	// Templates are parsed here, so a broken one fails at start-up.
@@ -195,6 +199,7 @@ func (s *Server) Run(ctx context.Context) error {
 	wg.Go(func() { s.incidents.Run(ctx) }) // maintenance series, window events, obligation reminders
 	wg.Go(func() { s.outbox.Run(ctx) })
 	wg.Go(func() { s.coverageLoop(ctx) })
+	wg.Go(func() { s.ticketAl.Run(ctx) }) // ticket breach warnings and metrics
 	err := sc.Run(ctx)
 	s.ready.Store(false)
 	wg.Wait()

@@ -1,11 +1,17 @@
 package server
 
 import (
+	"context"
+	"fmt"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/slakeeper/slakeeper/internal/api"
+	"github.com/slakeeper/slakeeper/internal/notify/smtptest"
+	"github.com/slakeeper/slakeeper/internal/outbox"
 	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/tickets"
 )
@@ -108,5 +114,67 @@ func TestTicketPages(t *testing.T) {
 	}
 	if p = b.get("/admin/tickets/zd:9"); p.code != http.StatusNotFound {
 		t.Errorf("unknown ticket: got %d", p.code)
+	}
+}
+
+// A ticket's warning (75 % of a target's business time used) and a
+// breach reach the operators' alert channels — a real SMTP sink and a
+// webhook receiver — exactly once each, across a restart.
+func TestTicketAlertsOnceAcrossRestart(t *testing.T) {
+	hook := newHookReceiver(t, 0)
+	const secret = "whsec_c2VjcmV0LXNpZ25pbmcta2V5LW9mLXRoZS1vcHM="
+	hook.setSecret(secret)
+	sink := smtptest.Start(t)
+	db := filepath.Join(t.TempDir(), "n.db")
+	extra := `policies: [../../examples/004-infopromo.yaml]
+server: {public_url: "https://status.example.com"}
+email: {smtp_addr: "` + sink.Addr + `", from: "slakeeper <sla@example.com>", tls: none}
+alerts:
+  - {name: support-mail, kind: email, to: [support-lead@example.com], events: [ticket.warning, ticket.breached]}
+  - {name: support-hook, kind: webhook, url: "` + hook.srv.URL + `/support", secret_env: HOOK_SECRET, events: [ticket.warning, ticket.breached]}
+`
+	env := map[string]string{"HOOK_SECRET": secret}
+	e := startNotify(t, db, extra, env)
+	// 24/7, Level 1: acknowledgment in 15 minutes. c-1 opened 12 minutes
+	// ago: 80 % used, a warning; c-2 opened 20 minutes ago: breached.
+	now := time.Now().UTC().Truncate(time.Second)
+	e.call("POST", "/api/v1/facts", testOpsToken, fmt.Sprintf(`{"type":"subscription","id":"sub-bistro","customer":"bistro","plan":"standard","fee":"300.00","currency":"CAD","start":"2026-01-01T00:00:00Z"}
+{"type":"ticket","id":"c-1","at":%q,"customer":"bistro","priority":"level-1"}
+{"type":"ticket","id":"c-2","at":%q,"customer":"bistro","priority":"level-1"}
+`, now.Add(-12*time.Minute).Format(time.RFC3339), now.Add(-20*time.Minute).Format(time.RFC3339)), http.StatusOK, nil)
+	ctx := context.Background()
+	if err := e.s.ticketAl.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the warning and the breach", func() bool {
+		return len(hook.received()) == 2 && len(mailsTo(sink, t, "support-lead@example.com")) == 2
+	})
+	kinds := map[string]string{}
+	for _, c := range hook.received() {
+		kinds[c.Body.Data.Ticket] = c.Body.Type
+	}
+	if kinds["c-1"] != outbox.EventTicketWarning || kinds["c-2"] != outbox.EventTicketBreached {
+		t.Errorf("webhooks: got %v, want a warning for c-1 and a breach for c-2", kinds)
+	}
+	if v := metricValue(t, e.s.reg, "slakeeper_tickets_open", "plan", "standard", "priority", "level-1"); v != 2 {
+		t.Errorf("open tickets metric: got %v, want 2", v)
+	}
+	if v := metricValue(t, e.s.reg, "slakeeper_tickets_breached", "plan", "standard", "priority", "level-1"); v != 1 {
+		t.Errorf("breached tickets metric: got %v, want 1", v)
+	}
+
+	// A restart on the same database: the clocks are the same, and
+	// nobody is told twice.
+	e.stop()
+	e2 := startNotify(t, db, extra, env)
+	if err := e2.s.ticketAl.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e2.s.ticketAl.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if n, m := len(hook.received()), len(mailsTo(sink, t, "support-lead@example.com")); n != 2 || m != 2 {
+		t.Errorf("after a restart: %d webhooks and %d mails, want 2 and 2", n, m)
 	}
 }
