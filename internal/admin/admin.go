@@ -81,6 +81,7 @@ func Mount(mux *http.ServeMux, o Options) error {
 	mux.Handle("GET /admin/reports", signedIn(h.handleReportsPage()))
 	mux.Handle("GET /admin/tickets", signedIn(h.handleTicketsPage()))
 	mux.Handle("GET /admin/tickets/{id}", signedIn(h.handleTicketPage()))
+	mux.Handle("GET /admin/targets", signedIn(h.handleTargetsPage()))
 	mux.Handle("GET /admin/disasters", signedIn(h.handleDisastersPage()))
 	mux.Handle("POST /admin/disasters", signedIn(h.handleDeclareForm()))
 	mux.Handle("POST /admin/disasters/{id}/restored", signedIn(h.handleRestoredForm()))

@@ -64,3 +64,31 @@ func (h *handler) handleTicketPage() http.Handler {
 		h.render(w, r, http.StatusOK, "ticket", p)
 	})
 }
+
+// handleTargetsPage is the month view: the targets met and breached per
+// plan, priority and metric of the tickets opened in ?period= (this month
+// by default).
+func (h *handler) handleTargetsPage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		period := r.URL.Query().Get("period")
+		if period == "" {
+			period = h.now().UTC().Format("2006-01")
+		}
+		p := operatorui.Targets{Page: h.opPage(r, "Support targets "+period), Period: period}
+		rows, err := h.tickets.Month(r.Context(), period)
+		if err != nil {
+			if sla.IsInput(err) {
+				p.Error = "Want a month (2026-11), a quarter (2026-Q4) or a year (2026): " + err.Error()
+				h.render(w, r, http.StatusBadRequest, "targets", p)
+				return
+			}
+			h.failPage(w, r, err)
+			return
+		}
+		for _, x := range rows {
+			p.Rows = append(p.Rows, operatorui.TargetRow{Policy: x.Policy, Plan: x.Plan, Priority: x.Priority, Metric: x.Metric,
+				Met: x.Met, Breached: x.Breached, Pending: x.Pending})
+		}
+		h.render(w, r, http.StatusOK, "targets", p)
+	})
+}

@@ -82,6 +82,7 @@ func Mount(mux *http.ServeMux, o Options) {
 	mux.Handle("GET /api/v1/disasters", viewer(h.handleDisasters()))
 	mux.Handle("GET /api/v1/tickets", viewer(h.handleTickets()))
 	mux.Handle("GET /api/v1/tickets/{id}", viewer(h.handleTicket()))
+	mux.Handle("GET /api/v1/targets", viewer(h.handleTargets()))
 	mux.Handle("GET /api/v1/subscribers", viewer(h.handleSubscribers()))
 	mux.Handle("GET /api/v1/subscribers/{id}/deliveries", viewer(h.handleDeliveries()))
 

@@ -46,3 +46,21 @@ func (h *handler) handleTicket() http.Handler {
 		web.JSON(w, http.StatusOK, t)
 	})
 }
+
+// handleTargets counts the targets met, breached and pending per plan,
+// priority and metric of the tickets opened in ?period= (required).
+func (h *handler) handleTargets() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		period := r.URL.Query().Get("period")
+		if period == "" {
+			web.Fail(h.log, w, r, &sla.InputError{Field: "period", Msg: "required: 2026-11, 2026-Q4 or 2026"})
+			return
+		}
+		rows, err := h.tickets.Month(r.Context(), period)
+		if err != nil {
+			web.Fail(h.log, w, r, err)
+			return
+		}
+		web.JSON(w, http.StatusOK, map[string]any{"period": period, "targets": rows})
+	})
+}

@@ -352,6 +352,20 @@ type TicketRow struct {
 	Breached bool
 }
 
+// Targets is the month view: targets met and breached per plan,
+// priority and metric of the tickets opened in Period.
+type Targets struct {
+	Page
+	Period, Error string
+	Rows          []TargetRow
+}
+
+// TargetRow counts one plan's, priority's and metric's targets.
+type TargetRow struct {
+	Policy, Plan, Priority, Metric string
+	Met, Breached, Pending         int
+}
+
 // TicketPage is one ticket: its clocks and its events.
 type TicketPage struct {
 	Page
@@ -498,7 +512,7 @@ func New() (*Renderer, error) {
 		"fid": func(prefix, field string) string { return prefix + "-" + nonID.ReplaceAllString(field, "_") },
 	}
 	r := &Renderer{pages: map[string]*template.Template{}}
-	for _, name := range []string{"signin", "dashboard", "incident_new", "incident", "maintenance_new", "message", "subscribers", "subscriber", "subscriber_remove", "disasters", "reports", "tickets", "ticket"} {
+	for _, name := range []string{"signin", "dashboard", "incident_new", "incident", "maintenance_new", "message", "subscribers", "subscriber", "subscriber_remove", "disasters", "reports", "tickets", "ticket", "targets"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/forms.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("operator template %s: %w", name, err)
@@ -510,7 +524,8 @@ func New() (*Renderer, error) {
 
 // Render renders the page name (signin, dashboard, incident_new,
 // incident, maintenance_new, message, subscribers, subscriber,
-// subscriber_remove, disasters, reports, tickets, ticket) with its data. Nothing is written
+// subscriber_remove, disasters, reports, tickets, ticket, targets) with its
+// data. Nothing is written
 // when rendering fails.
 func (r *Renderer) Render(w io.Writer, name string, data any) error {
 	t := r.pages[name]

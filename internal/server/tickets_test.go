@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/slakeeper/slakeeper/internal/api"
 	"github.com/slakeeper/slakeeper/internal/notify/smtptest"
 	"github.com/slakeeper/slakeeper/internal/outbox"
@@ -74,6 +75,21 @@ func TestTicketsAPI(t *testing.T) {
 				t.Errorf("ticket zd:3: got %+v", one)
 			}
 			e.call("GET", "/api/v1/tickets/zd:9", testViewerToken, "", http.StatusNotFound, nil)
+
+			// December's targets: zd:1 and zd:2 pending, zd:3 met (answered
+			// an hour after its opening, of 2 work days).
+			e.call("GET", "/api/v1/targets", testViewerToken, "", http.StatusBadRequest, nil)
+			e.call("GET", "/api/v1/targets?period=2026-12", testIngestToken, "", http.StatusForbidden, nil)
+			var month struct{ Targets []tickets.MonthRow }
+			e.call("GET", "/api/v1/targets?period=2026-12", testViewerToken, "", http.StatusOK, &month)
+			want2 := []tickets.MonthRow{
+				{Policy: "bluestone-standard", Plan: "standard", Priority: "critical", Metric: "first_response", Pending: 1},
+				{Policy: "bluestone-standard", Plan: "standard", Priority: "high", Metric: "first_response", Pending: 1},
+				{Policy: "bluestone-standard", Plan: "standard", Priority: "standard", Metric: "first_response", Met: 1},
+			}
+			if d := cmp.Diff(want2, month.Targets); d != "" {
+				t.Errorf("targets (-want +got):\n%s", d)
+			}
 		})
 	}
 }
@@ -115,6 +131,14 @@ func TestTicketPages(t *testing.T) {
 	}
 	if p = b.get("/admin/tickets/zd:9"); p.code != http.StatusNotFound {
 		t.Errorf("unknown ticket: got %d", p.code)
+	}
+	p = b.get("/admin/targets?period=2026-12")
+	checkLabels(t, p.body)
+	if p.code != http.StatusOK || !strings.Contains(p.body, "bluestone-standard / standard") || !strings.Contains(p.body, "First response") {
+		t.Errorf("targets page: %d %s", p.code, p.body)
+	}
+	if p = b.get("/admin/targets?period=2026-13"); p.code != http.StatusBadRequest {
+		t.Errorf("bad period: got %d", p.code)
 	}
 }
 

@@ -6,6 +6,7 @@ package tickets
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -160,4 +161,70 @@ func (s *Service) Get(ctx context.Context, id string) (*Ticket, error) {
 	}
 	slices.SortStableFunc(t.Events, func(a, b Event) int { return a.At.Compare(b.At) })
 	return t, nil
+}
+
+// MonthRow counts the targets of one plan, priority and metric over the
+// tickets opened in a period: met, breached, and still pending.
+type MonthRow struct {
+	Policy   string `json:"policy"`
+	Plan     string `json:"plan"`
+	Priority string `json:"priority"`
+	Metric   string `json:"metric"`
+	Met      int    `json:"met"`
+	Breached int    `json:"breached"`
+	Pending  int    `json:"pending"`
+}
+
+// Month is the targets met and breached per policy, plan, priority and
+// metric of the tickets opened in period ("2026-11", in each plan's time
+// zone), as the reports count them, as of now.
+func (s *Service) Month(ctx context.Context, period string) ([]MonthRow, error) {
+	ev, err := s.evidence(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	type key struct{ policy, plan, priority, metric string }
+	counts := map[key]*MonthRow{}
+	var order []key
+	for _, p := range s.cfg().Policies {
+		scoped := *ev
+		scoped.Subscriptions = nil
+		for _, sub := range ev.Subscriptions {
+			if sub.Policy == "" || sub.Policy == p.ID {
+				scoped.Subscriptions = append(scoped.Subscriptions, sub)
+			}
+		}
+		rep, err := sla.Evaluate(sla.Request{Policy: p, Evidence: &scoped, Period: period, AsOf: now})
+		if err != nil {
+			return nil, fmt.Errorf("policy %s: %w", p.ID, err)
+		}
+		for _, tr := range rep.Tickets {
+			for _, tg := range tr.Targets {
+				k := key{p.ID, tr.Plan, tr.Priority, tg.Metric}
+				row := counts[k]
+				if row == nil {
+					row = &MonthRow{Policy: k.policy, Plan: k.plan, Priority: k.priority, Metric: k.metric}
+					counts[k] = row
+					order = append(order, k)
+				}
+				switch tg.State {
+				case sla.TargetMet:
+					row.Met++
+				case sla.TargetBreached:
+					row.Breached++
+				default:
+					row.Pending++
+				}
+			}
+		}
+	}
+	slices.SortFunc(order, func(a, b key) int {
+		return cmp.Or(cmp.Compare(a.policy, b.policy), cmp.Compare(a.plan, b.plan), cmp.Compare(a.priority, b.priority), cmp.Compare(a.metric, b.metric))
+	})
+	out := make([]MonthRow, 0, len(order))
+	for _, k := range order {
+		out = append(out, *counts[k])
+	}
+	return out, nil
 }
