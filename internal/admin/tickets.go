@@ -16,12 +16,8 @@ func (h *handler) handleTicketsPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		f := tickets.Filter{All: q.Get("state") == "all", Customer: q.Get("customer"), Plan: q.Get("plan"), Priority: q.Get("priority")}
-		list, err := h.tickets.List(r.Context(), f)
-		if err != nil {
-			h.failPage(w, r, err)
-			return
-		}
-		// The choices come from every ticket, not only the ones shown.
+		// Every ticket once: the choices come from all of them, the list
+		// from those the filter selects.
 		every, err := h.tickets.List(r.Context(), tickets.Filter{All: true})
 		if err != nil {
 			h.failPage(w, r, err)
@@ -41,7 +37,10 @@ func (h *handler) handleTicketsPage() http.Handler {
 		for _, l := range [][]string{p.Customers, p.Plans, p.Priorities} {
 			slices.Sort(l)
 		}
-		for _, lt := range list {
+		for _, lt := range every {
+			if !f.Match(lt) {
+				continue
+			}
 			p.List = append(p.List, operatorui.TicketRow{LiveTicket: lt,
 				Breached: slices.ContainsFunc(lt.Clocks, func(c *sla.Clock) bool { return c.State == sla.ClockBreached })})
 		}

@@ -3,7 +3,6 @@ package sla
 import (
 	"cmp"
 	"slices"
-	"sort"
 	"time"
 )
 
@@ -74,13 +73,13 @@ func LiveTickets(pol *Policy, ev *Evidence, asOf time.Time) ([]*LiveTicket, erro
 			continue
 		}
 		events := e.events[t.ID]
-		tr, err := EvaluateTicket(t, events, plan.Support, asOf)
+		tr, r, err := evaluateTicket(t, events, plan.Support, asOf)
 		if err != nil {
 			return nil, err
 		}
 		lt := &LiveTicket{Ticket: t.ID, Subject: t.Subject, Customer: t.Customer, Subscription: sub.ID, Policy: pol.ID, Plan: sub.Plan,
 			Priority: tr.Priority, Opened: t.At, Clocks: []*Clock{}, Facts: []string{t.ID}}
-		lt.Status, lt.Solved = ticketStatusAt(events, asOf)
+		lt.Status, lt.Solved = r.statusAtEnd, r.solvedAtEnd
 		lt.Paused = lt.Solved || plan.Support.Pause[lt.Status]
 		for _, e := range events {
 			if !e.At.After(asOf) {
@@ -113,43 +112,22 @@ func LiveTickets(pol *Policy, ev *Evidence, asOf time.Time) ([]*LiveTicket, erro
 		}
 		out = append(out, lt)
 	}
-	slices.SortStableFunc(out, func(a, b *LiveTicket) int {
-		switch {
-		case a.NextDeadline != nil && b.NextDeadline != nil:
-			if c := a.NextDeadline.Compare(*b.NextDeadline); c != 0 {
-				return c
-			}
-		case a.NextDeadline != nil:
-			return -1
-		case b.NextDeadline != nil:
-			return 1
-		}
-		return cmp.Or(a.Opened.Compare(b.Opened), cmp.Compare(a.Ticket, b.Ticket))
-	})
+	slices.SortStableFunc(out, CompareLive)
 	return out, nil
 }
 
-// ticketStatusAt is a ticket's status at asOf by EvaluateTicket's rules:
-// "open" at first, set by status events, "solved" by solved, "open" again
-// by reopened; solved while "solved" or "closed".
-func ticketStatusAt(events []*TicketEvent, asOf time.Time) (status string, solved bool) {
-	evs := slices.Clone(events)
-	sort.SliceStable(evs, func(i, j int) bool { return evs[i].At.Before(evs[j].At) })
-	status = "open"
-	for _, e := range evs {
-		if e.At.After(asOf) {
-			break
+// CompareLive orders live tickets as a support lead reads them: by next
+// deadline (none last), then creation, then id.
+func CompareLive(a, b *LiveTicket) int {
+	switch {
+	case a.NextDeadline != nil && b.NextDeadline != nil:
+		if c := a.NextDeadline.Compare(*b.NextDeadline); c != 0 {
+			return c
 		}
-		switch e.Kind {
-		case TicketStatus:
-			status = e.Status
-		case TicketSolved:
-			status = "solved"
-		case TicketReopened:
-			if ticketSolvedStatus(status) {
-				status = "open"
-			}
-		}
+	case a.NextDeadline != nil:
+		return -1
+	case b.NextDeadline != nil:
+		return 1
 	}
-	return status, ticketSolvedStatus(status)
+	return cmp.Or(a.Opened.Compare(b.Opened), cmp.Compare(a.Ticket, b.Ticket))
 }

@@ -89,12 +89,19 @@ const (
 // ticket, of an unknown kind, without its status or priority, or before the
 // ticket's creation, and when asOf is before the ticket's creation.
 func EvaluateTicket(t *Ticket, events []*TicketEvent, s *Support, asOf time.Time) (*TicketReport, error) {
+	rep, _, err := evaluateTicket(t, events, s, asOf)
+	return rep, err
+}
+
+// evaluateTicket is EvaluateTicket, with the replay it computed from
+// (the status at asOf, for the live clocks).
+func evaluateTicket(t *Ticket, events []*TicketEvent, s *Support, asOf time.Time) (*TicketReport, *ticketReplay, error) {
 	if t == nil {
-		return nil, &InputError{Msg: "ticket: missing ticket"}
+		return nil, nil, &InputError{Msg: "ticket: missing ticket"}
 	}
 	r, err := replayTicket(t, events, s, asOf)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	rep := &TicketReport{
 		Ticket:   t.ID,
@@ -102,18 +109,18 @@ func EvaluateTicket(t *Ticket, events []*TicketEvent, s *Support, asOf time.Time
 		Targets:  []*TargetResult{},
 	}
 	if s == nil {
-		return rep, nil
+		return rep, r, nil
 	}
 	for _, eval := range []func() (*TargetResult, error){r.firstResponse, r.ongoingResponse, r.updateEvery, r.resolution} {
 		res, err := eval()
 		if err != nil {
-			return nil, fmt.Errorf("ticket %s: %w", t.ID, err)
+			return nil, nil, fmt.Errorf("ticket %s: %w", t.ID, err)
 		}
 		if res != nil {
 			rep.Targets = append(rep.Targets, res)
 		}
 	}
-	return rep, nil
+	return rep, r, nil
 }
 
 // Positions in a replayed ticket: an event's index, posCreated for the
@@ -132,7 +139,9 @@ type ticketReplay struct {
 	prioEv []int
 	// solve[i] and reopen[i] mark the events that solve or reopen the ticket.
 	solve, reopen []bool
-	// solvedAtEnd says the ticket is solved at asOf.
+	// statusAtEnd is the ticket's status at asOf; solvedAtEnd says it is
+	// solved then.
+	statusAtEnd string
 	solvedAtEnd bool
 	pauses      timeline.Set
 	spans       []ticketPause
@@ -223,7 +232,7 @@ func replayTicket(t *Ticket, events []*TicketEvent, s *Support, asOf time.Time) 
 		cur.iv.End = asOf
 		r.addPause(cur)
 	}
-	r.solvedAtEnd = ticketSolvedStatus(status)
+	r.statusAtEnd, r.solvedAtEnd = status, ticketSolvedStatus(status)
 	for _, p := range r.spans {
 		r.pauses = append(r.pauses, p.iv)
 	}

@@ -53,6 +53,12 @@ type Filter struct {
 	Customer, Plan, Priority string
 }
 
+// Match reports whether f selects lt.
+func (f Filter) Match(lt *sla.LiveTicket) bool {
+	return (f.All || !lt.Solved) && (f.Customer == "" || lt.Customer == f.Customer) && (f.Plan == "" || lt.Plan == f.Plan) &&
+		(f.Priority == "" || lt.Priority == f.Priority)
+}
+
 // Ticket is a live ticket with its events.
 type Ticket struct {
 	*sla.LiveTicket
@@ -117,24 +123,12 @@ func (s *Service) live(ev *sla.Evidence, f Filter) ([]*sla.LiveTicket, error) {
 			return nil, fmt.Errorf("policy %s: %w", p.ID, err)
 		}
 		for _, lt := range lts {
-			if (!f.All && lt.Solved) || (f.Customer != "" && lt.Customer != f.Customer) || (f.Plan != "" && lt.Plan != f.Plan) ||
-				(f.Priority != "" && lt.Priority != f.Priority) {
-				continue
+			if f.Match(lt) {
+				out = append(out, lt)
 			}
-			out = append(out, lt)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b *sla.LiveTicket) int {
-		switch {
-		case a.NextDeadline != nil && b.NextDeadline != nil:
-			return a.NextDeadline.Compare(*b.NextDeadline)
-		case a.NextDeadline != nil:
-			return -1
-		case b.NextDeadline != nil:
-			return 1
-		}
-		return a.Opened.Compare(b.Opened)
-	})
+	slices.SortStableFunc(out, sla.CompareLive)
 	return out, nil
 }
 
