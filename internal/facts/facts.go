@@ -330,12 +330,15 @@ type (
 		Summary  string `json:"summary"`
 	}
 	wTicket struct {
-		Type     string `json:"type"`
-		ID       string `json:"id"`
-		At       string `json:"at"`
-		Customer string `json:"customer"`
-		Priority string `json:"priority"`
-		Subject  string `json:"subject"`
+		Type      string   `json:"type"`
+		ID        string   `json:"id"`
+		At        string   `json:"at"`
+		Customer  string   `json:"customer"`
+		Priority  string   `json:"priority"`
+		Subject   string   `json:"subject"`
+		Source    string   `json:"source"`
+		FirstSeen string   `json:"first_seen"`
+		Unmapped  []string `json:"unmapped"`
 	}
 	wTicketEvent struct {
 		Type     string `json:"type"`
@@ -711,8 +714,15 @@ func (p *parser) parseLine(line []byte) {
 		if !p.decode(line, &w) {
 			return
 		}
-		t := &sla.Ticket{ID: w.ID, Customer: p.req("customer", w.Customer), Priority: p.req("priority", w.Priority), Subject: w.Subject}
+		t := &sla.Ticket{ID: w.ID, Customer: p.req("customer", w.Customer), Priority: p.req("priority", w.Priority), Subject: w.Subject,
+			Source: w.Source, Unmapped: w.Unmapped}
 		t.At, _ = p.time("at", w.At, true)
+		t.FirstSeen, _ = p.time("first_seen", w.FirstSeen, false)
+		for _, u := range w.Unmapped {
+			if u != "customer" && u != "priority" {
+				p.errf("unmapped", "want customer or priority, got %q", u)
+			}
+		}
 		ev.Tickets = append(ev.Tickets, t)
 	case "ticket_event":
 		var w wTicketEvent

@@ -204,6 +204,15 @@ type Ticket struct {
 	Customer string
 	Priority string
 	Subject  string
+	// Source names the helpdesk integration that reported the ticket.
+	Source string
+	// FirstSeen, when set, is when the ticket was first reported, after
+	// its creation: events before it were not received.
+	FirstSeen time.Time
+	// Unmapped lists what the integration could not map ("customer",
+	// "priority"): Customer or Priority then holds the helpdesk's own
+	// value.
+	Unmapped []string
 }
 
 // The kinds of ticket event.

@@ -2,7 +2,10 @@ package sla_test
 
 import (
 	"testing"
+
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/slakeeper/slakeeper/internal/policy"
 	"github.com/slakeeper/slakeeper/internal/sla"
@@ -121,5 +124,52 @@ func TestLiveTicketsSeed004(t *testing.T) {
 	}
 	if lts[0].NextDeadline == nil || !lts[0].NextDeadline.Equal(utc(t, "2026-10-12T01:00:00Z")) || lts[0].Status != "open" {
 		t.Errorf("ticket: next deadline %v, status %s", lts[0].NextDeadline, lts[0].Status)
+	}
+}
+
+// A clock's timeline: seed 002's critical ticket opened Friday 16 October
+// 13:30Z, waiting on the customer from Monday 06:30Z to 07:00Z, answered
+// at 07:10Z. The clock ran 13:30Z→06:30Z, was paused 06:30Z→07:00Z, ran
+// again 07:00Z→07:10Z and stopped at the reply: used 30 (Friday) + 30
+// (Monday 08:00–08:30 Oslo) + 10 = 70 minutes.
+func TestLiveTicketClockTimeline(t *testing.T) {
+	pol, err := policy.Load("../../examples/002-bluestone.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := &sla.Subscription{ID: "sub-nordic", Customer: "nordic-retail", Plan: "standard", Currency: "EUR", Start: utc(t, "2026-01-01T00:00:00Z")}
+	tk := &sla.Ticket{ID: "t-1", At: utc(t, "2026-10-16T13:30:00Z"), Customer: "nordic-retail", Priority: "critical"}
+	evs := []*sla.TicketEvent{
+		{ID: "e1", Ticket: "t-1", At: utc(t, "2026-10-19T06:30:00Z"), Kind: sla.TicketStatus, Status: "pending_customer"},
+		{ID: "e2", Ticket: "t-1", At: utc(t, "2026-10-19T07:00:00Z"), Kind: sla.TicketStatus, Status: "open"},
+		{ID: "e3", Ticket: "t-1", At: utc(t, "2026-10-19T07:10:00Z"), Kind: sla.TicketAgentReply},
+	}
+	for _, tt := range []struct {
+		asOf    string
+		want    []sla.ClockSpan
+		stopped bool
+		used    float64
+	}{
+		{"2026-10-19T06:45:00Z", []sla.ClockSpan{
+			{State: sla.ClockRunning, From: utc(t, "2026-10-16T13:30:00Z"), To: utc(t, "2026-10-19T06:30:00Z")},
+			{State: sla.ClockPaused, From: utc(t, "2026-10-19T06:30:00Z"), To: utc(t, "2026-10-19T06:45:00Z")},
+		}, false, 60},
+		{"2026-10-19T12:00:00Z", []sla.ClockSpan{
+			{State: sla.ClockRunning, From: utc(t, "2026-10-16T13:30:00Z"), To: utc(t, "2026-10-19T06:30:00Z")},
+			{State: sla.ClockPaused, From: utc(t, "2026-10-19T06:30:00Z"), To: utc(t, "2026-10-19T07:00:00Z")},
+			{State: sla.ClockRunning, From: utc(t, "2026-10-19T07:00:00Z"), To: utc(t, "2026-10-19T07:10:00Z")},
+		}, true, 70},
+	} {
+		lts, err := sla.LiveTickets(pol, &sla.Evidence{Subscriptions: []*sla.Subscription{sub}, Tickets: []*sla.Ticket{tk}, TicketEvents: evs}, utc(t, tt.asOf))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := lts[0].Clocks[0]
+		if diff := cmp.Diff(tt.want, c.Timeline); diff != "" {
+			t.Errorf("as of %s: timeline (-want +got):\n%s", tt.asOf, diff)
+		}
+		if (c.Stopped != nil) != tt.stopped || (tt.stopped && !c.Stopped.Equal(utc(t, "2026-10-19T07:10:00Z"))) || c.UsedMinutes != tt.used {
+			t.Errorf("as of %s: stopped %v used %v, want stopped %v used %v", tt.asOf, c.Stopped, c.UsedMinutes, tt.stopped, tt.used)
+		}
 	}
 }

@@ -145,6 +145,17 @@ type ticketReplay struct {
 	solvedAtEnd bool
 	pauses      timeline.Set
 	spans       []ticketPause
+	// windows holds, per metric, the measured stretch of the clock a
+	// result reports last (the last cycle of a recurring target), for the
+	// live clocks' timelines.
+	windows map[string]clockWindow
+}
+
+// clockWindow is one clock's measured stretch and the pauses within it.
+type clockWindow struct {
+	window timeline.Interval
+	paused timeline.Set
+	done   bool
 }
 
 // ticketPause is one stretch during which the clocks stop, with the events
@@ -321,6 +332,7 @@ type ticketMeasure struct {
 	achieved time.Time
 	done     bool
 	facts    map[int]bool
+	window   clockWindow
 }
 
 // targetPick picks one metric's target from a priority's targets.
@@ -374,6 +386,7 @@ func (r *ticketReplay) measure(c ticketClock, pick targetPick) (*ticketMeasure, 
 		used:     cal.ElapsedExcept(start, end, pauses),
 		done:     c.done,
 		facts:    facts,
+		window:   clockWindow{window: window, paused: pauses, done: c.done},
 	}
 	switch {
 	case c.done && !end.After(deadline):
@@ -389,6 +402,14 @@ func (r *ticketReplay) measure(c ticketClock, pick targetPick) (*ticketMeasure, 
 	return m, nil
 }
 
+// keepWindow records the stretch m measured as metric's clock window.
+func (r *ticketReplay) keepWindow(metric string, m *ticketMeasure) {
+	if r.windows == nil {
+		r.windows = map[string]clockWindow{}
+	}
+	r.windows[metric] = m.window
+}
+
 // targetCalendar is the target's calendar, or 24/7 in UTC.
 func targetCalendar(tg *Target) *timeline.Calendar {
 	if tg.Calendar == nil {
@@ -399,6 +420,7 @@ func targetCalendar(tg *Target) *timeline.Calendar {
 
 // result turns a single measure into a TargetResult.
 func (r *ticketReplay) result(metric string, m *ticketMeasure) *TargetResult {
+	r.keepWindow(metric, m)
 	res := &TargetResult{
 		Metric:        metric,
 		TargetMinutes: oblMinutes(m.target.Duration),
@@ -569,6 +591,7 @@ func (r *ticketReplay) recurring(metric string, cycles []ticketClock, pick targe
 	}
 	res := oblRecurring(metric, cs)
 	res.Facts = r.factIDs(facts)
+	r.keepWindow(metric, ms[len(ms)-1])
 	return res, nil
 }
 

@@ -27,6 +27,9 @@ type dialect struct {
 	// param, bound to listArg's value.
 	inList  func(column, param string) string
 	listArg func([]string) (any, error)
+	// factTicket is the "ticket" field of a fact's body, as the index
+	// facts_ticket (migration 0006) holds it.
+	factTicket string
 	// pruneResults deletes at most $3 results of series $1 with at before
 	// $2.
 	pruneResults string
@@ -54,6 +57,7 @@ var sqliteDialect = dialect{
 		b, err := json.Marshal(l)
 		return string(b), err
 	},
+	factTicket: `json_extract(body, '$.ticket')`,
 	pruneResults: `DELETE FROM results WHERE series = $1 AND at IN
 		(SELECT at FROM results WHERE series = $1 AND at < $2 ORDER BY at LIMIT $3)`,
 	createSeries:  sqliteCreateSeries,
@@ -72,7 +76,8 @@ var postgresDialect = dialect{
 	inList: func(column, param string) string {
 		return column + ` = ANY(CAST(` + param + ` AS text[]))`
 	},
-	listArg: func(l []string) (any, error) { return l, nil },
+	listArg:    func(l []string) (any, error) { return l, nil },
+	factTicket: `(CAST(body AS jsonb) ->> 'ticket')`,
 	pruneResults: `DELETE FROM results WHERE ctid = ANY (ARRAY(
 		SELECT ctid FROM results WHERE series = $1 AND at < $2 LIMIT $3))`,
 	createSeries:  pgCreateSeries,

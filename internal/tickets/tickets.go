@@ -62,7 +62,9 @@ func (f Filter) Match(lt *sla.LiveTicket) bool {
 // Ticket is a live ticket with its events.
 type Ticket struct {
 	*sla.LiveTicket
-	Events []Event `json:"events"`
+	// Unmatched, for a ticket no plan covers, says why.
+	Unmatched string  `json:"unmatched,omitempty"`
+	Events    []Event `json:"events"`
 }
 
 // Event is one event of a ticket as the API shows it.
@@ -106,6 +108,75 @@ func (s *Service) List(ctx context.Context, f Filter) ([]*sla.LiveTicket, error)
 	return s.live(ev, f)
 }
 
+// Unmatched is a ticket that no plan's support targets cover, so it has
+// no clocks: its customer is unknown (a helpdesk value no mapping
+// matched), has no subscription in force when the ticket was opened, or
+// its plan has no support targets. Such tickets are kept and shown,
+// never dropped.
+type Unmatched struct {
+	Ticket   string    `json:"ticket"`
+	Subject  string    `json:"subject,omitempty"`
+	Customer string    `json:"customer"`
+	Priority string    `json:"priority"`
+	Opened   time.Time `json:"opened"`
+	Source   string    `json:"source,omitempty"`
+	Reason   string    `json:"reason"`
+	Flags    []string  `json:"flags,omitempty"`
+}
+
+// Board is List with the unmatched tickets of f's customer and priority
+// (newest first).
+func (s *Service) Board(ctx context.Context, f Filter) ([]*sla.LiveTicket, []Unmatched, error) {
+	ev, err := s.evidence(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	all, err := s.live(ev, Filter{All: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.board(ev, all, f)
+}
+
+// board is Board over the evidence and its covered tickets.
+func (s *Service) board(ev *sla.Evidence, all []*sla.LiveTicket, f Filter) ([]*sla.LiveTicket, []Unmatched, error) {
+	covered := make(map[string]bool, len(all))
+	var list []*sla.LiveTicket
+	for _, lt := range all {
+		covered[lt.Ticket] = true
+		if f.Match(lt) {
+			list = append(list, lt)
+		}
+	}
+	now := s.now()
+	known := map[string]bool{}
+	for _, c := range ev.Customers {
+		known[c.ID] = true
+	}
+	subs := map[string]bool{}
+	for _, sub := range ev.Subscriptions {
+		known[sub.Customer], subs[sub.Customer] = true, true
+	}
+	var out []Unmatched
+	for _, t := range ev.Tickets {
+		if covered[t.ID] || t.At.After(now) || (f.Customer != "" && t.Customer != f.Customer) || (f.Priority != "" && t.Priority != f.Priority) {
+			continue
+		}
+		u := Unmatched{Ticket: t.ID, Subject: t.Subject, Customer: t.Customer, Priority: t.Priority, Opened: t.At, Source: t.Source, Flags: sla.TicketFlags(t)}
+		switch {
+		case slices.Contains(t.Unmapped, "customer") || !known[t.Customer]:
+			u.Reason = fmt.Sprintf("unknown customer %q: map the helpdesk's organisation or requester domain to a customer", t.Customer)
+		case !subs[t.Customer]:
+			u.Reason = fmt.Sprintf("customer %s has no subscription", t.Customer)
+		default:
+			u.Reason = fmt.Sprintf("no subscription of %s in force on %s has a plan with support targets", t.Customer, t.At.UTC().Format("2006-01-02"))
+		}
+		out = append(out, u)
+	}
+	slices.SortStableFunc(out, func(a, b Unmatched) int { return cmp.Or(b.Opened.Compare(a.Opened), cmp.Compare(a.Ticket, b.Ticket)) })
+	return list, out, nil
+}
+
 func (s *Service) live(ev *sla.Evidence, f Filter) ([]*sla.LiveTicket, error) {
 	now := s.now().UTC()
 	var out []*sla.LiveTicket
@@ -132,8 +203,9 @@ func (s *Service) live(ev *sla.Evidence, f Filter) ([]*sla.LiveTicket, error) {
 	return out, nil
 }
 
-// Get is ticket id with its clocks and events; an unknown ticket, or one
-// no plan's support targets cover, is *sla.NotFoundError.
+// Get is ticket id with its clocks and events. A ticket no plan covers
+// comes without clocks and with the reason (Unmatched); an unknown one is
+// *sla.NotFoundError.
 func (s *Service) Get(ctx context.Context, id string) (*Ticket, error) {
 	ev, err := s.evidence(ctx)
 	if err != nil {
@@ -143,11 +215,22 @@ func (s *Service) Get(ctx context.Context, id string) (*Ticket, error) {
 	if err != nil {
 		return nil, err
 	}
-	i := slices.IndexFunc(lts, func(lt *sla.LiveTicket) bool { return lt.Ticket == id })
-	if i < 0 {
-		return nil, &sla.NotFoundError{Msg: fmt.Sprintf("no ticket %q under a plan with support targets", id)}
+	var t *Ticket
+	if i := slices.IndexFunc(lts, func(lt *sla.LiveTicket) bool { return lt.Ticket == id }); i >= 0 {
+		t = &Ticket{LiveTicket: lts[i], Events: []Event{}}
+	} else {
+		_, un, err := s.board(ev, lts, Filter{})
+		if err != nil {
+			return nil, err
+		}
+		i := slices.IndexFunc(un, func(u Unmatched) bool { return u.Ticket == id })
+		if i < 0 {
+			return nil, &sla.NotFoundError{Msg: fmt.Sprintf("no ticket %q", id)}
+		}
+		u := un[i]
+		t = &Ticket{LiveTicket: &sla.LiveTicket{Ticket: u.Ticket, Subject: u.Subject, Customer: u.Customer, Priority: u.Priority, Opened: u.Opened,
+			Source: u.Source, Flags: u.Flags, Clocks: []*sla.Clock{}, Facts: []string{u.Ticket}}, Unmatched: u.Reason, Events: []Event{}}
 	}
-	t := &Ticket{LiveTicket: lts[i], Events: []Event{}}
 	for _, e := range ev.TicketEvents {
 		if e.Ticket == id {
 			t.Events = append(t.Events, Event{ID: e.ID, At: e.At, Kind: e.Kind, Status: e.Status, Priority: e.Priority})

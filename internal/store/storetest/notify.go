@@ -31,6 +31,7 @@ var notifyScenarios = []struct {
 	{"SecretConcurrent", testSecretConcurrent},
 	{"FactsOfType", testFactsOfType},
 	{"FactsByID", testFactsByID},
+	{"TicketEvents", testTicketEvents},
 	{"Coverage", testCoverage},
 	{"Samples", testSamples},
 	{"PruneNotify", testPruneNotify},
@@ -875,5 +876,31 @@ func testSamples(t *testing.T, s store.Store) {
 	got, _ = s.Samples(ctx, h(-10), h(10))
 	if d := diff([]store.SampleSum{sum("web", "eu", 1, 1, 10, 10, 10)}, got); d != "" {
 		t.Errorf("after prune (-want +got):\n%s", d)
+	}
+}
+
+// TicketEvents finds a ticket's events, in the order stored, and nothing
+// of other tickets or of other types.
+func testTicketEvents(t *testing.T, s store.Store) {
+	ctx := ctxFor(t)
+	fs := []store.Fact{
+		fact("tk-1", "ticket", t0, `{"type":"ticket","id":"tk-1"}`),
+		fact("tk-1-b", "ticket_event", t0.Add(2*time.Hour), `{"type":"ticket_event","id":"tk-1-b","ticket":"tk-1"}`),
+		fact("tk-2-a", "ticket_event", t0.Add(time.Hour), `{"type":"ticket_event","id":"tk-2-a","ticket":"tk-2"}`),
+		fact("tk-1-a", "ticket_event", t0.Add(time.Hour), `{"type":"ticket_event","id":"tk-1-a","ticket":"tk-1"}`),
+		fact("inc-u", "incident_update", t0, `{"type":"incident_update","id":"inc-u","ticket":"tk-1"}`),
+	}
+	if err := s.AppendFacts(ctx, fs); err != nil {
+		t.Fatalf("AppendFacts: %v", err)
+	}
+	got, err := s.TicketEvents(ctx, "tk-1")
+	if err != nil {
+		t.Fatalf("TicketEvents: %v", err)
+	}
+	if d := diff([]store.Fact{fs[1], fs[3]}, got); d != "" {
+		t.Errorf("TicketEvents (-want +got):\n%s", d)
+	}
+	if got, err := s.TicketEvents(ctx, "nope"); err != nil || len(got) != 0 {
+		t.Errorf("TicketEvents(unknown): got %v, %v; want none", got, err)
 	}
 }
