@@ -18,7 +18,7 @@ func (h *handler) handleTicketsPage() http.Handler {
 		f := tickets.Filter{All: q.Get("state") == "all", Customer: q.Get("customer"), Plan: q.Get("plan"), Priority: q.Get("priority")}
 		// Every ticket once: the choices come from all of them, the list
 		// from those the filter selects.
-		every, err := h.tickets.List(r.Context(), tickets.Filter{All: true})
+		every, unmatched, err := h.tickets.Board(r.Context(), tickets.Filter{All: true})
 		if err != nil {
 			h.failPage(w, r, err)
 			return
@@ -44,6 +44,12 @@ func (h *handler) handleTicketsPage() http.Handler {
 			p.List = append(p.List, operatorui.TicketRow{LiveTicket: lt,
 				Breached: slices.ContainsFunc(lt.Clocks, func(c *sla.Clock) bool { return c.State == sla.ClockBreached })})
 		}
+		for _, u := range unmatched {
+			if (f.Customer == "" || u.Customer == f.Customer) && (f.Priority == "" || u.Priority == f.Priority) && f.Plan == "" {
+				p.Unmatched = append(p.Unmatched, operatorui.Unmatched{Ticket: u.Ticket, Subject: u.Subject, Customer: u.Customer,
+					Priority: u.Priority, Source: u.Source, Reason: u.Reason, Opened: u.Opened, Flags: u.Flags})
+			}
+		}
 		h.render(w, r, http.StatusOK, "tickets", p)
 	})
 }
@@ -56,7 +62,7 @@ func (h *handler) handleTicketPage() http.Handler {
 			h.failPage(w, r, err)
 			return
 		}
-		p := operatorui.TicketPage{Page: h.opPage(r, "Ticket "+t.Ticket), Ticket: t.LiveTicket}
+		p := operatorui.TicketPage{Page: h.opPage(r, "Ticket "+t.Ticket), Ticket: t.LiveTicket, Unmatched: t.Unmatched}
 		for _, e := range t.Events {
 			p.Events = append(p.Events, operatorui.TicketEvent{ID: e.ID, Kind: e.Kind, Status: e.Status, Priority: e.Priority, At: e.At})
 		}

@@ -28,6 +28,7 @@ type Store interface {
 	reports.Store
 	FactsByID(ctx context.Context, ids []string) ([]store.Fact, error)
 	AppendFacts(ctx context.Context, fs []store.Fact) error
+	TicketEvents(ctx context.Context, ticket string) ([]store.Fact, error)
 	AgentSeq(ctx context.Context, location string) (uint64, error)
 }
 
@@ -62,12 +63,13 @@ type handler struct {
 	out     *outbox.Service
 	tickets *tickets.Service
 	results Results
+	auth    *auth.Auth
 }
 
 // Mount registers the API routes on mux, each with who may call it.
 // Nothing that writes is reachable without a credential.
 func Mount(mux *http.ServeMux, o Options) {
-	h := &handler{store: o.Store, cfg: o.Config, now: o.Now, log: o.Logger, inc: o.Incidents, out: o.Outbox, tickets: o.Tickets, results: o.Results}
+	h := &handler{store: o.Store, cfg: o.Config, now: o.Now, log: o.Logger, inc: o.Incidents, out: o.Outbox, tickets: o.Tickets, results: o.Results, auth: o.Auth}
 	viewer := o.Auth.RequireToken(auth.RoleViewer, auth.RoleOperator)
 	operator := o.Auth.RequireToken(auth.RoleOperator)
 	agent := o.Auth.RequireAgent
@@ -103,6 +105,10 @@ func Mount(mux *http.ServeMux, o Options) {
 	// Ingest or operator: evidence from other systems (helpdesks, backup
 	// jobs, billing), all or nothing per request.
 	mux.Handle("POST /api/v1/facts", o.Auth.RequireToken(auth.RoleIngest, auth.RoleOperator)(h.handleFacts()))
+
+	// The helpdesk's signing secret, checked by the handler: the same
+	// answer for an unknown helpdesk and a bad signature.
+	mux.Handle("POST /api/v1/helpdesk/{name}", h.handleHelpdesk())
 
 	// The heartbeat monitor's own token (the job that pushes), checked by
 	// the handler: the same answer for an unknown monitor and a wrong token.

@@ -2,10 +2,12 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -51,6 +53,14 @@ type factsError struct {
 	Errors []lineError `json:"errors,omitempty"`
 }
 
+// status is the HTTP status of the refusal.
+func (e *factsError) status() int {
+	if e.code != 0 {
+		return e.code
+	}
+	return http.StatusBadRequest
+}
+
 type lineError struct {
 	Line  int    `json:"line,omitempty"`
 	Field string `json:"field,omitempty"`
@@ -72,27 +82,23 @@ func (h *handler) handleFacts() http.Handler {
 			web.JSON(w, http.StatusBadRequest, factsError{Error: "body: " + err.Error()})
 			return
 		}
-		res, ferr, err := h.addFacts(r, body)
+		res, ferr, err := h.addFacts(r.Context(), auth.Who(r), body, slog.LevelInfo)
 		if err != nil {
 			web.Fail(h.log, w, r, err)
 			return
 		}
 		if ferr != nil {
-			code := http.StatusBadRequest
-			if ferr.code != 0 {
-				code = ferr.code
-			}
-			web.JSON(w, code, ferr)
+			web.JSON(w, ferr.status(), ferr)
 			return
 		}
 		web.JSON(w, http.StatusOK, res)
 	})
 }
 
-// addFacts checks and stores the facts of body. A refusal of the
-// request is ferr; err is the server's own failure.
-func (h *handler) addFacts(r *http.Request, body []byte) (res *FactsResult, ferr *factsError, err error) {
-	ctx := r.Context()
+// addFacts checks and stores the facts of body, sent by who, and logs
+// what it stored at level. A refusal of the request is ferr; err is the
+// server's own failure.
+func (h *handler) addFacts(ctx context.Context, who string, body []byte, level slog.Level) (res *FactsResult, ferr *factsError, err error) {
 	lines, ferr := factLines(body)
 	if ferr != nil {
 		return nil, ferr, nil
@@ -167,11 +173,11 @@ func (h *handler) addFacts(r *http.Request, body []byte) (res *FactsResult, ferr
 		}
 	}
 	res.Stored = len(fresh)
-	h.log.Info("facts received", "by", auth.Who(r), "received", res.Received, "stored", res.Stored, "duplicates", res.Duplicates, "late", len(res.Late))
+	h.log.Log(ctx, level, "facts received", "by", who, "received", res.Received, "stored", res.Stored, "duplicates", res.Duplicates, "late", len(res.Late))
 	if len(res.Late) > 0 {
 		// The record of a change to evidence of past periods: which facts,
 		// from whom, when (the log line's time).
-		h.log.Warn("late evidence: facts dated before this month change past periods' reports", "by", auth.Who(r), "ids", strings.Join(res.Late, ","))
+		h.log.Warn("late evidence: facts dated before this month change past periods' reports", "by", who, "ids", strings.Join(res.Late, ","))
 	}
 	return res, nil, nil
 }

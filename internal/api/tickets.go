@@ -10,7 +10,8 @@ import (
 
 // handleTickets lists the tickets with their live SLA clocks, the one
 // about to breach first: unsolved ones unless ?state=all, by ?customer=,
-// ?plan= and ?priority=.
+// ?plan= and ?priority=; and the tickets no plan covers (unmatched), with
+// the reason.
 func (h *handler) handleTickets() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
@@ -23,7 +24,7 @@ func (h *handler) handleTickets() http.Handler {
 			web.Fail(h.log, w, r, &sla.InputError{Field: "state", Msg: "want open or all, got " + v})
 			return
 		}
-		list, err := h.tickets.List(r.Context(), f)
+		list, unmatched, err := h.tickets.Board(r.Context(), f)
 		if err != nil {
 			web.Fail(h.log, w, r, err)
 			return
@@ -31,7 +32,10 @@ func (h *handler) handleTickets() http.Handler {
 		if list == nil {
 			list = []*sla.LiveTicket{}
 		}
-		web.JSON(w, http.StatusOK, map[string]any{"tickets": list})
+		if unmatched == nil {
+			unmatched = []tickets.Unmatched{}
+		}
+		web.JSON(w, http.StatusOK, map[string]any{"tickets": list, "unmatched": unmatched})
 	})
 }
 

@@ -25,6 +25,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slakeeper/slakeeper/internal/helpdesk"
 	"github.com/slakeeper/slakeeper/internal/monitor"
 	"github.com/slakeeper/slakeeper/internal/policy"
 	"github.com/slakeeper/slakeeper/internal/sla"
@@ -65,6 +66,9 @@ type Config struct {
 	Obligations Obligations
 	// Tickets sets the support tickets' breach warnings (maint.go).
 	Tickets Tickets
+	// Helpdesks are the helpdesk integrations whose webhooks report
+	// tickets (helpdesks.go).
+	Helpdesks []*helpdesk.Mapping
 }
 
 // Server holds server-wide settings.
@@ -138,6 +142,7 @@ type rawConfig struct {
 	StatusPage    rawStatusPage     `yaml:"status_page"`
 	Obligations   rawObligations    `yaml:"obligations"`
 	Tickets       rawTickets        `yaml:"tickets"`
+	Helpdesks     []rawHelpdesk     `yaml:"helpdesks"`
 }
 
 type rawComponent struct {
@@ -420,6 +425,7 @@ func Parse(file string, data []byte, getenv func(string) string, loadPolicy func
 	parseAutoIncidents(errs, raw.Components, c) // maint.go
 	c.Obligations = parseObligations(errs, raw.Obligations)
 	c.Tickets = parseTickets(errs, raw.Tickets)
+	c.Helpdesks = parseHelpdesks(errs, raw.Helpdesks, c.Policies, getenv)
 	c.Server.PublicURL = parsePublicURL(errs, raw.Server.PublicURL)
 	c.Server.TrustedProxies = parseProxies(errs, raw.Server.TrustedProxies)
 	c.Email = parseEmail(errs, raw.Email, getenv)

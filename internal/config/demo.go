@@ -11,6 +11,9 @@ import (
 //go:embed demo
 var demoFS embed.FS
 
+// DemoHelpdeskSecret signs the demo helpdesk's webhooks.
+const DemoHelpdeskSecret = "slakeeper-demo-helpdesk"
+
 // Demo returns the built-in demo configuration for a server listening on
 // addr (host:port): its monitors watch the server's own /demo endpoints.
 func Demo(addr string) (*Config, error) {
@@ -19,7 +22,15 @@ func Demo(addr string) (*Config, error) {
 		return nil, err
 	}
 	data = []byte(strings.ReplaceAll(string(data), "{{addr}}", addr))
-	c, err := Parse("demo/slakeeper.yaml", data, func(string) string { return "" }, func(name string) (*sla.Policy, error) {
+	// The demo's only secret from the environment: its helpdesk's, fixed
+	// so that the README's tour can sign a webhook.
+	getenv := func(k string) string {
+		if k == "SLAKEEPER_DEMO_HELPDESK_SECRET" {
+			return DemoHelpdeskSecret
+		}
+		return ""
+	}
+	c, err := Parse("demo/slakeeper.yaml", data, getenv, func(name string) (*sla.Policy, error) {
 		b, err := demoFS.ReadFile("demo/" + name)
 		if err != nil {
 			return nil, err

@@ -340,10 +340,20 @@ type Reports struct {
 // and the filter in force, with the values to choose from.
 type Tickets struct {
 	Page
-	List                         []TicketRow
+	List []TicketRow
+	// Unmatched are the tickets no plan covers, with the reason.
+	Unmatched                    []Unmatched
 	All                          bool
 	Customer, Plan, Priority     string
 	Customers, Plans, Priorities []string
+}
+
+// Unmatched is a ticket without clocks: its customer is unknown, has no
+// subscription, or its plan has no support targets.
+type Unmatched struct {
+	Ticket, Subject, Customer, Priority, Source, Reason string
+	Opened                                              time.Time
+	Flags                                               []string
 }
 
 // TicketRow is a live ticket; Breached when any of its clocks is.
@@ -370,7 +380,9 @@ type TargetRow struct {
 type TicketPage struct {
 	Page
 	Ticket *sla.LiveTicket
-	Events []TicketEvent
+	// Unmatched, for a ticket no plan covers, says why it has no clocks.
+	Unmatched string
+	Events    []TicketEvent
 }
 
 // TicketEvent is one event of a ticket.

@@ -102,6 +102,7 @@ func TestTicketPages(t *testing.T) {
 {"type":"ticket","id":"zd:1","at":"2026-12-03T11:00:00Z","customer":"nordic-retail","priority":"critical","subject":"PIM down"}
 {"type":"ticket","id":"zd:2","at":"2026-12-02T14:30:00Z","customer":"nordic-retail","priority":"high","subject":"Slow export"}
 {"type":"ticket_event","id":"zd:2/1","ticket":"zd:2","at":"2026-12-02T14:40:00Z","kind":"status","status":"pending_customer"}
+{"type":"ticket","id":"zd:3","at":"2026-12-03T10:00:00Z","customer":"Fjord Foods","priority":"urgent","source":"zendesk","unmapped":["customer","priority"]}
 `, http.StatusOK, nil)
 	b := browserFor(t, e.url)
 	b.signIn("alice", testAlicePassword)
@@ -122,12 +123,27 @@ func TestTicketPages(t *testing.T) {
 			t.Errorf("tickets page lacks %q", want)
 		}
 	}
+	// The ticket no plan covers: listed apart, with why and its flags.
+	for _, want := range []string{"Unmatched tickets (1)", "zd:3", `unknown customer &#34;Fjord Foods&#34;`, `unmapped priority: the helpdesk&#39;s &#34;urgent&#34;`} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("tickets page lacks %q", want)
+		}
+	}
 	if p = b.get("/admin/tickets?priority=high"); strings.Contains(p.body, "zd:1") || !strings.Contains(p.body, "zd:2") {
 		t.Errorf("filter by priority: %s", p.body)
 	}
 	p = b.get("/admin/tickets/zd:2")
 	if p.code != http.StatusOK || !strings.Contains(p.body, "Status: pending_customer") || !strings.Contains(p.body, "clocks paused") {
 		t.Errorf("ticket page: %d %s", p.code, p.body)
+	}
+	// The clock's timeline: it ran 14:30–14:40Z, then paused.
+	for _, want := range []string{`<li class="s-running">Running <time datetime="2026-12-02T14:30:00Z">`, `<li class="s-paused">Paused <time datetime="2026-12-02T14:40:00Z">`} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("ticket page lacks %q:\n%s", want, p.body)
+		}
+	}
+	if p = b.get("/admin/tickets/zd:3"); p.code != http.StatusOK || !strings.Contains(p.body, "No clocks: unknown customer") || !strings.Contains(p.body, "zendesk") {
+		t.Errorf("unmatched ticket page: %d %s", p.code, p.body)
 	}
 	if p = b.get("/admin/tickets/zd:9"); p.code != http.StatusNotFound {
 		t.Errorf("unknown ticket: got %d", p.code)

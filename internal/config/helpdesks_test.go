@@ -1,0 +1,56 @@
+package config
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/slakeeper/slakeeper/internal/policy"
+)
+
+func TestHelpdesks(t *testing.T) {
+	getenv := func(k string) string {
+		if k == "ZD_SECRET" {
+			return "zd-secret"
+		}
+		return ""
+	}
+	const head = "policies: [../../examples/004-infopromo.yaml]\n"
+	c, err := Parse("test.yaml", []byte(head+`helpdesks:
+  - name: zendesk
+    kind: zendesk
+    secret_env: ZD_SECRET
+    organizations: {"Bistro Chain": bistro}
+    priorities: {Urgent: level-1}
+    statuses: {On-hold: pending_customer}
+    bots: [Bot@Example.com]
+`), getenv, policy.Load)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := c.Helpdesk("zendesk")
+	if m == nil || string(m.Secret) != "zd-secret" || m.Organizations["bistro chain"] != "bistro" || m.Priorities["urgent"] != "level-1" ||
+		m.Statuses["on_hold"] != "pending_customer" || !m.Bots["bot@example.com"] || c.Helpdesk("jira") != nil {
+		t.Errorf("got %+v", m)
+	}
+	for _, tt := range []struct{ name, yaml, want string }{
+		{"unknown kind", "helpdesks:\n  - {name: fd, kind: freshdesk, secret_env: ZD_SECRET}\n",
+			`test.yaml:3: helpdesks[0].kind: want one of zendesk, jira, zammad, generic, got "freshdesk"`},
+		{"no secret", "helpdesks:\n  - {name: zd, kind: zendesk}\n", "helpdesks[0].secret_env: required"},
+		{"unset secret", "helpdesks:\n  - {name: zd, kind: zendesk, secret_env: NOPE}\n", "helpdesks[0].secret_env: environment variable NOPE is empty or unset"},
+		{"bad name", "helpdesks:\n  - {name: Zen Desk, kind: zendesk, secret_env: ZD_SECRET}\n", "helpdesks[0].name: want a name"},
+		{"twice", "helpdesks:\n  - {name: zd, kind: zendesk, secret_env: ZD_SECRET}\n  - {name: zd, kind: zammad, secret_env: ZD_SECRET}\n",
+			`helpdesks[1].name: helpdesk "zd" is configured twice`},
+		{"unknown priority", "helpdesks:\n  - {name: zd, kind: zendesk, secret_env: ZD_SECRET, priorities: {urgent: P1}}\n",
+			`helpdesks[0].priorities.urgent: want a priority of a plan's support (level-1, level-2, level-3), got "P1"`},
+		{"jira field on zendesk", "helpdesks:\n  - {name: zd, kind: zendesk, secret_env: ZD_SECRET, organization_field: customfield_1}\n",
+			"helpdesks[0].organization_field: only for kind jira"},
+		{"unknown key", "helpdesks:\n  - {name: zd, kind: zendesk, secret_env: ZD_SECRET, secret: abc}\n", "test.yaml:3"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("test.yaml", []byte(head+tt.yaml), getenv, policy.Load)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
