@@ -28,7 +28,7 @@ type Store interface {
 	reports.Store
 	FactsByID(ctx context.Context, ids []string) ([]store.Fact, error)
 	AppendFacts(ctx context.Context, fs []store.Fact) error
-	TicketEvents(ctx context.Context, ticket string) ([]store.Fact, error)
+	TicketFacts(ctx context.Context, ticket string) ([]store.Fact, error)
 	AgentSeq(ctx context.Context, location string) (uint64, error)
 }
 

@@ -3,14 +3,16 @@ package api
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"slices"
 
 	"github.com/slakeeper/slakeeper/internal/facts"
 	"github.com/slakeeper/slakeeper/internal/helpdesk"
+	"github.com/slakeeper/slakeeper/internal/sla"
+	"github.com/slakeeper/slakeeper/internal/store"
 	"github.com/slakeeper/slakeeper/internal/web"
 )
 
@@ -26,10 +28,10 @@ type HelpdeskResult struct {
 	Updates int `json:"updates"`
 	// Tickets are the fact ids of the tickets updated.
 	Tickets []string `json:"tickets"`
-	// Stored counts the new facts, Duplicates those stored before (a
-	// delivery repeated).
-	Stored     int `json:"stored"`
-	Duplicates int `json:"duplicates"`
+	// Stored counts the new facts; Unchanged the updates that told
+	// nothing new (a delivery repeated, a change already known).
+	Stored    int `json:"stored"`
+	Unchanged int `json:"unchanged"`
 	// Ignored says what no clock counts: internal notes, bots' replies.
 	Ignored []string `json:"ignored,omitempty"`
 }
@@ -81,9 +83,13 @@ func (h *handler) handleHelpdesk() http.Handler {
 }
 
 // helpdeskUpdate stores the facts of one update against the ticket's
-// stored state. When another request stored the same new ticket or event
-// meanwhile (a conflict), it reads the state again once. A refusal of the
-// facts is ferr; err is the server's own failure.
+// stored state, all or nothing. The facts are new by construction (their
+// ids derive from the helpdesk's and the state has none of them), so they
+// go to the store without the intake's lookups; the store keeps the same
+// id with the same content once and refuses other content (a conflict:
+// another request stored the ticket meanwhile), and then the state is
+// read again, once. A refusal of the facts is ferr; err is the server's
+// own failure.
 func (h *handler) helpdeskUpdate(ctx context.Context, m *helpdesk.Mapping, u *helpdesk.Update, res *HelpdeskResult) (ferr *factsError, err error) {
 	id := helpdesk.TicketID(m, u.Ticket)
 	for attempt := 0; ; attempt++ {
@@ -96,18 +102,31 @@ func (h *handler) helpdeskUpdate(ctx context.Context, m *helpdesk.Mapping, u *he
 			return nil, err
 		}
 		if len(out.Facts) > 0 {
-			fr, ferr, err := h.addFacts(ctx, "helpdesk "+m.Name, bytes.Join(out.Facts, []byte("\n")), slog.LevelDebug)
+			batch, err := facts.ParseBatch("helpdesk "+m.Name, bytes.NewReader(bytes.Join(out.Facts, []byte("\n"))))
 			if err != nil {
+				if sla.IsInput(err) {
+					return inputFactsError(err), nil
+				}
 				return nil, err
 			}
-			if ferr != nil {
-				if ferr.code == http.StatusConflict && attempt == 0 {
-					continue
-				}
+			if ferr := configuredIDs(h.cfg(), batch); ferr != nil {
 				return ferr, nil
 			}
-			res.Stored += fr.Stored
-			res.Duplicates += fr.Duplicates
+			fs := make([]store.Fact, len(batch.Facts))
+			for i, f := range batch.Facts {
+				fs[i] = store.Fact{ID: f.ID, Type: f.Type, At: f.At, JSON: []byte(f.JSON)}
+			}
+			if err := h.store.AppendFacts(ctx, fs); errors.Is(err, store.ErrConflict) {
+				if attempt == 0 {
+					continue
+				}
+				return &factsError{code: http.StatusConflict, Error: "another request stored these ids meanwhile with other content: " + err.Error()}, nil
+			} else if err != nil {
+				return nil, fmt.Errorf("store facts: %w", err)
+			}
+			res.Stored += len(fs)
+		} else {
+			res.Unchanged++
 		}
 		res.Ignored = append(res.Ignored, out.Ignored...)
 		if !slices.Contains(res.Tickets, id) {
@@ -120,19 +139,15 @@ func (h *handler) helpdeskUpdate(ctx context.Context, m *helpdesk.Mapping, u *he
 // ticketState reads ticket id and its events as stored; nil when the
 // ticket is not.
 func (h *handler) ticketState(ctx context.Context, id string) (*helpdesk.State, error) {
-	fs, err := h.store.FactsByID(ctx, []string{id})
-	if err != nil {
-		return nil, fmt.Errorf("read ticket %s: %w", id, err)
-	}
-	if len(fs) == 0 || fs[0].Type != "ticket" {
-		return nil, nil
-	}
-	evs, err := h.store.TicketEvents(ctx, id)
+	fs, err := h.store.TicketFacts(ctx, id)
 	if err != nil {
 		return nil, err
 	}
+	if len(fs) == 0 {
+		return nil, nil
+	}
 	var b bytes.Buffer
-	for _, f := range append(fs[:1:1], evs...) {
+	for _, f := range fs {
 		b.Write(bytes.TrimSpace(f.JSON))
 		b.WriteByte('\n')
 	}
@@ -141,7 +156,9 @@ func (h *handler) ticketState(ctx context.Context, id string) (*helpdesk.State, 
 		return nil, fmt.Errorf("stored evidence: %v", err)
 	}
 	if len(ev.Tickets) != 1 {
-		return nil, fmt.Errorf("stored ticket %s: not one ticket", id)
+		// The id names another kind of fact: the helpdesk's ticket
+		// cannot be stored under it.
+		return nil, &sla.ConflictError{Msg: fmt.Sprintf("id %s is used by a stored fact that is no ticket", id)}
 	}
 	return &helpdesk.State{Ticket: ev.Tickets[0], Events: ev.TicketEvents}, nil
 }

@@ -196,8 +196,8 @@ func TestHelpdeskWebhooks(t *testing.T) {
 				}
 				// The last delivery again: a retry.
 				code, body := e.send(fx.helpdesk, fx.kind, testHelpdeskSecret, steps[len(steps)-1])
-				var res struct{ Stored, Duplicates int }
-				if err := json.Unmarshal(body, &res); code != http.StatusOK || err != nil || res.Stored != 0 {
+				var res struct{ Stored, Unchanged int }
+				if err := json.Unmarshal(body, &res); code != http.StatusOK || err != nil || res.Stored != 0 || res.Unchanged != 1 {
 					t.Errorf("a repeated delivery: got %d %s", code, body)
 				}
 

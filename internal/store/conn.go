@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -53,10 +54,53 @@ type sqlConn struct {
 		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	}
+	// stmts, on a *sql.DB, keeps the statements prepared: SQLite parses
+	// a statement anew on each call otherwise, a sixth of the CPU of a
+	// small read or write (BenchmarkHelpdeskIngest).
+	stmts *stmtCache
+}
+
+// stmtCache holds prepared statements by their text; it stops adding
+// once full, so that statements built with varying text cannot grow it.
+type stmtCache struct {
+	db *sql.DB
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+const stmtCacheSize = 256
+
+// stmt is query prepared, or nil when it cannot be cached (a script
+// without arguments, a full cache, a failed prepare: the caller runs it
+// unprepared and sees the error there).
+func (c *stmtCache) stmt(ctx context.Context, query string, args []any) *sql.Stmt {
+	if c == nil || len(args) == 0 {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, ok := c.m[query]; ok {
+		return st
+	}
+	if len(c.m) >= stmtCacheSize {
+		return nil
+	}
+	st, err := c.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	c.m[query] = st
+	return st
 }
 
 func (c sqlConn) exec(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := c.c.ExecContext(ctx, query, args...)
+	var res sql.Result
+	var err error
+	if st := c.stmts.stmt(ctx, query, args); st != nil {
+		res, err = st.ExecContext(ctx, args...)
+	} else {
+		res, err = c.c.ExecContext(ctx, query, args...)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -64,7 +108,13 @@ func (c sqlConn) exec(ctx context.Context, query string, args ...any) (int64, er
 }
 
 func (c sqlConn) query(ctx context.Context, query string, args ...any) (rows, error) {
-	r, err := c.c.QueryContext(ctx, query, args...)
+	var r *sql.Rows
+	var err error
+	if st := c.stmts.stmt(ctx, query, args); st != nil {
+		r, err = st.QueryContext(ctx, args...)
+	} else {
+		r, err = c.c.QueryContext(ctx, query, args...)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -72,6 +122,9 @@ func (c sqlConn) query(ctx context.Context, query string, args ...any) (rows, er
 }
 
 func (c sqlConn) queryRow(ctx context.Context, query string, args ...any) scanner {
+	if st := c.stmts.stmt(ctx, query, args); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return c.c.QueryRowContext(ctx, query, args...)
 }
 
@@ -87,7 +140,9 @@ type sqlDB struct {
 	db *sql.DB
 }
 
-func newSQLDB(d *sql.DB) sqlDB { return sqlDB{sqlConn{d}, d} }
+func newSQLDB(d *sql.DB) sqlDB {
+	return sqlDB{sqlConn{c: d, stmts: &stmtCache{db: d, m: map[string]*sql.Stmt{}}}, d}
+}
 
 func (d sqlDB) inTx(ctx context.Context, fn func(tx conn) error) error {
 	tx, err := d.db.BeginTx(ctx, nil)
@@ -95,7 +150,7 @@ func (d sqlDB) inTx(ctx context.Context, fn func(tx conn) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	if err := fn(sqlConn{tx}); err != nil {
+	if err := fn(sqlConn{c: tx}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

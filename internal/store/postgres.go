@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -20,6 +21,8 @@ import (
 type Postgres struct {
 	sqlStore
 	pool *pgxpool.Pool
+	// facts gathers concurrent AppendFacts into one transaction.
+	facts factGroup
 }
 
 var _ Store = (*Postgres)(nil)
@@ -193,7 +196,8 @@ func seqOf(r row) int64 {
 	return *r.seq
 }
 
-// AppendFacts implements Store.
+// AppendFacts implements Store. Concurrent calls share a transaction
+// when none of their facts is stored yet (factGroup).
 func (p *Postgres) AppendFacts(ctx context.Context, fs []Fact) error {
 	if len(fs) == 0 {
 		return nil
@@ -202,12 +206,74 @@ func (p *Postgres) AppendFacts(ctx context.Context, fs []Fact) error {
 	if err != nil {
 		return err
 	}
+	return p.facts.append(rows, p.commitFacts)
+}
+
+// commitFacts stores the facts of several calls in one transaction when
+// every one of them is new, the common case: three round trips for them
+// all. Otherwise (a fact stored before, an id in two calls) it rolls back
+// and stores each call in its own transaction, where a stored fact is
+// checked against the new one. It sends each call its outcome. The
+// transactions are not tied to any one caller's context.
+func (p *Postgres) commitFacts(calls []*factCall) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if len(calls) > 1 {
+		var all []factRow
+		for _, c := range calls {
+			all = append(all, c.rows...)
+		}
+		ids, types, ats, bodies := factColumns(all)
+		err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
+			tag, err := tx.Exec(ctx, `INSERT INTO facts (id, type, at, body)
+				SELECT id, type, at, body FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) WITH ORDINALITY AS f(id, type, at, body, ord)
+				ORDER BY ord
+				ON CONFLICT (id) DO NOTHING`, ids, types, ats, bodies)
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() != int64(len(all)) {
+				return errNotAllNew
+			}
+			return nil
+		})
+		if err == nil {
+			for _, c := range calls {
+				c.done <- nil
+			}
+			return
+		}
+		if !errors.Is(err, errNotAllNew) {
+			for _, c := range calls {
+				c.done <- fmt.Errorf("append facts: %w", err)
+			}
+			return
+		}
+	}
+	for _, c := range calls {
+		c.done <- p.appendFactsTx(ctx, c.rows)
+	}
+}
+
+// errNotAllNew rolls back a shared transaction in which some fact was
+// not new.
+var errNotAllNew = errors.New("not every fact is new")
+
+// factColumns are rows as the arrays of an unnest.
+func factColumns(rows []factRow) (ids, types []string, ats []*int64, bodies []string) {
 	n := len(rows)
-	ids, types, ats, bodies := make([]string, n), make([]string, n), make([]*int64, n), make([]string, n)
+	ids, types, ats, bodies = make([]string, n), make([]string, n), make([]*int64, n), make([]string, n)
 	for i, f := range rows {
 		ids[i], types[i], ats[i], bodies[i] = f.id, f.typ, f.at, f.body
 	}
-	err = pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
+	return ids, types, ats, bodies
+}
+
+// appendFactsTx stores one call's rows in a transaction of its own: a
+// fact whose id is stored must equal the stored one.
+func (p *Postgres) appendFactsTx(ctx context.Context, rows []factRow) error {
+	ids, types, ats, bodies := factColumns(rows)
+	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
 		inserted := map[string]bool{}
 		res, err := tx.Query(ctx, `INSERT INTO facts (id, type, at, body)
 			SELECT id, type, at, body FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) WITH ORDINALITY AS f(id, type, at, body, ord)

@@ -30,10 +30,10 @@ type SQLite struct {
 	r    *sql.DB // read-only connections
 	// Prepared once on the writer connection: re-parsing the SQL of each
 	// row's statement would cost more than running it.
-	insert, upsertMinute, upsertAgent *sql.Stmt
+	insert, upsertMinute, upsertAgent, insertFact, selectFact *sql.Stmt
+	// facts gathers concurrent AppendFacts into one transaction.
+	facts factGroup
 }
-
-var _ Store = (*SQLite)(nil)
 
 // busyTimeout is how long a statement waits for another process's lock on
 // the file before failing.
@@ -151,6 +151,8 @@ func (s *SQLite) setup(ctx context.Context) error {
 				latency_max = max(latency_max, excluded.latency_max)`},
 		{&s.upsertAgent, `INSERT INTO agents (location, seq) VALUES (?, ?)
 			ON CONFLICT (location) DO UPDATE SET seq = max(seq, excluded.seq)`},
+		{&s.insertFact, `INSERT INTO facts (id, type, at, body) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`},
+		{&s.selectFact, `SELECT type, at, body FROM facts WHERE id = ?`},
 	} {
 		if *p.stmt != nil {
 			continue
@@ -241,7 +243,9 @@ func (s *SQLite) AppendResults(ctx context.Context, rs []monitor.Result) error {
 	return nil
 }
 
-// AppendFacts implements Store.
+// AppendFacts implements Store. Concurrent calls share transactions
+// (factGroup): a call returns once the transaction holding its facts has
+// committed, or with its own error (a conflict undoes its facts only).
 func (s *SQLite) AppendFacts(ctx context.Context, fs []Fact) error {
 	if len(fs) == 0 {
 		return nil
@@ -250,13 +254,60 @@ func (s *SQLite) AppendFacts(ctx context.Context, fs []Fact) error {
 	if err != nil {
 		return err
 	}
+	return s.facts.append(rows, s.commitFacts)
+}
+
+// commitFacts stores the calls' facts in one transaction, each call under
+// a savepoint (a conflict undoes only its call's facts), and sends each
+// call its outcome. The transaction is not
+// tied to any one caller's context.
+func (s *SQLite) commitFacts(calls []*factCall) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	fail := func(err error) {
+		for _, c := range calls {
+			c.done <- err
+		}
+	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("append facts: begin: %w", err)
+		fail(fmt.Errorf("append facts: begin: %w", err))
+		return
 	}
 	defer tx.Rollback()
+	insert, sel := tx.StmtContext(ctx, s.insertFact), tx.StmtContext(ctx, s.selectFact)
+	outcome := make([]error, len(calls))
+	for i, c := range calls {
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT facts_call`); err != nil {
+			fail(fmt.Errorf("append facts: savepoint: %w", err))
+			return
+		}
+		outcome[i] = appendFactRows(ctx, insert, sel, c.rows)
+		if outcome[i] != nil {
+			if _, err := tx.ExecContext(ctx, `ROLLBACK TO facts_call`); err != nil {
+				fail(fmt.Errorf("append facts: rollback to savepoint: %w", err))
+				return
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `RELEASE facts_call`); err != nil {
+			fail(fmt.Errorf("append facts: release savepoint: %w", err))
+			return
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		fail(fmt.Errorf("append facts: commit: %w", err))
+		return
+	}
+	for i, c := range calls {
+		c.done <- outcome[i]
+	}
+}
+
+// appendFactRows inserts rows; a stored fact with the same id and content
+// is kept, one with other content is ErrConflict.
+func appendFactRows(ctx context.Context, insert, sel *sql.Stmt, rows []factRow) error {
 	for _, f := range rows {
-		res, err := tx.ExecContext(ctx, `INSERT INTO facts (id, type, at, body) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`, f.id, f.typ, f.at, f.body)
+		res, err := insert.ExecContext(ctx, f.id, f.typ, f.at, f.body)
 		if err != nil {
 			return fmt.Errorf("append fact %s: %w", f.id, err)
 		}
@@ -266,15 +317,12 @@ func (s *SQLite) AppendFacts(ctx context.Context, fs []Fact) error {
 			continue
 		}
 		old := factRow{id: f.id}
-		if err := tx.QueryRowContext(ctx, `SELECT type, at, body FROM facts WHERE id = ?`, f.id).Scan(&old.typ, &old.at, &old.body); err != nil {
+		if err := sel.QueryRowContext(ctx, f.id).Scan(&old.typ, &old.at, &old.body); err != nil {
 			return fmt.Errorf("append fact %s: %w", f.id, err)
 		}
 		if !old.same(f) {
 			return fmt.Errorf("append fact %s: %w", f.id, ErrConflict)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("append facts: commit: %w", err)
 	}
 	return nil
 }
@@ -303,7 +351,7 @@ func (s *SQLite) Ping(ctx context.Context) error {
 // Close implements Store.
 func (s *SQLite) Close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{s.insert, s.upsertMinute, s.upsertAgent} {
+	for _, st := range []*sql.Stmt{s.insert, s.upsertMinute, s.upsertAgent, s.insertFact, s.selectFact} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}

@@ -263,12 +263,12 @@ func (s *sqlStore) FactsByID(ctx context.Context, ids []string) ([]Fact, error) 
 	return scanFacts(rows)
 }
 
-// TicketEvents implements Store.
-func (s *sqlStore) TicketEvents(ctx context.Context, ticket string) ([]Fact, error) {
+// TicketFacts implements Store.
+func (s *sqlStore) TicketFacts(ctx context.Context, ticket string) ([]Fact, error) {
 	rows, err := s.reader.query(ctx, `SELECT id, type, at, body FROM facts
-		WHERE type = 'ticket_event' AND `+s.dialect.factTicket+` = $1 ORDER BY n`, ticket)
+		WHERE id = $1 OR (type = 'ticket_event' AND `+s.dialect.factTicket+` = $1) ORDER BY n`, ticket)
 	if err != nil {
-		return nil, fmt.Errorf("read the events of ticket %s: %w", ticket, err)
+		return nil, fmt.Errorf("read ticket %s: %w", ticket, err)
 	}
 	defer rows.Close()
 	return scanFacts(rows)

@@ -138,10 +138,11 @@ type Store interface {
 	// FactsByID returns the stored facts with one of ids (in the order
 	// stored; an unknown id is absent), whatever their time.
 	FactsByID(ctx context.Context, ids []string) ([]Fact, error)
-	// TicketEvents returns the stored ticket_event facts of ticket (in the
-	// order stored), whatever their time: what a helpdesk integration
-	// compares a ticket's snapshot with.
-	TicketEvents(ctx context.Context, ticket string) ([]Fact, error)
+	// TicketFacts returns the stored fact with id ticket and the
+	// ticket_event facts of that ticket (in the order stored), whatever
+	// their time: what a helpdesk integration compares a ticket's update
+	// with.
+	TicketFacts(ctx context.Context, ticket string) ([]Fact, error)
 	// FactsOfType is Facts restricted to facts whose Type is one of types.
 	FactsOfType(ctx context.Context, types []string, from, to time.Time) ([]Fact, error)
 	// SetClock sets the clock that tells whether a session has expired, for

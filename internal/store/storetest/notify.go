@@ -31,7 +31,8 @@ var notifyScenarios = []struct {
 	{"SecretConcurrent", testSecretConcurrent},
 	{"FactsOfType", testFactsOfType},
 	{"FactsByID", testFactsByID},
-	{"TicketEvents", testTicketEvents},
+	{"AppendFactsConcurrent", testAppendFactsConcurrent},
+	{"TicketFacts", testTicketFacts},
 	{"Coverage", testCoverage},
 	{"Samples", testSamples},
 	{"PruneNotify", testPruneNotify},
@@ -879,9 +880,9 @@ func testSamples(t *testing.T, s store.Store) {
 	}
 }
 
-// TicketEvents finds a ticket's events, in the order stored, and nothing
-// of other tickets or of other types.
-func testTicketEvents(t *testing.T, s store.Store) {
+// TicketFacts finds a ticket and its events, in the order stored, and
+// nothing of other tickets or of other types.
+func testTicketFacts(t *testing.T, s store.Store) {
 	ctx := ctxFor(t)
 	fs := []store.Fact{
 		fact("tk-1", "ticket", t0, `{"type":"ticket","id":"tk-1"}`),
@@ -893,14 +894,53 @@ func testTicketEvents(t *testing.T, s store.Store) {
 	if err := s.AppendFacts(ctx, fs); err != nil {
 		t.Fatalf("AppendFacts: %v", err)
 	}
-	got, err := s.TicketEvents(ctx, "tk-1")
+	got, err := s.TicketFacts(ctx, "tk-1")
 	if err != nil {
-		t.Fatalf("TicketEvents: %v", err)
+		t.Fatalf("TicketFacts: %v", err)
 	}
-	if d := diff([]store.Fact{fs[1], fs[3]}, got); d != "" {
-		t.Errorf("TicketEvents (-want +got):\n%s", d)
+	if d := diff([]store.Fact{fs[0], fs[1], fs[3]}, got); d != "" {
+		t.Errorf("TicketFacts (-want +got):\n%s", d)
 	}
-	if got, err := s.TicketEvents(ctx, "nope"); err != nil || len(got) != 0 {
-		t.Errorf("TicketEvents(unknown): got %v, %v; want none", got, err)
+	if got, err := s.TicketFacts(ctx, "nope"); err != nil || len(got) != 0 {
+		t.Errorf("TicketFacts(unknown): got %v, %v; want none", got, err)
+	}
+}
+
+// Concurrent AppendFacts calls (which SQLite commits together) each stay
+// all or nothing: a call with a conflicting fact stores none of its
+// facts and the others are all stored.
+func testAppendFactsConcurrent(t *testing.T, s store.Store) {
+	ctx := ctxFor(t)
+	if err := s.AppendFacts(ctx, []store.Fact{fact("taken", "ticket", t0, `{"type":"ticket","id":"taken","v":1}`)}); err != nil {
+		t.Fatal(err)
+	}
+	const calls = 40
+	errs := make([]error, calls)
+	var wg sync.WaitGroup
+	for i := range calls {
+		wg.Go(func() {
+			fs := []store.Fact{
+				fact(fmt.Sprintf("c%d-a", i), "ticket", t0, fmt.Sprintf(`{"type":"ticket","id":"c%d-a"}`, i)),
+				fact(fmt.Sprintf("c%d-b", i), "ticket_event", t0, fmt.Sprintf(`{"type":"ticket_event","id":"c%d-b","ticket":"c%d-a"}`, i, i)),
+			}
+			if i%10 == 7 {
+				fs = append(fs, fact("taken", "ticket", t0, `{"type":"ticket","id":"taken","v":2}`))
+			}
+			errs[i] = s.AppendFacts(ctx, fs)
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		got, ferr := s.FactsByID(ctx, []string{fmt.Sprintf("c%d-a", i), fmt.Sprintf("c%d-b", i)})
+		if ferr != nil {
+			t.Fatal(ferr)
+		}
+		if i%10 == 7 {
+			if !errors.Is(err, store.ErrConflict) || len(got) != 0 {
+				t.Errorf("call %d with a conflict: got %v and %d facts stored, want ErrConflict and none", i, err, len(got))
+			}
+		} else if err != nil || len(got) != 2 {
+			t.Errorf("call %d: got %v and %d facts stored, want both", i, err, len(got))
+		}
 	}
 }
