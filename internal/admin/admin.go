@@ -55,7 +55,7 @@ func Mount(mux *http.ServeMux, o Options) error {
 		return fmt.Errorf("operator page templates: %w", err)
 	}
 	h := &handler{cfg: o.Config, now: o.Now, log: o.Logger, auth: o.Auth, inc: o.Incidents, out: o.Outbox, store: o.Store, tickets: o.Tickets, ui: ui}
-	signedIn := h.requireSession
+	may := h.requireSession
 
 	// Public: the sign-in form and sign-in itself (failures limited per
 	// user and address), and the pages' style sheet.
@@ -65,30 +65,30 @@ func Mount(mux *http.ServeMux, o Options) error {
 	// Anyone: sign-out ends the request's own session, if it has one.
 	mux.Handle("POST /admin/signout", h.handleSignOut())
 
-	// Signed-in operator.
-	mux.Handle("GET /admin", signedIn(h.handleDashboard()))
-	mux.Handle("GET /admin/{$}", signedIn(http.RedirectHandler("/admin", http.StatusSeeOther)))
-	mux.Handle("GET /admin/incidents/new", signedIn(h.handleNewIncidentPage()))
-	mux.Handle("POST /admin/incidents", signedIn(h.handleOpenForm()))
-	mux.Handle("GET /admin/incidents/{id}", signedIn(h.handleIncidentAdminPage()))
-	mux.Handle("POST /admin/incidents/{id}/updates", signedIn(h.handleUpdateForm("update")))
-	mux.Handle("POST /admin/incidents/{id}/resolve", signedIn(h.handleUpdateForm("resolve")))
-	mux.Handle("POST /admin/incidents/{id}/attributions", signedIn(h.handleAttributionForm()))
-	mux.Handle("POST /admin/incidents/{id}/postmortems", signedIn(h.handlePostmortemForm()))
-	mux.Handle("GET /admin/maintenance/new", signedIn(h.handleMaintenancePage()))
-	mux.Handle("POST /admin/maintenance", signedIn(h.handleMaintenanceForm()))
-	mux.Handle("POST /admin/maintenance/{id}/cancel", signedIn(h.handleCancelForm()))
-	mux.Handle("GET /admin/reports", signedIn(h.handleReportsPage()))
-	mux.Handle("GET /admin/tickets", signedIn(h.handleTicketsPage()))
-	mux.Handle("GET /admin/tickets/{id}", signedIn(h.handleTicketPage()))
-	mux.Handle("GET /admin/targets", signedIn(h.handleTargetsPage()))
-	mux.Handle("GET /admin/disasters", signedIn(h.handleDisastersPage()))
-	mux.Handle("POST /admin/disasters", signedIn(h.handleDeclareForm()))
-	mux.Handle("POST /admin/disasters/{id}/restored", signedIn(h.handleRestoredForm()))
-	mux.Handle("GET /admin/subscribers", signedIn(h.handleSubscribersPage()))
-	mux.Handle("POST /admin/subscribers", signedIn(h.handleAddSubscriberForm()))
-	mux.Handle("GET /admin/subscribers/{id}", signedIn(h.handleSubscriberPage()))
-	mux.Handle("GET /admin/subscribers/{id}/remove", signedIn(h.handleRemoveSubscriberPage()))
-	mux.Handle("POST /admin/subscribers/{id}/remove", signedIn(h.handleRemoveSubscriberForm()))
+	// A signed-in user whose role may (the matrix of internal/auth).
+	mux.Handle("GET /admin", may(auth.PermIncidentsRead)(h.handleDashboard()))
+	mux.Handle("GET /admin/{$}", may(auth.PermIncidentsRead)(http.RedirectHandler("/admin", http.StatusSeeOther)))
+	mux.Handle("GET /admin/incidents/new", may(auth.PermIncidentsWrite)(h.handleNewIncidentPage()))
+	mux.Handle("POST /admin/incidents", may(auth.PermIncidentsWrite)(h.handleOpenForm()))
+	mux.Handle("GET /admin/incidents/{id}", may(auth.PermIncidentsRead)(h.handleIncidentAdminPage()))
+	mux.Handle("POST /admin/incidents/{id}/updates", may(auth.PermIncidentsWrite)(h.handleUpdateForm("update")))
+	mux.Handle("POST /admin/incidents/{id}/resolve", may(auth.PermIncidentsWrite)(h.handleUpdateForm("resolve")))
+	mux.Handle("POST /admin/incidents/{id}/attributions", may(auth.PermIncidentsWrite)(h.handleAttributionForm()))
+	mux.Handle("POST /admin/incidents/{id}/postmortems", may(auth.PermIncidentsWrite)(h.handlePostmortemForm()))
+	mux.Handle("GET /admin/maintenance/new", may(auth.PermMaintenanceWrite)(h.handleMaintenancePage()))
+	mux.Handle("POST /admin/maintenance", may(auth.PermMaintenanceWrite)(h.handleMaintenanceForm()))
+	mux.Handle("POST /admin/maintenance/{id}/cancel", may(auth.PermMaintenanceWrite)(h.handleCancelForm()))
+	mux.Handle("GET /admin/reports", may(auth.PermReportsRead)(h.handleReportsPage()))
+	mux.Handle("GET /admin/tickets", may(auth.PermTicketsRead)(h.handleTicketsPage()))
+	mux.Handle("GET /admin/tickets/{id}", may(auth.PermTicketsRead)(h.handleTicketPage()))
+	mux.Handle("GET /admin/targets", may(auth.PermTargetsRead)(h.handleTargetsPage()))
+	mux.Handle("GET /admin/disasters", may(auth.PermDisastersRead)(h.handleDisastersPage()))
+	mux.Handle("POST /admin/disasters", may(auth.PermDisastersWrite)(h.handleDeclareForm()))
+	mux.Handle("POST /admin/disasters/{id}/restored", may(auth.PermDisastersWrite)(h.handleRestoredForm()))
+	mux.Handle("GET /admin/subscribers", may(auth.PermSubscribersRead)(h.handleSubscribersPage()))
+	mux.Handle("POST /admin/subscribers", may(auth.PermSubscribersWrite)(h.handleAddSubscriberForm()))
+	mux.Handle("GET /admin/subscribers/{id}", may(auth.PermSubscribersRead)(h.handleSubscriberPage()))
+	mux.Handle("GET /admin/subscribers/{id}/remove", may(auth.PermSubscribersWrite)(h.handleRemoveSubscriberPage()))
+	mux.Handle("POST /admin/subscribers/{id}/remove", may(auth.PermSubscribersWrite)(h.handleRemoveSubscriberForm()))
 	return nil
 }

@@ -12,26 +12,34 @@ import (
 	"github.com/slakeeper/slakeeper/internal/web"
 )
 
-// requireSession admits signed-in users only. A GET without a session is
-// sent to sign in and back; any other method is refused (401) and not
-// performed, whatever the form says.
-func (h *handler) requireSession(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		user, err := h.auth.SessionUser(r)
-		if err != nil {
-			h.failPage(w, r, err)
-			return
-		}
-		if user == "" {
-			if r.Method == http.MethodGet || r.Method == http.MethodHead {
-				http.Redirect(w, r, "/admin/signin?next="+url.QueryEscape(localPath(r.URL.RequestURI())), http.StatusSeeOther)
+// requireSession admits signed-in users whose role may do p (the matrix
+// of internal/auth). A GET without a session is sent to sign in and back;
+// any other method is refused (401) and not performed, whatever the form
+// says; a role that may not gets 403.
+func (h *handler) requireSession(p auth.Permission) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			user, err := h.auth.SessionUser(r)
+			if err != nil {
+				h.failPage(w, r, err)
 				return
 			}
-			h.message(w, r, http.StatusUnauthorized, "Sign in again", "You are not signed in (or your session has ended), so nothing was done. Sign in and submit the form again.", "/admin/signin")
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(auth.WithCaller(r, user, auth.RoleOperator)))
-	})
+			if user == "" {
+				if r.Method == http.MethodGet || r.Method == http.MethodHead {
+					http.Redirect(w, r, "/admin/signin?next="+url.QueryEscape(localPath(r.URL.RequestURI())), http.StatusSeeOther)
+					return
+				}
+				h.message(w, r, http.StatusUnauthorized, "Sign in again", "You are not signed in (or your session has ended), so nothing was done. Sign in and submit the form again.", "/admin/signin")
+				return
+			}
+			role := h.auth.UserRole(user)
+			if !auth.Allowed(role, p) {
+				h.message(w, r, http.StatusForbidden, "Not for your role", fmt.Sprintf("You are signed in as %s with the role %s, which may not do this (%s). Ask an admin.", user, role, p), "/admin")
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(auth.WithCaller(r, user, role)))
+		})
+	}
 }
 
 func (h *handler) handleSignInPage() http.Handler {

@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/slakeeper/slakeeper/internal/auth"
 	"github.com/slakeeper/slakeeper/internal/reports"
+	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/web"
 )
 
@@ -48,13 +50,32 @@ func (h *handler) handleReports() http.Handler {
 			web.JSON(w, http.StatusBadRequest, web.Error{Error: fmt.Sprintf("want true or false, got %q", v), Field: "explain"})
 			return
 		}
-		reps, err := reports.Reports(c, ev, reports.Query{Period: period, Policy: q.Get("policy"), Customer: q.Get("customer"), AsOf: asOf, Explain: explain})
+		customer, ok := scopedCustomer(r, q.Get("customer"))
+		if !ok {
+			web.Fail(h.log, w, r, &sla.NotFoundError{Msg: fmt.Sprintf("no customer %q", q.Get("customer"))})
+			return
+		}
+		reps, err := reports.Reports(c, ev, reports.Query{Period: period, Policy: q.Get("policy"), Customer: customer, AsOf: asOf, Explain: explain})
 		if err != nil {
 			web.Fail(h.log, w, r, err)
 			return
 		}
 		web.JSON(w, http.StatusOK, map[string]any{"reports": reps})
 	})
+}
+
+// scopedCustomer is the customer filter of a request: asked, or, for a
+// caller tied to a customer, that customer; ok is false when such a
+// caller asks for another customer (which it must not learn exists).
+func scopedCustomer(r *http.Request, asked string) (customer string, ok bool) {
+	own := auth.Customer(r)
+	switch {
+	case own == "":
+		return asked, true
+	case asked == "" || asked == own:
+		return own, true
+	}
+	return "", false
 }
 
 // handleExport is the evidence of a period as JSON Lines, the input of

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/slakeeper/slakeeper/internal/sla"
@@ -15,7 +16,12 @@ import (
 func (h *handler) handleTickets() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		f := tickets.Filter{Customer: q.Get("customer"), Plan: q.Get("plan"), Priority: q.Get("priority")}
+		customer, ok := scopedCustomer(r, q.Get("customer"))
+		if !ok {
+			web.Fail(h.log, w, r, &sla.NotFoundError{Msg: fmt.Sprintf("no customer %q", q.Get("customer"))})
+			return
+		}
+		f := tickets.Filter{Customer: customer, Plan: q.Get("plan"), Priority: q.Get("priority")}
 		switch v := q.Get("state"); v {
 		case "", "open":
 		case "all":
@@ -43,6 +49,12 @@ func (h *handler) handleTickets() http.Handler {
 func (h *handler) handleTicket() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t, err := h.tickets.Get(r.Context(), r.PathValue("id"))
+		if err == nil {
+			if _, ok := scopedCustomer(r, t.Customer); !ok {
+				// Another customer's ticket: as unknown as a missing one.
+				err = &sla.NotFoundError{Msg: fmt.Sprintf("no ticket %q", r.PathValue("id"))}
+			}
+		}
 		if err != nil {
 			web.Fail(h.log, w, r, err)
 			return

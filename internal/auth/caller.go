@@ -2,21 +2,10 @@ package auth
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/slakeeper/slakeeper/internal/web"
-)
-
-// Roles of API tokens; a signed-in user acts as an operator. An ingest
-// token is a system that feeds evidence (a helpdesk, a backup job): it
-// may add facts and nothing else.
-const (
-	RoleViewer   = "viewer"
-	RoleOperator = "operator"
-	RoleIngest   = "ingest"
 )
 
 type ctxKey int
@@ -64,45 +53,6 @@ func Bearer(r *http.Request) string {
 		return strings.TrimSpace(tok)
 	}
 	return ""
-}
-
-// RequireToken admits a request with an API token of one of roles, or,
-// when operators may, with the session of a signed-in user (users are
-// operators). The token's or user's name and role are put in the context
-// (Who, Role).
-func (a *Auth) RequireToken(roles ...string) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			tok := Bearer(r)
-			if tok == "" {
-				if slices.Contains(roles, RoleOperator) {
-					user, err := a.SessionUser(r)
-					if err != nil {
-						web.Fail(a.log, w, r, err)
-						return
-					}
-					if user != "" {
-						next.ServeHTTP(w, r.WithContext(WithCaller(r, user, RoleOperator)))
-						return
-					}
-				}
-				w.Header().Set("WWW-Authenticate", `Bearer realm="slakeeper"`)
-				web.JSON(w, http.StatusUnauthorized, web.Error{Error: "an API token (Authorization: Bearer …) or an operator's sign-in is required"})
-				return
-			}
-			for _, t := range a.cfg().Tokens {
-				if t.Hash.Matches(tok) {
-					if slices.Contains(roles, t.Role) {
-						next.ServeHTTP(w, r.WithContext(WithCaller(r, t.Name, t.Role)))
-						return
-					}
-					web.JSON(w, http.StatusForbidden, web.Error{Error: fmt.Sprintf("token %q has role %s, which may not do this", t.Name, t.Role)})
-					return
-				}
-			}
-			web.JSON(w, http.StatusUnauthorized, web.Error{Error: "unknown API token"})
-		})
-	}
 }
 
 // RequireAgent admits a probe agent's token; its location is put in the

@@ -105,8 +105,11 @@ type Agent struct {
 // Token is an API token with a role.
 type Token struct {
 	Name string
-	Role string // operator, viewer or ingest
+	Role string // one of TokenRoles
 	Hash Secret
+	// Customer is the customer a token of role customer is tied to: it
+	// sees that customer's data only.
+	Customer string
 }
 
 // Secret is the SHA-256 of a token; the token itself is never kept.
@@ -169,6 +172,7 @@ type rawAgent struct {
 type rawToken struct {
 	Name      string `yaml:"name"`
 	Role      string `yaml:"role"`
+	Customer  string `yaml:"customer"`
 	rawSecret `yaml:",inline"`
 }
 
@@ -409,15 +413,21 @@ func Parse(file string, data []byte, getenv func(string) string, loadPolicy func
 	}
 	for i, rt := range raw.Tokens {
 		p := fmt.Sprintf("tokens[%d]", i)
-		switch rt.Role {
-		case "operator", "viewer", "ingest":
-		default:
-			errs.Add(p+".role", "want operator, viewer or ingest, got %q", rt.Role)
+		if !slices.Contains(TokenRoles, rt.Role) {
+			errs.Add(p+".role", "want one of %s, got %q", strings.Join(TokenRoles, ", "), rt.Role)
+			continue
+		}
+		switch {
+		case rt.Role == "customer" && strings.TrimSpace(rt.Customer) == "":
+			errs.Add(p+".customer", "required for role customer: the customer id whose data the token may read")
+			continue
+		case rt.Role != "customer" && rt.Customer != "":
+			errs.Add(p+".customer", "only for role customer (the token has role %s)", rt.Role)
 			continue
 		}
 		sec, ok := secret(errs, p, rt.rawSecret, getenv)
 		if ok {
-			c.Tokens = append(c.Tokens, Token{Name: rt.Name, Role: rt.Role, Hash: sec})
+			c.Tokens = append(c.Tokens, Token{Name: rt.Name, Role: rt.Role, Hash: sec, Customer: rt.Customer})
 		}
 	}
 	c.Users = parseUsers(errs, raw.Users, c.Tokens, getenv)

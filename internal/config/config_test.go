@@ -33,7 +33,7 @@ func TestParseErrorsNameLineAndField(t *testing.T) {
 		{"heartbeat without token", base + "  - {id: m, component: web, type: heartbeat, heartbeat: {grace: 1m}}\n", "give token_sha256"},
 		{"heartbeat records what", base + "  - {id: m, component: web, type: heartbeat, heartbeat: {grace: 1m, token_env: TOK, records: backups}}\n", "monitors[0].heartbeat.records: want backup or restore_test"},
 		{"short token in env is not printed", "tokens:\n  - {name: x, role: viewer, token_env: SHORT}\n", "environment variable SHORT must hold a token of at least 16"},
-		{"bad role", "tokens:\n  - {name: x, role: admin, token_env: TOK}\n", "tokens[0].role: want operator, viewer or ingest"},
+		{"bad role", "tokens:\n  - {name: x, role: root, token_env: TOK}\n", "tokens[0].role: want one of admin, operator, support, finance, viewer, ingest, customer"},
 		{"bad hash", "agents:\n  - {location: eu, token_sha256: abc}\n", "agents[0].token_sha256: want 64 hex digits"},
 		{"policy load error", "policies: [missing.yaml]\n", "policies[0]: no policies in this test"},
 		{"subscription to unknown policy", "customers: [{id: acme}]\nsubscriptions:\n  - {id: s, customer: acme, policy: p, plan: x, fee: \"1\", start: \"2026-01-01T00:00:00Z\"}\n", `subscriptions[0].policy: unknown policy "p"`},

@@ -54,3 +54,30 @@ func TestHelpdesks(t *testing.T) {
 		})
 	}
 }
+
+func TestRoles(t *testing.T) {
+	getenv := func(string) string { return "a-token-of-enough-length" }
+	c, err := Parse("test.yaml", []byte(`tokens:
+  - {name: acme, role: customer, customer: acme, token_env: T}
+  - {name: fin, role: finance, token_env: T}
+`), getenv, noPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Tokens[0].Customer != "acme" || c.Tokens[0].Role != "customer" || c.Tokens[1].Role != "finance" {
+		t.Errorf("got %+v", c.Tokens)
+	}
+	for _, tt := range []struct{ name, yaml, want string }{
+		{"unknown role", "tokens:\n  - {name: x, role: root, token_env: T}\n", `tokens[0].role: want one of admin, operator, support, finance, viewer, ingest, customer, got "root"`},
+		{"customer without its customer", "tokens:\n  - {name: x, role: customer, token_env: T}\n", "tokens[0].customer: required for role customer"},
+		{"customer on a staff token", "tokens:\n  - {name: x, role: viewer, customer: acme, token_env: T}\n", "tokens[0].customer: only for role customer"},
+		{"customer user", "users:\n  - {name: x, role: customer, password_hash: x}\n", `users[0].role: want one of admin, operator, support, finance, viewer, got "customer"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("test.yaml", []byte(tt.yaml), getenv, noPolicy)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -19,7 +19,18 @@ type User struct {
 	Name string
 	// Hash is the bcrypt hash of the password ($2a$ or $2b$).
 	Hash []byte
+	// Role is one of UserRoles (default operator): what the user may do,
+	// by the permission matrix of internal/auth.
+	Role string
 }
+
+// TokenRoles are the roles an API token may have, and UserRoles those of
+// a user; internal/auth's matrix says what each may do (a test there
+// keeps the lists equal).
+var (
+	TokenRoles = []string{"admin", "operator", "support", "finance", "viewer", "ingest", "customer"}
+	UserRoles  = []string{"admin", "operator", "support", "finance", "viewer"}
+)
 
 // Incidents holds the incident settings.
 type Incidents struct {
@@ -43,6 +54,7 @@ type rawUser struct {
 	// environment variable that holds such a hash.
 	PasswordHash    string `yaml:"password_hash"`
 	PasswordHashEnv string `yaml:"password_hash_env"`
+	Role            string `yaml:"role"`
 }
 
 type rawIncidents struct {
@@ -77,6 +89,13 @@ func parseUsers(errs *yamlpos.Errors, raw []rawUser, tokens []Token, getenv func
 			continue
 		}
 		seen[name] = true
+		role := ru.Role
+		if role == "" {
+			role = "operator"
+		} else if !slices.Contains(UserRoles, role) {
+			errs.Add(p+".role", "want one of %s, got %q", strings.Join(UserRoles, ", "), role)
+			continue
+		}
 		var hash, field string
 		switch {
 		case ru.PasswordHash != "" && ru.PasswordHashEnv != "":
@@ -102,7 +121,7 @@ func parseUsers(errs *yamlpos.Errors, raw []rawUser, tokens []Token, getenv func
 			errs.Add(field, "%s", err)
 			continue
 		}
-		out = append(out, User{Name: name, Hash: []byte(hash)})
+		out = append(out, User{Name: name, Hash: []byte(hash), Role: role})
 	}
 	return out
 }

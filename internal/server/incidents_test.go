@@ -94,6 +94,13 @@ func newIncidentEnv(t *testing.T) *incidentEnv {
 func newIncidentEnvWith(t *testing.T, cfgYAML, policyYAML string) *incidentEnv {
 	t.Helper()
 	env := map[string]string{"OPS_TOKEN": testOpsToken, "VIEW_TOKEN": testViewerToken, "ALICE_HASH": testAliceHash(t), "BACKUP_TOKEN": testBackupToken}
+	return newIncidentEnvWithEnv(t, cfgYAML, policyYAML, env)
+}
+
+// newIncidentEnvWithEnv is newIncidentEnvWith with the environment the
+// configuration reads its secrets from.
+func newIncidentEnvWithEnv(t *testing.T, cfgYAML, policyYAML string, env map[string]string) *incidentEnv {
+	t.Helper()
 	cfg, err := config.Parse("slakeeper.yaml", []byte(cfgYAML), func(k string) string { return env[k] },
 		func(name string) (*sla.Policy, error) { return policy.Parse(name, []byte(policyYAML)) })
 	if err != nil {
