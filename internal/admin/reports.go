@@ -20,7 +20,7 @@ func (h *handler) handleReportsPage() http.Handler {
 		if period == "" {
 			period = now.Format("2006-01")
 		}
-		p := operatorui.Reports{Page: h.opPage(r, "Reports "+period), Period: period, AsOf: now}
+		p := operatorui.Reports{Page: h.opPage(r, "Reports "+period), Base: "/admin/reports", Period: period, AsOf: now}
 		from, end, err := reports.EvidenceRange(period)
 		if err != nil {
 			if !sla.IsInput(err) {
@@ -32,7 +32,7 @@ func (h *handler) handleReportsPage() http.Handler {
 			return
 		}
 		if pp, err := timeline.ParsePeriod(period, time.UTC); err == nil {
-			p.Prev = previous(pp).String()
+			p.Prev = pp.Prev().String()
 			// No link to a period that has not begun.
 			if next := pp.Next(); !next.Interval().Start.After(now) {
 				p.Next = next.String()
@@ -57,21 +57,4 @@ func (h *handler) handleReportsPage() http.Handler {
 		p.Reports = reps
 		h.render(w, r, http.StatusOK, "reports", p)
 	})
-}
-
-// previous is the period of the same kind before p.
-func previous(p timeline.Period) timeline.Period {
-	switch p.Kind {
-	case timeline.Month:
-		if p.Index--; p.Index < 1 {
-			p.Year, p.Index = p.Year-1, 12
-		}
-	case timeline.Quarter:
-		if p.Index--; p.Index < 1 {
-			p.Year, p.Index = p.Year-1, 4
-		}
-	case timeline.Year:
-		p.Year--
-	}
-	return p
 }

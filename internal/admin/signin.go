@@ -32,7 +32,11 @@ func (h *handler) requireSession(p auth.Permission) func(http.Handler) http.Hand
 				h.message(w, r, http.StatusUnauthorized, "Sign in again", "You are not signed in (or your session has ended), so nothing was done. Sign in and submit the form again.", "/admin/signin")
 				return
 			}
-			role := h.auth.UserRole(user)
+			role, _ := h.auth.UserRole(user)
+			if !auth.Staff(role) {
+				h.message(w, r, http.StatusForbidden, "Not for customer accounts", "These are the provider's pages. Your account's pages are at /portal.", "/portal")
+				return
+			}
 			if !auth.Allowed(role, p) {
 				h.message(w, r, http.StatusForbidden, "Not for your role", fmt.Sprintf("You are signed in as %s with the role %s, which may not do this (%s). Ask an admin.", user, role, p), "/admin")
 				return
@@ -62,10 +66,17 @@ func (h *handler) handleSignIn() http.Handler {
 		}
 		name, next := v.Get("name"), localPath(v.Get("next"))
 		err = h.auth.CheckPassword(r.Context(), h.cfg(), name, v.Get("password"), h.auth.ClientIP(r))
+		if role, _ := h.auth.UserRole(name); err == nil && !auth.Staff(role) {
+			// A customer account: its pages are the portal's.
+			err = auth.ErrWrongPortal
+		}
 		if err != nil {
 			code, msg := http.StatusUnauthorized, "Unknown user name or wrong password."
 			if errors.Is(err, auth.ErrSignInLimited) {
 				code, msg = http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins; try again in %d minutes.", int(auth.FailWindow.Minutes()))
+			}
+			if errors.Is(err, auth.ErrWrongPortal) {
+				code, msg = http.StatusForbidden, "This is a customer account: sign in at /portal/signin."
 			}
 			// The password is never shown again, nor logged.
 			h.log.Warn("sign-in refused", "user", name, "addr", h.auth.ClientIP(r), "reason", err)

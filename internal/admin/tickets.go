@@ -23,7 +23,7 @@ func (h *handler) handleTicketsPage() http.Handler {
 			h.failPage(w, r, err)
 			return
 		}
-		p := operatorui.Tickets{Page: h.opPage(r, "Support tickets"), All: f.All, Customer: f.Customer, Plan: f.Plan, Priority: f.Priority}
+		p := operatorui.Tickets{Page: h.opPage(r, "Support tickets"), Base: "/admin/tickets", All: f.All, Customer: f.Customer, Plan: f.Plan, Priority: f.Priority}
 		for _, lt := range every {
 			for _, x := range []struct {
 				v    string

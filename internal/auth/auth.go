@@ -60,6 +60,10 @@ const (
 // many recent failed sign-ins.
 var ErrSignInLimited = errors.New("too many failed sign-ins")
 
+// ErrWrongPortal is a right password for an account that signs in
+// elsewhere: a customer user at /admin, a staff user at /portal.
+var ErrWrongPortal = errors.New("the account signs in to the other portal")
+
 // ErrBadCredentials is the one answer for an unknown user and a wrong
 // password, so that sign-in does not reveal which users exist.
 var ErrBadCredentials = errors.New("unknown user or wrong password")

@@ -25,8 +25,12 @@ const (
 // Roles lists every role, staff first, for messages and the matrix.
 var Roles = []string{RoleAdmin, RoleOperator, RoleSupport, RoleFinance, RoleViewer, RoleIngest, RoleCustomer}
 
-// UserRoles are the roles a user who signs in to /admin may have.
-var UserRoles = []string{RoleAdmin, RoleOperator, RoleSupport, RoleFinance, RoleViewer}
+// UserRoles are the roles a user who signs in may have; StaffRoles those
+// who sign in to /admin (a customer user signs in to /portal).
+var (
+	UserRoles  = []string{RoleAdmin, RoleOperator, RoleSupport, RoleFinance, RoleViewer, RoleCustomer}
+	StaffRoles = []string{RoleAdmin, RoleOperator, RoleSupport, RoleFinance, RoleViewer}
+)
 
 // Permission is what a route lets its caller do. Every route names one
 // (or is public, or checks its own credential: a heartbeat's token, an
@@ -49,17 +53,19 @@ const (
 	PermSubscribersRead  Permission = "subscribers:read"  // status page subscribers, delivery logs
 	PermSubscribersWrite Permission = "subscribers:write" // add, remove subscribers
 	PermFactsWrite       Permission = "facts:write"       // add evidence facts
+	PermPortal           Permission = "portal:read"       // the customer portal: the caller's own customer's
 )
 
 // Permissions lists every permission, for the matrix.
 var Permissions = []Permission{PermReportsRead, PermEvidenceExport, PermIncidentsRead, PermIncidentsWrite, PermMaintenanceRead,
 	PermMaintenanceWrite, PermDisastersRead, PermDisastersWrite, PermTicketsRead, PermTargetsRead, PermSubscribersRead,
-	PermSubscribersWrite, PermFactsWrite}
+	PermSubscribersWrite, PermFactsWrite, PermPortal}
 
 // matrix is who may do what (docs/api.md prints it; a test keeps the two
 // equal). A customer's reports and tickets are only its own customer's.
 var matrix = map[string][]Permission{
-	RoleAdmin: Permissions,
+	RoleAdmin: {PermReportsRead, PermEvidenceExport, PermIncidentsRead, PermIncidentsWrite, PermMaintenanceRead, PermMaintenanceWrite,
+		PermDisastersRead, PermDisastersWrite, PermTicketsRead, PermTargetsRead, PermSubscribersRead, PermSubscribersWrite, PermFactsWrite},
 	RoleOperator: {PermReportsRead, PermEvidenceExport, PermIncidentsRead, PermIncidentsWrite, PermMaintenanceRead, PermMaintenanceWrite,
 		PermDisastersRead, PermDisastersWrite, PermTicketsRead, PermTargetsRead, PermSubscribersRead, PermSubscribersWrite, PermFactsWrite},
 	// The support lead: tickets, and what customers ask about.
@@ -70,7 +76,7 @@ var matrix = map[string][]Permission{
 	RoleViewer: {PermReportsRead, PermEvidenceExport, PermIncidentsRead, PermMaintenanceRead, PermDisastersRead, PermTicketsRead,
 		PermTargetsRead, PermSubscribersRead},
 	RoleIngest:   {PermFactsWrite},
-	RoleCustomer: {PermReportsRead, PermTicketsRead},
+	RoleCustomer: {PermReportsRead, PermTicketsRead, PermPortal},
 }
 
 // Allowed reports whether role may do p.
@@ -129,7 +135,8 @@ func (a *Auth) caller(w http.ResponseWriter, r *http.Request) (name, role, custo
 			return "", "", "", false
 		}
 		if user != "" {
-			return user, a.UserRole(user), "", true
+			role, customer := a.UserRole(user)
+			return user, role, customer, true
 		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="slakeeper"`)
 		web.JSON(w, http.StatusUnauthorized, web.Error{Error: "an API token (Authorization: Bearer …) or a sign-in is required"})
@@ -144,16 +151,23 @@ func (a *Auth) caller(w http.ResponseWriter, r *http.Request) (name, role, custo
 	return "", "", "", false
 }
 
-// UserRole is the role of the signed-in user name: the configured one,
-// operator by default; "" for a user no longer configured.
-func (a *Auth) UserRole(name string) string {
+// UserRole is the role of the signed-in user name (the configured one,
+// operator by default) and, for a customer user, its customer; "" for a
+// user no longer configured.
+func (a *Auth) UserRole(name string) (role, customer string) {
 	for _, u := range a.cfg().Users {
 		if u.Name == name {
 			if u.Role == "" {
-				return RoleOperator
+				return RoleOperator, ""
 			}
-			return u.Role
+			return u.Role, u.Customer
 		}
 	}
-	return ""
+	return "", ""
+}
+
+// Staff reports whether role is a staff role: one that signs in to
+// /admin.
+func Staff(role string) bool {
+	return slices.Contains(StaffRoles, role)
 }

@@ -71,7 +71,9 @@ func TestRoles(t *testing.T) {
 		{"unknown role", "tokens:\n  - {name: x, role: root, token_env: T}\n", `tokens[0].role: want one of admin, operator, support, finance, viewer, ingest, customer, got "root"`},
 		{"customer without its customer", "tokens:\n  - {name: x, role: customer, token_env: T}\n", "tokens[0].customer: required for role customer"},
 		{"customer on a staff token", "tokens:\n  - {name: x, role: viewer, customer: acme, token_env: T}\n", "tokens[0].customer: only for role customer"},
-		{"customer user", "users:\n  - {name: x, role: customer, password_hash: x}\n", `users[0].role: want one of admin, operator, support, finance, viewer, got "customer"`},
+		{"customer user without its customer", "users:\n  - {name: x, role: customer, password_hash: x}\n", "users[0].customer: required for role customer"},
+		{"staff user with a customer", "users:\n  - {name: x, role: finance, customer: acme, password_hash: x}\n", "users[0].customer: only for role customer"},
+		{"unknown user role", "users:\n  - {name: x, role: root, password_hash: x}\n", `users[0].role: want one of admin, operator, support, finance, viewer, customer, got "root"`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse("test.yaml", []byte(tt.yaml), getenv, noPolicy)

@@ -20,8 +20,12 @@ type User struct {
 	// Hash is the bcrypt hash of the password ($2a$ or $2b$).
 	Hash []byte
 	// Role is one of UserRoles (default operator): what the user may do,
-	// by the permission matrix of internal/auth.
+	// by the permission matrix of internal/auth. Staff sign in to /admin;
+	// a customer user to /portal.
 	Role string
+	// Customer is a customer user's customer: the only one whose data it
+	// sees.
+	Customer string
 }
 
 // TokenRoles are the roles an API token may have, and UserRoles those of
@@ -29,7 +33,7 @@ type User struct {
 // keeps the lists equal).
 var (
 	TokenRoles = []string{"admin", "operator", "support", "finance", "viewer", "ingest", "customer"}
-	UserRoles  = []string{"admin", "operator", "support", "finance", "viewer"}
+	UserRoles  = []string{"admin", "operator", "support", "finance", "viewer", "customer"}
 )
 
 // Incidents holds the incident settings.
@@ -55,6 +59,7 @@ type rawUser struct {
 	PasswordHash    string `yaml:"password_hash"`
 	PasswordHashEnv string `yaml:"password_hash_env"`
 	Role            string `yaml:"role"`
+	Customer        string `yaml:"customer"`
 }
 
 type rawIncidents struct {
@@ -96,6 +101,14 @@ func parseUsers(errs *yamlpos.Errors, raw []rawUser, tokens []Token, getenv func
 			errs.Add(p+".role", "want one of %s, got %q", strings.Join(UserRoles, ", "), role)
 			continue
 		}
+		switch {
+		case role == "customer" && strings.TrimSpace(ru.Customer) == "":
+			errs.Add(p+".customer", "required for role customer: the customer whose portal the user signs in to")
+			continue
+		case role != "customer" && ru.Customer != "":
+			errs.Add(p+".customer", "only for role customer (the user has role %s)", role)
+			continue
+		}
 		var hash, field string
 		switch {
 		case ru.PasswordHash != "" && ru.PasswordHashEnv != "":
@@ -121,7 +134,7 @@ func parseUsers(errs *yamlpos.Errors, raw []rawUser, tokens []Token, getenv func
 			errs.Add(field, "%s", err)
 			continue
 		}
-		out = append(out, User{Name: name, Hash: []byte(hash), Role: role})
+		out = append(out, User{Name: name, Hash: []byte(hash), Role: role, Customer: ru.Customer})
 	}
 	return out
 }

@@ -49,6 +49,10 @@ type Page struct {
 	// Form holds the entered values and the errors of the page's form.
 	Form Form
 	Now  time.Time
+	// Portal marks a page of the customer portal (/portal), for Account,
+	// the customer's name: its own header and links.
+	Portal  bool
+	Account string
 }
 
 // Form is a submitted form: the values as entered, to show them again, and
@@ -328,6 +332,10 @@ type ObjectiveRow struct {
 // them.
 type Reports struct {
 	Page
+	// Base is the page's path (/admin/reports, /portal/reports); Print
+	// shows the evidence behind the figures open, for a printed report.
+	Base  string
+	Print bool
 	// Period is the one shown ("2026-11"); Prev and Next the months
 	// around it; Error why the period asked for is refused.
 	Period, Prev, Next string
@@ -340,6 +348,8 @@ type Reports struct {
 // and the filter in force, with the values to choose from.
 type Tickets struct {
 	Page
+	// Base is the list's path (/admin/tickets, /portal/tickets).
+	Base string
 	List []TicketRow
 	// Unmatched are the tickets no plan covers, with the reason.
 	Unmatched                    []Unmatched
@@ -354,6 +364,29 @@ type Unmatched struct {
 	Ticket, Subject, Customer, Priority, Source, Reason string
 	Opened                                              time.Time
 	Flags                                               []string
+}
+
+// PortalHome is a customer's overview: its subscriptions with this
+// period's figures so far.
+type PortalHome struct {
+	Page
+	Period        string
+	Subscriptions []PortalSubscription
+	OpenTickets   int
+	Breached      int
+}
+
+// PortalSubscription is one subscription in the portal: its terms and
+// the period so far (Report nil when no policy reports it).
+type PortalSubscription struct {
+	*sla.Subscription
+	Policy string
+	// Objective in words ("99.9 % uptime per month, Europe/Berlin").
+	Terms  string
+	Report *sla.SubscriptionReport
+	// AllowedMinutes is the liable downtime the objective allows over the
+	// whole period; LeftMinutes what is left of it (negative: exceeded).
+	AllowedMinutes, LeftMinutes float64
 }
 
 // TicketRow is a live ticket; Breached when any of its clocks is.
@@ -524,7 +557,7 @@ func New() (*Renderer, error) {
 		"fid": func(prefix, field string) string { return prefix + "-" + nonID.ReplaceAllString(field, "_") },
 	}
 	r := &Renderer{pages: map[string]*template.Template{}}
-	for _, name := range []string{"signin", "dashboard", "incident_new", "incident", "maintenance_new", "message", "subscribers", "subscriber", "subscriber_remove", "disasters", "reports", "tickets", "ticket", "targets"} {
+	for _, name := range []string{"signin", "dashboard", "incident_new", "incident", "maintenance_new", "message", "subscribers", "subscriber", "subscriber_remove", "disasters", "reports", "tickets", "ticket", "targets", "portal_home"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/forms.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("operator template %s: %w", name, err)

@@ -14,7 +14,7 @@ import (
 // mounts the surfaces; surfaces call services; services and everything
 // else (domain, adapters) never reach up.
 var (
-	layerSurfaces = map[string]bool{"public": true, "api": true, "admin": true}
+	layerSurfaces = map[string]bool{"public": true, "api": true, "admin": true, "portal": true}
 	layerServices = map[string]bool{"auth": true, "outbox": true, "incidents": true, "reports": true, "tickets": true}
 )
 

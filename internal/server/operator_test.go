@@ -25,7 +25,7 @@ import (
 
 // surfaces are the packages whose routes the server mounts (routes.go):
 // its own and every HTTP surface's.
-var surfaces = []string{".", "../public", "../api", "../admin"}
+var surfaces = []string{".", "../public", "../api", "../admin", "../portal"}
 
 // routes lists every route the server registers ("METHOD /path"), read
 // from the source of the surfaces, so that a route added later is covered
@@ -81,6 +81,8 @@ func routes(t *testing.T) []string {
 // publicWrites are the write routes anyone may call, and why.
 var publicWrites = map[string]string{
 	"POST /admin/signout":             "it ends only the caller's own session",
+	"POST /portal/signout":            "it ends only the caller's own session",
+	"POST /portal/signin":             "the portal's sign-in, limited as /admin's",
 	"POST /subscribe":                 "the public sign-up; nothing is sent but the opt-in mail until confirmed",
 	"POST /unsubscribe/{token}":       "the holder of the link in a message unsubscribes its own address",
 	"GET /unsubscribe/{token}":        "as POST, for mail clients that only follow links",

@@ -5,6 +5,7 @@ import (
 
 	"github.com/slakeeper/slakeeper/internal/admin"
 	"github.com/slakeeper/slakeeper/internal/api"
+	"github.com/slakeeper/slakeeper/internal/portal"
 	"github.com/slakeeper/slakeeper/internal/public"
 )
 
@@ -37,6 +38,9 @@ func (s *Server) routes() (http.Handler, error) {
 		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox, Tickets: s.tickets, Results: s})
 	if err := admin.Mount(mux, admin.Options{Config: s.Config, Now: s.now, Logger: s.log,
 		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox, Store: fresh, Tickets: s.tickets}); err != nil {
+		return nil, err
+	}
+	if err := portal.Mount(mux, portal.Options{Config: s.Config, Now: s.now, Logger: s.log, Auth: s.auth, Store: fresh, Tickets: s.tickets}); err != nil {
 		return nil, err
 	}
 

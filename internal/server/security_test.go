@@ -129,6 +129,7 @@ var publicReads = map[string]string{
 	"GET /subscribe/confirm/{token}":  "the opt-in link (an HMAC token)",
 	"GET /unsubscribe/{token}":        "the unsubscribe link (an HMAC token)",
 	"GET /admin/signin":               "the sign-in form",
+	"GET /portal/signin":              "the portal's sign-in form",
 	"GET /admin/static/":              "the operator pages' style sheet",
 	"GET /api/v1/heartbeat/{monitor}": "checks the monitor's own token (TestEveryWriteRouteNeedsCredentials)",
 }
@@ -159,9 +160,13 @@ func TestEveryPrivateReadNeedsCredentials(t *testing.T) {
 			}
 			p := b.do(req)
 			switch {
-			case strings.HasPrefix(pattern, "/admin"):
-				if p.code != http.StatusSeeOther || !strings.HasPrefix(p.location, "/admin/signin?") {
-					t.Errorf("%s with %s: got %d to %q, want 303 to sign in", path, cred.name, p.code, p.location)
+			case strings.HasPrefix(pattern, "/admin"), strings.HasPrefix(pattern, "/portal"):
+				signin := "/admin/signin?"
+				if strings.HasPrefix(pattern, "/portal") {
+					signin = "/portal/signin?"
+				}
+				if p.code != http.StatusSeeOther || !strings.HasPrefix(p.location, signin) {
+					t.Errorf("%s with %s: got %d to %q, want 303 to sign in (%s)", path, cred.name, p.code, p.location, signin)
 				}
 			case p.code != http.StatusUnauthorized && p.code != http.StatusForbidden:
 				t.Errorf("%s with %s: got %d %.200s, want 401 or 403", path, cred.name, p.code, p.body)

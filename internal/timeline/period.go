@@ -151,6 +151,28 @@ func (p Period) Minutes() int64 {
 	return int64(p.Interval().Duration() / time.Minute)
 }
 
+// Prev returns the period of the same kind before p. An invalid p is
+// returned unchanged.
+func (p Period) Prev() Period {
+	if !p.valid() {
+		return p
+	}
+	n := p
+	switch p.Kind {
+	case Month:
+		if n.Index--; n.Index < 1 {
+			n.Year, n.Index = n.Year-1, 12
+		}
+	case Quarter:
+		if n.Index--; n.Index < 1 {
+			n.Year, n.Index = n.Year-1, 4
+		}
+	case Year:
+		n.Year--
+	}
+	return n
+}
+
 // Next returns the period of the same kind that follows p. An invalid p is
 // returned unchanged.
 func (p Period) Next() Period {

@@ -183,6 +183,10 @@ func TestPeriodNextAndMonths(t *testing.T) {
 			if got := p.Next().String(); got != tt.wantNext {
 				t.Errorf("Next: got %v, want %v", got, tt.wantNext)
 			}
+			// Prev undoes Next, across year ends too.
+			if got := p.Next().Prev().String(); got != tt.period {
+				t.Errorf("Next().Prev(): got %v, want %v", got, tt.period)
+			}
 			// Consecutive periods tile time: this one ends where the next starts.
 			if got, want := p.Interval().End, p.Next().Interval().Start; !got.Equal(want) {
 				t.Errorf("end: got %v, want next start %v", got, want)

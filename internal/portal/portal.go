@@ -1,0 +1,421 @@
+// Package portal is the customer portal under /portal: a provider's
+// customer signs in (a user of role customer, tied to one customer) and
+// sees its own subscriptions with this period's uptime and downtime
+// allowance, its monthly reports with the evidence behind each figure
+// (printable), and its support tickets with their live clocks — nothing
+// of any other customer: another customer's ticket answers 404, as one
+// that does not exist.
+package portal
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/slakeeper/slakeeper/internal/auth"
+	"github.com/slakeeper/slakeeper/internal/config"
+	"github.com/slakeeper/slakeeper/internal/facts"
+	"github.com/slakeeper/slakeeper/internal/operatorui"
+	"github.com/slakeeper/slakeeper/internal/reports"
+	"github.com/slakeeper/slakeeper/internal/sla"
+	"github.com/slakeeper/slakeeper/internal/tickets"
+	"github.com/slakeeper/slakeeper/internal/timeline"
+	"github.com/slakeeper/slakeeper/internal/web"
+)
+
+// Options are the portal's dependencies.
+type Options struct {
+	Config  func() *config.Config
+	Now     func() time.Time
+	Logger  *slog.Logger
+	Auth    *auth.Auth
+	Store   reports.Store
+	Tickets *tickets.Service
+}
+
+type handler struct {
+	cfg     func() *config.Config
+	now     func() time.Time
+	log     *slog.Logger
+	auth    *auth.Auth
+	store   reports.Store
+	tickets *tickets.Service
+	ui      *operatorui.Renderer
+}
+
+// Mount registers the portal's pages on mux. Every page but sign-in needs
+// a signed-in customer user; the server's cross-origin protection refuses
+// forms from another origin.
+func Mount(mux *http.ServeMux, o Options) error {
+	ui, err := operatorui.New()
+	if err != nil {
+		return fmt.Errorf("portal page templates: %w", err)
+	}
+	h := &handler{cfg: o.Config, now: o.Now, log: o.Logger, auth: o.Auth, store: o.Store, tickets: o.Tickets, ui: ui}
+	may := h.requireCustomer
+
+	// Public: the sign-in form and sign-in itself (failures limited per
+	// user and address, as for /admin).
+	mux.Handle("GET /portal/signin", h.handleSignInPage())
+	mux.Handle("POST /portal/signin", h.handleSignIn())
+	// Anyone: sign-out ends the request's own session, if it has one.
+	mux.Handle("POST /portal/signout", h.handleSignOut())
+
+	// A signed-in customer user: its own customer's data only.
+	mux.Handle("GET /portal", may(auth.PermPortal)(h.handleHome()))
+	mux.Handle("GET /portal/{$}", may(auth.PermPortal)(http.RedirectHandler("/portal", http.StatusSeeOther)))
+	mux.Handle("GET /portal/reports", may(auth.PermPortal)(h.handleReports()))
+	mux.Handle("GET /portal/tickets", may(auth.PermPortal)(h.handleTickets()))
+	mux.Handle("GET /portal/tickets/{id}", may(auth.PermPortal)(h.handleTicket()))
+	return nil
+}
+
+// requireCustomer admits a signed-in user whose role may do p (only
+// customer users hold the portal's permission); its customer goes in the
+// context (auth.Customer). A GET without a session is sent to sign in.
+func (h *handler) requireCustomer(p auth.Permission) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			user, err := h.auth.SessionUser(r)
+			if err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			if user == "" {
+				http.Redirect(w, r, "/portal/signin?next="+url.QueryEscape(localPath(r.URL.RequestURI())), http.StatusSeeOther)
+				return
+			}
+			role, customer := h.auth.UserRole(user)
+			if !auth.Allowed(role, p) || customer == "" {
+				h.message(w, r, http.StatusForbidden, "Not for staff accounts", "The portal is for the provider's customers. Staff pages are at /admin.", "/admin")
+				return
+			}
+			ctx := auth.WithCustomer(auth.WithCaller(r, user, role), customer)
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
+}
+
+// page is the frame of a portal page.
+func (h *handler) page(r *http.Request, title string) operatorui.Page {
+	p := operatorui.Page{Title: title, User: auth.Who(r), Now: h.now().UTC(), Portal: true}
+	if c := auth.Customer(r); c != "" {
+		p.Account = h.customerName(c)
+	}
+	return p
+}
+
+// customerName is the configured name of customer c, or its id.
+func (h *handler) customerName(c string) string {
+	for _, cu := range h.cfg().Customers {
+		if cu.Customer == c && cu.Name != "" {
+			return cu.Name
+		}
+	}
+	return c
+}
+
+// portalCSP is the portal's Content-Security-Policy: no script, this
+// server's style sheet only, no framing.
+const portalCSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// render writes a portal page; private and never cached.
+func (h *handler) render(w http.ResponseWriter, code int, name string, data any) {
+	var b bytes.Buffer
+	if err := h.ui.Render(&b, name, data); err != nil {
+		h.log.Error("render portal page", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "text/html; charset=utf-8")
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("Content-Security-Policy", portalCSP)
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "same-origin")
+	w.WriteHeader(code)
+	_, _ = w.Write(b.Bytes())
+}
+
+// message renders a page that only says something.
+func (h *handler) message(w http.ResponseWriter, r *http.Request, code int, title, text, link string) {
+	h.render(w, code, "message", operatorui.Message{Page: h.page(r, title), Text: text, Link: link})
+}
+
+// fail answers an error: 404 for something unknown (or another
+// customer's), else an internal error, logged.
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.As(err, new(*sla.NotFoundError)) {
+		h.message(w, r, http.StatusNotFound, "Not found", err.Error()+".", "/portal")
+		return
+	}
+	h.log.Error("portal request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	h.message(w, r, http.StatusInternalServerError, "Something went wrong", "The server could not do this; the error is in its log. Try again.", "")
+}
+
+// localPath is next when it is a portal path, else /portal.
+func localPath(next string) string {
+	u, err := url.Parse(next)
+	if err != nil || next == "" || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n\t") || (u.Path != "/portal" && !strings.HasPrefix(u.Path, "/portal/")) {
+		return "/portal"
+	}
+	return next
+}
+
+func (h *handler) handleSignInPage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.render(w, http.StatusOK, "signin", operatorui.SignIn{Page: h.page(r, "Sign in"), Next: localPath(r.URL.Query().Get("next"))})
+	})
+}
+
+func (h *handler) handleSignIn() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, err := web.ParseForm(w, r)
+		if err != nil {
+			h.message(w, r, http.StatusBadRequest, "Sign in", err.Error(), "/portal/signin")
+			return
+		}
+		name, next := v.Get("name"), localPath(v.Get("next"))
+		err = h.auth.CheckPassword(r.Context(), h.cfg(), name, v.Get("password"), h.auth.ClientIP(r))
+		if role, _ := h.auth.UserRole(name); err == nil && role != auth.RoleCustomer {
+			err = auth.ErrWrongPortal
+		}
+		if err != nil {
+			code, msg := http.StatusUnauthorized, "Unknown user name or wrong password."
+			switch {
+			case errors.Is(err, auth.ErrSignInLimited):
+				code, msg = http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins; try again in %d minutes.", int(auth.FailWindow.Minutes()))
+			case errors.Is(err, auth.ErrWrongPortal):
+				code, msg = http.StatusForbidden, "This is a staff account: sign in at /admin/signin."
+			}
+			h.log.Warn("portal sign-in refused", "user", name, "addr", h.auth.ClientIP(r), "reason", err)
+			p := h.page(r, "Sign in")
+			p.Form = operatorui.Form{Name: "signin", Values: map[string]string{"name": name}, Errors: map[string]string{"password": msg}}
+			h.render(w, code, "signin", operatorui.SignIn{Page: p, Next: next})
+			return
+		}
+		// A new session every time: a cookie planted before sign-in is
+		// never promoted.
+		if err := h.auth.DeleteSession(r); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		cookie, err := h.auth.StartSession(r.Context(), name)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		h.auth.SetSessionCookie(w, r, cookie, int(auth.SessionMax.Seconds()))
+		h.log.Info("portal signed in", "user", name, "addr", h.auth.ClientIP(r))
+		http.Redirect(w, r, next, http.StatusSeeOther)
+	})
+}
+
+func (h *handler) handleSignOut() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h.auth.DeleteSession(r); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		h.auth.SetSessionCookie(w, r, "", -1)
+		http.Redirect(w, r, "/portal/signin", http.StatusSeeOther)
+	})
+}
+
+// handleHome is the customer's overview: each subscription's terms and
+// this month so far (uptime, the downtime the objective allows and what
+// is left of it, credit), and the open tickets.
+func (h *handler) handleHome() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		customer, now := auth.Customer(r), h.now().UTC()
+		period := now.Format("2006-01")
+		p := operatorui.PortalHome{Page: h.page(r, "Overview"), Period: period}
+		c := h.cfg()
+		from, end, err := reports.EvidenceRange(period)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		evb, err := reports.Evidence(r.Context(), c, h.store, from, end)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		ev, err := facts.Parse("evidence", bytes.NewReader(evb))
+		if err != nil {
+			h.fail(w, r, fmt.Errorf("stored evidence: %w", err))
+			return
+		}
+		reps, err := reports.Reports(c, evb, reports.Query{Period: period, Customer: customer, AsOf: now})
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		for _, s := range ev.Subscriptions {
+			if s.Customer != customer {
+				continue
+			}
+			ps := operatorui.PortalSubscription{Subscription: s, Policy: s.Policy}
+			for _, rep := range reps {
+				for _, sr := range rep.Subscriptions {
+					if sr.Subscription != s.ID {
+						continue
+					}
+					ps.Report, ps.Policy = sr, rep.Policy
+					ps.Terms = fmt.Sprintf("%s %% uptime per period (%s, %s), policy %s", strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.4f", sr.Objective), "0"), "."), sr.Period, sr.TimeZone, rep.Policy)
+					// The whole period's allowance, not the part elapsed.
+					if loc, err := time.LoadLocation(sr.TimeZone); err == nil {
+						if pp, err := timeline.ParsePeriod(sr.Period, loc); err == nil {
+							ps.AllowedMinutes = math.Round(float64(pp.Minutes())*(100-sr.Objective)/100*10) / 10
+							ps.LeftMinutes = math.Round((ps.AllowedMinutes-sr.LiableMinutes)*10) / 10
+						}
+					}
+				}
+			}
+			if ps.Terms == "" {
+				ps.Terms = "policy " + cmpOr(s.Policy, "any") + ", plan " + s.Plan
+			}
+			p.Subscriptions = append(p.Subscriptions, ps)
+		}
+		list, err := h.tickets.List(r.Context(), tickets.Filter{Customer: customer})
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		p.OpenTickets = len(list)
+		for _, lt := range list {
+			if slices.ContainsFunc(lt.Clocks, func(c *sla.Clock) bool { return c.State == sla.ClockBreached }) {
+				p.Breached++
+			}
+		}
+		h.render(w, http.StatusOK, "portal_home", p)
+	})
+}
+
+// handleReports is the customer's reports of a period (?period=, this
+// month by default) with the evidence behind each figure; ?subscription=
+// keeps one subscription, to print.
+func (h *handler) handleReports() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		customer, now := auth.Customer(r), h.now().UTC()
+		period := r.URL.Query().Get("period")
+		if period == "" {
+			period = now.Format("2006-01")
+		}
+		p := operatorui.Reports{Page: h.page(r, "Reports "+period), Base: "/portal/reports", Period: period, AsOf: now}
+		from, end, err := reports.EvidenceRange(period)
+		if err != nil {
+			if !sla.IsInput(err) {
+				h.fail(w, r, err)
+				return
+			}
+			p.Error = "Want a month (2026-11), a quarter (2026-Q4) or a year (2026): " + err.Error()
+			h.render(w, http.StatusBadRequest, "reports", p)
+			return
+		}
+		if pp, err := timeline.ParsePeriod(period, time.UTC); err == nil {
+			p.Prev = pp.Prev().String()
+			if next := pp.Next(); !next.Interval().Start.After(now) {
+				p.Next = next.String()
+			}
+		}
+		c := h.cfg()
+		ev, err := reports.Evidence(r.Context(), c, h.store, from, end)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		reps, err := reports.Reports(c, ev, reports.Query{Period: period, Customer: customer, AsOf: now, Explain: true})
+		if err != nil {
+			if sla.IsInput(err) {
+				p.Error = err.Error()
+				h.render(w, http.StatusBadRequest, "reports", p)
+				return
+			}
+			h.fail(w, r, err)
+			return
+		}
+		if sub := r.URL.Query().Get("subscription"); sub != "" {
+			p.Print = true
+			found := false
+			for _, rep := range reps {
+				rep.Subscriptions = slices.DeleteFunc(rep.Subscriptions, func(s *sla.SubscriptionReport) bool { return s.Subscription != sub })
+				found = found || len(rep.Subscriptions) > 0
+			}
+			if !found {
+				h.fail(w, r, &sla.NotFoundError{Msg: fmt.Sprintf("no subscription %q in %s", sub, period)})
+				return
+			}
+		}
+		p.Reports = reps
+		h.render(w, http.StatusOK, "reports", p)
+	})
+}
+
+// handleTickets is the customer's tickets with their live clocks.
+func (h *handler) handleTickets() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		customer := auth.Customer(r)
+		f := tickets.Filter{All: q.Get("state") == "all", Customer: customer, Plan: q.Get("plan"), Priority: q.Get("priority")}
+		every, err := h.tickets.List(r.Context(), tickets.Filter{All: true, Customer: customer})
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		p := operatorui.Tickets{Page: h.page(r, "Your tickets"), Base: "/portal/tickets", All: f.All, Customer: customer, Plan: f.Plan, Priority: f.Priority,
+			Customers: []string{customer}}
+		for _, lt := range every {
+			if !slices.Contains(p.Plans, lt.Plan) {
+				p.Plans = append(p.Plans, lt.Plan)
+			}
+			if !slices.Contains(p.Priorities, lt.Priority) {
+				p.Priorities = append(p.Priorities, lt.Priority)
+			}
+			if f.Match(lt) {
+				p.List = append(p.List, operatorui.TicketRow{LiveTicket: lt,
+					Breached: slices.ContainsFunc(lt.Clocks, func(c *sla.Clock) bool { return c.State == sla.ClockBreached })})
+			}
+		}
+		slices.Sort(p.Plans)
+		slices.Sort(p.Priorities)
+		h.render(w, http.StatusOK, "tickets", p)
+	})
+}
+
+// handleTicket is one of the customer's tickets; another customer's is
+// not found, as a missing one.
+func (h *handler) handleTicket() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		t, err := h.tickets.Get(r.Context(), id)
+		if err == nil && t.Customer != auth.Customer(r) {
+			err = &sla.NotFoundError{Msg: fmt.Sprintf("no ticket %q", id)}
+		}
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		p := operatorui.TicketPage{Page: h.page(r, "Ticket "+t.Ticket), Ticket: t.LiveTicket, Unmatched: t.Unmatched}
+		for _, e := range t.Events {
+			p.Events = append(p.Events, operatorui.TicketEvent{ID: e.ID, Kind: e.Kind, Status: e.Status, Priority: e.Priority, At: e.At})
+		}
+		h.render(w, http.StatusOK, "ticket", p)
+	})
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,160 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/slakeeper/slakeeper/internal/browsertest"
+)
+
+// portalTestConfig has two customers, each with a subscription to the
+// acme policy (with support targets) and a portal user.
+const portalTestConfig = `components:
+  - {id: api}
+  - {id: web}
+policies: [acme.yaml]
+customers:
+  - {id: acme, name: Acme GmbH}
+  - {id: globex, name: Globex Inc}
+subscriptions:
+  - {id: sub-acme, customer: acme, policy: acme, plan: standard, fee: "1000.00", currency: EUR, start: "2026-01-01T00:00:00Z"}
+  - {id: sub-globex, customer: globex, policy: acme, plan: standard, fee: "500.00", currency: USD, start: "2026-01-01T00:00:00Z"}
+tokens:
+  - {name: ops@example.test, role: operator, token_env: OPS_TOKEN}
+users:
+  - {name: alice, password_hash_env: ALICE_HASH}
+  - {name: anna@acme.example, role: customer, customer: acme, password_hash_env: ALICE_HASH}
+  - {name: gus@globex.example, role: customer, customer: globex, password_hash_env: ALICE_HASH}
+`
+
+func newPortalEnv(t *testing.T) *incidentEnv {
+	t.Helper()
+	pol := strings.Replace(incidentTestPolicy, "        maintenance_notice: 48h\n", `        maintenance_notice: 48h
+        support:
+          priorities:
+            - {id: high, first_response: 1h, resolution: 8h}
+`, 1)
+	e := newIncidentEnvWithEnv(t, portalTestConfig, pol, map[string]string{"OPS_TOKEN": testOpsToken, "ALICE_HASH": testAliceHash(t)})
+	e.clock.set(time.Date(2026, 10, 14, 12, 0, 0, 0, time.UTC))
+	e.call("POST", "/api/v1/facts", testOpsToken, `{"type":"ticket","id":"t-acme","at":"2026-10-14T10:00:00Z","customer":"acme","priority":"high","subject":"Acme login broken"}
+{"type":"ticket","id":"t-globex","at":"2026-10-14T10:30:00Z","customer":"globex","priority":"high","subject":"Globex export slow"}
+{"type":"status","id":"st-1","at":"2026-10-14T09:00:00Z","component":"api","status":"major_outage","source":"probe"}
+{"type":"status","id":"st-2","at":"2026-10-14T09:30:00Z","component":"api","status":"operational","source":"probe"}
+`, http.StatusOK, nil)
+	return e
+}
+
+// Each customer user sees its own subscriptions, reports and tickets and
+// nothing of the other's: the other's ticket and subscription answer
+// 404, as missing ones do; staff pages are closed to it, and the portal
+// to staff.
+func TestPortalIsolation(t *testing.T) {
+	e := newPortalEnv(t)
+	for _, tt := range []struct {
+		user, own, other, ownSub, otherSub, ownName, otherName string
+	}{
+		{"anna@acme.example", "t-acme", "t-globex", "sub-acme", "sub-globex", "Acme GmbH", "Globex"},
+		{"gus@globex.example", "t-globex", "t-acme", "sub-globex", "sub-acme", "Globex Inc", "Acme"},
+	} {
+		t.Run(tt.user, func(t *testing.T) {
+			b := e.browser()
+			if p := b.post("/portal/signin", url.Values{"name": {tt.user}, "password": {testAlicePassword}, "next": {"/portal"}}); p.code != http.StatusSeeOther || p.location != "/portal" {
+				t.Fatalf("sign in: %d %q %s", p.code, p.location, p.body)
+			}
+			for _, path := range []string{"/portal", "/portal/reports?period=2026-10", "/portal/tickets?state=all", "/portal/tickets/" + tt.own,
+				"/portal/reports?period=2026-10&subscription=" + tt.ownSub} {
+				p := b.get(path)
+				if p.code != http.StatusOK {
+					t.Errorf("%s: got %d", path, p.code)
+				}
+				if strings.Contains(p.body, tt.other) || strings.Contains(p.body, tt.otherSub) || strings.Contains(p.body, tt.otherName) {
+					t.Errorf("%s shows the other customer's data:\n%s", path, p.body)
+				}
+				if path == "/portal" && (!strings.Contains(p.body, tt.ownSub) || !strings.Contains(p.body, tt.ownName)) {
+					t.Errorf("%s lacks the customer's own subscription:\n%s", path, p.body)
+				}
+			}
+			other := b.get("/portal/tickets/" + tt.other)
+			missing := b.get("/portal/tickets/t-nothere")
+			if other.code != http.StatusNotFound || strings.Replace(other.body, tt.other, "t-nothere", -1) != missing.body {
+				t.Errorf("the other customer's ticket: %d, not the answer for a missing one:\n%s\n%s", other.code, other.body, missing.body)
+			}
+			if p := b.get("/portal/reports?period=2026-10&subscription=" + tt.otherSub); p.code != http.StatusNotFound {
+				t.Errorf("the other customer's subscription: got %d", p.code)
+			}
+			if p := b.get("/admin/reports"); p.code != http.StatusForbidden {
+				t.Errorf("a customer at /admin/reports: got %d", p.code)
+			}
+			if p := b.get("/api/v1/reports?period=2026-10&customer=" + strings.TrimPrefix(tt.otherSub, "sub-")); p.code != http.StatusNotFound {
+				t.Errorf("a customer's session asking the API for the other customer: got %d", p.code)
+			}
+		})
+	}
+	staff := e.browser()
+	staff.signIn("alice", testAlicePassword)
+	if p := staff.get("/portal"); p.code != http.StatusForbidden {
+		t.Errorf("staff at /portal: got %d", p.code)
+	}
+	if p := e.browser().post("/admin/signin", url.Values{"name": {"anna@acme.example"}, "password": {testAlicePassword}}); p.code != http.StatusForbidden {
+		t.Errorf("a customer signing in to /admin: got %d", p.code)
+	}
+	if p := e.browser().post("/portal/signin", url.Values{"name": {"alice"}, "password": {testAlicePassword}}); p.code != http.StatusForbidden {
+		t.Errorf("staff signing in to the portal: got %d", p.code)
+	}
+}
+
+// The portal in headless Chromium at 360 px: two customers' users sign
+// in one after the other; each overview, report and ticket list holds
+// only their own; the other's ticket is not found. Screenshots are
+// artifacts.
+func TestBrowserPortal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	e := newPortalEnv(t)
+	b := browsertest.New(t, 90*time.Second)
+	for _, tt := range []struct{ user, own, other, ownName string }{
+		{"anna@acme.example", "t-acme", "t-globex", "Acme GmbH"},
+		{"gus@globex.example", "t-globex", "t-acme", "Globex Inc"},
+	} {
+		b.Do("sign in as "+tt.user,
+			chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile),
+			chromedp.Navigate(e.url+"/portal"),
+			chromedp.WaitVisible(chromedp.ID("signin-name")),
+			chromedp.SendKeys(chromedp.ID("signin-name"), tt.user),
+			chromedp.SendKeys(chromedp.ID("signin-password"), testAlicePassword),
+		)
+		if _, err := chromedp.RunResponse(b.Ctx, chromedp.Click(chromedp.CSS(`form[action="/portal/signin"] button[type="submit"]`))); err != nil {
+			t.Fatal(err)
+		}
+		if got := b.Text("h1"); got != tt.ownName {
+			t.Fatalf("%s: overview heading %q", tt.user, got)
+		}
+		if browsertest.Eval[bool](b, `document.documentElement.scrollWidth > window.innerWidth`) {
+			t.Errorf("%s: the overview scrolls sideways at 360 px", tt.user)
+		}
+		b.Screenshot("portal-" + tt.own + "-overview-360")
+		b.Do("tickets", chromedp.Navigate(e.url+"/portal/tickets?state=all"), chromedp.WaitVisible(chromedp.CSS("main")))
+		if got := b.Text("main"); !strings.Contains(got, tt.own) || strings.Contains(got, tt.other) {
+			t.Errorf("%s: tickets page %q", tt.user, got)
+		}
+		b.Do("reports", chromedp.Navigate(e.url+"/portal/reports?period=2026-10"), chromedp.WaitVisible(chromedp.CSS("main")))
+		if got := b.Text("main"); strings.Contains(got, tt.other) || !strings.Contains(got, "sub-"+strings.TrimPrefix(tt.own, "t-")) {
+			t.Errorf("%s: reports page %q", tt.user, got)
+		}
+		b.Screenshot("portal-" + tt.own + "-reports-360")
+		b.Do("the other's ticket", chromedp.Navigate(e.url+"/portal/tickets/"+tt.other), chromedp.WaitVisible(chromedp.CSS("h1")))
+		if got := b.Text("h1"); got != "Not found" {
+			t.Errorf("%s: the other customer's ticket shows %q", tt.user, got)
+		}
+		b.Do("sign out", chromedp.Navigate(e.url+"/portal"), chromedp.WaitVisible(chromedp.CSS(`form[action="/portal/signout"]`)))
+		if _, err := chromedp.RunResponse(b.Ctx, chromedp.Click(chromedp.CSS(`form[action="/portal/signout"] button`))); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
