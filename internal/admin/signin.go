@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -65,39 +64,17 @@ func (h *handler) handleSignIn() http.Handler {
 			return
 		}
 		name, next := v.Get("name"), localPath(v.Get("next"))
-		err = h.auth.CheckPassword(r.Context(), h.cfg(), name, v.Get("password"), h.auth.ClientIP(r))
-		if role, _ := h.auth.UserRole(name); err == nil && !auth.Staff(role) {
-			// A customer account: its pages are the portal's.
-			err = auth.ErrWrongPortal
-		}
-		if err != nil {
-			code, msg := http.StatusUnauthorized, "Unknown user name or wrong password."
-			if errors.Is(err, auth.ErrSignInLimited) {
-				code, msg = http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins; try again in %d minutes.", int(auth.FailWindow.Minutes()))
+		if err := h.auth.SignIn(w, r, name, v.Get("password"), true); err != nil {
+			code, msg, ok := auth.SignInMessage(err)
+			if !ok {
+				h.failPage(w, r, err)
+				return
 			}
-			if errors.Is(err, auth.ErrWrongPortal) {
-				code, msg = http.StatusForbidden, "This is a customer account: sign in at /portal/signin."
-			}
-			// The password is never shown again, nor logged.
-			h.log.Warn("sign-in refused", "user", name, "addr", h.auth.ClientIP(r), "reason", err)
 			page := h.opPage(r, "Sign in")
 			page.Form = operatorui.Form{Name: "signin", Values: map[string]string{"name": name}, Errors: map[string]string{"password": msg}}
 			h.render(w, r, code, "signin", operatorui.SignIn{Page: page, Next: next})
 			return
 		}
-		// A new session every time: a cookie planted before sign-in is
-		// never promoted, and the one it replaces ends.
-		if err := h.auth.DeleteSession(r); err != nil {
-			h.failPage(w, r, err)
-			return
-		}
-		cookie, err := h.auth.StartSession(r.Context(), name)
-		if err != nil {
-			h.failPage(w, r, err)
-			return
-		}
-		h.auth.SetSessionCookie(w, r, cookie, int(auth.SessionMax.Seconds()))
-		h.log.Info("signed in", "user", name, "addr", h.auth.ClientIP(r))
 		http.Redirect(w, r, next, http.StatusSeeOther)
 	})
 }

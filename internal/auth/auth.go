@@ -364,3 +364,48 @@ func (a *Auth) DeleteSession(r *http.Request) error {
 	}
 	return nil
 }
+
+// SignIn signs a user in to one side of the web UI: the staff pages
+// (staff true: /admin) or the customer portal (staff false). It checks
+// the password within the failure limits, refuses an account of the other
+// side (ErrWrongPortal, only once the password is right), ends the
+// request's old session (a cookie planted before sign-in is never
+// promoted) and sets a new session's cookie. The error is for the form:
+// ErrSignInLimited, ErrBadCredentials, ErrWrongPortal, or the store's.
+func (a *Auth) SignIn(w http.ResponseWriter, r *http.Request, name, password string, staff bool) error {
+	err := a.CheckPassword(r.Context(), a.cfg(), name, password, a.ClientIP(r))
+	if err == nil {
+		if role, _ := a.UserRole(name); Staff(role) != staff {
+			err = ErrWrongPortal
+		}
+	}
+	if err != nil {
+		// The password is never shown again, nor logged.
+		a.log.Warn("sign-in refused", "user", name, "addr", a.ClientIP(r), "staff", staff, "reason", err)
+		return err
+	}
+	if err := a.DeleteSession(r); err != nil {
+		return err
+	}
+	cookie, err := a.StartSession(r.Context(), name)
+	if err != nil {
+		return err
+	}
+	a.SetSessionCookie(w, r, cookie, int(SessionMax.Seconds()))
+	a.log.Info("signed in", "user", name, "addr", a.ClientIP(r), "staff", staff)
+	return nil
+}
+
+// SignInMessage is what a sign-in form says of SignIn's error, with the
+// status; ok is false for a failure of the server itself.
+func SignInMessage(err error) (code int, msg string, ok bool) {
+	switch {
+	case errors.Is(err, ErrSignInLimited):
+		return http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins; try again in %d minutes.", int(FailWindow.Minutes())), true
+	case errors.Is(err, ErrWrongPortal):
+		return http.StatusForbidden, "This account signs in elsewhere: staff at /admin/signin, customers at /portal/signin.", true
+	case errors.Is(err, ErrBadCredentials):
+		return http.StatusUnauthorized, "Unknown user name or wrong password.", true
+	}
+	return http.StatusInternalServerError, "", false
+}

@@ -185,37 +185,17 @@ func (h *handler) handleSignIn() http.Handler {
 			return
 		}
 		name, next := v.Get("name"), localPath(v.Get("next"))
-		err = h.auth.CheckPassword(r.Context(), h.cfg(), name, v.Get("password"), h.auth.ClientIP(r))
-		if role, _ := h.auth.UserRole(name); err == nil && role != auth.RoleCustomer {
-			err = auth.ErrWrongPortal
-		}
-		if err != nil {
-			code, msg := http.StatusUnauthorized, "Unknown user name or wrong password."
-			switch {
-			case errors.Is(err, auth.ErrSignInLimited):
-				code, msg = http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins; try again in %d minutes.", int(auth.FailWindow.Minutes()))
-			case errors.Is(err, auth.ErrWrongPortal):
-				code, msg = http.StatusForbidden, "This is a staff account: sign in at /admin/signin."
+		if err := h.auth.SignIn(w, r, name, v.Get("password"), false); err != nil {
+			code, msg, ok := auth.SignInMessage(err)
+			if !ok {
+				h.fail(w, r, err)
+				return
 			}
-			h.log.Warn("portal sign-in refused", "user", name, "addr", h.auth.ClientIP(r), "reason", err)
 			p := h.page(r, "Sign in")
 			p.Form = operatorui.Form{Name: "signin", Values: map[string]string{"name": name}, Errors: map[string]string{"password": msg}}
 			h.render(w, code, "signin", operatorui.SignIn{Page: p, Next: next})
 			return
 		}
-		// A new session every time: a cookie planted before sign-in is
-		// never promoted.
-		if err := h.auth.DeleteSession(r); err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		cookie, err := h.auth.StartSession(r.Context(), name)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		h.auth.SetSessionCookie(w, r, cookie, int(auth.SessionMax.Seconds()))
-		h.log.Info("portal signed in", "user", name, "addr", h.auth.ClientIP(r))
 		http.Redirect(w, r, next, http.StatusSeeOther)
 	})
 }
