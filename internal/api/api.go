@@ -27,6 +27,7 @@ import (
 type Store interface {
 	reports.Store
 	FactsByID(ctx context.Context, ids []string) ([]store.Fact, error)
+	FactsOfType(ctx context.Context, types []string, from, to time.Time) ([]store.Fact, error)
 	AppendFacts(ctx context.Context, fs []store.Fact) error
 	TicketFacts(ctx context.Context, ticket string) ([]store.Fact, error)
 	AgentSeq(ctx context.Context, location string) (uint64, error)

@@ -117,6 +117,9 @@ func (h *handler) addFacts(ctx context.Context, who string, body []byte, level s
 	if ferr := configuredIDs(c, batch); ferr != nil {
 		return nil, ferr, nil
 	}
+	if ferr, err := h.checkSubscriptions(ctx, c, batch); ferr != nil || err != nil {
+		return nil, ferr, err
+	}
 	ids := make([]string, 0, len(batch.Facts)+len(batch.Refs))
 	for _, f := range batch.Facts {
 		ids = append(ids, f.ID)
@@ -241,6 +244,73 @@ func configuredIDs(c *config.Config, b *facts.Batch) *factsError {
 		}
 	}
 	return nil
+}
+
+// checkSubscriptions refuses subscriptions of the batch to a plan no
+// configured policy has, and ones that overlap another subscription of
+// the same customer and policy (configured, stored, or in the batch): the
+// engine could not tell which plan covers that time.
+func (h *handler) checkSubscriptions(ctx context.Context, c *config.Config, b *facts.Batch) (*factsError, error) {
+	if len(b.Evidence.Subscriptions) == 0 {
+		return nil, nil
+	}
+	line := map[string]int{}
+	for _, f := range b.Facts {
+		line[f.ID] = f.Line
+	}
+	refuse := func(s *sla.Subscription, field, format string, args ...any) *factsError {
+		msg := fmt.Sprintf(format, args...)
+		return &factsError{Error: fmt.Sprintf("body:%d: %s: %s", line[s.ID], field, msg), Line: line[s.ID], Field: field, ID: s.ID,
+			Errors: []lineError{{Line: line[s.ID], Field: field, Error: msg}}}
+	}
+	for _, s := range b.Evidence.Subscriptions {
+		found := false
+		for _, p := range c.Policies {
+			if s.Policy != "" && p.ID != s.Policy {
+				continue
+			}
+			for _, v := range p.Versions {
+				found = found || v.Plans[s.Plan] != nil
+			}
+		}
+		if !found {
+			if s.Policy != "" && !slices.ContainsFunc(c.Policies, func(p *sla.Policy) bool { return p.ID == s.Policy }) {
+				return refuse(s, "policy", "no configured policy %q", s.Policy), nil
+			}
+			return refuse(s, "plan", "no configured policy has a plan %q", s.Plan), nil
+		}
+	}
+	stored, err := h.store.FactsOfType(ctx, []string{"subscription"}, time.Unix(0, 0), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		return nil, fmt.Errorf("read subscriptions: %w", err)
+	}
+	var buf bytes.Buffer
+	for _, f := range stored {
+		buf.Write(bytes.TrimSpace(f.JSON))
+		buf.WriteByte('\n')
+	}
+	old, err := facts.Parse("stored subscriptions", &buf)
+	if err != nil {
+		return nil, fmt.Errorf("stored evidence: %v", err)
+	}
+	all := append(slices.Clone(c.Subscriptions), old.Subscriptions...)
+	known := map[string]bool{}
+	for _, s := range all {
+		known[s.ID] = true
+	}
+	for _, s := range b.Evidence.Subscriptions {
+		if known[s.ID] {
+			continue // a duplicate or a conflict: the id check answers it
+		}
+		for _, o := range all {
+			if _, later := sla.Overlap([]*sla.Subscription{o, s}); later != nil {
+				return refuse(s, "start", "subscription %s overlaps %s of customer %s under the same policy; end one where the other starts", s.ID, o.ID, s.Customer), nil
+			}
+		}
+		all = append(all, s)
+		known[s.ID] = true
+	}
+	return nil, nil
 }
 
 // compactJSON is b with the white space between tokens removed, as the

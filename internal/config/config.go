@@ -388,6 +388,8 @@ func Parse(file string, data []byte, getenv func(string) string, loadPolicy func
 		s.Fee = fee
 		if s.Currency == "" {
 			s.Currency = "EUR"
+		} else if !sla.ValidCurrency(s.Currency) {
+			errs.Add(p+".currency", "want an ISO 4217 code such as EUR or USD, got %q", rs.Currency)
 		}
 		var err error
 		if s.Start, err = time.Parse(time.RFC3339, rs.Start); err != nil {
@@ -396,6 +398,12 @@ func Parse(file string, data []byte, getenv func(string) string, loadPolicy func
 		if rs.End != "" {
 			if s.End, err = time.Parse(time.RFC3339, rs.End); err != nil || !s.End.After(s.Start) {
 				errs.Add(p+".end", "want an RFC 3339 time after start, got %q", rs.End)
+			}
+		}
+		for _, o := range c.Subscriptions {
+			if _, b := sla.Overlap([]*sla.Subscription{o, s}); b != nil {
+				errs.Add(p+".start", "subscription %s overlaps %s of the same customer and policy; end one where the other starts", s.ID, o.ID)
+				break
 			}
 		}
 		c.Subscriptions = append(c.Subscriptions, s)

@@ -83,3 +83,27 @@ func TestRoles(t *testing.T) {
 		})
 	}
 }
+
+// Subscriptions: an ISO 4217 currency, a decimal fee, a known plan, and
+// no two of one customer and policy at the same time.
+func TestSubscriptionChecks(t *testing.T) {
+	const head = "policies: [../../examples/004-infopromo.yaml]\ncustomers: [{id: acme}]\nsubscriptions:\n"
+	ok := "  - {id: s1, customer: acme, policy: infopromo, plan: standard, fee: \"100.00\", currency: CAD, start: \"2026-01-01T00:00:00Z\", end: \"2026-07-01T00:00:00Z\"}\n"
+	if _, err := Parse("test.yaml", []byte(head+ok+"  - {id: s2, customer: acme, policy: infopromo, plan: premium, fee: \"200.00\", currency: CAD, start: \"2026-07-01T00:00:00Z\"}\n"), env, policy.Load); err != nil {
+		t.Fatalf("a plan change at mid-year: %v", err)
+	}
+	for _, tt := range []struct{ name, yaml, want string }{
+		{"bad currency", "  - {id: s2, customer: acme, policy: infopromo, plan: standard, fee: \"1.00\", currency: EUX, start: \"2027-01-01T00:00:00Z\"}\n", `subscriptions[1].currency: want an ISO 4217 code such as EUR or USD, got "EUX"`},
+		{"lower-case currency", "  - {id: s2, customer: acme, policy: infopromo, plan: standard, fee: \"1.00\", currency: eur, start: \"2027-01-01T00:00:00Z\"}\n", `subscriptions[1].currency`},
+		{"fee not a decimal", "  - {id: s2, customer: acme, policy: infopromo, plan: standard, fee: \"12,50\", start: \"2027-01-01T00:00:00Z\"}\n", `subscriptions[1].fee: want the fee for one period such as "1200.00", got "12,50"`},
+		{"unknown plan", "  - {id: s2, customer: acme, policy: infopromo, plan: gold, fee: \"1.00\", start: \"2027-01-01T00:00:00Z\"}\n", `subscriptions[1].plan: policy "infopromo" has no plan "gold"`},
+		{"overlap", "  - {id: s2, customer: acme, policy: infopromo, plan: premium, fee: \"1.00\", start: \"2026-06-01T00:00:00Z\"}\n", "subscriptions[1].start: subscription s2 overlaps s1 of the same customer and policy"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("test.yaml", []byte(head+ok+tt.yaml), env, policy.Load)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -567,7 +567,7 @@ func (p *parser) parseLine(line []byte) {
 		}
 		if s.Currency == "" {
 			s.Currency = "EUR"
-		} else if !currencyRE.MatchString(s.Currency) {
+		} else if !sla.ValidCurrency(s.Currency) {
 			p.errf("currency", "want an ISO 4217 code such as EUR, got %q", w.Currency)
 		}
 		ev.Subscriptions = append(ev.Subscriptions, s)
@@ -954,9 +954,8 @@ func (p *parser) applyCancellations() {
 }
 
 var (
-	idRE       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/@\-]{0,199}$`)
-	currencyRE = regexp.MustCompile(`^[A-Z]{3}$`)
-	moneyRE    = regexp.MustCompile(`^[0-9]{1,15}(\.[0-9]{1,6})?$`)
+	idRE    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/@\-]{0,199}$`)
+	moneyRE = regexp.MustCompile(`^[0-9]{1,15}(\.[0-9]{1,6})?$`)
 )
 
 func validID(s string) bool { return idRE.MatchString(s) }

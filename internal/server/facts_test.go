@@ -292,3 +292,38 @@ func (e *factsEnv) call(method, path, token, body string, wantCode int, out any)
 	e.t.Helper()
 	return apiCall(e.t, e.url, method, path, token, body, wantCode, out)
 }
+
+// Subscriptions sent as facts: an unknown plan or policy, a currency that
+// is not ISO 4217, a fee that is not a decimal, or an overlap with a
+// configured, stored or sent subscription of the same customer and
+// policy is refused with the line and field, and nothing is stored.
+func TestFactsSubscriptionChecks(t *testing.T) {
+	e := newFactsEnv(t, stores(t)["sqlite"](t), "../../examples/004-infopromo.yaml")
+	e.post(testIngestToken, `{"type":"subscription","id":"s1","customer":"bistro","policy":"infopromo","plan":"standard","fee":"300.00","currency":"CAD","start":"2026-01-01T00:00:00Z","end":"2026-07-01T00:00:00Z"}`, http.StatusOK, nil)
+	for _, tt := range []struct{ name, body, field string }{
+		{"unknown plan", `{"type":"subscription","id":"s2","customer":"bistro","plan":"gold","fee":"1.00","currency":"CAD","start":"2026-07-01T00:00:00Z"}`, "plan"},
+		{"unknown policy", `{"type":"subscription","id":"s2","customer":"bistro","policy":"nope","plan":"standard","fee":"1.00","currency":"CAD","start":"2026-07-01T00:00:00Z"}`, "policy"},
+		{"bad currency", `{"type":"subscription","id":"s2","customer":"bistro","plan":"standard","fee":"1.00","currency":"CAX","start":"2026-07-01T00:00:00Z"}`, "currency"},
+		{"fee not a decimal", `{"type":"subscription","id":"s2","customer":"bistro","plan":"standard","fee":"1,00","currency":"CAD","start":"2026-07-01T00:00:00Z"}`, "fee"},
+		{"overlaps the stored one", `{"type":"subscription","id":"s2","customer":"bistro","policy":"infopromo","plan":"premium","fee":"1.00","currency":"CAD","start":"2026-06-01T00:00:00Z"}`, "start"},
+		{"two in one request", `{"type":"subscription","id":"s2","customer":"bistro","plan":"premium","fee":"1.00","currency":"CAD","start":"2026-07-01T00:00:00Z"}
+{"type":"subscription","id":"s3","customer":"bistro","plan":"standard","fee":"1.00","currency":"CAD","start":"2026-09-01T00:00:00Z"}`, "start"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var ferr struct {
+				Field string `json:"field"`
+				Line  int    `json:"line"`
+			}
+			e.post(testIngestToken, tt.body, http.StatusBadRequest, &ferr)
+			if ferr.Field != tt.field || ferr.Line == 0 {
+				t.Errorf("got field %q line %d, want field %q and its line", ferr.Field, ferr.Line, tt.field)
+			}
+		})
+	}
+	fs, err := e.st.FactsOfType(context.Background(), []string{"subscription"}, time.Unix(0, 0), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil || len(fs) != 1 {
+		t.Errorf("stored subscriptions: %d (%v), want only s1", len(fs), err)
+	}
+	// The plan change at mid-year is accepted.
+	e.post(testIngestToken, `{"type":"subscription","id":"s2","customer":"bistro","policy":"infopromo","plan":"premium","fee":"900.00","currency":"CAD","start":"2026-07-01T00:00:00Z"}`, http.StatusOK, nil)
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -48,6 +49,9 @@ type Alerts struct {
 	pub     Publisher
 	log     *slog.Logger
 	metrics *metrics
+	// mu makes ticks take turns (the loop's and one asked for): sent and
+	// the metrics are one tick's.
+	mu sync.Mutex
 	// sent are the events published by this process.
 	sent map[string]bool
 }
@@ -83,6 +87,8 @@ func (a *Alerts) Run(ctx context.Context) {
 // configured share of its business-time budget (tickets.warn_at) and a
 // ticket.breached for each one past its deadline, and sets the metrics.
 func (a *Alerts) Tick(ctx context.Context) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	list, err := a.svc.List(ctx, Filter{})
 	if err != nil {
 		return err
