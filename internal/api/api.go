@@ -14,6 +14,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/auth"
 	"github.com/slakeeper/slakeeper/internal/config"
 	"github.com/slakeeper/slakeeper/internal/incidents"
+	"github.com/slakeeper/slakeeper/internal/intake"
 	"github.com/slakeeper/slakeeper/internal/monitor"
 	"github.com/slakeeper/slakeeper/internal/outbox"
 	"github.com/slakeeper/slakeeper/internal/reports"
@@ -52,6 +53,7 @@ type Options struct {
 	Incidents *incidents.Service
 	Outbox    *outbox.Service
 	Tickets   *tickets.Service
+	Intake    *intake.Service
 	Results   Results
 }
 
@@ -65,12 +67,13 @@ type handler struct {
 	tickets *tickets.Service
 	results Results
 	auth    *auth.Auth
+	intake  *intake.Service
 }
 
 // Mount registers the API routes on mux, each with who may call it.
 // Nothing that writes is reachable without a credential.
 func Mount(mux *http.ServeMux, o Options) {
-	h := &handler{store: o.Store, cfg: o.Config, now: o.Now, log: o.Logger, inc: o.Incidents, out: o.Outbox, tickets: o.Tickets, results: o.Results, auth: o.Auth}
+	h := &handler{store: o.Store, cfg: o.Config, now: o.Now, log: o.Logger, inc: o.Incidents, out: o.Outbox, tickets: o.Tickets, results: o.Results, auth: o.Auth, intake: o.Intake}
 	may := o.Auth.Require
 	agent := o.Auth.RequireAgent
 

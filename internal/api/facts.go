@@ -1,24 +1,14 @@
 package api
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"slices"
-	"strings"
-	"time"
 
 	"github.com/slakeeper/slakeeper/internal/auth"
-	"github.com/slakeeper/slakeeper/internal/config"
-	"github.com/slakeeper/slakeeper/internal/facts"
-	"github.com/slakeeper/slakeeper/internal/reports"
-	"github.com/slakeeper/slakeeper/internal/sla"
-	"github.com/slakeeper/slakeeper/internal/store"
+	"github.com/slakeeper/slakeeper/internal/intake"
 	"github.com/slakeeper/slakeeper/internal/web"
 )
 
@@ -26,46 +16,6 @@ import (
 // 100,000 facts of a helpdesk or backup export; bigger files go in
 // batches (slakeeper import).
 const MaxFactsBody = 32 << 20
-
-// FactsResult is the answer to POST /api/v1/facts.
-type FactsResult struct {
-	// Received counts the facts of the request (a fact repeated in it
-	// counts once); Stored the new ones; Duplicates those stored before
-	// with the same content, which change nothing.
-	Received   int `json:"received"`
-	Stored     int `json:"stored"`
-	Duplicates int `json:"duplicates"`
-	// Late are the new facts dated before the current month (UTC): they
-	// change periods that may be closed, and count from the next report
-	// computed.
-	Late []string `json:"late,omitempty"`
-}
-
-// factsError is a refused request: the first error and, for bad input,
-// every error found (at most 50), each with its line and field.
-type factsError struct {
-	// code is the HTTP status: 400 unless set (409 for ids in use).
-	code   int
-	Error  string      `json:"error"`
-	Line   int         `json:"line,omitempty"`
-	Field  string      `json:"field,omitempty"`
-	ID     string      `json:"id,omitempty"`
-	Errors []lineError `json:"errors,omitempty"`
-}
-
-// status is the HTTP status of the refusal.
-func (e *factsError) status() int {
-	if e.code != 0 {
-		return e.code
-	}
-	return http.StatusBadRequest
-}
-
-type lineError struct {
-	Line  int    `json:"line,omitempty"`
-	Field string `json:"field,omitempty"`
-	Error string `json:"error"`
-}
 
 // handleFacts adds evidence facts in the format of docs/facts.md, all or
 // nothing: JSON Lines, or a JSON array of facts (its elements count as
@@ -75,250 +25,22 @@ func (h *handler) handleFacts() http.Handler {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxFactsBody))
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			web.JSON(w, http.StatusRequestEntityTooLarge, factsError{Error: fmt.Sprintf("body: more than %d bytes; send the facts in batches (slakeeper import)", MaxFactsBody)})
+			web.JSON(w, http.StatusRequestEntityTooLarge, intake.Refusal{Error: fmt.Sprintf("body: more than %d bytes; send the facts in batches (slakeeper import)", MaxFactsBody)})
 			return
 		}
 		if err != nil {
-			web.JSON(w, http.StatusBadRequest, factsError{Error: "body: " + err.Error()})
+			web.JSON(w, http.StatusBadRequest, intake.Refusal{Error: "body: " + err.Error()})
 			return
 		}
-		res, ferr, err := h.addFacts(r.Context(), auth.Who(r), body, slog.LevelInfo)
+		res, ferr, err := h.intake.Add(r.Context(), auth.Who(r), body, slog.LevelInfo)
 		if err != nil {
 			web.Fail(h.log, w, r, err)
 			return
 		}
 		if ferr != nil {
-			web.JSON(w, ferr.status(), ferr)
+			web.JSON(w, ferr.Status(), ferr)
 			return
 		}
 		web.JSON(w, http.StatusOK, res)
 	})
-}
-
-// addFacts checks and stores the facts of body, sent by who, and logs
-// what it stored at level. A refusal of the request is ferr; err is the
-// server's own failure.
-func (h *handler) addFacts(ctx context.Context, who string, body []byte, level slog.Level) (res *FactsResult, ferr *factsError, err error) {
-	lines, ferr := factLines(body)
-	if ferr != nil {
-		return nil, ferr, nil
-	}
-	batch, err := facts.ParseBatch("body", bytes.NewReader(lines))
-	if err != nil {
-		if !sla.IsInput(err) {
-			return nil, nil, err
-		}
-		return nil, inputFactsError(err), nil
-	}
-	if len(batch.Facts) == 0 {
-		return nil, &factsError{Error: "body: no facts"}, nil
-	}
-	c := h.cfg()
-	if ferr := configuredIDs(c, batch); ferr != nil {
-		return nil, ferr, nil
-	}
-	if ferr, err := h.checkSubscriptions(ctx, c, batch); ferr != nil || err != nil {
-		return nil, ferr, err
-	}
-	ids := make([]string, 0, len(batch.Facts)+len(batch.Refs))
-	for _, f := range batch.Facts {
-		ids = append(ids, f.ID)
-	}
-	for _, ref := range batch.Refs {
-		ids = append(ids, ref.ID)
-	}
-	stored, err := h.store.FactsByID(ctx, ids)
-	if err != nil {
-		return nil, nil, fmt.Errorf("facts: %w", err)
-	}
-	have := make(map[string]store.Fact, len(stored))
-	for _, f := range stored {
-		have[f.ID] = f
-	}
-	// References the request does not hold must be stored, with the type
-	// they name; a claim may name a configured subscription.
-	var errs []lineError
-	for _, ref := range batch.Refs {
-		if f, ok := have[ref.ID]; ok && f.Type == ref.Type {
-			continue
-		}
-		if ref.Type == "subscription" && slices.ContainsFunc(c.Subscriptions, func(s *sla.Subscription) bool { return s.ID == ref.ID }) {
-			continue
-		}
-		errs = append(errs, lineError{Line: ref.Line, Field: ref.Field,
-			Error: fmt.Sprintf("no %s with id %q in the request or the stored evidence", ref.Type, ref.ID)})
-	}
-	if len(errs) > 0 {
-		return nil, &factsError{Error: fmt.Sprintf("body:%d: %s: %s", errs[0].Line, errs[0].Field, errs[0].Error), Line: errs[0].Line, Field: errs[0].Field, Errors: errs}, nil
-	}
-	res = &FactsResult{Received: len(batch.Facts)}
-	monthStart := time.Date(h.now().UTC().Year(), h.now().UTC().Month(), 1, 0, 0, 0, 0, time.UTC)
-	var fresh []store.Fact
-	for _, f := range batch.Facts {
-		if old, ok := have[f.ID]; ok {
-			if old.Type == f.Type && old.At.Equal(f.At) && compactJSON(old.JSON) == f.JSON {
-				res.Duplicates++
-				continue
-			}
-			return nil, &factsError{code: http.StatusConflict, Error: fmt.Sprintf("body:%d: id %q is already used by a different stored fact", f.Line, f.ID), Line: f.Line, Field: "id", ID: f.ID}, nil
-		}
-		fresh = append(fresh, store.Fact{ID: f.ID, Type: f.Type, At: f.At, JSON: []byte(f.JSON)})
-		if !f.At.IsZero() && f.At.Before(monthStart) {
-			res.Late = append(res.Late, f.ID)
-		}
-	}
-	if len(fresh) > 0 {
-		if err := h.store.AppendFacts(ctx, fresh); errors.Is(err, store.ErrConflict) {
-			// Another request stored one of these ids meanwhile.
-			return nil, &factsError{code: http.StatusConflict, Error: "another request stored one of these ids meanwhile with other content: " + err.Error()}, nil
-		} else if err != nil {
-			return nil, nil, fmt.Errorf("store facts: %w", err)
-		}
-	}
-	res.Stored = len(fresh)
-	h.log.Log(ctx, level, "facts received", "by", who, "received", res.Received, "stored", res.Stored, "duplicates", res.Duplicates, "late", len(res.Late))
-	if len(res.Late) > 0 {
-		// The record of a change to evidence of past periods: which facts,
-		// from whom, when (the log line's time).
-		h.log.Warn("late evidence: facts dated before this month change past periods' reports", "by", who, "ids", strings.Join(res.Late, ","))
-	}
-	return res, nil, nil
-}
-
-// factLines is body as JSON Lines: itself, or the elements of a JSON
-// array one per line.
-func factLines(body []byte) ([]byte, *factsError) {
-	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	if len(trimmed) == 0 || trimmed[0] != '[' {
-		return body, nil
-	}
-	var elems []json.RawMessage
-	if err := json.Unmarshal(trimmed, &elems); err != nil {
-		return nil, &factsError{Error: "body: a JSON array of facts that does not parse: " + err.Error()}
-	}
-	var b bytes.Buffer
-	for _, e := range elems {
-		if err := json.Compact(&b, e); err != nil {
-			b.Write(e)
-		}
-		b.WriteByte('\n')
-	}
-	return b.Bytes(), nil
-}
-
-// inputFactsError is the answer to facts that do not parse.
-func inputFactsError(err error) *factsError {
-	var many sla.InputErrors
-	var one *sla.InputError
-	switch {
-	case errors.As(err, &many) && len(many) > 0:
-	case errors.As(err, &one):
-		many = sla.InputErrors{one}
-	default:
-		return &factsError{Error: err.Error()}
-	}
-	out := &factsError{Error: many[0].Error(), Line: many[0].Line, Field: many[0].Field}
-	for _, e := range many {
-		out.Errors = append(out.Errors, lineError{Line: e.Line, Field: e.Field, Error: e.Msg})
-	}
-	return out
-}
-
-// configuredIDs refuses customers and subscriptions whose ids the
-// configuration already gives, and ids of the server's own coverage: the
-// reports read both, and one id must name one fact.
-func configuredIDs(c *config.Config, b *facts.Batch) *factsError {
-	used := map[string]bool{}
-	for _, cu := range c.Customers {
-		used[cu.ID] = true
-	}
-	for _, s := range c.Subscriptions {
-		used[s.ID] = true
-	}
-	for _, f := range b.Facts {
-		if reports.Reserved(f.ID) {
-			return &factsError{code: http.StatusConflict, Error: fmt.Sprintf("body:%d: ids starting %q or %q are the server's own records", f.Line, reports.CoveragePrefix, reports.SamplesPrefix), Line: f.Line, Field: "id", ID: f.ID}
-		}
-		if used[f.ID] {
-			return &factsError{code: http.StatusConflict, Error: fmt.Sprintf("body:%d: id %q is a customer or subscription of the configuration", f.Line, f.ID), Line: f.Line, Field: "id", ID: f.ID}
-		}
-	}
-	return nil
-}
-
-// checkSubscriptions refuses subscriptions of the batch to a plan no
-// configured policy has, and ones that overlap another subscription of
-// the same customer and policy (configured, stored, or in the batch): the
-// engine could not tell which plan covers that time.
-func (h *handler) checkSubscriptions(ctx context.Context, c *config.Config, b *facts.Batch) (*factsError, error) {
-	if len(b.Evidence.Subscriptions) == 0 {
-		return nil, nil
-	}
-	line := map[string]int{}
-	for _, f := range b.Facts {
-		line[f.ID] = f.Line
-	}
-	refuse := func(s *sla.Subscription, field, format string, args ...any) *factsError {
-		msg := fmt.Sprintf(format, args...)
-		return &factsError{Error: fmt.Sprintf("body:%d: %s: %s", line[s.ID], field, msg), Line: line[s.ID], Field: field, ID: s.ID,
-			Errors: []lineError{{Line: line[s.ID], Field: field, Error: msg}}}
-	}
-	for _, s := range b.Evidence.Subscriptions {
-		found := false
-		for _, p := range c.Policies {
-			if s.Policy != "" && p.ID != s.Policy {
-				continue
-			}
-			for _, v := range p.Versions {
-				found = found || v.Plans[s.Plan] != nil
-			}
-		}
-		if !found {
-			if s.Policy != "" && !slices.ContainsFunc(c.Policies, func(p *sla.Policy) bool { return p.ID == s.Policy }) {
-				return refuse(s, "policy", "no configured policy %q", s.Policy), nil
-			}
-			return refuse(s, "plan", "no configured policy has a plan %q", s.Plan), nil
-		}
-	}
-	stored, err := h.store.FactsOfType(ctx, []string{"subscription"}, time.Unix(0, 0), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC))
-	if err != nil {
-		return nil, fmt.Errorf("read subscriptions: %w", err)
-	}
-	var buf bytes.Buffer
-	for _, f := range stored {
-		buf.Write(bytes.TrimSpace(f.JSON))
-		buf.WriteByte('\n')
-	}
-	old, err := facts.Parse("stored subscriptions", &buf)
-	if err != nil {
-		return nil, fmt.Errorf("stored evidence: %v", err)
-	}
-	all := append(slices.Clone(c.Subscriptions), old.Subscriptions...)
-	known := map[string]bool{}
-	for _, s := range all {
-		known[s.ID] = true
-	}
-	for _, s := range b.Evidence.Subscriptions {
-		if known[s.ID] {
-			continue // a duplicate or a conflict: the id check answers it
-		}
-		for _, o := range all {
-			if _, later := sla.Overlap([]*sla.Subscription{o, s}); later != nil {
-				return refuse(s, "start", "subscription %s overlaps %s of customer %s under the same policy; end one where the other starts", s.ID, o.ID, s.Customer), nil
-			}
-		}
-		all = append(all, s)
-		known[s.ID] = true
-	}
-	return nil, nil
-}
-
-// compactJSON is b with the white space between tokens removed, as the
-// facts of a batch are.
-func compactJSON(b []byte) string {
-	var out bytes.Buffer
-	if json.Compact(&out, b) != nil {
-		return string(b)
-	}
-	return out.String()
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/slakeeper/slakeeper/internal/facts"
 	"github.com/slakeeper/slakeeper/internal/helpdesk"
+	"github.com/slakeeper/slakeeper/internal/intake"
 	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/store"
 	"github.com/slakeeper/slakeeper/internal/web"
@@ -73,7 +74,7 @@ func (h *handler) handleHelpdesk() http.Handler {
 			}
 			if ferr != nil {
 				h.log.Warn("helpdesk webhook: facts refused", "helpdesk", name, "ticket", us[i].Ticket, "error", ferr.Error)
-				web.JSON(w, ferr.status(), ferr)
+				web.JSON(w, ferr.Status(), ferr)
 				return
 			}
 		}
@@ -90,7 +91,7 @@ func (h *handler) handleHelpdesk() http.Handler {
 // another request stored the ticket meanwhile), and then the state is
 // read again, once. A refusal of the facts is ferr; err is the server's
 // own failure.
-func (h *handler) helpdeskUpdate(ctx context.Context, m *helpdesk.Mapping, u *helpdesk.Update, res *HelpdeskResult) (ferr *factsError, err error) {
+func (h *handler) helpdeskUpdate(ctx context.Context, m *helpdesk.Mapping, u *helpdesk.Update, res *HelpdeskResult) (ferr *intake.Refusal, err error) {
 	id := helpdesk.TicketID(m, u.Ticket)
 	for attempt := 0; ; attempt++ {
 		st, err := h.ticketState(ctx, id)
@@ -105,11 +106,11 @@ func (h *handler) helpdeskUpdate(ctx context.Context, m *helpdesk.Mapping, u *he
 			batch, err := facts.ParseBatch("helpdesk "+m.Name, bytes.NewReader(bytes.Join(out.Facts, []byte("\n"))))
 			if err != nil {
 				if sla.IsInput(err) {
-					return inputFactsError(err), nil
+					return intake.InputRefusal(err), nil
 				}
 				return nil, err
 			}
-			if ferr := configuredIDs(h.cfg(), batch); ferr != nil {
+			if ferr := intake.ConfiguredIDs(h.cfg(), batch); ferr != nil {
 				return ferr, nil
 			}
 			fs := make([]store.Fact, len(batch.Facts))
@@ -120,7 +121,7 @@ func (h *handler) helpdeskUpdate(ctx context.Context, m *helpdesk.Mapping, u *he
 				if attempt == 0 {
 					continue
 				}
-				return &factsError{code: http.StatusConflict, Error: "another request stored these ids meanwhile with other content: " + err.Error()}, nil
+				return &intake.Refusal{Code: http.StatusConflict, Error: "another request stored these ids meanwhile with other content: " + err.Error()}, nil
 			} else if err != nil {
 				return nil, fmt.Errorf("store facts: %w", err)
 			}

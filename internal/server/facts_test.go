@@ -20,6 +20,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/api"
 	"github.com/slakeeper/slakeeper/internal/config"
 	"github.com/slakeeper/slakeeper/internal/facts"
+	"github.com/slakeeper/slakeeper/internal/intake"
 	"github.com/slakeeper/slakeeper/internal/policy"
 	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/store"
@@ -142,7 +143,7 @@ func TestFactsIntakeMatchesEvaluate(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					var res api.FactsResult
+					var res intake.Result
 					e.post(testIngestToken, string(body), http.StatusOK, &res)
 					if res.Received != len(batch.Facts) || res.Stored != len(batch.Facts) || res.Duplicates != 0 {
 						t.Fatalf("first post: got %+v, want %d received and stored", res, len(batch.Facts))
@@ -221,7 +222,7 @@ func TestFactsIntake(t *testing.T) {
 				arr = append(arr, json.RawMessage(l))
 			}
 			b, _ := json.Marshal(arr)
-			var res api.FactsResult
+			var res intake.Result
 			e.post(testOpsToken, string(b), http.StatusOK, &res)
 			if res.Stored != 2 {
 				t.Fatalf("series: got %+v, want 2 stored", res)

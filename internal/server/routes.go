@@ -5,6 +5,7 @@ import (
 
 	"github.com/slakeeper/slakeeper/internal/admin"
 	"github.com/slakeeper/slakeeper/internal/api"
+	"github.com/slakeeper/slakeeper/internal/intake"
 	"github.com/slakeeper/slakeeper/internal/portal"
 	"github.com/slakeeper/slakeeper/internal/public"
 )
@@ -35,7 +36,8 @@ func (s *Server) routes() (http.Handler, error) {
 	// they are asked.
 	fresh := freshStore{Store: s.store, cov: s.cov, perf: s.perf}
 	api.Mount(mux, api.Options{Store: fresh, Config: s.Config, Now: s.now, Logger: s.log,
-		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox, Tickets: s.tickets, Results: s})
+		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox, Tickets: s.tickets, Results: s,
+		Intake: intake.New(fresh, s.Config, s.now, s.log)})
 	if err := admin.Mount(mux, admin.Options{Config: s.Config, Now: s.now, Logger: s.log,
 		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox, Store: fresh, Tickets: s.tickets}); err != nil {
 		return nil, err

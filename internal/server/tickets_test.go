@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/slakeeper/slakeeper/internal/api"
+	"github.com/slakeeper/slakeeper/internal/intake"
 	"github.com/slakeeper/slakeeper/internal/notify/smtptest"
 	"github.com/slakeeper/slakeeper/internal/outbox"
 	"github.com/slakeeper/slakeeper/internal/sla"
@@ -25,7 +25,7 @@ func TestTicketsAPI(t *testing.T) {
 	for name, open := range stores(t) {
 		t.Run(name, func(t *testing.T) {
 			e := newFactsEnv(t, open(t), "../../examples/002-bluestone.yaml")
-			var res api.FactsResult
+			var res intake.Result
 			e.post(testIngestToken, `{"type":"customer","id":"nordic-retail","name":"Nordic Retail"}
 {"type":"subscription","id":"sub-nordic","customer":"nordic-retail","plan":"standard","fee":"2000.00","currency":"EUR","start":"2026-01-01T00:00:00Z"}
 {"type":"ticket","id":"zd:1","at":"2026-12-03T11:00:00Z","customer":"nordic-retail","priority":"critical","subject":"PIM down"}
