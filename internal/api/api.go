@@ -13,6 +13,7 @@ import (
 
 	"github.com/slakeeper/slakeeper/internal/auth"
 	"github.com/slakeeper/slakeeper/internal/config"
+	"github.com/slakeeper/slakeeper/internal/customers"
 	"github.com/slakeeper/slakeeper/internal/incidents"
 	"github.com/slakeeper/slakeeper/internal/intake"
 	"github.com/slakeeper/slakeeper/internal/monitor"
@@ -54,26 +55,28 @@ type Options struct {
 	Outbox    *outbox.Service
 	Tickets   *tickets.Service
 	Intake    *intake.Service
+	Customers *customers.Service
 	Results   Results
 }
 
 type handler struct {
-	store   Store
-	cfg     func() *config.Config
-	now     func() time.Time
-	log     *slog.Logger
-	inc     *incidents.Service
-	out     *outbox.Service
-	tickets *tickets.Service
-	results Results
-	auth    *auth.Auth
-	intake  *intake.Service
+	store     Store
+	cfg       func() *config.Config
+	now       func() time.Time
+	log       *slog.Logger
+	inc       *incidents.Service
+	out       *outbox.Service
+	tickets   *tickets.Service
+	results   Results
+	auth      *auth.Auth
+	intake    *intake.Service
+	customers *customers.Service
 }
 
 // Mount registers the API routes on mux, each with who may call it.
 // Nothing that writes is reachable without a credential.
 func Mount(mux *http.ServeMux, o Options) {
-	h := &handler{store: o.Store, cfg: o.Config, now: o.Now, log: o.Logger, inc: o.Incidents, out: o.Outbox, tickets: o.Tickets, results: o.Results, auth: o.Auth, intake: o.Intake}
+	h := &handler{store: o.Store, cfg: o.Config, now: o.Now, log: o.Logger, inc: o.Incidents, out: o.Outbox, tickets: o.Tickets, results: o.Results, auth: o.Auth, intake: o.Intake, customers: o.Customers}
 	may := o.Auth.Require
 	agent := o.Auth.RequireAgent
 
@@ -105,6 +108,15 @@ func Mount(mux *http.ServeMux, o Options) {
 	mux.Handle("POST /api/v1/disasters/{id}/restored", may(auth.PermDisastersWrite)(h.handleRestored()))
 	mux.Handle("POST /api/v1/subscribers", may(auth.PermSubscribersWrite)(h.handleCreateSubscriber()))
 	mux.Handle("DELETE /api/v1/subscribers/{id}", may(auth.PermSubscribersWrite)(h.handleDeleteSubscriber()))
+
+	// Customers and subscriptions: created and changed as facts, with
+	// history (docs/api.md).
+	mux.Handle("GET /api/v1/customers", may(auth.PermCustomersRead)(h.handleCustomers()))
+	mux.Handle("GET /api/v1/customers/{id}", may(auth.PermCustomersRead)(h.handleCustomer()))
+	mux.Handle("POST /api/v1/customers", may(auth.PermCustomersWrite)(h.handleCreateCustomer()))
+	mux.Handle("POST /api/v1/customers/{id}/standing", may(auth.PermCustomersWrite)(h.handleStanding()))
+	mux.Handle("POST /api/v1/subscriptions", may(auth.PermCustomersWrite)(h.handleCreateSubscription()))
+	mux.Handle("POST /api/v1/subscriptions/{id}/change", may(auth.PermCustomersWrite)(h.handleChangeSubscription()))
 
 	// Evidence from other systems (helpdesk exports, backup jobs,
 	// billing), all or nothing per request.

@@ -54,27 +54,32 @@ const (
 	PermSubscribersWrite Permission = "subscribers:write" // add, remove subscribers
 	PermFactsWrite       Permission = "facts:write"       // add evidence facts
 	PermPortal           Permission = "portal:read"       // the customer portal: the caller's own customer's
+	PermCustomersRead    Permission = "customers:read"    // customers, standing, subscriptions
+	PermCustomersWrite   Permission = "customers:write"   // create customers and subscriptions, change them from a date
 )
 
 // Permissions lists every permission, for the matrix.
 var Permissions = []Permission{PermReportsRead, PermEvidenceExport, PermIncidentsRead, PermIncidentsWrite, PermMaintenanceRead,
 	PermMaintenanceWrite, PermDisastersRead, PermDisastersWrite, PermTicketsRead, PermTargetsRead, PermSubscribersRead,
-	PermSubscribersWrite, PermFactsWrite, PermPortal}
+	PermSubscribersWrite, PermFactsWrite, PermPortal, PermCustomersRead, PermCustomersWrite}
 
 // matrix is who may do what (docs/api.md prints it; a test keeps the two
 // equal). A customer's reports and tickets are only its own customer's.
 var matrix = map[string][]Permission{
 	RoleAdmin: {PermReportsRead, PermEvidenceExport, PermIncidentsRead, PermIncidentsWrite, PermMaintenanceRead, PermMaintenanceWrite,
-		PermDisastersRead, PermDisastersWrite, PermTicketsRead, PermTargetsRead, PermSubscribersRead, PermSubscribersWrite, PermFactsWrite},
+		PermDisastersRead, PermDisastersWrite, PermTicketsRead, PermTargetsRead, PermSubscribersRead, PermSubscribersWrite, PermFactsWrite,
+		PermCustomersRead, PermCustomersWrite},
 	RoleOperator: {PermReportsRead, PermEvidenceExport, PermIncidentsRead, PermIncidentsWrite, PermMaintenanceRead, PermMaintenanceWrite,
-		PermDisastersRead, PermDisastersWrite, PermTicketsRead, PermTargetsRead, PermSubscribersRead, PermSubscribersWrite, PermFactsWrite},
+		PermDisastersRead, PermDisastersWrite, PermTicketsRead, PermTargetsRead, PermSubscribersRead, PermSubscribersWrite, PermFactsWrite,
+		PermCustomersRead, PermCustomersWrite},
 	// The support lead: tickets, and what customers ask about.
-	RoleSupport: {PermIncidentsRead, PermMaintenanceRead, PermTicketsRead, PermTargetsRead, PermReportsRead},
+	RoleSupport: {PermIncidentsRead, PermMaintenanceRead, PermTicketsRead, PermTargetsRead, PermReportsRead, PermCustomersRead},
 	// Month-end: reports, the evidence behind them, the targets and
 	// disasters that decide credits.
-	RoleFinance: {PermReportsRead, PermEvidenceExport, PermTicketsRead, PermTargetsRead, PermDisastersRead, PermIncidentsRead},
+	RoleFinance: {PermReportsRead, PermEvidenceExport, PermTicketsRead, PermTargetsRead, PermDisastersRead, PermIncidentsRead,
+		PermCustomersRead, PermCustomersWrite},
 	RoleViewer: {PermReportsRead, PermEvidenceExport, PermIncidentsRead, PermMaintenanceRead, PermDisastersRead, PermTicketsRead,
-		PermTargetsRead, PermSubscribersRead},
+		PermTargetsRead, PermSubscribersRead, PermCustomersRead},
 	RoleIngest:   {PermFactsWrite},
 	RoleCustomer: {PermReportsRead, PermTicketsRead, PermPortal},
 }

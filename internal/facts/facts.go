@@ -204,7 +204,7 @@ type parser struct {
 	// refusing those.
 	batch *Batch
 	// lines of facts by id, for cross-reference errors
-	ticketLines, updateLines, restoreLines, pmLines, claimLines map[string]int
+	ticketLines, updateLines, restoreLines, pmLines, claimLines, endLines map[string]int
 }
 
 func (p *parser) errf(field, format string, args ...any) {
@@ -388,6 +388,12 @@ type (
 		Start     string `json:"start"`
 		End       string `json:"end"`
 	}
+	wSubscriptionEnd struct {
+		Type         string `json:"type"`
+		ID           string `json:"id"`
+		Subscription string `json:"subscription"`
+		At           string `json:"at"`
+	}
 	wClaim struct {
 		Type         string `json:"type"`
 		ID           string `json:"id"`
@@ -399,7 +405,7 @@ type (
 )
 
 // Types lists the fact types in the order docs/facts.md describes them.
-var Types = []string{"customer", "subscription", "status", "maintenance", "maintenance_series", "maintenance_cancel", "incident", "incident_update", "attribution", "postmortem", "ticket", "ticket_event", "backup", "restore_test", "disaster", "restored", "sample", "claim", "coverage"}
+var Types = []string{"customer", "subscription", "subscription_end", "status", "maintenance", "maintenance_series", "maintenance_cancel", "incident", "incident_update", "attribution", "postmortem", "ticket", "ticket_event", "backup", "restore_test", "disaster", "restored", "sample", "claim", "coverage"}
 
 func (p *parser) decode(line []byte, v any) bool {
 	dec := json.NewDecoder(bytes.NewReader(line))
@@ -823,6 +829,15 @@ func (p *parser) parseLine(line []byte) {
 			p.errf("end", "must be after start")
 		}
 		ev.Coverage = append(ev.Coverage, c)
+	case "subscription_end":
+		var w wSubscriptionEnd
+		if !p.decode(line, &w) {
+			return
+		}
+		e := &sla.SubscriptionEnd{ID: w.ID, Subscription: p.req("subscription", w.Subscription)}
+		e.At, _ = p.time("at", w.At, true)
+		p.endLines = setLine(p.endLines, w.ID, p.line)
+		ev.SubscriptionEnds = append(ev.SubscriptionEnds, e)
 	case "claim":
 		var w wClaim
 		if !p.decode(line, &w) {
@@ -917,7 +932,36 @@ func (p *parser) crossCheck() {
 			ref(p.claimLines, c.ID, "subscription", "subscription", c.Subscription)
 		}
 	}
+	for _, e := range ev.SubscriptionEnds {
+		if e.Subscription != "" && !subs[e.Subscription] {
+			ref(p.endLines, e.ID, "subscription", "subscription", e.Subscription)
+		}
+	}
 	p.applyCancellations()
+	p.applyEnds()
+}
+
+// applyEnds ends the subscriptions that subscription_end facts name at
+// the earliest end; one at or before the start is refused.
+func (p *parser) applyEnds() {
+	byID := map[string]*sla.Subscription{}
+	for _, s := range p.ev.Subscriptions {
+		byID[s.ID] = s
+	}
+	for _, e := range p.ev.SubscriptionEnds {
+		s := byID[e.Subscription]
+		if s == nil || e.At.IsZero() {
+			continue
+		}
+		if !e.At.After(s.Start) {
+			p.line = p.endLines[e.ID]
+			p.errf("at", "subscription %s starts %s: end it after that", s.ID, s.Start.UTC().Format(time.RFC3339))
+			continue
+		}
+		if s.End.IsZero() || e.At.Before(s.End) {
+			s.End = e.At
+		}
+	}
 }
 
 // applyCancellations sets CancelledAt on the windows and series that

@@ -182,8 +182,8 @@ func TestParseEachType(t *testing.T) {
 // TestTypesAreDocumented checks that every fact type parses from a line
 // and that Types lists exactly the types the parser knows.
 func TestTypesAreDocumented(t *testing.T) {
-	if len(Types) != 19 {
-		t.Errorf("got %d types, want 19", len(Types))
+	if len(Types) != 20 {
+		t.Errorf("got %d types, want 20", len(Types))
 	}
 	for _, typ := range Types {
 		_, err := parse(fmt.Sprintf(`{"type":%q,"id":"x"}`, typ))
@@ -312,7 +312,7 @@ func TestParseErrors(t *testing.T) {
 		{"not an object", []string{`["status"]`}, wantErr{1, "", "want a JSON object with a type and an id"}},
 		{"coverage ends before it starts", []string{`{"type":"coverage","id":"cov-1","component":"api","start":"2026-10-14T09:00:00Z","end":"2026-10-14T08:00:00Z"}`}, wantErr{1, "end", "must be after start"}},
 		{"coverage without component", []string{`{"type":"coverage","id":"cov-1","start":"2026-10-14T09:00:00Z","end":"2026-10-14T10:00:00Z"}`}, wantErr{1, "component", "required"}},
-		{"missing type", []string{`{"id":"st-1","at":"2026-10-14T09:00:00Z"}`}, wantErr{1, "type", "required (one of customer, subscription, status, maintenance, maintenance_series, maintenance_cancel, incident, incident_update, attribution, postmortem, ticket, ticket_event, backup, restore_test, disaster, restored, sample, claim, coverage)"}},
+		{"missing type", []string{`{"id":"st-1","at":"2026-10-14T09:00:00Z"}`}, wantErr{1, "type", "required (one of customer, subscription, subscription_end, status, maintenance, maintenance_series, maintenance_cancel, incident, incident_update, attribution, postmortem, ticket, ticket_event, backup, restore_test, disaster, restored, sample, claim, coverage)"}},
 		{"unknown type", []string{`{"type":"outage","id":"o-1"}`}, wantErr{1, "type", `unknown fact type "outage"; want one of customer, subscription`}},
 		{"missing id", []string{`{"type":"status","at":"2026-10-14T09:00:00Z","component":"pim","status":"major_outage"}`}, wantErr{1, "id", `want a stable id (letters, digits and -_.:/@, at most 200), got ""`}},
 		{"bad id", []string{`{"type":"disaster","id":"dr 1","at":"2026-10-05T03:00:00Z"}`}, wantErr{1, "id", `got "dr 1"`}},
@@ -550,5 +550,28 @@ func TestClaimPeriodIsChecked(t *testing.T) {
 		t.Run(period, func(t *testing.T) {
 			mustParse(t, subLine, fmt.Sprintf(`{"type":"claim","id":"cl","at":"2026-11-03T08:00:00Z","customer":"nordic","subscription":"sub-1","period":%q}`, period))
 		})
+	}
+}
+
+// A subscription_end ends its subscription; the earliest end wins; one
+// not after the start is refused; an unknown subscription is named.
+func TestSubscriptionEnd(t *testing.T) {
+	ev, err := parse(`{"type":"subscription","id":"s1","customer":"acme","plan":"pro","fee":"10","start":"2026-01-01T00:00:00Z"}
+{"type":"subscription_end","id":"s1-end","subscription":"s1","at":"2026-07-01T00:00:00Z"}
+{"type":"subscription_end","id":"s1-end2","subscription":"s1","at":"2026-09-01T00:00:00Z"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ev.Subscriptions[0].End; !got.Equal(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("end: got %v, want 1 July", got)
+	}
+	for _, tt := range []struct{ body, want string }{
+		{`{"type":"subscription","id":"s1","customer":"acme","plan":"pro","fee":"10","start":"2026-01-01T00:00:00Z"}
+{"type":"subscription_end","id":"e","subscription":"s1","at":"2026-01-01T00:00:00Z"}`, "f.jsonl:2: at: subscription s1 starts 2026-01-01T00:00:00Z"},
+		{`{"type":"subscription_end","id":"e","subscription":"s9","at":"2026-01-01T00:00:00Z"}`, `f.jsonl:1: subscription: no subscription with id "s9"`},
+	} {
+		if _, err := parse(tt.body); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("got %v, want %q", err, tt.want)
+		}
 	}
 }

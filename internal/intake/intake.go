@@ -241,7 +241,7 @@ func ConfiguredIDs(c *config.Config, b *facts.Batch) *Refusal {
 // the same customer and policy (configured, stored, or in the batch): the
 // engine could not tell which plan covers that time.
 func (h *Service) checkSubscriptions(ctx context.Context, c *config.Config, b *facts.Batch) (*Refusal, error) {
-	if len(b.Evidence.Subscriptions) == 0 {
+	if len(b.Evidence.Subscriptions) == 0 && len(b.Evidence.SubscriptionEnds) == 0 {
 		return nil, nil
 	}
 	line := map[string]int{}
@@ -270,7 +270,7 @@ func (h *Service) checkSubscriptions(ctx context.Context, c *config.Config, b *f
 			return refuse(s, "plan", "no configured policy has a plan %q", s.Plan), nil
 		}
 	}
-	stored, err := h.store.FactsOfType(ctx, []string{"subscription"}, time.Unix(0, 0), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC))
+	stored, err := h.store.FactsOfType(ctx, []string{"subscription", "subscription_end"}, time.Unix(0, 0), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		return nil, fmt.Errorf("read subscriptions: %w", err)
 	}
@@ -282,6 +282,28 @@ func (h *Service) checkSubscriptions(ctx context.Context, c *config.Config, b *f
 	old, err := facts.Parse("stored subscriptions", &buf)
 	if err != nil {
 		return nil, fmt.Errorf("stored evidence: %v", err)
+	}
+	// The batch's ends apply to the stored subscriptions they name (its
+	// own subscriptions have theirs applied); a configured subscription
+	// is ended in the configuration, which would otherwise win.
+	byID := map[string]*sla.Subscription{}
+	for _, s := range old.Subscriptions {
+		byID[s.ID] = s
+	}
+	for _, e := range b.Evidence.SubscriptionEnds {
+		if slices.ContainsFunc(c.Subscriptions, func(s *sla.Subscription) bool { return s.ID == e.Subscription }) {
+			return &Refusal{Code: http.StatusConflict, Error: fmt.Sprintf("body:%d: subscription: %s is configured: set its end in the configuration", line[e.ID], e.Subscription),
+				Line: line[e.ID], Field: "subscription", ID: e.ID}, nil
+		}
+		if s := byID[e.Subscription]; s != nil {
+			if !e.At.After(s.Start) {
+				return &Refusal{Error: fmt.Sprintf("body:%d: at: subscription %s starts %s: end it after that", line[e.ID], s.ID, s.Start.UTC().Format(time.RFC3339)),
+					Line: line[e.ID], Field: "at", ID: e.ID}, nil
+			}
+			if s.End.IsZero() || e.At.Before(s.End) {
+				s.End = e.At
+			}
+		}
 	}
 	all := append(slices.Clone(c.Subscriptions), old.Subscriptions...)
 	known := map[string]bool{}

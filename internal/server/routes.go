@@ -5,6 +5,7 @@ import (
 
 	"github.com/slakeeper/slakeeper/internal/admin"
 	"github.com/slakeeper/slakeeper/internal/api"
+	"github.com/slakeeper/slakeeper/internal/customers"
 	"github.com/slakeeper/slakeeper/internal/intake"
 	"github.com/slakeeper/slakeeper/internal/portal"
 	"github.com/slakeeper/slakeeper/internal/public"
@@ -35,9 +36,10 @@ func (s *Server) routes() (http.Handler, error) {
 	// Reports read the coverage and samples written up to the moment
 	// they are asked.
 	fresh := freshStore{Store: s.store, cov: s.cov, perf: s.perf}
+	in := intake.New(fresh, s.Config, s.now, s.log)
 	api.Mount(mux, api.Options{Store: fresh, Config: s.Config, Now: s.now, Logger: s.log,
 		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox, Tickets: s.tickets, Results: s,
-		Intake: intake.New(fresh, s.Config, s.now, s.log)})
+		Intake: in, Customers: customers.New(s.store, s.Config, s.now, in)})
 	if err := admin.Mount(mux, admin.Options{Config: s.Config, Now: s.now, Logger: s.log,
 		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox, Store: fresh, Tickets: s.tickets}); err != nil {
 		return nil, err

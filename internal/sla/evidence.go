@@ -11,8 +11,11 @@ import (
 type Evidence struct {
 	Customers     []*Customer
 	Subscriptions []*Subscription
-	Statuses      []*StatusChange
-	Maintenance   []*Maintenance
+	// SubscriptionEnds are already applied to Subscriptions (End) when
+	// both are in the same evidence.
+	SubscriptionEnds []*SubscriptionEnd
+	Statuses         []*StatusChange
+	Maintenance      []*Maintenance
 	// MaintenanceSeries are recurring windows; the server materializes
 	// their occurrences as Maintenance facts, so the engine reads only
 	// those. Cancellations are already applied to Maintenance (CancelledAt).
@@ -70,6 +73,15 @@ type Subscription struct {
 	// End is zero for an open-ended subscription.
 	End   time.Time
 	Trial bool
+}
+
+// SubscriptionEnd ends a subscription At (excluded), earlier than its own
+// End: how a stored subscription's contract is ended or changed (a new
+// subscription takes over from At).
+type SubscriptionEnd struct {
+	ID           string
+	Subscription string
+	At           time.Time
 }
 
 // StatusChange says that from At a component has Status according to Source.

@@ -29,7 +29,7 @@ var _ Store = (store.Store)(nil)
 // factTypes are the facts the clocks are computed from: the tickets and
 // their events, and the customers and subscriptions sent as facts besides
 // the configured ones.
-var factTypes = []string{"customer", "subscription", "ticket", "ticket_event"}
+var factTypes = []string{"customer", "subscription", "subscription_end", "ticket", "ticket_event"}
 
 // Service computes live ticket clocks.
 type Service struct {

@@ -1,0 +1,125 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/slakeeper/slakeeper/internal/auth"
+	"github.com/slakeeper/slakeeper/internal/customers"
+	"github.com/slakeeper/slakeeper/internal/intake"
+	"github.com/slakeeper/slakeeper/internal/web"
+)
+
+// handleCustomers lists every customer, configured or created, with its
+// standing, its history and its subscriptions.
+func (h *handler) handleCustomers() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		list, err := h.customers.List(r.Context())
+		if err != nil {
+			web.Fail(h.log, w, r, err)
+			return
+		}
+		if list == nil {
+			list = []*customers.Customer{}
+		}
+		web.JSON(w, http.StatusOK, map[string]any{"customers": list})
+	})
+}
+
+// handleCustomer is one customer.
+func (h *handler) handleCustomer() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := h.customers.Get(r.Context(), r.PathValue("id"))
+		if err != nil {
+			web.Fail(h.log, w, r, err)
+			return
+		}
+		web.JSON(w, http.StatusOK, c)
+	})
+}
+
+// answer writes the outcome of a change: the refusal, the server's
+// failure, or 201 with the customer as it is now.
+func (h *handler) answer(w http.ResponseWriter, r *http.Request, customer string, ref *intake.Refusal, err error) {
+	switch {
+	case err != nil:
+		web.Fail(h.log, w, r, err)
+	case ref != nil:
+		web.JSON(w, ref.Status(), ref)
+	default:
+		c, err := h.customers.Get(r.Context(), customer)
+		if err != nil {
+			web.Fail(h.log, w, r, err)
+			return
+		}
+		web.JSON(w, http.StatusCreated, c)
+	}
+}
+
+// handleCreateCustomer creates a customer: {id, name, standing?}.
+func (h *handler) handleCreateCustomer() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in customers.NewCustomer
+		if err := web.Decode(r, &in); err != nil {
+			web.Fail(h.log, w, r, err)
+			return
+		}
+		ref, err := h.customers.CreateCustomer(r.Context(), auth.Who(r), in)
+		h.answer(w, r, in.ID, ref, err)
+	})
+}
+
+// handleStanding records a customer's standing from a time:
+// {standing, from?}.
+func (h *handler) handleStanding() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in customers.StandingInput
+		if err := web.Decode(r, &in); err != nil {
+			web.Fail(h.log, w, r, err)
+			return
+		}
+		id := r.PathValue("id")
+		ref, err := h.customers.SetStanding(r.Context(), auth.Who(r), id, in)
+		h.answer(w, r, id, ref, err)
+	})
+}
+
+// handleCreateSubscription creates a subscription: {id, customer,
+// policy?, plan, fee, currency?, start, end?, trial?}.
+func (h *handler) handleCreateSubscription() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in customers.NewSubscription
+		if err := web.Decode(r, &in); err != nil {
+			web.Fail(h.log, w, r, err)
+			return
+		}
+		ref, err := h.customers.CreateSubscription(r.Context(), auth.Who(r), in)
+		h.answer(w, r, in.Customer, ref, err)
+	})
+}
+
+// handleChangeSubscription changes a subscription from a time: {from,
+// plan?, fee?, currency?}.
+func (h *handler) handleChangeSubscription() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in customers.Change
+		if err := web.Decode(r, &in); err != nil {
+			web.Fail(h.log, w, r, err)
+			return
+		}
+		id := r.PathValue("id")
+		_, ref, err := h.customers.ChangeSubscription(r.Context(), auth.Who(r), id, in)
+		customer := ""
+		if err == nil && ref == nil {
+			if list, lerr := h.customers.List(r.Context()); lerr == nil {
+				for _, c := range list {
+					for _, s := range c.Subscriptions {
+						if s.ID == id {
+							customer = c.ID
+						}
+					}
+				}
+			}
+		}
+		h.answer(w, r, customer, ref, err)
+	})
+}

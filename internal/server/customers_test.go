@@ -1,0 +1,108 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slakeeper/slakeeper/internal/customers"
+	"github.com/slakeeper/slakeeper/internal/store"
+)
+
+// Customers and subscriptions created and changed through the API, on
+// SQLite and PostgreSQL: a past period's report keeps the plan it had; a
+// standing holds from its date; bad input names its field and stores
+// nothing; a configured subscription is changed in the file (409).
+func TestCustomersAPI(t *testing.T) {
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			e := newFactsEnv(t, st, "../../examples/004-infopromo.yaml")
+			call := func(method, path, body string, code int, out any) {
+				t.Helper()
+				apiCall(t, e.url, method, path, testOpsToken, body, code, out)
+			}
+			call("POST", "/api/v1/customers", `{"id":"globex","name":"Globex Inc"}`, http.StatusCreated, nil)
+			call("POST", "/api/v1/customers", `{"id":"globex","name":"Again"}`, http.StatusConflict, nil)
+			call("POST", "/api/v1/customers/globex/standing", `{"standing":"arrears","from":"2026-11-01T00:00:00Z"}`, http.StatusCreated, nil)
+			call("POST", "/api/v1/customers/nobody/standing", `{"standing":"arrears"}`, http.StatusNotFound, nil)
+			call("POST", "/api/v1/subscriptions", `{"id":"sub-globex","customer":"globex","policy":"infopromo","plan":"standard","fee":"300.00","currency":"CAD","start":"2026-01-01T00:00:00Z"}`, http.StatusCreated, nil)
+
+			before := countFacts(t, st)
+			for _, tt := range []struct{ body, field string }{
+				{`{"id":"s2","customer":"globex","plan":"standard","fee":"1.00","currency":"EUX","start":"2027-01-01T00:00:00Z"}`, "currency"},
+				{`{"id":"s2","customer":"globex","plan":"gold","fee":"1.00","start":"2027-01-01T00:00:00Z"}`, "plan"},
+				{`{"id":"s2","customer":"globex","plan":"standard","fee":"1,00","start":"2027-01-01T00:00:00Z"}`, "fee"},
+				{`{"id":"s2","customer":"globex","policy":"infopromo","plan":"premium","fee":"1.00","start":"2026-06-01T00:00:00Z"}`, "start"},
+				{`{"id":"s2","customer":"nobody","plan":"standard","fee":"1.00","start":"2027-01-01T00:00:00Z"}`, "customer"},
+				{`{"id":"s2","customer":"globex","plan":"standard","fee":"1.00","start":"soon"}`, "start"},
+			} {
+				var ref struct{ Field string }
+				call("POST", "/api/v1/subscriptions", tt.body, http.StatusBadRequest, &ref)
+				if ref.Field != tt.field {
+					t.Errorf("%s: got field %q, want %q", tt.body, ref.Field, tt.field)
+				}
+			}
+			if n := countFacts(t, st); n != before {
+				t.Errorf("refused subscriptions stored %d facts", n-before)
+			}
+
+			// Premium from 1 July: June is standard, August premium.
+			call("POST", "/api/v1/subscriptions/sub-globex/change", `{"from":"2026-07-01T00:00:00Z","plan":"premium","fee":"900.00"}`, http.StatusCreated, nil)
+			call("POST", "/api/v1/subscriptions/sub-globex/change", `{"from":"2025-07-01T00:00:00Z","plan":"premium"}`, http.StatusBadRequest, nil)
+			var c customers.Customer
+			call("GET", "/api/v1/customers/globex", "", http.StatusOK, &c)
+			if len(c.Subscriptions) != 2 || c.Subscriptions[0].End == nil || !c.Subscriptions[0].End.Equal(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)) ||
+				c.Subscriptions[1].ID != "sub-globex@20260701" || c.Subscriptions[1].Plan != "premium" || c.Subscriptions[1].Fee != "900.00" {
+				t.Errorf("subscriptions after the change: %+v", c.Subscriptions)
+			}
+			if c.Standing != "arrears" || len(c.History) != 2 || c.Name != "Globex Inc" || c.Source != customers.SourceServer {
+				t.Errorf("customer: %+v", c)
+			}
+			for period, plan := range map[string]string{"2026-06": "standard", "2026-08": "premium"} {
+				var reps struct {
+					Reports []struct {
+						Subscriptions []struct{ Plan, Subscription string } `json:"subscriptions"`
+					} `json:"reports"`
+				}
+				call("GET", "/api/v1/reports?period="+period+"&customer=globex", "", http.StatusOK, &reps)
+				if len(reps.Reports) != 1 || len(reps.Reports[0].Subscriptions) != 1 || reps.Reports[0].Subscriptions[0].Plan != plan {
+					t.Errorf("%s: got %+v, want one subscription on plan %s", period, reps.Reports, plan)
+				}
+			}
+			var list struct{ Customers []customers.Customer }
+			call("GET", "/api/v1/customers", "", http.StatusOK, &list)
+			if len(list.Customers) != 1 || list.Customers[0].ID != "globex" {
+				t.Errorf("customers: %+v", list.Customers)
+			}
+		})
+	}
+}
+
+// A configured subscription is the configuration's: changing it through
+// the API is refused.
+func TestCustomersConfiguredWin(t *testing.T) {
+	e := newIncidentEnv(t)
+	var c customers.Customer
+	e.call("GET", "/api/v1/customers/acme", testViewerToken, "", http.StatusOK, &c)
+	if c.Source != customers.SourceConfig || len(c.Subscriptions) != 1 || c.Subscriptions[0].Source != customers.SourceConfig {
+		t.Fatalf("configured customer: %+v", c)
+	}
+	b := e.call("POST", "/api/v1/subscriptions/sub-acme/change", testOpsToken, `{"from":"2026-11-01T00:00:00Z","plan":"standard","fee":"1.00"}`, http.StatusConflict, nil)
+	if !strings.Contains(string(b), "configuration") {
+		t.Errorf("got %s", b)
+	}
+	e.call("POST", "/api/v1/customers", testViewerToken, `{"id":"x"}`, http.StatusForbidden, nil)
+}
+
+// countFacts counts the stored customer and subscription facts.
+func countFacts(t *testing.T, st store.Store) int {
+	t.Helper()
+	fs, err := st.FactsOfType(context.Background(), []string{"customer", "subscription", "subscription_end"}, time.Unix(0, 0), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(fs)
+}
