@@ -13,6 +13,7 @@ import (
 
 	"github.com/slakeeper/slakeeper/internal/auth"
 	"github.com/slakeeper/slakeeper/internal/config"
+	"github.com/slakeeper/slakeeper/internal/customers"
 	"github.com/slakeeper/slakeeper/internal/incidents"
 	"github.com/slakeeper/slakeeper/internal/operatorui"
 	"github.com/slakeeper/slakeeper/internal/outbox"
@@ -29,20 +30,22 @@ type Options struct {
 	Incidents *incidents.Service
 	Outbox    *outbox.Service
 	// Store is where the reports read the evidence.
-	Store   reports.Store
-	Tickets *tickets.Service
+	Store     reports.Store
+	Tickets   *tickets.Service
+	Customers *customers.Service
 }
 
 type handler struct {
-	cfg     func() *config.Config
-	now     func() time.Time
-	log     *slog.Logger
-	auth    *auth.Auth
-	inc     *incidents.Service
-	out     *outbox.Service
-	store   reports.Store
-	tickets *tickets.Service
-	ui      *operatorui.Renderer
+	cfg       func() *config.Config
+	now       func() time.Time
+	log       *slog.Logger
+	auth      *auth.Auth
+	inc       *incidents.Service
+	out       *outbox.Service
+	store     reports.Store
+	tickets   *tickets.Service
+	customers *customers.Service
+	ui        *operatorui.Renderer
 }
 
 // Mount registers the operator pages on mux. Every page but sign-in
@@ -54,7 +57,7 @@ func Mount(mux *http.ServeMux, o Options) error {
 	if err != nil {
 		return fmt.Errorf("operator page templates: %w", err)
 	}
-	h := &handler{cfg: o.Config, now: o.Now, log: o.Logger, auth: o.Auth, inc: o.Incidents, out: o.Outbox, store: o.Store, tickets: o.Tickets, ui: ui}
+	h := &handler{cfg: o.Config, now: o.Now, log: o.Logger, auth: o.Auth, inc: o.Incidents, out: o.Outbox, store: o.Store, tickets: o.Tickets, customers: o.Customers, ui: ui}
 	may := h.requireSession
 
 	// Public: the sign-in form and sign-in itself (failures limited per
@@ -85,6 +88,11 @@ func Mount(mux *http.ServeMux, o Options) error {
 	mux.Handle("GET /admin/disasters", may(auth.PermDisastersRead)(h.handleDisastersPage()))
 	mux.Handle("POST /admin/disasters", may(auth.PermDisastersWrite)(h.handleDeclareForm()))
 	mux.Handle("POST /admin/disasters/{id}/restored", may(auth.PermDisastersWrite)(h.handleRestoredForm()))
+	mux.Handle("GET /admin/customers", may(auth.PermCustomersRead)(h.handleCustomersPage()))
+	mux.Handle("POST /admin/customers", may(auth.PermCustomersWrite)(h.handleCreateCustomerForm()))
+	mux.Handle("POST /admin/customers/{id}/standing", may(auth.PermCustomersWrite)(h.handleStandingForm()))
+	mux.Handle("POST /admin/subscriptions", may(auth.PermCustomersWrite)(h.handleCreateSubscriptionForm()))
+	mux.Handle("POST /admin/subscriptions/{id}/change", may(auth.PermCustomersWrite)(h.handleChangeSubscriptionForm()))
 	mux.Handle("GET /admin/subscribers", may(auth.PermSubscribersRead)(h.handleSubscribersPage()))
 	mux.Handle("POST /admin/subscribers", may(auth.PermSubscribersWrite)(h.handleAddSubscriberForm()))
 	mux.Handle("GET /admin/subscribers/{id}", may(auth.PermSubscribersRead)(h.handleSubscriberPage()))

@@ -29,6 +29,10 @@ var flashes = map[string]string{
 	"declared":   "The disaster is declared: its recovery clock runs.",
 	"restored":   "The disaster is marked restored.",
 	"signedout":  "You are signed out.",
+	"customer":   "The customer is created.",
+	"standing":   "The standing is recorded.",
+	"subscribed": "The subscription is created.",
+	"changed":    "The subscription is changed: the old terms end and the new ones start at the date given.",
 }
 
 // opPage is the common part of an operator page for the request.

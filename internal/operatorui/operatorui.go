@@ -366,6 +366,38 @@ type Unmatched struct {
 	Flags                                               []string
 }
 
+// Customers is the customers page: every customer with its standing and
+// subscriptions, and the forms to create and change them.
+type Customers struct {
+	Page
+	List []CustomerView
+	// CanWrite shows the forms (the role may customers:write).
+	CanWrite bool
+	// Plans are "policy/plan" choices for a new subscription.
+	Plans []string
+}
+
+// CustomerView is one customer on the customers page.
+type CustomerView struct {
+	ID, Name, Source, Standing string
+	History                    []StandingView
+	Subscriptions              []SubscriptionView
+}
+
+// StandingView is a standing from a time (From empty: from the start).
+type StandingView struct {
+	From     *time.Time
+	Standing string
+}
+
+// SubscriptionView is one subscription on the customers page.
+type SubscriptionView struct {
+	ID, Policy, Plan, Fee, Currency, Source string
+	Start                                   time.Time
+	End                                     *time.Time
+	Trial                                   bool
+}
+
 // PortalHome is a customer's overview: its subscriptions with this
 // period's figures so far.
 type PortalHome struct {
@@ -430,6 +462,7 @@ type Renderer struct {
 }
 
 var labels = map[string]string{
+	"good": "Good", "arrears": "Arrears", "violation": "Violation",
 	"operational":          "Operational",
 	"degraded_performance": "Degraded performance",
 	"under_maintenance":    "Under maintenance",
@@ -557,7 +590,7 @@ func New() (*Renderer, error) {
 		"fid": func(prefix, field string) string { return prefix + "-" + nonID.ReplaceAllString(field, "_") },
 	}
 	r := &Renderer{pages: map[string]*template.Template{}}
-	for _, name := range []string{"signin", "dashboard", "incident_new", "incident", "maintenance_new", "message", "subscribers", "subscriber", "subscriber_remove", "disasters", "reports", "tickets", "ticket", "targets", "portal_home"} {
+	for _, name := range []string{"signin", "dashboard", "incident_new", "incident", "maintenance_new", "message", "subscribers", "subscriber", "subscriber_remove", "disasters", "reports", "tickets", "ticket", "targets", "portal_home", "customers"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/forms.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("operator template %s: %w", name, err)

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -105,4 +106,47 @@ func countFacts(t *testing.T, st store.Store) int {
 		t.Fatal(err)
 	}
 	return len(fs)
+}
+
+// The customers page: an operator adds a customer and a subscription,
+// sees a bad currency refused at its field with nothing stored, changes
+// the plan from a date and records a standing; a viewer sees no forms.
+func TestCustomersPage(t *testing.T) {
+	e := newIncidentEnv(t)
+	b := e.browser()
+	b.signIn("alice", testAlicePassword)
+	p := b.post("/admin/customers", url.Values{"id": {"globex"}, "name": {"Globex Inc"}})
+	if p.code != http.StatusSeeOther || !strings.Contains(p.location, "#customer-globex") {
+		t.Fatalf("add a customer: %d %q %s", p.code, p.location, p.body)
+	}
+	p = b.post("/admin/subscriptions", url.Values{"id": {"sub-globex"}, "customer": {"globex"}, "plan": {"acme/standard"}, "fee": {"500.00"},
+		"currency": {"EUX"}, "start": {"2026-01-01T00:00"}})
+	if p.code != http.StatusBadRequest || !strings.Contains(p.body, `id="subscription-currency-err"`) || !strings.Contains(p.body, "ISO 4217") {
+		t.Errorf("a bad currency: %d\n%s", p.code, p.body)
+	}
+	p = b.post("/admin/subscriptions", url.Values{"id": {"sub-globex"}, "customer": {"globex"}, "plan": {"acme/standard"}, "fee": {"500.00"},
+		"currency": {"USD"}, "start": {"2026-01-01T00:00"}})
+	if p.code != http.StatusSeeOther {
+		t.Fatalf("add a subscription: %d %s", p.code, p.body)
+	}
+	p = b.post("/admin/subscriptions/sub-globex/change", url.Values{"from": {"2026-10-01T00:00"}, "fee": {"600.00"}})
+	if p.code != http.StatusSeeOther {
+		t.Fatalf("change: %d %s", p.code, p.body)
+	}
+	p = b.post("/admin/customers/globex/standing", url.Values{"standing": {"arrears"}, "from": {"2026-10-01T00:00"}})
+	if p.code != http.StatusSeeOther {
+		t.Fatalf("standing: %d %s", p.code, p.body)
+	}
+	p = b.get("/admin/customers")
+	checkLabels(t, p.body)
+	for _, want := range []string{"Globex Inc", "sub-globex@20261001", "600.00 USD", "Standing now: <strong>Arrears</strong>", "Add a subscription"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("customers page lacks %q:\n%s", want, p.body)
+		}
+	}
+	var c customers.Customer
+	e.call("GET", "/api/v1/customers/globex", testViewerToken, "", http.StatusOK, &c)
+	if len(c.Subscriptions) != 2 {
+		t.Errorf("subscriptions: %+v (the refused one must not be stored)", c.Subscriptions)
+	}
 }

@@ -37,11 +37,12 @@ func (s *Server) routes() (http.Handler, error) {
 	// they are asked.
 	fresh := freshStore{Store: s.store, cov: s.cov, perf: s.perf}
 	in := intake.New(fresh, s.Config, s.now, s.log)
+	cust := customers.New(s.store, s.Config, s.now, in)
 	api.Mount(mux, api.Options{Store: fresh, Config: s.Config, Now: s.now, Logger: s.log,
 		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox, Tickets: s.tickets, Results: s,
-		Intake: in, Customers: customers.New(s.store, s.Config, s.now, in)})
+		Intake: in, Customers: cust})
 	if err := admin.Mount(mux, admin.Options{Config: s.Config, Now: s.now, Logger: s.log,
-		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox, Store: fresh, Tickets: s.tickets}); err != nil {
+		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox, Store: fresh, Tickets: s.tickets, Customers: cust}); err != nil {
 		return nil, err
 	}
 	if err := portal.Mount(mux, portal.Options{Config: s.Config, Now: s.now, Logger: s.log, Auth: s.auth, Store: fresh, Tickets: s.tickets}); err != nil {

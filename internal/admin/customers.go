@@ -1,0 +1,141 @@
+package admin
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/slakeeper/slakeeper/internal/auth"
+	"github.com/slakeeper/slakeeper/internal/customers"
+	"github.com/slakeeper/slakeeper/internal/intake"
+	"github.com/slakeeper/slakeeper/internal/operatorui"
+	"github.com/slakeeper/slakeeper/internal/sla"
+	"github.com/slakeeper/slakeeper/internal/web"
+)
+
+// customersPage is the customers page with form.
+func (h *handler) customersPage(r *http.Request, form operatorui.Form) (operatorui.Customers, error) {
+	p := operatorui.Customers{Page: h.opPage(r, "Customers")}
+	p.Form = form
+	role, _ := h.auth.UserRole(auth.Who(r))
+	p.CanWrite = auth.Allowed(role, auth.PermCustomersWrite)
+	list, err := h.customers.List(r.Context())
+	if err != nil {
+		return p, err
+	}
+	for _, c := range list {
+		v := operatorui.CustomerView{ID: c.ID, Name: c.Name, Source: c.Source, Standing: string(c.Standing)}
+		for _, hs := range c.History {
+			v.History = append(v.History, operatorui.StandingView{From: hs.From, Standing: string(hs.Standing)})
+		}
+		for _, s := range c.Subscriptions {
+			v.Subscriptions = append(v.Subscriptions, operatorui.SubscriptionView{ID: s.ID, Policy: s.Policy, Plan: s.Plan, Fee: s.Fee,
+				Currency: s.Currency, Source: s.Source, Start: s.Start, End: s.End, Trial: s.Trial})
+		}
+		p.List = append(p.List, v)
+	}
+	for _, pol := range h.cfg().Policies {
+		seen := map[string]bool{}
+		for _, ver := range pol.Versions {
+			for _, pl := range ver.AllPlans() {
+				if !seen[pl.ID] && !strings.Contains(pl.ID, "/") {
+					seen[pl.ID] = true
+					p.Plans = append(p.Plans, pol.ID+"/"+pl.ID)
+				}
+			}
+		}
+	}
+	return p, nil
+}
+
+// handleCustomersPage lists the customers and their subscriptions.
+func (h *handler) handleCustomersPage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := h.customersPage(r, operatorui.Form{})
+		if err != nil {
+			h.failPage(w, r, err)
+			return
+		}
+		h.render(w, r, http.StatusOK, "customers", p)
+	})
+}
+
+// customerForm runs a form's change: on success 303 to the customer,
+// on a refusal the page again with the error at its field.
+func (h *handler) customerForm(name string, do func(r *http.Request, v url.Values) (customer string, ref *intake.Refusal, err error), done string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, err := web.ParseForm(w, r)
+		if err != nil {
+			h.message(w, r, http.StatusBadRequest, "Not done", err.Error(), "/admin/customers")
+			return
+		}
+		customer, ref, err := do(r, v)
+		if err != nil {
+			h.failPage(w, r, err)
+			return
+		}
+		if ref == nil {
+			http.Redirect(w, r, "/admin/customers?done="+done+"#customer-"+url.PathEscape(customer), http.StatusSeeOther)
+			return
+		}
+		form := formOf(name, v, nil)
+		field := ref.Field
+		if _, ok := v[field]; !ok {
+			field = "" // a refusal of the whole form
+		}
+		form.Errors[field] = ref.Error
+		p, perr := h.customersPage(r, form)
+		if perr != nil {
+			h.failPage(w, r, perr)
+			return
+		}
+		h.render(w, r, ref.Status(), "customers", p)
+	})
+}
+
+func (h *handler) handleCreateCustomerForm() http.Handler {
+	return h.customerForm("customer", func(r *http.Request, v url.Values) (string, *intake.Refusal, error) {
+		id := strings.TrimSpace(v.Get("id"))
+		ref, err := h.customers.CreateCustomer(r.Context(), auth.Who(r), customers.NewCustomer{ID: id, Name: strings.TrimSpace(v.Get("name"))})
+		return id, ref, err
+	}, "customer")
+}
+
+func (h *handler) handleStandingForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		h.customerForm("standing-"+id, func(r *http.Request, v url.Values) (string, *intake.Refusal, error) {
+			in := customers.StandingInput{Standing: sla.Standing(v.Get("standing"))}
+			if f := strings.TrimSpace(v.Get("from")); f != "" {
+				in.From = formTime(f)
+			}
+			ref, err := h.customers.SetStanding(r.Context(), auth.Who(r), id, in)
+			return id, ref, err
+		}, "standing").ServeHTTP(w, r)
+	})
+}
+
+func (h *handler) handleCreateSubscriptionForm() http.Handler {
+	return h.customerForm("subscription", func(r *http.Request, v url.Values) (string, *intake.Refusal, error) {
+		policy, plan, _ := strings.Cut(v.Get("plan"), "/")
+		in := customers.NewSubscription{ID: strings.TrimSpace(v.Get("id")), Customer: strings.TrimSpace(v.Get("customer")), Policy: policy, Plan: plan,
+			Fee: strings.TrimSpace(v.Get("fee")), Currency: strings.TrimSpace(v.Get("currency")), Start: formTime(v.Get("start"))}
+		ref, err := h.customers.CreateSubscription(r.Context(), auth.Who(r), in)
+		return in.Customer, ref, err
+	}, "subscribed")
+}
+
+func (h *handler) handleChangeSubscriptionForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		h.customerForm("change-"+id, func(r *http.Request, v url.Values) (string, *intake.Refusal, error) {
+			_, ref, err := h.customers.ChangeSubscription(r.Context(), auth.Who(r), id, customers.Change{From: formTime(v.Get("from")),
+				Plan: strings.TrimSpace(v.Get("plan")), Fee: strings.TrimSpace(v.Get("fee"))})
+			customer := ""
+			if err == nil && ref == nil {
+				customer = strings.SplitN(id, "@", 2)[0]
+			}
+			return customer, ref, err
+		}, "changed").ServeHTTP(w, r)
+	})
+}
