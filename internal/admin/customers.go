@@ -139,3 +139,14 @@ func (h *handler) handleChangeSubscriptionForm() http.Handler {
 		}, "changed").ServeHTTP(w, r)
 	})
 }
+
+func (h *handler) handleImportForm() http.Handler {
+	return h.customerForm("import", func(r *http.Request, v url.Values) (string, *intake.Refusal, error) {
+		_, ref, err := h.customers.Import(r.Context(), auth.Who(r), strings.NewReader(v.Get("csv")))
+		if ref != nil {
+			// The error belongs to the text area, with its row.
+			ref.Field = "csv"
+		}
+		return "", ref, err
+	}, "imported")
+}

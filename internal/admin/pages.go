@@ -33,6 +33,7 @@ var flashes = map[string]string{
 	"standing":   "The standing is recorded.",
 	"subscribed": "The subscription is created.",
 	"changed":    "The subscription is changed: the old terms end and the new ones start at the date given.",
+	"imported":   "The customer list is imported.",
 }
 
 // opPage is the common part of an operator page for the request.

@@ -123,3 +123,22 @@ func (h *handler) handleChangeSubscription() http.Handler {
 		h.answer(w, r, customer, ref, err)
 	})
 }
+
+// MaxImportBody bounds a CSV customer list: 1 MiB, some 10,000 rows.
+const MaxImportBody = 1 << 20
+
+// handleImportCustomers creates the customers and subscriptions of a CSV
+// list, all or nothing.
+func (h *handler) handleImportCustomers() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		res, ref, err := h.customers.Import(r.Context(), auth.Who(r), http.MaxBytesReader(w, r.Body, MaxImportBody))
+		switch {
+		case err != nil:
+			web.Fail(h.log, w, r, err)
+		case ref != nil:
+			web.JSON(w, ref.Status(), ref)
+		default:
+			web.JSON(w, http.StatusCreated, res)
+		}
+	})
+}

@@ -12,8 +12,10 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -404,4 +406,136 @@ func (s *Service) add(ctx context.Context, who string, fs ...map[string]any) (*i
 	}
 	_, ref, err := s.intake.Add(ctx, who, b.Bytes(), slog.LevelInfo)
 	return ref, err
+}
+
+// ImportColumns are the columns of a customer list in CSV, with a header
+// row naming them (any order; only customer is required).
+var ImportColumns = []string{"customer", "name", "standing", "subscription", "policy", "plan", "fee", "currency", "start", "end", "trial"}
+
+// ImportResult counts what an import created.
+type ImportResult struct {
+	Customers     int `json:"customers"`
+	Subscriptions int `json:"subscriptions"`
+}
+
+// Import creates the customers and subscriptions of a CSV list (a
+// header row, then one row per subscription, or per customer without
+// one), all or nothing: a customer that exists is not created again; a
+// refusal names the row and the column.
+func (s *Service) Import(ctx context.Context, who string, r io.Reader) (*ImportResult, *intake.Refusal, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	rows, err := cr.ReadAll()
+	if err != nil {
+		return nil, &intake.Refusal{Error: "csv: " + err.Error()}, nil
+	}
+	if len(rows) < 2 {
+		return nil, &intake.Refusal{Error: "csv: want a header row (" + strings.Join(ImportColumns, ",") + ") and at least one row"}, nil
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if !slices.Contains(ImportColumns, h) {
+			return nil, &intake.Refusal{Error: fmt.Sprintf("row 1: unknown column %q; want %s", h, strings.Join(ImportColumns, ", ")), Field: h, Line: 1}, nil
+		}
+		col[h] = i
+	}
+	if _, ok := col["customer"]; !ok {
+		return nil, &intake.Refusal{Error: "row 1: the column customer is required", Field: "customer", Line: 1}, nil
+	}
+	existing, err := s.List(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	known := map[string]bool{}
+	for _, c := range existing {
+		known[c.ID] = true
+	}
+	res := &ImportResult{}
+	var lines []map[string]any
+	var rowOf []int // the CSV row of each fact line
+	for i, row := range rows[1:] {
+		n := i + 2
+		get := func(name string) string {
+			if j, ok := col[name]; ok && j < len(row) {
+				return strings.TrimSpace(row[j])
+			}
+			return ""
+		}
+		refuse := func(field, format string, args ...any) *intake.Refusal {
+			return &intake.Refusal{Error: fmt.Sprintf("row %d: %s: %s", n, field, fmt.Sprintf(format, args...)), Field: field, Line: n}
+		}
+		id := get("customer")
+		if id == "" || strings.ContainsAny(id, "@/ ") {
+			return nil, refuse("customer", "want a customer id such as acme, got %q", id), nil
+		}
+		if !known[id] {
+			st := sla.Standing(get("standing"))
+			if r := checkStanding("standing", &st); r != nil {
+				return nil, refuse("standing", "want good, arrears or violation, got %q", get("standing")), nil
+			}
+			lines = append(lines, map[string]any{"type": "customer", "id": "customer:" + id, "customer": id, "name": get("name"), "standing": st})
+			rowOf = append(rowOf, n)
+			known[id] = true
+			res.Customers++
+		}
+		if sub := get("subscription"); sub != "" {
+			start, err := importTime(get("start"))
+			if err != nil {
+				return nil, refuse("start", "want a date (2026-01-01) or an RFC 3339 time, got %q", get("start")), nil
+			}
+			f := map[string]any{"type": "subscription", "id": sub, "customer": id, "plan": get("plan"), "fee": get("fee"),
+				"start": start.Format(time.RFC3339)}
+			if v := get("policy"); v != "" {
+				f["policy"] = v
+			}
+			if v := get("currency"); v != "" {
+				f["currency"] = v
+			}
+			if v := get("end"); v != "" {
+				end, err := importTime(v)
+				if err != nil {
+					return nil, refuse("end", "want a date (2027-01-01) or an RFC 3339 time, got %q", v), nil
+				}
+				f["end"] = end.Format(time.RFC3339)
+			}
+			switch strings.ToLower(get("trial")) {
+			case "", "false", "no", "0":
+			case "true", "yes", "1":
+				f["trial"] = true
+			default:
+				return nil, refuse("trial", "want true or false, got %q", get("trial")), nil
+			}
+			lines = append(lines, f)
+			rowOf = append(rowOf, n)
+			res.Subscriptions++
+		}
+	}
+	if len(lines) == 0 {
+		return res, nil, nil
+	}
+	ref, err := s.add(ctx, who, lines...)
+	if ref != nil && ref.Line > 0 && ref.Line <= len(rowOf) {
+		// The intake counts fact lines; the user counts CSV rows.
+		row := rowOf[ref.Line-1]
+		msg := ref.Error
+		if _, rest, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(msg, "body:") {
+			msg = rest
+		}
+		ref = &intake.Refusal{Code: ref.Code, Error: fmt.Sprintf("row %d: %s", row, msg), Line: row, Field: ref.Field, ID: ref.ID}
+	}
+	if ref != nil || err != nil {
+		return nil, ref, err
+	}
+	return res, nil, nil
+}
+
+// importTime reads a date (midnight UTC) or an RFC 3339 time.
+func importTime(v string) (time.Time, error) {
+	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	return t.UTC(), err
 }

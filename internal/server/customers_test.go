@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -148,5 +150,63 @@ func TestCustomersPage(t *testing.T) {
 	e.call("GET", "/api/v1/customers/globex", testViewerToken, "", http.StatusOK, &c)
 	if len(c.Subscriptions) != 2 {
 		t.Errorf("subscriptions: %+v (the refused one must not be stored)", c.Subscriptions)
+	}
+}
+
+// A provider's customer list in CSV: all rows or none; a refusal names
+// the row and the column.
+func TestCustomersImport(t *testing.T) {
+	e := newIncidentEnv(t)
+	csvCall := func(body string, code int, out any) []byte {
+		t.Helper()
+		req, _ := http.NewRequest("POST", e.url+"/api/v1/customers/import", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+testOpsToken)
+		req.Header.Set("Content-Type", "text/csv")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != code {
+			t.Fatalf("got %d %s, want %d", resp.StatusCode, b, code)
+		}
+		if out != nil {
+			if err := json.Unmarshal(b, out); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return b
+	}
+	var ref struct {
+		Error, Field string
+		Line         int
+	}
+	csvCall("customer,name,subscription,policy,plan,fee,currency,start\n"+
+		"globex,Globex Inc,sub-globex,acme,standard,500.00,USD,2026-01-01\n"+
+		"initech,Initech,sub-initech,acme,standard,250.00,EUX,2026-02-01\n", http.StatusBadRequest, &ref)
+	if ref.Line != 3 || ref.Field != "currency" || !strings.HasPrefix(ref.Error, "row 3: currency") {
+		t.Errorf("bad currency on row 3: got %+v", ref)
+	}
+	csvCall("customer,colour\nglobex,red\n", http.StatusBadRequest, &ref)
+	if ref.Field != "colour" {
+		t.Errorf("unknown column: got %+v", ref)
+	}
+	var list struct{ Customers []customers.Customer }
+	e.call("GET", "/api/v1/customers", testViewerToken, "", http.StatusOK, &list)
+	if len(list.Customers) != 1 {
+		t.Fatalf("refused imports stored customers: %+v", list.Customers)
+	}
+	var res customers.ImportResult
+	csvCall("customer,name,subscription,policy,plan,fee,currency,start,end\n"+
+		"globex,Globex Inc,sub-globex,acme,standard,500.00,USD,2026-01-01,\n"+
+		"initech,Initech,sub-initech,acme,standard,250.00,EUR,2026-02-01T00:00:00Z,2027-01-01\n"+
+		"acme,,,,,,,,\n", http.StatusCreated, &res)
+	if res.Customers != 2 || res.Subscriptions != 2 {
+		t.Errorf("import: got %+v, want 2 customers (acme exists) and 2 subscriptions", res)
+	}
+	e.call("GET", "/api/v1/customers", testViewerToken, "", http.StatusOK, &list)
+	if len(list.Customers) != 3 {
+		t.Errorf("customers after the import: %+v", list.Customers)
 	}
 }
