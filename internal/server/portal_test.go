@@ -1,8 +1,14 @@
 package server
 
 import (
+	"bytes"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +16,10 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/slakeeper/slakeeper/internal/browsertest"
+	"github.com/slakeeper/slakeeper/internal/config"
+	"github.com/slakeeper/slakeeper/internal/facts"
+	"github.com/slakeeper/slakeeper/internal/policy"
+	"github.com/slakeeper/slakeeper/internal/sla"
 )
 
 // portalTestConfig has two customers, each with a subscription to the
@@ -156,5 +166,91 @@ func TestBrowserPortal(t *testing.T) {
 		if _, err := chromedp.RunResponse(b.Ctx, chromedp.Click(chromedp.CSS(`form[action="/portal/signout"] button`))); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// Each seed's customers, signed in to the portal, read October's
+// figures as `evaluate` computes them from the same evidence: every
+// subscription's uptime and credit, and nothing of another customer.
+func TestPortalMatchesEvaluate(t *testing.T) {
+	examples, err := filepath.Glob("../../examples/0*.yaml")
+	if err != nil || len(examples) != 5 {
+		t.Fatalf("examples: %v, %v", examples, err)
+	}
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	for _, pf := range examples {
+		t.Run(filepath.Base(pf), func(t *testing.T) {
+			body, err := os.ReadFile(strings.TrimSuffix(pf, ".yaml") + ".jsonl")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev, err := facts.Parse(pf, bytes.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			pol, err := policy.Load(pf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			custs := map[string]bool{}
+			for _, s := range ev.Subscriptions {
+				custs[s.Customer] = true
+			}
+			var cfg strings.Builder
+			cfg.WriteString("policies: [" + pf + "]\ntokens:\n  - {name: ops, role: operator, token_env: OPS_TOKEN}\nusers:\n")
+			for c := range custs {
+				cfg.WriteString("  - {name: " + c + "-user, role: customer, customer: " + c + ", password_hash_env: HASH}\n")
+			}
+			env := map[string]string{"OPS_TOKEN": testOpsToken, "HASH": testAliceHash(t)}
+			c, err := config.Parse("slakeeper.yaml", []byte(cfg.String()), func(k string) string { return env[k] }, policy.Load)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := New(Options{Store: stores(t)["sqlite"](t), Config: c, Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts := httptest.NewServer(s.Handler())
+			t.Cleanup(ts.Close)
+			apiCall(t, ts.URL, "POST", "/api/v1/facts", testOpsToken, string(body), http.StatusOK, nil)
+			checked := 0
+			for cust := range custs {
+				want, err := sla.Evaluate(sla.Request{Policy: pol, Evidence: ev, Period: "2026-10", Customer: cust, AsOf: now})
+				if err != nil {
+					t.Fatal(err)
+				}
+				b := browserFor(t, ts.URL)
+				if p := b.post("/portal/signin", url.Values{"name": {cust + "-user"}, "password": {testAlicePassword}}); p.code != http.StatusSeeOther {
+					t.Fatalf("%s: sign in: %d", cust, p.code)
+				}
+				p := b.get("/portal/reports?period=2026-10")
+				if p.code != http.StatusOK {
+					t.Fatalf("%s: reports: %d", cust, p.code)
+				}
+				for _, sr := range want.Subscriptions {
+					figures := []string{sr.Subscription, strconv.FormatFloat(sr.Uptime, 'f', 3, 64) + " %", strconv.FormatFloat(sr.Credit.Percent, 'f', -1, 64) + " %"}
+					if sr.NoData {
+						figures[1] = "No data"
+					}
+					if sr.Credit.Amount != "" {
+						figures = append(figures, sr.Credit.Amount+" "+sr.Credit.Currency)
+					}
+					for _, f := range figures {
+						if !strings.Contains(p.body, f) {
+							t.Errorf("%s: the portal's report lacks %q (evaluate's)", cust, f)
+						}
+					}
+					checked++
+				}
+				for other := range custs {
+					if other != cust && strings.Contains(p.body, other+" / ") {
+						t.Errorf("%s: the portal's report shows %s's subscription", cust, other)
+					}
+				}
+			}
+			if checked == 0 {
+				t.Error("no subscription checked")
+			}
+		})
 	}
 }
