@@ -344,7 +344,7 @@ func (p *Postgres) appendFactsTx(ctx context.Context, rows []factRow) error {
 
 // storeTables are the tables Size counts.
 var storeTables = []string{"series", "results", "minutes", "agents", "facts", "states", "schema_migrations",
-	"outbound", "deliveries", "subscribers", "sessions", "secrets"}
+	"outbound", "deliveries", "subscribers", "sessions", "secrets", "users", "invitations"}
 
 // Size implements Store: the store's tables with their indexes and TOAST,
 // as found through the connection's search_path.

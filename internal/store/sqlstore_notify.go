@@ -270,3 +270,94 @@ func (s *sqlStore) pruneNotify(ctx context.Context, keepCut int64, batch int) (i
 		}
 	}
 }
+
+// PutUser implements Store.
+func (s *sqlStore) PutUser(ctx context.Context, u User) error {
+	disabled := 0
+	if u.Disabled {
+		disabled = 1
+	}
+	if _, err := s.writer.exec(ctx, `INSERT INTO users (name, role, customer, hash, disabled, created_at, created_by)
+		VALUES ($1, $2, $3, $4, CAST($5 AS bigint), CAST($6 AS bigint), $7)
+		ON CONFLICT (name) DO UPDATE SET role = excluded.role, customer = excluded.customer, hash = excluded.hash,
+			disabled = excluded.disabled`,
+		u.Name, u.Role, u.Customer, u.Hash, disabled, u.CreatedAt.UnixMilli(), u.CreatedBy); err != nil {
+		return fmt.Errorf("put user %s: %w", u.Name, err)
+	}
+	return nil
+}
+
+// User implements Store.
+func (s *sqlStore) User(ctx context.Context, name string) (User, error) {
+	rows, err := s.reader.query(ctx, `SELECT name, role, customer, hash, disabled, created_at, created_by FROM users WHERE name = $1`, name)
+	if err != nil {
+		return User{}, fmt.Errorf("read user %s: %w", name, err)
+	}
+	defer rows.Close()
+	us, err := scanUsers(rows)
+	if err != nil {
+		return User{}, err
+	}
+	if len(us) == 0 {
+		return User{}, fmt.Errorf("user %s: %w", name, ErrNotFound)
+	}
+	return us[0], nil
+}
+
+// Users implements Store.
+func (s *sqlStore) Users(ctx context.Context) ([]User, error) {
+	rows, err := s.reader.query(ctx, `SELECT name, role, customer, hash, disabled, created_at, created_by FROM users ORDER BY name`+s.dialect.collate)
+	if err != nil {
+		return nil, fmt.Errorf("read users: %w", err)
+	}
+	defer rows.Close()
+	return scanUsers(rows)
+}
+
+func scanUsers(rows rows) ([]User, error) {
+	var out []User
+	for rows.Next() {
+		var u User
+		var disabled, created int64
+		if err := rows.Scan(&u.Name, &u.Role, &u.Customer, &u.Hash, &disabled, &created, &u.CreatedBy); err != nil {
+			return nil, fmt.Errorf("read users: %w", err)
+		}
+		u.Disabled, u.CreatedAt = disabled != 0, time.UnixMilli(created).UTC()
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read users: %w", err)
+	}
+	return out, nil
+}
+
+// PutInvitation implements Store.
+func (s *sqlStore) PutInvitation(ctx context.Context, inv Invitation) error {
+	if _, err := s.writer.exec(ctx, `INSERT INTO invitations (hash, username, expires_at) VALUES ($1, $2, CAST($3 AS bigint))`,
+		inv.Hash, inv.User, inv.Expires.UnixMilli()); err != nil {
+		return fmt.Errorf("put invitation of %s: %w", inv.User, err)
+	}
+	return nil
+}
+
+// UseInvitation implements Store: one statement marks it used, so two
+// requests with one link cannot both take it.
+func (s *sqlStore) UseInvitation(ctx context.Context, hash string, now time.Time) (string, error) {
+	rows, err := s.writer.query(ctx, `UPDATE invitations SET used_at = CAST($2 AS bigint)
+		WHERE hash = $1 AND used_at IS NULL AND expires_at > CAST($2 AS bigint) RETURNING username`, hash, now.UnixMilli())
+	if err != nil {
+		return "", fmt.Errorf("use invitation: %w", err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return "", fmt.Errorf("use invitation: %w", err)
+		}
+		return "", fmt.Errorf("invitation: %w", ErrNotFound)
+	}
+	var user string
+	if err := rows.Scan(&user); err != nil {
+		return "", fmt.Errorf("use invitation: %w", err)
+	}
+	return user, nil
+}

@@ -111,6 +111,18 @@ type Store interface {
 	// transaction, so that nothing more is sent to it. Their UpdatedAt is
 	// left as it was: the store has no say about the time.
 	DeleteSubscriber(ctx context.Context, id string) error
+	// PutUser stores an account created in the server, replacing the one
+	// with its Name.
+	PutUser(ctx context.Context, u User) error
+	// User returns the account name (ErrNotFound when there is none);
+	// Users every account by name.
+	User(ctx context.Context, name string) (User, error)
+	Users(ctx context.Context) ([]User, error)
+	// PutInvitation stores a one-time link to set a password.
+	PutInvitation(ctx context.Context, inv Invitation) error
+	// UseInvitation marks the invitation with hash used at now and returns
+	// its user, once: an unknown, used or expired one is ErrNotFound.
+	UseInvitation(ctx context.Context, hash string, now time.Time) (string, error)
 	// PutSession stores a sign-in session, replacing the one with its Hash.
 	PutSession(ctx context.Context, s Session) error
 	// Session returns the session with a hash; one unknown or expired (by
@@ -207,6 +219,24 @@ type MonitorState struct {
 	Confirmed monitor.State
 	NextDue   time.Time
 	UpdatedAt time.Time
+}
+
+// User is an account created in the server: invited by an admin, with
+// its password's bcrypt hash once the invitation is accepted.
+type User struct {
+	Name, Role, Customer string
+	// Hash is empty until the user sets a password.
+	Hash      string
+	Disabled  bool
+	CreatedAt time.Time
+	CreatedBy string
+}
+
+// Invitation is a one-time link to set User's password, until Expires.
+type Invitation struct {
+	Hash    string
+	User    string
+	Expires time.Time
 }
 
 // ErrConflict is wrapped by AppendFacts' error when a fact's id is already

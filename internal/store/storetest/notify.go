@@ -33,6 +33,7 @@ var notifyScenarios = []struct {
 	{"FactsByID", testFactsByID},
 	{"AppendFactsConcurrent", testAppendFactsConcurrent},
 	{"TicketFacts", testTicketFacts},
+	{"Users", testUsers},
 	{"Coverage", testCoverage},
 	{"Samples", testSamples},
 	{"PruneNotify", testPruneNotify},
@@ -942,5 +943,48 @@ func testAppendFactsConcurrent(t *testing.T, s store.Store) {
 		} else if err != nil || len(got) != 2 {
 			t.Errorf("call %d: got %v and %d facts stored, want both", i, err, len(got))
 		}
+	}
+}
+
+// Users are stored and replaced by name; an invitation is used once, and
+// never after it expires.
+func testUsers(t *testing.T, s store.Store) {
+	ctx := ctxFor(t)
+	u := store.User{Name: "bob@example.com", Role: "support", CreatedAt: t0, CreatedBy: "alice"}
+	if err := s.PutUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	u.Hash, u.Disabled = "$2a$10$hash", true
+	if err := s.PutUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutUser(ctx, store.User{Name: "anna@acme.example", Role: "customer", Customer: "acme", CreatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.User(ctx, "bob@example.com")
+	if err != nil || got.Hash != u.Hash || !got.Disabled || got.Role != "support" || got.CreatedBy != "alice" || !got.CreatedAt.Equal(t0) {
+		t.Errorf("User: got %+v, %v", got, err)
+	}
+	if _, err := s.User(ctx, "nobody"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown user: got %v, want ErrNotFound", err)
+	}
+	all, err := s.Users(ctx)
+	if err != nil || len(all) != 2 || all[0].Name != "anna@acme.example" || all[0].Customer != "acme" {
+		t.Errorf("Users: got %+v, %v", all, err)
+	}
+	if err := s.PutInvitation(ctx, store.Invitation{Hash: "h1", User: "bob@example.com", Expires: t0.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutInvitation(ctx, store.Invitation{Hash: "h2", User: "bob@example.com", Expires: t0.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if user, err := s.UseInvitation(ctx, "h1", t0.Add(time.Minute)); err != nil || user != "bob@example.com" {
+		t.Errorf("UseInvitation: got %q, %v", user, err)
+	}
+	if _, err := s.UseInvitation(ctx, "h1", t0.Add(2*time.Minute)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a used invitation: got %v, want ErrNotFound", err)
+	}
+	if _, err := s.UseInvitation(ctx, "h2", t0.Add(time.Hour)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("an expired invitation: got %v, want ErrNotFound", err)
 	}
 }
