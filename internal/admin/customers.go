@@ -17,7 +17,7 @@ import (
 func (h *handler) customersPage(r *http.Request, form operatorui.Form) (operatorui.Customers, error) {
 	p := operatorui.Customers{Page: h.opPage(r, "Customers")}
 	p.Form = form
-	role, _ := h.auth.UserRole(auth.Who(r))
+	role, _ := h.auth.UserRole(r.Context(), auth.Who(r))
 	p.CanWrite = auth.Allowed(role, auth.PermCustomersWrite)
 	list, err := h.customers.List(r.Context())
 	if err != nil {

@@ -31,7 +31,7 @@ func (h *handler) requireSession(p auth.Permission) func(http.Handler) http.Hand
 				h.message(w, r, http.StatusUnauthorized, "Sign in again", "You are not signed in (or your session has ended), so nothing was done. Sign in and submit the form again.", "/admin/signin")
 				return
 			}
-			role, _ := h.auth.UserRole(user)
+			role, _ := h.auth.UserRole(r.Context(), user)
 			if !auth.Staff(role) {
 				h.message(w, r, http.StatusForbidden, "Not for customer accounts", "These are the provider's pages. Your account's pages are at /portal.", "/portal")
 				return

@@ -73,6 +73,7 @@ type Store interface {
 	Session(ctx context.Context, hash string) (store.Session, error)
 	PutSession(ctx context.Context, s store.Session) error
 	DeleteSession(ctx context.Context, hash string) error
+	User(ctx context.Context, name string) (store.User, error)
 }
 
 var _ Store = (store.Store)(nil)
@@ -249,9 +250,12 @@ func (a *Auth) CheckPassword(ctx context.Context, c *config.Config, name, passwo
 	if !a.attempt(name, ip, now) {
 		return ErrSignInLimited
 	}
-	u := c.User(name)
+	u, err := a.Account(ctx, name)
+	if err != nil {
+		return err
+	}
 	hash := []byte(nil)
-	if u != nil {
+	if u != nil && u.Active() {
 		hash = u.Hash
 	} else {
 		cost := bcrypt.DefaultCost
@@ -265,9 +269,9 @@ func (a *Auth) CheckPassword(ctx context.Context, c *config.Config, name, passwo
 	case <-ctx.Done():
 		return fmt.Errorf("sign-in of %q: %w", name, ctx.Err())
 	}
-	err := bcrypt.CompareHashAndPassword(hash, []byte(password))
+	err = bcrypt.CompareHashAndPassword(hash, []byte(password))
 	<-a.slots
-	if u == nil || err != nil {
+	if u == nil || !u.Active() || err != nil {
 		return ErrBadCredentials
 	}
 	a.succeeded(name, ip)
@@ -323,7 +327,11 @@ func (a *Auth) SessionUser(r *http.Request) (string, error) {
 	now := a.now().UTC()
 	// The store drops expired sessions by its own clock; the server's
 	// clock decides too, so the limits hold whatever the store's is.
-	if !now.Before(sessionExpiry(sess.CreatedAt, sess.SeenAt)) || a.cfg().User(sess.User) == nil {
+	acct, err := a.Account(ctx, sess.User)
+	if err != nil {
+		return "", err
+	}
+	if !now.Before(sessionExpiry(sess.CreatedAt, sess.SeenAt)) || acct == nil || !acct.Active() {
 		if err := a.store.DeleteSession(ctx, hash); err != nil {
 			return "", fmt.Errorf("delete expired session: %w", err)
 		}
@@ -375,7 +383,7 @@ func (a *Auth) DeleteSession(r *http.Request) error {
 func (a *Auth) SignIn(w http.ResponseWriter, r *http.Request, name, password string, staff bool) error {
 	err := a.CheckPassword(r.Context(), a.cfg(), name, password, a.ClientIP(r))
 	if err == nil {
-		if role, _ := a.UserRole(name); Staff(role) != staff {
+		if role, _ := a.UserRole(r.Context(), name); Staff(role) != staff {
 			err = ErrWrongPortal
 		}
 	}
@@ -408,4 +416,42 @@ func SignInMessage(err error) (code int, msg string, ok bool) {
 		return http.StatusUnauthorized, "Unknown user name or wrong password.", true
 	}
 	return http.StatusInternalServerError, "", false
+}
+
+// Account is a user who may sign in: from the configuration file, or
+// created in the server (invited by an admin).
+type Account struct {
+	Name, Role, Customer string
+	Hash                 []byte
+	Disabled             bool
+	// Configured says the configuration file declares it (it wins over
+	// an account of the same name in the server).
+	Configured bool
+}
+
+// Active reports whether the account may sign in: a password set, not
+// disabled.
+func (u *Account) Active() bool { return len(u.Hash) > 0 && !u.Disabled }
+
+// Account finds the account name: the configuration's, else the
+// server's; nil when there is none.
+func (a *Auth) Account(ctx context.Context, name string) (*Account, error) {
+	if u := a.cfg().User(name); u != nil {
+		return &Account{Name: u.Name, Role: cmpOr(u.Role, RoleOperator), Customer: u.Customer, Hash: u.Hash, Configured: true}, nil
+	}
+	u, err := a.store.User(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read user %s: %w", name, err)
+	}
+	return &Account{Name: u.Name, Role: u.Role, Customer: u.Customer, Hash: []byte(u.Hash), Disabled: u.Disabled}, nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

@@ -140,7 +140,7 @@ func (a *Auth) caller(w http.ResponseWriter, r *http.Request) (name, role, custo
 			return "", "", "", false
 		}
 		if user != "" {
-			role, customer := a.UserRole(user)
+			role, customer := a.UserRole(r.Context(), user)
 			return user, role, customer, true
 		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="slakeeper"`)
@@ -156,19 +156,15 @@ func (a *Auth) caller(w http.ResponseWriter, r *http.Request) (name, role, custo
 	return "", "", "", false
 }
 
-// UserRole is the role of the signed-in user name (the configured one,
-// operator by default) and, for a customer user, its customer; "" for a
-// user no longer configured.
-func (a *Auth) UserRole(name string) (role, customer string) {
-	for _, u := range a.cfg().Users {
-		if u.Name == name {
-			if u.Role == "" {
-				return RoleOperator, ""
-			}
-			return u.Role, u.Customer
-		}
+// UserRole is the role of the user name (the configured one, operator by
+// default, or the server's) and, for a customer user, its customer; ""
+// for an unknown user (or when the store cannot be read: denied).
+func (a *Auth) UserRole(ctx context.Context, name string) (role, customer string) {
+	u, err := a.Account(ctx, name)
+	if err != nil || u == nil {
+		return "", ""
 	}
-	return "", ""
+	return u.Role, u.Customer
 }
 
 // Staff reports whether role is a staff role: one that signs in to

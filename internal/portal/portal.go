@@ -92,7 +92,7 @@ func (h *handler) requireCustomer(p auth.Permission) func(http.Handler) http.Han
 				http.Redirect(w, r, "/portal/signin?next="+url.QueryEscape(localPath(r.URL.RequestURI())), http.StatusSeeOther)
 				return
 			}
-			role, customer := h.auth.UserRole(user)
+			role, customer := h.auth.UserRole(r.Context(), user)
 			if !auth.Allowed(role, p) || customer == "" {
 				h.message(w, r, http.StatusForbidden, "Not for staff accounts", "The portal is for the provider's customers. Staff pages are at /admin.", "/admin")
 				return
