@@ -19,6 +19,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/outbox"
 	"github.com/slakeeper/slakeeper/internal/reports"
 	"github.com/slakeeper/slakeeper/internal/tickets"
+	"github.com/slakeeper/slakeeper/internal/users"
 )
 
 // Options are the operator pages' dependencies.
@@ -33,6 +34,7 @@ type Options struct {
 	Store     reports.Store
 	Tickets   *tickets.Service
 	Customers *customers.Service
+	Users     *users.Service
 }
 
 type handler struct {
@@ -45,6 +47,7 @@ type handler struct {
 	store     reports.Store
 	tickets   *tickets.Service
 	customers *customers.Service
+	users     *users.Service
 	ui        *operatorui.Renderer
 }
 
@@ -57,7 +60,7 @@ func Mount(mux *http.ServeMux, o Options) error {
 	if err != nil {
 		return fmt.Errorf("operator page templates: %w", err)
 	}
-	h := &handler{cfg: o.Config, now: o.Now, log: o.Logger, auth: o.Auth, inc: o.Incidents, out: o.Outbox, store: o.Store, tickets: o.Tickets, customers: o.Customers, ui: ui}
+	h := &handler{cfg: o.Config, now: o.Now, log: o.Logger, auth: o.Auth, inc: o.Incidents, out: o.Outbox, store: o.Store, tickets: o.Tickets, customers: o.Customers, users: o.Users, ui: ui}
 	may := h.requireSession
 
 	// Public: the sign-in form and sign-in itself (failures limited per
@@ -67,6 +70,9 @@ func Mount(mux *http.ServeMux, o Options) error {
 	mux.Handle("GET /admin/static/", operatorui.Static())
 	// Anyone: sign-out ends the request's own session, if it has one.
 	mux.Handle("POST /admin/signout", h.handleSignOut())
+	// The holder of an invitation's one-time link sets a password.
+	mux.Handle("GET /invite/{token}", h.handleInvitePage())
+	mux.Handle("POST /invite/{token}", h.handleAccept())
 
 	// A signed-in user whose role may (the matrix of internal/auth).
 	mux.Handle("GET /admin", may(auth.PermIncidentsRead)(h.handleDashboard()))
@@ -88,6 +94,11 @@ func Mount(mux *http.ServeMux, o Options) error {
 	mux.Handle("GET /admin/disasters", may(auth.PermDisastersRead)(h.handleDisastersPage()))
 	mux.Handle("POST /admin/disasters", may(auth.PermDisastersWrite)(h.handleDeclareForm()))
 	mux.Handle("POST /admin/disasters/{id}/restored", may(auth.PermDisastersWrite)(h.handleRestoredForm()))
+	mux.Handle("GET /admin/users", may(auth.PermUsersWrite)(h.handleUsersPage()))
+	mux.Handle("POST /admin/users", may(auth.PermUsersWrite)(h.handleInviteForm()))
+	mux.Handle("POST /admin/users/{name}/reset", may(auth.PermUsersWrite)(h.handleUserAction("reset")))
+	mux.Handle("POST /admin/users/{name}/disable", may(auth.PermUsersWrite)(h.handleUserAction("disable")))
+	mux.Handle("POST /admin/users/{name}/enable", may(auth.PermUsersWrite)(h.handleUserAction("enable")))
 	mux.Handle("GET /admin/customers", may(auth.PermCustomersRead)(h.handleCustomersPage()))
 	mux.Handle("POST /admin/customers", may(auth.PermCustomersWrite)(h.handleCreateCustomerForm()))
 	mux.Handle("POST /admin/customers/import", may(auth.PermCustomersWrite)(h.handleImportForm()))

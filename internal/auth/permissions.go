@@ -56,19 +56,20 @@ const (
 	PermPortal           Permission = "portal:read"       // the customer portal: the caller's own customer's
 	PermCustomersRead    Permission = "customers:read"    // customers, standing, subscriptions
 	PermCustomersWrite   Permission = "customers:write"   // create customers and subscriptions, change them from a date
+	PermUsersWrite       Permission = "users:write"       // invite, disable, enable users, send a new password link
 )
 
 // Permissions lists every permission, for the matrix.
 var Permissions = []Permission{PermReportsRead, PermEvidenceExport, PermIncidentsRead, PermIncidentsWrite, PermMaintenanceRead,
 	PermMaintenanceWrite, PermDisastersRead, PermDisastersWrite, PermTicketsRead, PermTargetsRead, PermSubscribersRead,
-	PermSubscribersWrite, PermFactsWrite, PermPortal, PermCustomersRead, PermCustomersWrite}
+	PermSubscribersWrite, PermFactsWrite, PermPortal, PermCustomersRead, PermCustomersWrite, PermUsersWrite}
 
 // matrix is who may do what (docs/api.md prints it; a test keeps the two
 // equal). A customer's reports and tickets are only its own customer's.
 var matrix = map[string][]Permission{
 	RoleAdmin: {PermReportsRead, PermEvidenceExport, PermIncidentsRead, PermIncidentsWrite, PermMaintenanceRead, PermMaintenanceWrite,
 		PermDisastersRead, PermDisastersWrite, PermTicketsRead, PermTargetsRead, PermSubscribersRead, PermSubscribersWrite, PermFactsWrite,
-		PermCustomersRead, PermCustomersWrite},
+		PermCustomersRead, PermCustomersWrite, PermUsersWrite},
 	RoleOperator: {PermReportsRead, PermEvidenceExport, PermIncidentsRead, PermIncidentsWrite, PermMaintenanceRead, PermMaintenanceWrite,
 		PermDisastersRead, PermDisastersWrite, PermTicketsRead, PermTargetsRead, PermSubscribersRead, PermSubscribersWrite, PermFactsWrite,
 		PermCustomersRead, PermCustomersWrite},

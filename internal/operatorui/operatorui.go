@@ -398,6 +398,28 @@ type SubscriptionView struct {
 	Trial                                   bool
 }
 
+// Users is the users page: every account and the invitation form.
+type Users struct {
+	Page
+	List []UserView
+	// Link is an invitation link to pass on when the mail could not be
+	// sent (MailError says why).
+	Link, MailError string
+	Roles           []string
+}
+
+// UserView is one account.
+type UserView struct {
+	Name, Role, Customer, Source, State, CreatedBy string
+}
+
+// Invite is the page where an invited user sets a password.
+type Invite struct {
+	Page
+	Token string
+	Done  bool
+}
+
 // PortalHome is a customer's overview: its subscriptions with this
 // period's figures so far.
 type PortalHome struct {
@@ -463,6 +485,7 @@ type Renderer struct {
 
 var labels = map[string]string{
 	"good": "Good", "arrears": "Arrears", "violation": "Violation",
+	"invited": "Invited", "active": "Active", "disabled": "Disabled",
 	"operational":          "Operational",
 	"degraded_performance": "Degraded performance",
 	"under_maintenance":    "Under maintenance",
@@ -590,7 +613,7 @@ func New() (*Renderer, error) {
 		"fid": func(prefix, field string) string { return prefix + "-" + nonID.ReplaceAllString(field, "_") },
 	}
 	r := &Renderer{pages: map[string]*template.Template{}}
-	for _, name := range []string{"signin", "dashboard", "incident_new", "incident", "maintenance_new", "message", "subscribers", "subscriber", "subscriber_remove", "disasters", "reports", "tickets", "ticket", "targets", "portal_home", "customers"} {
+	for _, name := range []string{"signin", "dashboard", "incident_new", "incident", "maintenance_new", "message", "subscribers", "subscriber", "subscriber_remove", "disasters", "reports", "tickets", "ticket", "targets", "portal_home", "customers", "users", "invite"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/forms.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("operator template %s: %w", name, err)

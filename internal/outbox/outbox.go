@@ -790,3 +790,14 @@ func (s *Service) notification(ob store.Outbound, p outPayload) notify.Message {
 	m.Text = strings.TrimRight(b.String(), "\n")
 	return m
 }
+
+// Mail sends one message to one address now, through the configured SMTP
+// server, outside the outbox (an invitation: shown to whoever asked for
+// it when it fails, never retried behind their back).
+func (s *Service) Mail(ctx context.Context, to, subject, text, link string) error {
+	nt, err := s.mailer(s.cfg(), []string{to})
+	if err != nil {
+		return err
+	}
+	return nt.Send(ctx, notify.Message{ID: fmt.Sprintf("mail-%d", s.now().UnixNano()), Event: "account", Subject: subject, Text: text, URL: link, At: s.now()})
+}

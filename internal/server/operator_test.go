@@ -82,6 +82,7 @@ func routes(t *testing.T) []string {
 var publicWrites = map[string]string{
 	"POST /admin/signout":             "it ends only the caller's own session",
 	"POST /portal/signout":            "it ends only the caller's own session",
+	"POST /invite/{token}":            "the one-time link of an invitation is the credential (unknown, used or expired: 404)",
 	"POST /portal/signin":             "the portal's sign-in, limited as /admin's",
 	"POST /subscribe":                 "the public sign-up; nothing is sent but the opt-in mail until confirmed",
 	"POST /unsubscribe/{token}":       "the holder of the link in a message unsubscribes its own address",

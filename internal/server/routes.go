@@ -9,6 +9,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/intake"
 	"github.com/slakeeper/slakeeper/internal/portal"
 	"github.com/slakeeper/slakeeper/internal/public"
+	"github.com/slakeeper/slakeeper/internal/users"
 )
 
 // Handler returns the server's HTTP surface.
@@ -42,7 +43,8 @@ func (s *Server) routes() (http.Handler, error) {
 		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox, Tickets: s.tickets, Results: s,
 		Intake: in, Customers: cust})
 	if err := admin.Mount(mux, admin.Options{Config: s.Config, Now: s.now, Logger: s.log,
-		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox, Store: fresh, Tickets: s.tickets, Customers: cust}); err != nil {
+		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox, Store: fresh, Tickets: s.tickets, Customers: cust,
+		Users: users.New(s.store, s.Config, s.now, s.outbox)}); err != nil {
 		return nil, err
 	}
 	if err := portal.Mount(mux, portal.Options{Config: s.Config, Now: s.now, Logger: s.log, Auth: s.auth, Store: fresh, Tickets: s.tickets}); err != nil {

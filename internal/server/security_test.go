@@ -130,6 +130,7 @@ var publicReads = map[string]string{
 	"GET /unsubscribe/{token}":        "the unsubscribe link (an HMAC token)",
 	"GET /admin/signin":               "the sign-in form",
 	"GET /portal/signin":              "the portal's sign-in form",
+	"GET /invite/{token}":             "the form of an invitation's link (the token is checked when used)",
 	"GET /admin/static/":              "the operator pages' style sheet",
 	"GET /api/v1/heartbeat/{monitor}": "checks the monitor's own token (TestEveryWriteRouteNeedsCredentials)",
 }
