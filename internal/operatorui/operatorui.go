@@ -398,6 +398,23 @@ type SubscriptionView struct {
 	Trial                                   bool
 }
 
+// PortalSubscriptions are a customer's own status notifications.
+type PortalSubscriptions struct {
+	Page
+	List []PortalSubscriber
+	// Secret is a new webhook's signing secret, shown once.
+	Secret, SecretFor string
+	Components        []Option
+}
+
+// PortalSubscriber is one of a customer's subscribers.
+type PortalSubscriber struct {
+	ID, Kind, Address string
+	Components        []string
+	Confirmed         bool
+	CreatedAt         time.Time
+}
+
 // Users is the users page: every account and the invitation form.
 type Users struct {
 	Page
@@ -613,7 +630,7 @@ func New() (*Renderer, error) {
 		"fid": func(prefix, field string) string { return prefix + "-" + nonID.ReplaceAllString(field, "_") },
 	}
 	r := &Renderer{pages: map[string]*template.Template{}}
-	for _, name := range []string{"signin", "dashboard", "incident_new", "incident", "maintenance_new", "message", "subscribers", "subscriber", "subscriber_remove", "disasters", "reports", "tickets", "ticket", "targets", "portal_home", "customers", "users", "invite"} {
+	for _, name := range []string{"signin", "dashboard", "incident_new", "incident", "maintenance_new", "message", "subscribers", "subscriber", "subscriber_remove", "disasters", "reports", "tickets", "ticket", "targets", "portal_home", "customers", "users", "invite", "portal_subscriptions"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/forms.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("operator template %s: %w", name, err)

@@ -26,6 +26,8 @@ type SubscriberInput struct {
 	URL        string   `json:"url"`
 	Email      string   `json:"email"`
 	Components []string `json:"components"`
+	// Customer is set when a customer adds it in its portal.
+	Customer string `json:"-"`
 }
 
 // newID is prefix and 8 random bytes in hex.
@@ -102,7 +104,7 @@ func (s *Service) AddSubscriber(ctx context.Context, by string, in SubscriberInp
 		return store.Subscriber{}, fmt.Errorf("add subscriber: %w", err)
 	}
 	now := s.now().UTC().Truncate(time.Second)
-	sub := store.Subscriber{ID: newID("sub-"), Kind: in.Kind, Address: addr, Components: in.Components, CreatedAt: now}
+	sub := store.Subscriber{ID: newID("sub-"), Kind: in.Kind, Address: addr, Components: in.Components, CreatedAt: now, Customer: in.Customer}
 	if in.Kind == "webhook" {
 		sub.Secret = newWebhookSecret()
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/config"
 	"github.com/slakeeper/slakeeper/internal/facts"
 	"github.com/slakeeper/slakeeper/internal/operatorui"
+	"github.com/slakeeper/slakeeper/internal/outbox"
 	"github.com/slakeeper/slakeeper/internal/reports"
 	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/tickets"
@@ -38,6 +39,7 @@ type Options struct {
 	Auth    *auth.Auth
 	Store   reports.Store
 	Tickets *tickets.Service
+	Outbox  *outbox.Service
 }
 
 type handler struct {
@@ -47,6 +49,7 @@ type handler struct {
 	auth    *auth.Auth
 	store   reports.Store
 	tickets *tickets.Service
+	outbox  *outbox.Service
 	ui      *operatorui.Renderer
 }
 
@@ -58,7 +61,7 @@ func Mount(mux *http.ServeMux, o Options) error {
 	if err != nil {
 		return fmt.Errorf("portal page templates: %w", err)
 	}
-	h := &handler{cfg: o.Config, now: o.Now, log: o.Logger, auth: o.Auth, store: o.Store, tickets: o.Tickets, ui: ui}
+	h := &handler{cfg: o.Config, now: o.Now, log: o.Logger, auth: o.Auth, store: o.Store, tickets: o.Tickets, outbox: o.Outbox, ui: ui}
 	may := h.requireCustomer
 
 	// Public: the sign-in form and sign-in itself (failures limited per
@@ -74,6 +77,9 @@ func Mount(mux *http.ServeMux, o Options) error {
 	mux.Handle("GET /portal/reports", may(auth.PermPortal)(h.handleReports()))
 	mux.Handle("GET /portal/tickets", may(auth.PermPortal)(h.handleTickets()))
 	mux.Handle("GET /portal/tickets/{id}", may(auth.PermPortal)(h.handleTicket()))
+	mux.Handle("GET /portal/subscriptions", may(auth.PermPortal)(h.handleSubscriptions()))
+	mux.Handle("POST /portal/subscriptions", may(auth.PermPortal)(h.handleAddSubscription()))
+	mux.Handle("POST /portal/subscriptions/{id}/remove", may(auth.PermPortal)(h.handleRemoveSubscription()))
 	return nil
 }
 
@@ -89,7 +95,12 @@ func (h *handler) requireCustomer(p auth.Permission) func(http.Handler) http.Han
 				return
 			}
 			if user == "" {
-				http.Redirect(w, r, "/portal/signin?next="+url.QueryEscape(localPath(r.URL.RequestURI())), http.StatusSeeOther)
+				if r.Method == http.MethodGet || r.Method == http.MethodHead {
+					http.Redirect(w, r, "/portal/signin?next="+url.QueryEscape(localPath(r.URL.RequestURI())), http.StatusSeeOther)
+					return
+				}
+				// A form posted without a session: refused, not done.
+				h.message(w, r, http.StatusUnauthorized, "Sign in again", "You are not signed in (or your session has ended), so nothing was done. Sign in and submit the form again.", "/portal/signin")
 				return
 			}
 			role, customer := h.auth.UserRole(r.Context(), user)
@@ -390,6 +401,116 @@ func (h *handler) handleTicket() http.Handler {
 			p.Events = append(p.Events, operatorui.TicketEvent{ID: e.ID, Kind: e.Kind, Status: e.Status, Priority: e.Priority, At: e.At})
 		}
 		h.render(w, http.StatusOK, "ticket", p)
+	})
+}
+
+// subscriptionsPage is the customer's own subscribers and the form.
+func (h *handler) subscriptionsPage(r *http.Request, form operatorui.Form) (operatorui.PortalSubscriptions, error) {
+	p := operatorui.PortalSubscriptions{Page: h.page(r, "Status notifications")}
+	p.Form = form
+	for _, c := range h.cfg().Components {
+		p.Components = append(p.Components, operatorui.Option{Value: c.ID, Label: cmpOr(c.Name, c.ID)})
+	}
+	subs, err := h.outbox.Subscribers(r.Context())
+	if err != nil {
+		return p, err
+	}
+	for _, s := range subs {
+		if s.Customer == auth.Customer(r) {
+			p.List = append(p.List, operatorui.PortalSubscriber{ID: s.ID, Kind: s.Kind, Address: s.Address, Components: s.Components,
+				Confirmed: !s.ConfirmedAt.IsZero(), CreatedAt: s.CreatedAt})
+		}
+	}
+	return p, nil
+}
+
+func (h *handler) handleSubscriptions() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := h.subscriptionsPage(r, operatorui.Form{})
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		h.render(w, http.StatusOK, "portal_subscriptions", p)
+	})
+}
+
+// handleAddSubscription adds a webhook (its secret shown once) or an
+// e-mail address (sent its confirmation link) of the customer's own.
+func (h *handler) handleAddSubscription() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, err := web.ParseForm(w, r)
+		if err != nil {
+			h.message(w, r, http.StatusBadRequest, "Not done", err.Error(), "/portal/subscriptions")
+			return
+		}
+		in := outbox.SubscriberInput{Kind: v.Get("kind"), Components: v["components"], Customer: auth.Customer(r)}
+		if in.Kind == "email" {
+			in.Email = strings.TrimSpace(v.Get("email"))
+		} else {
+			in.URL = strings.TrimSpace(v.Get("url"))
+		}
+		sub, err := h.outbox.AddSubscriber(r.Context(), auth.Who(r), in, web.PublicURL(h.cfg().Server.PublicURL, r))
+		code, form := http.StatusCreated, operatorui.Form{}
+		switch {
+		case err == nil:
+		case sla.IsInput(err) || errors.As(err, new(*sla.ConflictError)):
+			code = http.StatusBadRequest
+			if errors.As(err, new(*sla.ConflictError)) {
+				code = http.StatusConflict
+			}
+			form = operatorui.Form{Name: "sub", Values: map[string]string{"kind": v.Get("kind"), "url": v.Get("url"), "email": v.Get("email")},
+				Errors: map[string]string{}}
+			field, msg := fieldOf(err)
+			form.Errors[field] = msg
+		default:
+			h.fail(w, r, err)
+			return
+		}
+		p, perr := h.subscriptionsPage(r, form)
+		if perr != nil {
+			h.fail(w, r, perr)
+			return
+		}
+		if err == nil && sub.Secret != "" && sub.Kind == "webhook" {
+			p.Secret, p.SecretFor = sub.Secret, sub.Address
+		}
+		h.render(w, code, "portal_subscriptions", p)
+	})
+}
+
+// fieldOf is the field an error names ("" for none) and its message.
+func fieldOf(err error) (field, msg string) {
+	var ie *sla.InputError
+	var ce *sla.ConflictError
+	switch {
+	case errors.As(err, &ie):
+		return ie.Field, ie.Msg
+	case errors.As(err, &ce):
+		return ce.Field, ce.Msg
+	}
+	return "", err.Error()
+}
+
+// handleRemoveSubscription removes one of the customer's subscribers;
+// another's is not found.
+func (h *handler) handleRemoveSubscription() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := web.ParseForm(w, r); err != nil {
+			h.message(w, r, http.StatusBadRequest, "Not done", err.Error(), "/portal/subscriptions")
+			return
+		}
+		id := r.PathValue("id")
+		sub, err := h.outbox.Subscriber(r.Context(), id)
+		if err != nil || sub.Customer != auth.Customer(r) {
+			h.fail(w, r, &sla.NotFoundError{Msg: fmt.Sprintf("no subscription %q", id)})
+			return
+		}
+		if err := h.outbox.RemoveSubscriber(r.Context(), auth.Who(r), id); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		http.Redirect(w, r, "/portal/subscriptions", http.StatusSeeOther)
 	})
 }
 

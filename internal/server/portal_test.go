@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -252,5 +253,42 @@ func TestPortalMatchesEvaluate(t *testing.T) {
 				t.Error("no subscription checked")
 			}
 		})
+	}
+}
+
+// A customer's own status notifications: a webhook added in the portal
+// (its secret shown once) is listed for that customer only; the other
+// customer can neither see nor remove it; a bad URL is refused at its
+// field.
+func TestPortalSubscriptions(t *testing.T) {
+	e := newPortalEnv(t)
+	anna, gus := e.browser(), e.browser()
+	anna.post("/portal/signin", url.Values{"name": {"anna@acme.example"}, "password": {testAlicePassword}})
+	gus.post("/portal/signin", url.Values{"name": {"gus@globex.example"}, "password": {testAlicePassword}})
+	p := anna.post("/portal/subscriptions", url.Values{"kind": {"webhook"}, "url": {"https://hooks.acme.example/status"}, "components": {"api"}})
+	if p.code != http.StatusCreated || !strings.Contains(p.body, `id="added-secret">whsec_`) {
+		t.Fatalf("add a webhook: %d\n%s", p.code, p.body)
+	}
+	if p = anna.post("/portal/subscriptions", url.Values{"kind": {"webhook"}, "url": {"ftp://x"}}); p.code != http.StatusBadRequest || !strings.Contains(p.body, `id="sub-url-err"`) {
+		t.Errorf("a bad URL: %d", p.code)
+	}
+	subs, err := e.st.Subscribers(context.Background())
+	if err != nil || len(subs) != 1 || subs[0].Customer != "acme" {
+		t.Fatalf("stored: %+v, %v", subs, err)
+	}
+	if p = gus.get("/portal/subscriptions"); strings.Contains(p.body, "hooks.acme.example") {
+		t.Errorf("globex sees acme's webhook")
+	}
+	if p = gus.post("/portal/subscriptions/"+subs[0].ID+"/remove", nil); p.code != http.StatusNotFound {
+		t.Errorf("globex removes acme's webhook: got %d", p.code)
+	}
+	if p = anna.get("/portal/subscriptions"); !strings.Contains(p.body, "hooks.acme.example") || strings.Contains(p.body, "whsec_") {
+		t.Errorf("acme's list: the webhook, without its secret:\n%s", p.body)
+	}
+	if p = anna.post("/portal/subscriptions/"+subs[0].ID+"/remove", nil); p.code != http.StatusSeeOther {
+		t.Errorf("acme removes its webhook: %d", p.code)
+	}
+	if subs, _ := e.st.Subscribers(context.Background()); len(subs) != 0 {
+		t.Errorf("after removing: %+v", subs)
 	}
 }

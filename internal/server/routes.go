@@ -47,7 +47,7 @@ func (s *Server) routes() (http.Handler, error) {
 		Users: users.New(s.store, s.Config, s.now, s.outbox)}); err != nil {
 		return nil, err
 	}
-	if err := portal.Mount(mux, portal.Options{Config: s.Config, Now: s.now, Logger: s.log, Auth: s.auth, Store: fresh, Tickets: s.tickets}); err != nil {
+	if err := portal.Mount(mux, portal.Options{Config: s.Config, Now: s.now, Logger: s.log, Auth: s.auth, Store: fresh, Tickets: s.tickets, Outbox: s.outbox}); err != nil {
 		return nil, err
 	}
 

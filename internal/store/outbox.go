@@ -65,6 +65,9 @@ type Subscriber struct {
 	// ConfirmedAt is zero until the subscription is confirmed (double
 	// opt-in).
 	CreatedAt, ConfirmedAt time.Time
+	// Customer is the customer that added it in its portal ("" for the
+	// operators' and the public's).
+	Customer string
 }
 
 // Session is an operator's sign-in session.
@@ -309,6 +312,7 @@ type subscriberRow struct {
 	secret      string
 	createdAt   int64
 	confirmedAt *int64
+	customer    string
 }
 
 func addressKey(kind, address string) string {
@@ -353,12 +357,12 @@ func encodeSubscriber(s Subscriber) (subscriberRow, error) {
 	return subscriberRow{
 		id: s.ID, kind: s.Kind, address: s.Address, addressKey: addressKey(s.Kind, s.Address),
 		components: string(b), secret: s.Secret,
-		createdAt: ms(s.CreatedAt), confirmedAt: optMS(s.ConfirmedAt),
+		createdAt: ms(s.CreatedAt), confirmedAt: optMS(s.ConfirmedAt), customer: s.Customer,
 	}, nil
 }
 
 // subscriberColumns are the columns scanSubscriber decodes, in its order.
-const subscriberColumns = `id, kind, address, components, secret, created_at, confirmed_at`
+const subscriberColumns = `id, kind, address, components, secret, created_at, confirmed_at, customer`
 
 func scanSubscriber(row interface{ Scan(...any) error }) (Subscriber, error) {
 	var (
@@ -367,7 +371,7 @@ func scanSubscriber(row interface{ Scan(...any) error }) (Subscriber, error) {
 		createdAt   int64
 		confirmedAt *int64
 	)
-	if err := row.Scan(&s.ID, &s.Kind, &s.Address, &comps, &s.Secret, &createdAt, &confirmedAt); err != nil {
+	if err := row.Scan(&s.ID, &s.Kind, &s.Address, &comps, &s.Secret, &createdAt, &confirmedAt, &s.Customer); err != nil {
 		return Subscriber{}, err
 	}
 	if err := json.Unmarshal([]byte(comps), &s.Components); err != nil {

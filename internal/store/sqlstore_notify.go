@@ -110,12 +110,12 @@ func (s *sqlStore) PutSubscriber(ctx context.Context, sub Subscriber) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.writer.exec(ctx, `INSERT INTO subscribers (id, kind, address, address_key, components, secret, created_at, confirmed_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+	if _, err := s.writer.exec(ctx, `INSERT INTO subscribers (id, kind, address, address_key, components, secret, created_at, confirmed_at, customer)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, address = excluded.address,
 			address_key = excluded.address_key, components = excluded.components, secret = excluded.secret,
-			created_at = excluded.created_at, confirmed_at = excluded.confirmed_at`,
-		r.id, r.kind, r.address, r.addressKey, r.components, r.secret, r.createdAt, r.confirmedAt); err != nil {
+			created_at = excluded.created_at, confirmed_at = excluded.confirmed_at, customer = excluded.customer`,
+		r.id, r.kind, r.address, r.addressKey, r.components, r.secret, r.createdAt, r.confirmedAt, r.customer); err != nil {
 		return fmt.Errorf("put subscriber %s: %w", r.id, err)
 	}
 	return nil

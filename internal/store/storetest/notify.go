@@ -374,7 +374,7 @@ func testSubscribers(t *testing.T, s store.Store) {
 	ctx := ctxFor(t)
 	ann := store.Subscriber{ID: "s-ann", Kind: "email", Address: "Ann@Example.COM", Components: []string{"api", "web"},
 		Secret: "tok-ann", CreatedAt: t0.Add(time.Minute)}
-	bob := store.Subscriber{ID: "s-bob", Kind: "webhook", Address: "https://hooks.example/Bob", Secret: "whsec_1", CreatedAt: t0}
+	bob := store.Subscriber{ID: "s-bob", Kind: "webhook", Address: "https://hooks.example/Bob", Secret: "whsec_1", CreatedAt: t0, Customer: "acme"}
 	cat := store.Subscriber{ID: "s-cat", Kind: "slack", Address: "https://hooks.slack.example/T1", CreatedAt: t0.Add(time.Minute)}
 	for _, sub := range []store.Subscriber{ann, bob, cat} {
 		mustPutSubscriber(t, s, sub)
