@@ -102,6 +102,7 @@ func Mount(mux *http.ServeMux, o Options) error {
 	mux.Handle("GET /admin/customers", may(auth.PermCustomersRead)(h.handleCustomersPage()))
 	mux.Handle("POST /admin/customers", may(auth.PermCustomersWrite)(h.handleCreateCustomerForm()))
 	mux.Handle("POST /admin/customers/import", may(auth.PermCustomersWrite)(h.handleImportForm()))
+	mux.Handle("POST /admin/customers/{id}/contacts", may(auth.PermCustomersWrite)(h.handleContactsForm()))
 	mux.Handle("POST /admin/customers/{id}/standing", may(auth.PermCustomersWrite)(h.handleStandingForm()))
 	mux.Handle("POST /admin/subscriptions", may(auth.PermCustomersWrite)(h.handleCreateSubscriptionForm()))
 	mux.Handle("POST /admin/subscriptions/{id}/change", may(auth.PermCustomersWrite)(h.handleChangeSubscriptionForm()))

@@ -1,7 +1,9 @@
 package admin
 
 import (
+	"fmt"
 	"net/http"
+	"net/mail"
 	"net/url"
 	"strings"
 
@@ -25,6 +27,9 @@ func (h *handler) customersPage(r *http.Request, form operatorui.Form) (operator
 	}
 	for _, c := range list {
 		v := operatorui.CustomerView{ID: c.ID, Name: c.Name, Source: c.Source, Standing: string(c.Standing)}
+		for _, ct := range c.Contacts {
+			v.Contacts = append(v.Contacts, contactLine(ct))
+		}
 		for _, hs := range c.History {
 			v.History = append(v.History, operatorui.StandingView{From: hs.From, Standing: string(hs.Standing)})
 		}
@@ -149,4 +154,52 @@ func (h *handler) handleImportForm() http.Handler {
 		}
 		return "", ref, err
 	}, "imported")
+}
+
+// contactLine is a contact as the contacts form writes it:
+// "Name <email>, role".
+func contactLine(c sla.Contact) string {
+	line := (&mail.Address{Name: c.Name, Address: c.Email}).String()
+	if c.Role != "" {
+		line += ", " + c.Role
+	}
+	return line
+}
+
+// parseContacts reads the contacts form: one contact a line,
+// "Name <email>, role" (name and role optional).
+func parseContacts(text string) ([]sla.Contact, *intake.Refusal) {
+	out := []sla.Contact{}
+	for i, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		addr, role := line, ""
+		if j := strings.LastIndex(line, ">,"); j >= 0 {
+			addr, role = line[:j+1], strings.TrimSpace(line[j+2:])
+		} else if j := strings.Index(line, ","); j >= 0 && !strings.Contains(line, "<") {
+			addr, role = line[:j], strings.TrimSpace(line[j+1:])
+		}
+		a, err := mail.ParseAddress(strings.TrimSpace(addr))
+		if err != nil {
+			return nil, &intake.Refusal{Error: fmt.Sprintf("line %d: want Name <email>, role — got %q", i+1, line), Field: "contacts"}
+		}
+		out = append(out, sla.Contact{Name: a.Name, Email: a.Address, Role: role})
+	}
+	return out, nil
+}
+
+func (h *handler) handleContactsForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		h.customerForm("contacts-"+id, func(r *http.Request, v url.Values) (string, *intake.Refusal, error) {
+			cs, ref := parseContacts(v.Get("contacts"))
+			if ref != nil {
+				return id, ref, nil
+			}
+			ref, err := h.customers.SetContacts(r.Context(), auth.Who(r), id, cs)
+			return id, ref, err
+		}, "contacts").ServeHTTP(w, r)
+	})
 }

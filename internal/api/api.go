@@ -115,6 +115,7 @@ func Mount(mux *http.ServeMux, o Options) {
 	mux.Handle("GET /api/v1/customers/{id}", may(auth.PermCustomersRead)(h.handleCustomer()))
 	mux.Handle("POST /api/v1/customers", may(auth.PermCustomersWrite)(h.handleCreateCustomer()))
 	mux.Handle("POST /api/v1/customers/import", may(auth.PermCustomersWrite)(h.handleImportCustomers()))
+	mux.Handle("POST /api/v1/customers/{id}/contacts", may(auth.PermCustomersWrite)(h.handleContacts()))
 	mux.Handle("POST /api/v1/customers/{id}/standing", may(auth.PermCustomersWrite)(h.handleStanding()))
 	mux.Handle("POST /api/v1/subscriptions", may(auth.PermCustomersWrite)(h.handleCreateSubscription()))
 	mux.Handle("POST /api/v1/subscriptions/{id}/change", may(auth.PermCustomersWrite)(h.handleChangeSubscription()))

@@ -6,6 +6,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/auth"
 	"github.com/slakeeper/slakeeper/internal/customers"
 	"github.com/slakeeper/slakeeper/internal/intake"
+	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/web"
 )
 
@@ -140,5 +141,22 @@ func (h *handler) handleImportCustomers() http.Handler {
 		default:
 			web.JSON(w, http.StatusCreated, res)
 		}
+	})
+}
+
+// handleContacts replaces a customer's contacts: {contacts: [{name,
+// email, role}]}.
+func (h *handler) handleContacts() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Contacts []sla.Contact `json:"contacts"`
+		}
+		if err := web.Decode(r, &in); err != nil {
+			web.Fail(h.log, w, r, err)
+			return
+		}
+		id := r.PathValue("id")
+		ref, err := h.customers.SetContacts(r.Context(), auth.Who(r), id, in.Contacts)
+		h.answer(w, r, id, ref, err)
 	})
 }

@@ -15,6 +15,7 @@ import (
 	"math"
 	"math/big"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"os"
@@ -229,6 +230,11 @@ type rawCustomer struct {
 	ID       string `yaml:"id"`
 	Name     string `yaml:"name"`
 	Standing string `yaml:"standing"`
+	Contacts []struct {
+		Name  string `yaml:"name"`
+		Email string `yaml:"email"`
+		Role  string `yaml:"role"`
+	} `yaml:"contacts"`
 }
 
 type rawSubscription struct {
@@ -361,7 +367,14 @@ func Parse(file string, data []byte, getenv func(string) string, loadPolicy func
 		default:
 			errs.Add(p+".standing", "want good, arrears or violation, got %q", rc.Standing)
 		}
-		c.Customers = append(c.Customers, &sla.Customer{ID: "customer:" + rc.ID, Customer: rc.ID, Name: rc.Name, Standing: st})
+		cu := &sla.Customer{ID: "customer:" + rc.ID, Customer: rc.ID, Name: rc.Name, Standing: st}
+		for j, ct := range rc.Contacts {
+			if a, err := mail.ParseAddress(ct.Email); err != nil || a.Address != ct.Email {
+				errs.Add(fmt.Sprintf("%s.contacts[%d].email", p, j), "want an e-mail address such as billing@example.com, got %q", ct.Email)
+			}
+			cu.Contacts = append(cu.Contacts, sla.Contact{Name: ct.Name, Email: ct.Email, Role: ct.Role})
+		}
+		c.Customers = append(c.Customers, cu)
 	}
 	subs := map[string]bool{}
 	for i, rs := range raw.Subscriptions {

@@ -62,6 +62,7 @@ type Customer struct {
 	Name          string           `json:"name,omitempty"`
 	Source        string           `json:"source"`
 	Standing      sla.Standing     `json:"standing"`
+	Contacts      []sla.Contact    `json:"contacts"`
 	History       []StandingChange `json:"standing_history"`
 	Subscriptions []Subscription   `json:"subscriptions"`
 }
@@ -118,11 +119,16 @@ func (s *Service) List(ctx context.Context) ([]*Customer, error) {
 	c := s.cfg()
 	now := s.now()
 	byID := map[string]*Customer{}
+	// The contacts of the latest record that has any win.
+	contactsAt := map[string]time.Time{}
 	add := func(cu *sla.Customer, source string) {
 		x := byID[cu.Customer]
 		if x == nil {
-			x = &Customer{ID: cu.Customer, Source: source, History: []StandingChange{}, Subscriptions: []Subscription{}}
+			x = &Customer{ID: cu.Customer, Source: source, Contacts: []sla.Contact{}, History: []StandingChange{}, Subscriptions: []Subscription{}}
 			byID[cu.Customer] = x
+		}
+		if at, seen := contactsAt[cu.Customer]; cu.Contacts != nil && (!seen || !cu.At.Before(at)) {
+			x.Contacts, contactsAt[cu.Customer] = cu.Contacts, cu.At
 		}
 		if x.Name == "" || source == SourceConfig {
 			x.Name = cmp.Or(cu.Name, x.Name)
@@ -147,7 +153,7 @@ func (s *Service) List(ctx context.Context) ([]*Customer, error) {
 	for _, sub := range append(slices.Clone(c.Subscriptions), ev.Subscriptions...) {
 		x := byID[sub.Customer]
 		if x == nil {
-			x = &Customer{ID: sub.Customer, Source: SourceServer, History: []StandingChange{}, Subscriptions: []Subscription{}}
+			x = &Customer{ID: sub.Customer, Source: SourceServer, Contacts: []sla.Contact{}, History: []StandingChange{}, Subscriptions: []Subscription{}}
 			byID[sub.Customer] = x
 		}
 		out := Subscription{ID: sub.ID, Customer: sub.Customer, Policy: sub.Policy, Plan: sub.Plan, Currency: sub.Currency,
@@ -171,6 +177,9 @@ func (s *Service) List(ctx context.Context) ([]*Customer, error) {
 		slices.SortStableFunc(x.History, func(a, b StandingChange) int {
 			return cmp.Compare(unixOr(a.From), unixOr(b.From))
 		})
+		// A record that repeats the standing (a change of contacts) is
+		// no change of standing.
+		x.History = slices.CompactFunc(x.History, func(a, b StandingChange) bool { return a.Standing == b.Standing })
 		x.Standing = sla.StandingGood
 		for _, h := range x.History {
 			if h.From == nil || !h.From.After(now) {
@@ -219,9 +228,10 @@ func (s *Service) Get(ctx context.Context, id string) (*Customer, error) {
 
 // NewCustomer is a customer to create.
 type NewCustomer struct {
-	ID       string       `json:"id"`
-	Name     string       `json:"name"`
-	Standing sla.Standing `json:"standing"`
+	ID       string        `json:"id"`
+	Name     string        `json:"name"`
+	Standing sla.Standing  `json:"standing"`
+	Contacts []sla.Contact `json:"contacts"`
 }
 
 // CreateCustomer stores a new customer; an id in use is a conflict.
@@ -235,7 +245,26 @@ func (s *Service) CreateCustomer(ctx context.Context, who string, in NewCustomer
 	if _, err := s.Get(ctx, in.ID); err == nil {
 		return &intake.Refusal{Code: http.StatusConflict, Error: fmt.Sprintf("id: customer %q exists", in.ID), Field: "id"}, nil
 	}
-	return s.add(ctx, who, map[string]any{"type": "customer", "id": "customer:" + in.ID, "customer": in.ID, "name": in.Name, "standing": in.Standing})
+	f := map[string]any{"type": "customer", "id": "customer:" + in.ID, "customer": in.ID, "name": in.Name, "standing": in.Standing}
+	if len(in.Contacts) > 0 {
+		f["contacts"] = in.Contacts
+	}
+	return s.add(ctx, who, f)
+}
+
+// SetContacts records customer id's contacts from now, its standing
+// unchanged.
+func (s *Service) SetContacts(ctx context.Context, who, id string, contacts []sla.Contact) (*intake.Refusal, error) {
+	cu, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if contacts == nil {
+		contacts = []sla.Contact{}
+	}
+	now := s.now().UTC().Truncate(time.Second)
+	return s.add(ctx, who, map[string]any{"type": "customer", "id": fmt.Sprintf("customer:%s@%s/contacts", id, now.Format("20060102T150405Z")),
+		"customer": id, "name": cu.Name, "standing": cu.Standing, "at": now.Format(time.RFC3339), "contacts": contacts})
 }
 
 // StandingInput changes a customer's standing from a time (default now).
@@ -266,7 +295,7 @@ func (s *Service) SetStanding(ctx context.Context, who, id string, in StandingIn
 		from = t
 	}
 	return s.add(ctx, who, map[string]any{"type": "customer", "id": fmt.Sprintf("customer:%s@%s", id, from.Format("20060102T150405Z")),
-		"customer": id, "name": cu.Name, "standing": in.Standing, "at": from.Format(time.RFC3339)})
+		"customer": id, "name": cu.Name, "standing": in.Standing, "at": from.Format(time.RFC3339), "contacts": cu.Contacts})
 }
 
 func checkStanding(field string, st *sla.Standing) *intake.Refusal {

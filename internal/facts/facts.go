@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"net/mail"
 	"os"
 	"reflect"
 	"regexp"
@@ -219,12 +220,13 @@ func (p *parser) errf(field, format string, args ...any) {
 // uses.
 type (
 	wCustomer struct {
-		Type     string `json:"type"`
-		ID       string `json:"id"`
-		At       string `json:"at"`
-		Customer string `json:"customer"`
-		Name     string `json:"name"`
-		Standing string `json:"standing"`
+		Type     string        `json:"type"`
+		ID       string        `json:"id"`
+		At       string        `json:"at"`
+		Customer string        `json:"customer"`
+		Name     string        `json:"name"`
+		Standing string        `json:"standing"`
+		Contacts []sla.Contact `json:"contacts"`
 	}
 	wSubscription struct {
 		Type     string          `json:"type"`
@@ -542,9 +544,14 @@ func (p *parser) parseLine(line []byte) {
 		if !p.decode(line, &w) {
 			return
 		}
-		c := &sla.Customer{ID: w.ID, Customer: w.Customer, Name: w.Name, Standing: sla.Standing(w.Standing)}
+		c := &sla.Customer{ID: w.ID, Customer: w.Customer, Name: w.Name, Standing: sla.Standing(w.Standing), Contacts: w.Contacts}
 		if c.Customer == "" {
 			c.Customer = w.ID
+		}
+		for i, ct := range c.Contacts {
+			if a, err := mail.ParseAddress(ct.Email); err != nil || a.Address != ct.Email {
+				p.errf(fmt.Sprintf("contacts[%d].email", i), "want an e-mail address such as billing@example.com, got %q", ct.Email)
+			}
 		}
 		if w.At != "" {
 			c.At, _ = p.time("at", w.At, true)

@@ -380,8 +380,10 @@ type Customers struct {
 // CustomerView is one customer on the customers page.
 type CustomerView struct {
 	ID, Name, Source, Standing string
-	History                    []StandingView
-	Subscriptions              []SubscriptionView
+	// Contacts are "Name <email>, role" lines.
+	Contacts      []string
+	History       []StandingView
+	Subscriptions []SubscriptionView
 }
 
 // StandingView is a standing from a time (From empty: from the start).

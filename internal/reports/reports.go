@@ -52,7 +52,11 @@ func Evidence(ctx context.Context, c *config.Config, st Store, from, to time.Tim
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	for _, cu := range c.Customers {
-		if err := enc.Encode(map[string]any{"type": "customer", "id": cu.ID, "customer": cu.Customer, "name": cu.Name, "standing": cu.Standing}); err != nil {
+		line := map[string]any{"type": "customer", "id": cu.ID, "customer": cu.Customer, "name": cu.Name, "standing": cu.Standing}
+		if len(cu.Contacts) > 0 {
+			line["contacts"] = cu.Contacts
+		}
+		if err := enc.Encode(line); err != nil {
 			return nil, err
 		}
 	}

@@ -27,7 +27,12 @@ func TestCustomersAPI(t *testing.T) {
 				t.Helper()
 				apiCall(t, e.url, method, path, testOpsToken, body, code, out)
 			}
-			call("POST", "/api/v1/customers", `{"id":"globex","name":"Globex Inc"}`, http.StatusCreated, nil)
+			var bad struct{ Field string }
+			call("POST", "/api/v1/customers", `{"id":"globex","name":"Globex Inc","contacts":[{"email":"not an address"}]}`, http.StatusBadRequest, &bad)
+			if bad.Field != "contacts[0].email" {
+				t.Errorf("a bad contact: field %q", bad.Field)
+			}
+			call("POST", "/api/v1/customers", `{"id":"globex","name":"Globex Inc","contacts":[{"name":"Gus","email":"gus@globex.example","role":"billing"}]}`, http.StatusCreated, nil)
 			call("POST", "/api/v1/customers", `{"id":"globex","name":"Again"}`, http.StatusConflict, nil)
 			call("POST", "/api/v1/customers/globex/standing", `{"standing":"arrears","from":"2026-11-01T00:00:00Z"}`, http.StatusCreated, nil)
 			call("POST", "/api/v1/customers/nobody/standing", `{"standing":"arrears"}`, http.StatusNotFound, nil)
@@ -61,8 +66,14 @@ func TestCustomersAPI(t *testing.T) {
 				c.Subscriptions[1].ID != "sub-globex@20260701" || c.Subscriptions[1].Plan != "premium" || c.Subscriptions[1].Fee != "900.00" {
 				t.Errorf("subscriptions after the change: %+v", c.Subscriptions)
 			}
-			if c.Standing != "arrears" || len(c.History) != 2 || c.Name != "Globex Inc" || c.Source != customers.SourceServer {
+			if c.Standing != "arrears" || len(c.History) != 2 || c.Name != "Globex Inc" || c.Source != customers.SourceServer ||
+				len(c.Contacts) != 1 || c.Contacts[0].Role != "billing" {
 				t.Errorf("customer: %+v", c)
+			}
+			// New contacts from now; the standing and its history stay.
+			call("POST", "/api/v1/customers/globex/contacts", `{"contacts":[{"name":"Ola","email":"ola@globex.example"},{"email":"ap@globex.example","role":"invoices"}]}`, http.StatusCreated, &c)
+			if len(c.Contacts) != 2 || c.Contacts[0].Email != "ola@globex.example" || c.Standing != "arrears" || len(c.History) != 2 {
+				t.Errorf("after the contacts change: %+v", c)
 			}
 			for period, plan := range map[string]string{"2026-06": "standard", "2026-08": "premium"} {
 				var reps struct {
@@ -139,9 +150,17 @@ func TestCustomersPage(t *testing.T) {
 	if p.code != http.StatusSeeOther {
 		t.Fatalf("standing: %d %s", p.code, p.body)
 	}
+	if p = b.post("/admin/customers/globex/contacts", url.Values{"contacts": {"Gus Ops <gus@globex.example>, billing\nnonsense"}}); p.code != http.StatusBadRequest ||
+		!strings.Contains(p.body, "line 2") {
+		t.Errorf("bad contacts: %d", p.code)
+	}
+	if p = b.post("/admin/customers/globex/contacts", url.Values{"contacts": {"Gus Ops <gus@globex.example>, billing\nap@globex.example"}}); p.code != http.StatusSeeOther {
+		t.Fatalf("contacts: %d %s", p.code, p.body)
+	}
 	p = b.get("/admin/customers")
 	checkLabels(t, p.body)
-	for _, want := range []string{"Globex Inc", "sub-globex@20261001", "600.00 USD", "Standing now: <strong>Arrears</strong>", "Add a subscription"} {
+	for _, want := range []string{"Globex Inc", "sub-globex@20261001", "600.00 USD", "Standing now: <strong>Arrears</strong>", "Add a subscription",
+		"Contacts: &#34;Gus Ops&#34; &lt;gus@globex.example&gt;, billing; &lt;ap@globex.example&gt;"} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("customers page lacks %q:\n%s", want, p.body)
 		}

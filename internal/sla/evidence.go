@@ -57,6 +57,16 @@ type Customer struct {
 	Customer string
 	Name     string
 	Standing Standing
+	// Contacts are who to reach at the customer (for credits, incidents);
+	// the engine does not read them.
+	Contacts []Contact
+}
+
+// Contact is a person at a customer.
+type Contact struct {
+	Name  string `json:"name,omitempty"`
+	Email string `json:"email"`
+	Role  string `json:"role,omitempty"`
 }
 
 // Subscription is a customer's contract for one plan of one policy.
