@@ -455,7 +455,12 @@ type PortalSubscription struct {
 	*sla.Subscription
 	Policy string
 	// Objective in words ("99.9 % uptime per month, Europe/Berlin").
-	Terms  string
+	Terms string
+	// Promises are the plan's terms in words, a sentence each.
+	Promises []string
+	// Covered is how much of the period so far the provider's
+	// monitoring covered, per component ("api 20,160 min").
+	Covered []string
 	Report *sla.SubscriptionReport
 	// AllowedMinutes is the liable downtime the objective allows over the
 	// whole period; LeftMinutes what is left of it (negative: exceeded).

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -262,6 +263,23 @@ func (h *handler) handleHome() http.Handler {
 						continue
 					}
 					ps.Report, ps.Policy = sr, rep.Policy
+					for _, cv := range sr.Coverage {
+						if cv.NoData {
+							ps.Covered = append(ps.Covered, cv.Component+": no minute")
+						} else {
+							ps.Covered = append(ps.Covered, fmt.Sprintf("%s: %s min", cv.Component, strconv.FormatFloat(cv.Minutes, 'f', -1, 64)))
+						}
+					}
+					for _, pol := range c.Policies {
+						if pol.ID != rep.Policy {
+							continue
+						}
+						if v := pol.VersionAt(now); v != nil {
+							if pl := v.PlanFor(customer, s.Plan); pl != nil {
+								ps.Promises = sla.Terms(pl)
+							}
+						}
+					}
 					ps.Terms = fmt.Sprintf("%s %% uptime per period (%s, %s), policy %s", strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.4f", sr.Objective), "0"), "."), sr.Period, sr.TimeZone, rep.Policy)
 					// The whole period's allowance, not the part elapsed.
 					if loc, err := time.LoadLocation(sr.TimeZone); err == nil {

@@ -86,8 +86,9 @@ func TestPortalIsolation(t *testing.T) {
 				if strings.Contains(p.body, tt.other) || strings.Contains(p.body, tt.otherSub) || strings.Contains(p.body, tt.otherName) {
 					t.Errorf("%s shows the other customer's data:\n%s", path, p.body)
 				}
-				if path == "/portal" && (!strings.Contains(p.body, tt.ownSub) || !strings.Contains(p.body, tt.ownName)) {
-					t.Errorf("%s lacks the customer's own subscription:\n%s", path, p.body)
+				if path == "/portal" && (!strings.Contains(p.body, tt.ownSub) || !strings.Contains(p.body, tt.ownName) ||
+					!strings.Contains(p.body, "Uptime of at least 99.9 % per month") || !strings.Contains(p.body, "Support, high: first response 1 h around the clock")) {
+					t.Errorf("%s lacks the customer's own subscription and its terms in words:\n%s", path, p.body)
 				}
 			}
 			other := b.get("/portal/tickets/" + tt.other)
