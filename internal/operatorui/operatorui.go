@@ -461,7 +461,7 @@ type PortalSubscription struct {
 	// Covered is how much of the period so far the provider's
 	// monitoring covered, per component ("api 20,160 min").
 	Covered []string
-	Report *sla.SubscriptionReport
+	Report  *sla.SubscriptionReport
 	// AllowedMinutes is the liable downtime the objective allows over the
 	// whole period; LeftMinutes what is left of it (negative: exceeded).
 	AllowedMinutes, LeftMinutes float64
