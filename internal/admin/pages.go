@@ -42,7 +42,13 @@ var flashes = map[string]string{
 
 // opPage is the common part of an operator page for the request.
 func (h *handler) opPage(r *http.Request, title string) operatorui.Page {
-	return operatorui.Page{Title: title, User: auth.Who(r), Flash: flashes[r.URL.Query().Get("done")], Now: h.now().UTC()}
+	p := operatorui.Page{Title: title, User: auth.Who(r), Flash: flashes[r.URL.Query().Get("done")], Now: h.now().UTC(), May: map[string]bool{}}
+	if role := auth.Role(r); role != "" {
+		for _, perm := range auth.Permissions {
+			p.May[string(perm)] = auth.Allowed(role, perm)
+		}
+	}
+	return p
 }
 
 // operatorCSP is the operator pages' Content-Security-Policy.

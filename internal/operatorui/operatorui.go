@@ -53,6 +53,9 @@ type Page struct {
 	// the customer's name: its own header and links.
 	Portal  bool
 	Account string
+	// May holds the permissions of the signed-in user's role (by name,
+	// "incidents:write"): the navigation shows only what it may open.
+	May map[string]bool
 }
 
 // Form is a submitted form: the values as entered, to show them again, and

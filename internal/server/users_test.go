@@ -77,8 +77,11 @@ users:
 	if p := sam.signIn("sam@example.com", "sams-password-1"); p.code != http.StatusSeeOther {
 		t.Fatalf("sam signs in: %d %s", p.code, p.body)
 	}
-	if p := sam.get("/admin/tickets"); p.code != http.StatusOK {
-		t.Errorf("support at tickets: %d", p.code)
+	if p := sam.get("/admin/tickets"); p.code != http.StatusOK || strings.Contains(p.body, `href="/admin/incidents/new"`) || strings.Contains(p.body, `href="/admin/users"`) {
+		t.Errorf("support at tickets: %d, with links only to what support may open", p.code)
+	}
+	if p := admin.get("/admin/tickets"); !strings.Contains(p.body, `href="/admin/incidents/new"`) || !strings.Contains(p.body, `href="/admin/users"`) {
+		t.Errorf("the admin's navigation lacks a link")
 	}
 	if p := sam.get("/admin/incidents/new"); p.code != http.StatusForbidden {
 		t.Errorf("support at the incident form: %d", p.code)
