@@ -21,6 +21,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/reports"
 	"github.com/slakeeper/slakeeper/internal/store"
 	"github.com/slakeeper/slakeeper/internal/tickets"
+	"github.com/slakeeper/slakeeper/internal/users"
 )
 
 // Store is what the API reads and writes in the store itself: the
@@ -56,6 +57,7 @@ type Options struct {
 	Tickets   *tickets.Service
 	Intake    *intake.Service
 	Customers *customers.Service
+	Users     *users.Service
 	Results   Results
 }
 
@@ -71,12 +73,13 @@ type handler struct {
 	auth      *auth.Auth
 	intake    *intake.Service
 	customers *customers.Service
+	users     *users.Service
 }
 
 // Mount registers the API routes on mux, each with who may call it.
 // Nothing that writes is reachable without a credential.
 func Mount(mux *http.ServeMux, o Options) {
-	h := &handler{store: o.Store, cfg: o.Config, now: o.Now, log: o.Logger, inc: o.Incidents, out: o.Outbox, tickets: o.Tickets, results: o.Results, auth: o.Auth, intake: o.Intake, customers: o.Customers}
+	h := &handler{store: o.Store, cfg: o.Config, now: o.Now, log: o.Logger, inc: o.Incidents, out: o.Outbox, tickets: o.Tickets, results: o.Results, auth: o.Auth, intake: o.Intake, customers: o.Customers, users: o.Users}
 	may := o.Auth.Require
 	agent := o.Auth.RequireAgent
 
@@ -119,6 +122,13 @@ func Mount(mux *http.ServeMux, o Options) {
 	mux.Handle("POST /api/v1/customers/{id}/standing", may(auth.PermCustomersWrite)(h.handleStanding()))
 	mux.Handle("POST /api/v1/subscriptions", may(auth.PermCustomersWrite)(h.handleCreateSubscription()))
 	mux.Handle("POST /api/v1/subscriptions/{id}/change", may(auth.PermCustomersWrite)(h.handleChangeSubscription()))
+
+	// Users: an admin's (invitations are mailed one-time links).
+	mux.Handle("GET /api/v1/users", may(auth.PermUsersWrite)(h.handleUsers()))
+	mux.Handle("POST /api/v1/users", may(auth.PermUsersWrite)(h.handleInvite()))
+	mux.Handle("POST /api/v1/users/{name}/reset", may(auth.PermUsersWrite)(h.handleUserAction("reset")))
+	mux.Handle("POST /api/v1/users/{name}/disable", may(auth.PermUsersWrite)(h.handleUserAction("disable")))
+	mux.Handle("POST /api/v1/users/{name}/enable", may(auth.PermUsersWrite)(h.handleUserAction("enable")))
 
 	// Evidence from other systems (helpdesk exports, backup jobs,
 	// billing), all or nothing per request.

@@ -39,12 +39,13 @@ func (s *Server) routes() (http.Handler, error) {
 	fresh := freshStore{Store: s.store, cov: s.cov, perf: s.perf}
 	in := intake.New(fresh, s.Config, s.now, s.log)
 	cust := customers.New(s.store, s.Config, s.now, in)
+	us := users.New(s.store, s.Config, s.now, s.outbox)
 	api.Mount(mux, api.Options{Store: fresh, Config: s.Config, Now: s.now, Logger: s.log,
 		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox, Tickets: s.tickets, Results: s,
-		Intake: in, Customers: cust})
+		Intake: in, Customers: cust, Users: us})
 	if err := admin.Mount(mux, admin.Options{Config: s.Config, Now: s.now, Logger: s.log,
 		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox, Store: fresh, Tickets: s.tickets, Customers: cust,
-		Users: users.New(s.store, s.Config, s.now, s.outbox)}); err != nil {
+		Users: us}); err != nil {
 		return nil, err
 	}
 	if err := portal.Mount(mux, portal.Options{Config: s.Config, Now: s.now, Logger: s.log, Auth: s.auth, Store: fresh, Tickets: s.tickets, Outbox: s.outbox}); err != nil {

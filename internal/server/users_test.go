@@ -134,3 +134,47 @@ users:
 		}
 	}
 }
+
+// The users API: an admin token invites (without an SMTP server the link
+// comes back to pass on), lists, disables; other roles are refused; bad
+// input names its field.
+func TestUsersAPI(t *testing.T) {
+	cfg := strings.Replace(incidentTestConfig, "tokens:\n", "tokens:\n  - {name: root-token, role: admin, token_env: ADMIN_TOKEN}\n", 1)
+	const adminToken = "admin-token-of-enough-length"
+	e := newIncidentEnvWithEnv(t, cfg, incidentTestPolicy, map[string]string{"OPS_TOKEN": testOpsToken, "VIEW_TOKEN": testViewerToken,
+		"ALICE_HASH": testAliceHash(t), "ADMIN_TOKEN": adminToken})
+	var inv struct {
+		Mailed    bool
+		Link      string
+		MailError string `json:"mail_error"`
+	}
+	e.call("POST", "/api/v1/users", adminToken, `{"email":"sam@example.com","role":"support"}`, http.StatusCreated, &inv)
+	if inv.Mailed || !strings.Contains(inv.Link, "/invite/") || inv.MailError == "" {
+		t.Fatalf("invitation without SMTP: %+v", inv)
+	}
+	var bad struct{ Field string }
+	e.call("POST", "/api/v1/users", adminToken, `{"email":"x@example.com","role":"root"}`, http.StatusBadRequest, &bad)
+	if bad.Field != "role" {
+		t.Errorf("bad role: field %q", bad.Field)
+	}
+	e.call("POST", "/api/v1/users", adminToken, `{"email":"sam@example.com","role":"support"}`, http.StatusConflict, nil)
+	e.call("POST", "/api/v1/users", testOpsToken, `{"email":"eve@example.com","role":"admin"}`, http.StatusForbidden, nil)
+	b := e.browser()
+	path := inv.Link[strings.Index(inv.Link, "/invite/"):]
+	if p := b.post(path, url.Values{"password": {"sams-password-1"}}); p.code != http.StatusOK {
+		t.Fatalf("accept: %d", p.code)
+	}
+	var list struct {
+		Users []struct{ Name, Role, State, Source string }
+	}
+	e.call("GET", "/api/v1/users", adminToken, "", http.StatusOK, &list)
+	if len(list.Users) != 2 || list.Users[1].Name != "sam@example.com" || list.Users[1].State != "active" || list.Users[1].Source != "server" {
+		t.Errorf("users: %+v", list.Users)
+	}
+	e.call("POST", "/api/v1/users/sam@example.com/disable", adminToken, "", http.StatusNoContent, nil)
+	e.call("POST", "/api/v1/users/alice/disable", adminToken, "", http.StatusConflict, nil)
+	e.call("POST", "/api/v1/users/nobody/enable", adminToken, "", http.StatusNotFound, nil)
+	if p := e.browser().signIn("sam@example.com", "sams-password-1"); p.code != http.StatusUnauthorized {
+		t.Errorf("a disabled user signs in: %d", p.code)
+	}
+}
