@@ -19,8 +19,6 @@ import (
 func (h *handler) customersPage(r *http.Request, form operatorui.Form) (operatorui.Customers, error) {
 	p := operatorui.Customers{Page: h.opPage(r, "Customers")}
 	p.Form = form
-	role, _ := h.auth.UserRole(r.Context(), auth.Who(r))
-	p.CanWrite = auth.Allowed(role, auth.PermCustomersWrite)
 	list, err := h.customers.List(r.Context())
 	if err != nil {
 		return p, err
@@ -134,13 +132,8 @@ func (h *handler) handleChangeSubscriptionForm() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
 		h.customerForm("change-"+id, func(r *http.Request, v url.Values) (string, *intake.Refusal, error) {
-			_, ref, err := h.customers.ChangeSubscription(r.Context(), auth.Who(r), id, customers.Change{From: formTime(v.Get("from")),
+			return h.customers.ChangeSubscription(r.Context(), auth.Who(r), id, customers.Change{From: formTime(v.Get("from")),
 				Plan: strings.TrimSpace(v.Get("plan")), Fee: strings.TrimSpace(v.Get("fee"))})
-			customer := ""
-			if err == nil && ref == nil {
-				customer = strings.SplitN(id, "@", 2)[0]
-			}
-			return customer, ref, err
 		}, "changed").ServeHTTP(w, r)
 	})
 }

@@ -51,30 +51,13 @@ func (h *handler) opPage(r *http.Request, title string) operatorui.Page {
 	return p
 }
 
-// operatorCSP is the operator pages' Content-Security-Policy.
-const operatorCSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-
-// render writes an operator page. The pages are private and change with
-// every action: never cached.
+// render writes an operator page (operatorui.Write: private, never
+// cached).
 func (h *handler) render(w http.ResponseWriter, r *http.Request, code int, name string, data any) {
-	hd := w.Header()
-	hd.Set("Content-Type", "text/html; charset=utf-8")
-	hd.Set("Cache-Control", "no-store")
-	// No other site may frame a page (clickjacking its forms); the pages
-	// have no script and only this server's style sheet, so a policy
-	// that allows nothing else blunts any markup that slipped through.
-	hd.Set("X-Frame-Options", "DENY")
-	hd.Set("Content-Security-Policy", operatorCSP)
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Referrer-Policy", "same-origin")
-	var b strings.Builder
-	if err := h.ui.Render(&b, name, data); err != nil {
+	if err := h.ui.Write(w, code, name, data); err != nil {
 		h.log.Error("render operator page", "page", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
 	}
-	w.WriteHeader(code)
-	_, _ = w.Write([]byte(b.String()))
 }
 
 // message renders a page that only says something.

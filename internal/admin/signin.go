@@ -18,12 +18,12 @@ import (
 func (h *handler) requireSession(p auth.Permission) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			user, err := h.auth.SessionUser(r)
+			acct, err := h.auth.SessionAccount(r)
 			if err != nil {
 				h.failPage(w, r, err)
 				return
 			}
-			if user == "" {
+			if acct == nil {
 				if r.Method == http.MethodGet || r.Method == http.MethodHead {
 					http.Redirect(w, r, "/admin/signin?next="+url.QueryEscape(localPath(r.URL.RequestURI())), http.StatusSeeOther)
 					return
@@ -31,7 +31,7 @@ func (h *handler) requireSession(p auth.Permission) func(http.Handler) http.Hand
 				h.message(w, r, http.StatusUnauthorized, "Sign in again", "You are not signed in (or your session has ended), so nothing was done. Sign in and submit the form again.", "/admin/signin")
 				return
 			}
-			role, _ := h.auth.UserRole(r.Context(), user)
+			user, role := acct.Name, acct.Role
 			if !auth.Staff(role) {
 				h.message(w, r, http.StatusForbidden, "Not for customer accounts", "These are the provider's pages. Your account's pages are at /portal.", "/portal")
 				return

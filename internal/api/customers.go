@@ -107,20 +107,7 @@ func (h *handler) handleChangeSubscription() http.Handler {
 			web.Fail(h.log, w, r, err)
 			return
 		}
-		id := r.PathValue("id")
-		_, ref, err := h.customers.ChangeSubscription(r.Context(), auth.Who(r), id, in)
-		customer := ""
-		if err == nil && ref == nil {
-			if list, lerr := h.customers.List(r.Context()); lerr == nil {
-				for _, c := range list {
-					for _, s := range c.Subscriptions {
-						if s.ID == id {
-							customer = c.ID
-						}
-					}
-				}
-			}
-		}
+		customer, ref, err := h.customers.ChangeSubscription(r.Context(), auth.Who(r), r.PathValue("id"), in)
 		h.answer(w, r, customer, ref, err)
 	})
 }

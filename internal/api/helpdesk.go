@@ -12,6 +12,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/facts"
 	"github.com/slakeeper/slakeeper/internal/helpdesk"
 	"github.com/slakeeper/slakeeper/internal/intake"
+	"github.com/slakeeper/slakeeper/internal/reports"
 	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/store"
 	"github.com/slakeeper/slakeeper/internal/web"
@@ -147,14 +148,9 @@ func (h *handler) ticketState(ctx context.Context, id string) (*helpdesk.State, 
 	if len(fs) == 0 {
 		return nil, nil
 	}
-	var b bytes.Buffer
-	for _, f := range fs {
-		b.Write(bytes.TrimSpace(f.JSON))
-		b.WriteByte('\n')
-	}
-	ev, err := facts.Parse("stored ticket "+id, &b)
+	ev, err := reports.ParseFacts("stored ticket "+id, fs)
 	if err != nil {
-		return nil, fmt.Errorf("stored evidence: %v", err)
+		return nil, err
 	}
 	if len(ev.Tickets) != 1 {
 		// The id names another kind of fact: the helpdesk's ticket

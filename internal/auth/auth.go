@@ -6,6 +6,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -311,40 +312,51 @@ func sessionExpiry(created, seen time.Time) time.Time {
 // SessionUser returns the signed-in user of the request, or "" when the
 // request has no valid session. Only a store failure is an error.
 func (a *Auth) SessionUser(r *http.Request) (string, error) {
+	acct, err := a.SessionAccount(r)
+	if err != nil || acct == nil {
+		return "", err
+	}
+	return acct.Name, nil
+}
+
+// SessionAccount returns the account of the request's valid session
+// (its role and customer with it, read once), or nil when there is none.
+// Only a store failure is an error.
+func (a *Auth) SessionAccount(r *http.Request) (*Account, error) {
 	ck, err := r.Cookie(SessionCookie)
 	if err != nil || ck.Value == "" || len(ck.Value) > 64 {
-		return "", nil
+		return nil, nil
 	}
 	ctx := r.Context()
 	hash := sessionHash(ck.Value)
 	sess, err := a.store.Session(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) {
-		return "", nil
+		return nil, nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("read session: %w", err)
+		return nil, fmt.Errorf("read session: %w", err)
 	}
 	now := a.now().UTC()
 	// The store drops expired sessions by its own clock; the server's
 	// clock decides too, so the limits hold whatever the store's is.
 	acct, err := a.Account(ctx, sess.User)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if !now.Before(sessionExpiry(sess.CreatedAt, sess.SeenAt)) || acct == nil || !acct.Active() {
 		if err := a.store.DeleteSession(ctx, hash); err != nil {
-			return "", fmt.Errorf("delete expired session: %w", err)
+			return nil, fmt.Errorf("delete expired session: %w", err)
 		}
-		return "", nil
+		return nil, nil
 	}
 	if now.Sub(sess.SeenAt) >= sessionTouch {
 		sess.SeenAt = now
 		sess.ExpiresAt = sessionExpiry(sess.CreatedAt, now)
 		if err := a.store.PutSession(ctx, sess); err != nil {
-			return "", fmt.Errorf("touch session: %w", err)
+			return nil, fmt.Errorf("touch session: %w", err)
 		}
 	}
-	return sess.User, nil
+	return acct, nil
 }
 
 // secureCookie reports whether cookies should be Secure: the request came
@@ -437,7 +449,7 @@ func (u *Account) Active() bool { return len(u.Hash) > 0 && !u.Disabled }
 // server's; nil when there is none.
 func (a *Auth) Account(ctx context.Context, name string) (*Account, error) {
 	if u := a.cfg().User(name); u != nil {
-		return &Account{Name: u.Name, Role: cmpOr(u.Role, RoleOperator), Customer: u.Customer, Hash: u.Hash, Configured: true}, nil
+		return &Account{Name: u.Name, Role: cmp.Or(u.Role, RoleOperator), Customer: u.Customer, Hash: u.Hash, Configured: true}, nil
 	}
 	u, err := a.store.User(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
@@ -447,11 +459,4 @@ func (a *Auth) Account(ctx context.Context, name string) (*Account, error) {
 		return nil, fmt.Errorf("read user %s: %w", name, err)
 	}
 	return &Account{Name: u.Name, Role: u.Role, Customer: u.Customer, Hash: []byte(u.Hash), Disabled: u.Disabled}, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

@@ -135,14 +135,13 @@ func (a *Auth) Require(p Permission) func(http.Handler) http.Handler {
 func (a *Auth) caller(w http.ResponseWriter, r *http.Request) (name, role, customer string, ok bool) {
 	tok := Bearer(r)
 	if tok == "" {
-		user, err := a.SessionUser(r)
+		acct, err := a.SessionAccount(r)
 		if err != nil {
 			web.Fail(a.log, w, r, err)
 			return "", "", "", false
 		}
-		if user != "" {
-			role, customer := a.UserRole(r.Context(), user)
-			return user, role, customer, true
+		if acct != nil {
+			return acct.Name, acct.Role, acct.Customer, true
 		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="slakeeper"`)
 		web.JSON(w, http.StatusUnauthorized, web.Error{Error: "an API token (Authorization: Bearer …) or a sign-in is required"})

@@ -23,8 +23,8 @@ import (
 	"time"
 
 	"github.com/slakeeper/slakeeper/internal/config"
-	"github.com/slakeeper/slakeeper/internal/facts"
 	"github.com/slakeeper/slakeeper/internal/intake"
+	"github.com/slakeeper/slakeeper/internal/reports"
 	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/store"
 )
@@ -93,20 +93,7 @@ var factTypes = []string{"customer", "subscription", "subscription_end"}
 
 // evidence is the stored customer and subscription facts, parsed.
 func (s *Service) evidence(ctx context.Context) (*sla.Evidence, error) {
-	fs, err := s.store.FactsOfType(ctx, factTypes, time.Unix(0, 0), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC))
-	if err != nil {
-		return nil, fmt.Errorf("read customers: %w", err)
-	}
-	var b bytes.Buffer
-	for _, f := range fs {
-		b.Write(bytes.TrimSpace(f.JSON))
-		b.WriteByte('\n')
-	}
-	ev, err := facts.Parse("stored customers", &b)
-	if err != nil {
-		return nil, fmt.Errorf("stored evidence: %v", err)
-	}
-	return ev, nil
+	return reports.FactsOfType(ctx, s.store, factTypes)
 }
 
 // List is every customer, configured or created, by id, with its
@@ -372,9 +359,10 @@ type Change struct {
 }
 
 // ChangeSubscription ends subscription id at ch.From and starts a new one
-// (id@date) with the changes from then, both or neither. A configured
-// subscription is changed in the configuration (409).
-func (s *Service) ChangeSubscription(ctx context.Context, who, id string, ch Change) (newID string, ref *intake.Refusal, err error) {
+// (id@date) with the changes from then, both or neither; customer is the
+// subscription's. A configured subscription is changed in the
+// configuration (409).
+func (s *Service) ChangeSubscription(ctx context.Context, who, id string, ch Change) (customer string, ref *intake.Refusal, err error) {
 	list, err := s.List(ctx)
 	if err != nil {
 		return "", nil, err
@@ -400,7 +388,7 @@ func (s *Service) ChangeSubscription(ctx context.Context, who, id string, ch Cha
 	case !from.After(old.Start) || (old.End != nil && !from.Before(*old.End)):
 		return "", &intake.Refusal{Error: fmt.Sprintf("from: want a time within the subscription (%s to %s)", old.Start.Format(time.RFC3339), endText(old.End)), Field: "from"}, nil
 	}
-	newID = fmt.Sprintf("%s@%s", id, from.Format("20060102"))
+	newID := fmt.Sprintf("%s@%s", id, from.Format("20060102"))
 	sub := map[string]any{"type": "subscription", "id": newID, "customer": old.Customer, "plan": cmp.Or(ch.Plan, old.Plan),
 		"fee": cmp.Or(ch.Fee, old.Fee), "currency": cmp.Or(ch.Currency, old.Currency), "start": from.Format(time.RFC3339), "trial": old.Trial}
 	if old.Policy != "" {
@@ -412,7 +400,7 @@ func (s *Service) ChangeSubscription(ctx context.Context, who, id string, ch Cha
 	end := map[string]any{"type": "subscription_end", "id": fmt.Sprintf("%s/end@%s", id, from.Format("20060102T150405Z")), "subscription": id,
 		"at": from.Format(time.RFC3339)}
 	ref, err = s.add(ctx, who, end, sub)
-	return newID, ref, err
+	return old.Customer, ref, err
 }
 
 func endText(t *time.Time) string {

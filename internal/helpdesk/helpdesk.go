@@ -10,6 +10,7 @@
 package helpdesk
 
 import (
+	"cmp"
 	"crypto/hmac"
 	"encoding/json"
 	"fmt"
@@ -323,7 +324,7 @@ func Facts(m *Mapping, u *Update, st *State) (*Result, error) {
 		case !c.Public:
 			res.Ignored = append(res.Ignored, fmt.Sprintf("comment %s: internal note", c.ID))
 		case c.Author == AuthorBot || m.Bots[strings.ToLower(c.AuthorID)]:
-			res.Ignored = append(res.Ignored, fmt.Sprintf("comment %s: automatic reply by %s", c.ID, cmpOr(c.AuthorID, "a bot")))
+			res.Ignored = append(res.Ignored, fmt.Sprintf("comment %s: automatic reply by %s", c.ID, cmp.Or(c.AuthorID, "a bot")))
 		case c.Author == AuthorAgent:
 			kind = sla.TicketAgentReply
 		case c.Author == AuthorCustomer:
@@ -437,7 +438,7 @@ func mapCustomer(m *Mapping, u *Update) (string, bool) {
 			return o, false
 		}
 	}
-	return cmpOr(domain, "unknown"), false
+	return cmp.Or(domain, "unknown"), false
 }
 
 // mapPriority maps u's priority. Without a priority table the helpdesk's
@@ -446,14 +447,14 @@ func mapCustomer(m *Mapping, u *Update) (string, bool) {
 func mapPriority(m *Mapping, u *Update) (string, bool) {
 	name := strings.ToLower(strings.TrimSpace(u.Priority))
 	if len(m.Priorities) == 0 {
-		return cmpOr(name, "none"), name != ""
+		return cmp.Or(name, "none"), name != ""
 	}
 	for _, k := range []string{name, strings.ToLower(u.PriorityID)} {
 		if p, ok := m.Priorities[k]; ok && k != "" {
 			return p, true
 		}
 	}
-	return cmpOr(strings.TrimSpace(u.Priority), "none"), false
+	return cmp.Or(strings.TrimSpace(u.Priority), "none"), false
 }
 
 // NormalStatus is a helpdesk status as Mapping.Statuses keys it: lower
@@ -490,11 +491,4 @@ func safeID(s string) string {
 		}
 	}
 	return b.String()
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

@@ -2,6 +2,7 @@ package helpdesk
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/hmac"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -347,12 +348,12 @@ func parseJira(m *Mapping, h http.Header, body []byte) ([]Update, error) {
 	} else if at.Year() < 1970 || at.Year() > 9999 {
 		return nil, &sla.InputError{Field: "timestamp", Msg: fmt.Sprintf("want milliseconds since 1970, got %d", p.Timestamp)}
 	}
-	u := Update{Ticket: cmpOr(p.Issue.Key, string(p.Issue.ID)), Subject: f.Summary, Created: created, At: at,
-		Delivery: cmpOr(h.Get("X-Atlassian-Webhook-Identifier"), strconv.FormatInt(p.Timestamp, 10))}
+	u := Update{Ticket: cmp.Or(p.Issue.Key, string(p.Issue.ID)), Subject: f.Summary, Created: created, At: at,
+		Delivery: cmp.Or(h.Get("X-Atlassian-Webhook-Identifier"), strconv.FormatInt(p.Timestamp, 10))}
 	if f.Reporter != nil {
 		u.Requester = f.Reporter.EmailAddress
 	}
-	field := cmpOr(m.OrganizationField, "customfield_10002")
+	field := cmp.Or(m.OrganizationField, "customfield_10002")
 	if raw, ok := p.Issue.Fields[field]; ok {
 		var orgs []struct {
 			ID   flexString `json:"id"`
@@ -377,7 +378,7 @@ func parseJira(m *Mapping, h http.Header, body []byte) ([]Update, error) {
 	case "jira:issue_updated":
 		if p.Changelog != nil {
 			for _, it := range p.Changelog.Items {
-				switch cmpOr(it.FieldID, it.Field) {
+				switch cmp.Or(it.FieldID, it.Field) {
 				case "status":
 					u.Status = it.ToString
 					u.StatusDone = statusDone && f.Status != nil && f.Status.Name == it.ToString
@@ -483,9 +484,9 @@ func parseZammad(h http.Header, body []byte) ([]Update, error) {
 	if updated.IsZero() {
 		updated = created
 	}
-	u := Update{Ticket: cmpOr(string(t.Number), string(t.ID)), Subject: t.Title, Created: created,
+	u := Update{Ticket: cmp.Or(string(t.Number), string(t.ID)), Subject: t.Title, Created: created,
 		Creation: !created.IsZero() && !updated.After(created.Add(time.Minute)), At: updated,
-		Delivery: cmpOr(h.Get("X-Zammad-Delivery"), updated.Format("20060102T150405.000")),
+		Delivery: cmp.Or(h.Get("X-Zammad-Delivery"), updated.Format("20060102T150405.000")),
 		Status:   string(t.State), Priority: string(t.Priority)}
 	if o := t.Organization; o != nil {
 		u.Organizations = nonEmpty(string(o.ID), o.Domain, o.Name)
@@ -500,7 +501,7 @@ func parseZammad(h http.Header, body []byte) ([]Update, error) {
 		}
 		c := &Comment{ID: string(a.ID), At: when, Public: !a.Internal}
 		if a.CreatedBy != nil {
-			c.AuthorID = cmpOr(a.CreatedBy.Email, a.CreatedBy.Login)
+			c.AuthorID = cmp.Or(a.CreatedBy.Email, a.CreatedBy.Login)
 		}
 		switch strings.ToLower(a.Sender) {
 		case "agent":

@@ -13,6 +13,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/facts"
 	"github.com/slakeeper/slakeeper/internal/incident"
 	"github.com/slakeeper/slakeeper/internal/outbox"
+	"github.com/slakeeper/slakeeper/internal/reports"
 	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/store"
 )
@@ -279,20 +280,7 @@ func (s *Service) MaintenanceEvidence(ctx context.Context) (*sla.Evidence, error
 
 // parseFactsOfType reads and parses the stored facts of the given types.
 func (s *Service) parseFactsOfType(ctx context.Context, types []string) (*sla.Evidence, error) {
-	fs, err := s.store.FactsOfType(ctx, types, time.Unix(0, 0), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC))
-	if err != nil {
-		return nil, fmt.Errorf("read facts: %w", err)
-	}
-	var b strings.Builder
-	for _, f := range fs {
-		b.WriteString(strings.TrimSpace(string(f.JSON)))
-		b.WriteByte('\n')
-	}
-	ev, err := facts.Parse("evidence", strings.NewReader(b.String()))
-	if err != nil {
-		return nil, fmt.Errorf("stored evidence: %v", err)
-	}
-	return ev, nil
+	return reports.FactsOfType(ctx, s.store, types)
 }
 
 // extendSeries writes the occurrences of every series that have come

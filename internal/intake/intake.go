@@ -270,18 +270,9 @@ func (h *Service) checkSubscriptions(ctx context.Context, c *config.Config, b *f
 			return refuse(s, "plan", "no configured policy has a plan %q", s.Plan), nil
 		}
 	}
-	stored, err := h.store.FactsOfType(ctx, []string{"subscription", "subscription_end"}, time.Unix(0, 0), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC))
+	old, err := reports.FactsOfType(ctx, h.store, []string{"subscription", "subscription_end"})
 	if err != nil {
-		return nil, fmt.Errorf("read subscriptions: %w", err)
-	}
-	var buf bytes.Buffer
-	for _, f := range stored {
-		buf.Write(bytes.TrimSpace(f.JSON))
-		buf.WriteByte('\n')
-	}
-	old, err := facts.Parse("stored subscriptions", &buf)
-	if err != nil {
-		return nil, fmt.Errorf("stored evidence: %v", err)
+		return nil, err
 	}
 	// The batch's ends apply to the stored subscriptions they name (its
 	// own subscriptions have theirs applied); a configured subscription

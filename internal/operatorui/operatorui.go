@@ -374,8 +374,6 @@ type Unmatched struct {
 type Customers struct {
 	Page
 	List []CustomerView
-	// CanWrite shows the forms (the role may customers:write).
-	CanWrite bool
 	// Plans are "policy/plan" choices for a new subscription.
 	Plans []string
 }
@@ -664,6 +662,35 @@ func (r *Renderer) Render(w io.Writer, name string, data any) error {
 	if err := t.ExecuteTemplate(&b, "layout", data); err != nil {
 		return fmt.Errorf("render operator page %s: %w", name, err)
 	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// pageCSP is the pages' Content-Security-Policy: no script, this
+// server's style sheet only, no framing, forms to this server only.
+const pageCSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// Write renders page name with data as a private page (the operator
+// pages, the portal): never cached, never framed (clickjacking its
+// forms), and with a policy that allows nothing but this server's style
+// sheet, which blunts any markup that slipped through. A Referrer-Policy
+// the handler set is kept (an invitation's page sends none). Nothing is
+// written when rendering fails.
+func (r *Renderer) Write(w http.ResponseWriter, code int, name string, data any) error {
+	var b bytes.Buffer
+	if err := r.Render(&b, name, data); err != nil {
+		return err
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "text/html; charset=utf-8")
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("Content-Security-Policy", pageCSP)
+	hd.Set("X-Content-Type-Options", "nosniff")
+	if hd.Get("Referrer-Policy") == "" {
+		hd.Set("Referrer-Policy", "same-origin")
+	}
+	w.WriteHeader(code)
 	_, err := w.Write(b.Bytes())
 	return err
 }

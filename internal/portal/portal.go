@@ -9,6 +9,7 @@ package portal
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -90,12 +91,12 @@ func Mount(mux *http.ServeMux, o Options) error {
 func (h *handler) requireCustomer(p auth.Permission) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			user, err := h.auth.SessionUser(r)
+			acct, err := h.auth.SessionAccount(r)
 			if err != nil {
 				h.fail(w, r, err)
 				return
 			}
-			if user == "" {
+			if acct == nil {
 				if r.Method == http.MethodGet || r.Method == http.MethodHead {
 					http.Redirect(w, r, "/portal/signin?next="+url.QueryEscape(localPath(r.URL.RequestURI())), http.StatusSeeOther)
 					return
@@ -104,7 +105,7 @@ func (h *handler) requireCustomer(p auth.Permission) func(http.Handler) http.Han
 				h.message(w, r, http.StatusUnauthorized, "Sign in again", "You are not signed in (or your session has ended), so nothing was done. Sign in and submit the form again.", "/portal/signin")
 				return
 			}
-			role, customer := h.auth.UserRole(r.Context(), user)
+			user, role, customer := acct.Name, acct.Role, acct.Customer
 			if !auth.Allowed(role, p) || customer == "" {
 				h.message(w, r, http.StatusForbidden, "Not for staff accounts", "The portal is for the provider's customers. Staff pages are at /admin.", "/admin")
 				return
@@ -134,27 +135,12 @@ func (h *handler) customerName(c string) string {
 	return c
 }
 
-// portalCSP is the portal's Content-Security-Policy: no script, this
-// server's style sheet only, no framing.
-const portalCSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-
-// render writes a portal page; private and never cached.
+// render writes a portal page (operatorui.Write: private, never cached).
 func (h *handler) render(w http.ResponseWriter, code int, name string, data any) {
-	var b bytes.Buffer
-	if err := h.ui.Render(&b, name, data); err != nil {
+	if err := h.ui.Write(w, code, name, data); err != nil {
 		h.log.Error("render portal page", "page", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
 	}
-	hd := w.Header()
-	hd.Set("Content-Type", "text/html; charset=utf-8")
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("X-Frame-Options", "DENY")
-	hd.Set("Content-Security-Policy", portalCSP)
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Referrer-Policy", "same-origin")
-	w.WriteHeader(code)
-	_, _ = w.Write(b.Bytes())
 }
 
 // message renders a page that only says something.
@@ -291,7 +277,7 @@ func (h *handler) handleHome() http.Handler {
 				}
 			}
 			if ps.Terms == "" {
-				ps.Terms = "policy " + cmpOr(s.Policy, "any") + ", plan " + s.Plan
+				ps.Terms = "policy " + cmp.Or(s.Policy, "any") + ", plan " + s.Plan
 			}
 			p.Subscriptions = append(p.Subscriptions, ps)
 		}
@@ -427,7 +413,7 @@ func (h *handler) subscriptionsPage(r *http.Request, form operatorui.Form) (oper
 	p := operatorui.PortalSubscriptions{Page: h.page(r, "Status notifications")}
 	p.Form = form
 	for _, c := range h.cfg().Components {
-		p.Components = append(p.Components, operatorui.Option{Value: c.ID, Label: cmpOr(c.Name, c.ID)})
+		p.Components = append(p.Components, operatorui.Option{Value: c.ID, Label: cmp.Or(c.Name, c.ID)})
 	}
 	subs, err := h.outbox.Subscribers(r.Context())
 	if err != nil {
@@ -530,11 +516,4 @@ func (h *handler) handleRemoveSubscription() http.Handler {
 		}
 		http.Redirect(w, r, "/portal/subscriptions", http.StatusSeeOther)
 	})
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

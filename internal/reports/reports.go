@@ -168,3 +168,34 @@ func Reports(c *config.Config, evidence []byte, q Query) ([]*sla.Report, error) 
 	}
 	return reports, nil
 }
+
+// TypeStore reads stored facts by type.
+type TypeStore interface {
+	FactsOfType(ctx context.Context, types []string, from, to time.Time) ([]store.Fact, error)
+}
+
+// FactsOfType reads and parses every stored fact of the given types,
+// whatever its time: what the services that keep no copy of their own
+// (tickets, customers, incidents, the intake's checks) read.
+func FactsOfType(ctx context.Context, st TypeStore, types []string) (*sla.Evidence, error) {
+	fs, err := st.FactsOfType(ctx, types, time.Unix(0, 0), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", strings.Join(types, ", "), err)
+	}
+	return ParseFacts("stored evidence", fs)
+}
+
+// ParseFacts parses stored facts. Stored evidence that does not parse is
+// the server's problem, not a client's: a plain error, not an input one.
+func ParseFacts(name string, fs []store.Fact) (*sla.Evidence, error) {
+	var b bytes.Buffer
+	for _, f := range fs {
+		b.Write(bytes.TrimSpace(f.JSON))
+		b.WriteByte('\n')
+	}
+	ev, err := facts.Parse(name, &b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", name, err)
+	}
+	return ev, nil
+}

@@ -5,7 +5,6 @@
 package tickets
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -14,7 +13,7 @@ import (
 	"time"
 
 	"github.com/slakeeper/slakeeper/internal/config"
-	"github.com/slakeeper/slakeeper/internal/facts"
+	"github.com/slakeeper/slakeeper/internal/reports"
 	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/store"
 )
@@ -79,18 +78,9 @@ type Event struct {
 // evidence reads the stored ticket facts with the configured customers
 // and subscriptions.
 func (s *Service) evidence(ctx context.Context) (*sla.Evidence, error) {
-	fs, err := s.store.FactsOfType(ctx, factTypes, time.Unix(0, 0), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC))
+	ev, err := reports.FactsOfType(ctx, s.store, factTypes)
 	if err != nil {
-		return nil, fmt.Errorf("read tickets: %w", err)
-	}
-	var b bytes.Buffer
-	for _, f := range fs {
-		b.Write(bytes.TrimSpace(f.JSON))
-		b.WriteByte('\n')
-	}
-	ev, err := facts.Parse("evidence", &b)
-	if err != nil {
-		return nil, fmt.Errorf("stored evidence: %v", err)
+		return nil, err
 	}
 	c := s.cfg()
 	ev.Customers = append(slices.Clone(c.Customers), ev.Customers...)

@@ -6,6 +6,7 @@
 package users
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -72,7 +73,7 @@ type View struct {
 func (s *Service) List(ctx context.Context) ([]View, error) {
 	var out []View
 	for _, u := range s.cfg().Users {
-		out = append(out, View{Name: u.Name, Role: cmpOr(u.Role, auth.RoleOperator), Customer: u.Customer, Source: "config", State: "active"})
+		out = append(out, View{Name: u.Name, Role: cmp.Or(u.Role, auth.RoleOperator), Customer: u.Customer, Source: "config", State: "active"})
 	}
 	us, err := s.store.Users(ctx)
 	if err != nil {
@@ -229,11 +230,4 @@ func (s *Service) Accept(ctx context.Context, token, password string) (string, e
 		return "", err
 	}
 	return name, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
