@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/slakeeper/slakeeper/internal/operatorui"
+	"github.com/slakeeper/slakeeper/internal/reports"
 	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/tickets"
 )
@@ -83,7 +84,7 @@ func (h *handler) handleTargetsPage() http.Handler {
 		rows, err := h.tickets.Month(r.Context(), period)
 		if err != nil {
 			if sla.IsInput(err) {
-				p.Error = "Want a month (2026-11), a quarter (2026-Q4) or a year (2026): " + err.Error()
+				p.Error = reports.PeriodHint + err.Error()
 				h.render(w, r, http.StatusBadRequest, "targets", p)
 				return
 			}

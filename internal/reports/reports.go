@@ -199,3 +199,32 @@ func ParseFacts(name string, fs []store.Fact) (*sla.Evidence, error) {
 	}
 	return ev, nil
 }
+
+// PeriodHint prefixes a malformed period's error on the report pages.
+const PeriodHint = "Want a month (2026-11), a quarter (2026-Q4) or a year (2026): "
+
+// Browse evaluates q (its AsOf is now) for a page that moves between
+// periods: the reports of q.Period, and the periods before and after it
+// (none that has not begun). A malformed period or query is an input
+// error, the period's prefixed with PeriodHint.
+func Browse(ctx context.Context, c *config.Config, st Store, q Query) (prev, next string, reps []*sla.Report, err error) {
+	from, end, err := EvidenceRange(q.Period)
+	if err != nil {
+		if sla.IsInput(err) {
+			err = &sla.InputError{Msg: PeriodHint + err.Error()}
+		}
+		return "", "", nil, err
+	}
+	if pp, err := timeline.ParsePeriod(q.Period, time.UTC); err == nil {
+		prev = pp.Prev().String()
+		if n := pp.Next(); !n.Interval().Start.After(q.AsOf) {
+			next = n.String()
+		}
+	}
+	ev, err := Evidence(ctx, c, st, from, end)
+	if err != nil {
+		return prev, next, nil, err
+	}
+	reps, err = Reports(c, ev, q)
+	return prev, next, reps, err
+}
