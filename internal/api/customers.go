@@ -56,59 +56,52 @@ func (h *handler) answer(w http.ResponseWriter, r *http.Request, customer string
 	}
 }
 
-// handleCreateCustomer creates a customer: {id, name, standing?}.
-func (h *handler) handleCreateCustomer() http.Handler {
+// customerChange decodes a body of type T and answers with the customer
+// do changed (answer).
+func customerChange[T any](h *handler, do func(r *http.Request, in T) (customer string, ref *intake.Refusal, err error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var in customers.NewCustomer
+		var in T
 		if err := web.Decode(r, &in); err != nil {
 			web.Fail(h.log, w, r, err)
 			return
 		}
+		customer, ref, err := do(r, in)
+		h.answer(w, r, customer, ref, err)
+	})
+}
+
+// handleCreateCustomer creates a customer: {id, name, standing?,
+// contacts?}.
+func (h *handler) handleCreateCustomer() http.Handler {
+	return customerChange(h, func(r *http.Request, in customers.NewCustomer) (string, *intake.Refusal, error) {
 		ref, err := h.customers.CreateCustomer(r.Context(), auth.Who(r), in)
-		h.answer(w, r, in.ID, ref, err)
+		return in.ID, ref, err
 	})
 }
 
 // handleStanding records a customer's standing from a time:
 // {standing, from?}.
 func (h *handler) handleStanding() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var in customers.StandingInput
-		if err := web.Decode(r, &in); err != nil {
-			web.Fail(h.log, w, r, err)
-			return
-		}
-		id := r.PathValue("id")
-		ref, err := h.customers.SetStanding(r.Context(), auth.Who(r), id, in)
-		h.answer(w, r, id, ref, err)
+	return customerChange(h, func(r *http.Request, in customers.StandingInput) (string, *intake.Refusal, error) {
+		ref, err := h.customers.SetStanding(r.Context(), auth.Who(r), r.PathValue("id"), in)
+		return r.PathValue("id"), ref, err
 	})
 }
 
 // handleCreateSubscription creates a subscription: {id, customer,
 // policy?, plan, fee, currency?, start, end?, trial?}.
 func (h *handler) handleCreateSubscription() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var in customers.NewSubscription
-		if err := web.Decode(r, &in); err != nil {
-			web.Fail(h.log, w, r, err)
-			return
-		}
+	return customerChange(h, func(r *http.Request, in customers.NewSubscription) (string, *intake.Refusal, error) {
 		ref, err := h.customers.CreateSubscription(r.Context(), auth.Who(r), in)
-		h.answer(w, r, in.Customer, ref, err)
+		return in.Customer, ref, err
 	})
 }
 
 // handleChangeSubscription changes a subscription from a time: {from,
 // plan?, fee?, currency?}.
 func (h *handler) handleChangeSubscription() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var in customers.Change
-		if err := web.Decode(r, &in); err != nil {
-			web.Fail(h.log, w, r, err)
-			return
-		}
-		customer, ref, err := h.customers.ChangeSubscription(r.Context(), auth.Who(r), r.PathValue("id"), in)
-		h.answer(w, r, customer, ref, err)
+	return customerChange(h, func(r *http.Request, in customers.Change) (string, *intake.Refusal, error) {
+		return h.customers.ChangeSubscription(r.Context(), auth.Who(r), r.PathValue("id"), in)
 	})
 }
 
@@ -134,16 +127,11 @@ func (h *handler) handleImportCustomers() http.Handler {
 // handleContacts replaces a customer's contacts: {contacts: [{name,
 // email, role}]}.
 func (h *handler) handleContacts() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var in struct {
-			Contacts []sla.Contact `json:"contacts"`
-		}
-		if err := web.Decode(r, &in); err != nil {
-			web.Fail(h.log, w, r, err)
-			return
-		}
-		id := r.PathValue("id")
-		ref, err := h.customers.SetContacts(r.Context(), auth.Who(r), id, in.Contacts)
-		h.answer(w, r, id, ref, err)
+	type body struct {
+		Contacts []sla.Contact `json:"contacts"`
+	}
+	return customerChange(h, func(r *http.Request, in body) (string, *intake.Refusal, error) {
+		ref, err := h.customers.SetContacts(r.Context(), auth.Who(r), r.PathValue("id"), in.Contacts)
+		return r.PathValue("id"), ref, err
 	})
 }
