@@ -1,11 +1,14 @@
 package admin
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/mail"
 	"net/url"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/slakeeper/slakeeper/internal/auth"
 	"github.com/slakeeper/slakeeper/internal/customers"
@@ -33,7 +36,7 @@ func (h *handler) customersPage(r *http.Request, form operatorui.Form) (operator
 		}
 		for _, s := range c.Subscriptions {
 			v.Subscriptions = append(v.Subscriptions, operatorui.SubscriptionView{ID: s.ID, Policy: s.Policy, Plan: s.Plan, Fee: s.Fee,
-				Currency: s.Currency, Source: s.Source, Start: s.Start, End: s.End, Trial: s.Trial})
+				Currency: s.Currency, Source: s.Source, Start: s.Start, End: s.End, Trial: s.Trial, Set: string(s.Set), SetYAML: setYAML(s.Set)})
 		}
 		p.List = append(p.List, v)
 	}
@@ -83,6 +86,9 @@ func (h *handler) customerForm(name string, do func(r *http.Request, v url.Value
 		}
 		form := formOf(name, v, nil)
 		field := ref.Field
+		if strings.HasPrefix(field, "set.") {
+			field = "set" // a key of the custom terms: their text area
+		}
 		if _, ok := v[field]; !ok {
 			field = "" // a refusal of the whole form
 		}
@@ -122,7 +128,8 @@ func (h *handler) handleCreateSubscriptionForm() http.Handler {
 	return h.customerForm("subscription", func(r *http.Request, v url.Values) (string, *intake.Refusal, error) {
 		policy, plan, _ := strings.Cut(v.Get("plan"), "/")
 		in := customers.NewSubscription{ID: strings.TrimSpace(v.Get("id")), Customer: strings.TrimSpace(v.Get("customer")), Policy: policy, Plan: plan,
-			Fee: strings.TrimSpace(v.Get("fee")), Currency: strings.TrimSpace(v.Get("currency")), Start: formTime(v.Get("start"))}
+			Fee: strings.TrimSpace(v.Get("fee")), Currency: strings.TrimSpace(v.Get("currency")), Start: formTime(v.Get("start")),
+			Set: []byte(v.Get("set"))}
 		ref, err := h.customers.CreateSubscription(r.Context(), auth.Who(r), in)
 		return in.Customer, ref, err
 	}, "subscribed")
@@ -132,8 +139,14 @@ func (h *handler) handleChangeSubscriptionForm() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
 		h.customerForm("change-"+id, func(r *http.Request, v url.Values) (string, *intake.Refusal, error) {
+			// The text area shows the terms in force: what it holds when
+			// sent is the terms from then (empty: none).
+			set := []byte(v.Get("set"))
+			if strings.TrimSpace(v.Get("set")) == "" {
+				set = []byte("{}")
+			}
 			return h.customers.ChangeSubscription(r.Context(), auth.Who(r), id, customers.Change{From: formTime(v.Get("from")),
-				Plan: strings.TrimSpace(v.Get("plan")), Fee: strings.TrimSpace(v.Get("fee"))})
+				Plan: strings.TrimSpace(v.Get("plan")), Fee: strings.TrimSpace(v.Get("fee")), Set: set})
 		}, "changed").ServeHTTP(w, r)
 	})
 }
@@ -195,4 +208,20 @@ func (h *handler) handleContactsForm() http.Handler {
 			return id, ref, err
 		}, "contacts").ServeHTTP(w, r)
 	})
+}
+
+// setYAML is custom terms (JSON) as YAML for a text area.
+func setYAML(set []byte) string {
+	if len(set) == 0 {
+		return ""
+	}
+	var v any
+	if json.Unmarshal(set, &v) != nil {
+		return string(set)
+	}
+	out, err := yaml.Marshal(v)
+	if err != nil {
+		return string(set)
+	}
+	return string(out)
 }

@@ -6,6 +6,7 @@
 package config
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -25,6 +26,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/slakeeper/slakeeper/internal/helpdesk"
 	"github.com/slakeeper/slakeeper/internal/monitor"
@@ -247,6 +250,8 @@ type rawSubscription struct {
 	Start    string `yaml:"start"`
 	End      string `yaml:"end"`
 	Trial    bool   `yaml:"trial"`
+	// Set is the custom terms: plan keys (docs/facts.md, subscription).
+	Set yaml.Node `yaml:"set"`
 }
 
 // Load reads the configuration file at path. Policy files it names are read
@@ -411,6 +416,21 @@ func Parse(file string, data []byte, getenv func(string) string, loadPolicy func
 		if rs.End != "" {
 			if s.End, err = time.Parse(time.RFC3339, rs.End); err != nil || !s.End.After(s.Start) {
 				errs.Add(p+".end", "want an RFC 3339 time after start, got %q", rs.End)
+			}
+		}
+		if !rs.Set.IsZero() {
+			text, err := yaml.Marshal(&rs.Set)
+			if err == nil {
+				s.Set, err = policy.SetJSON(text)
+			}
+			if err != nil {
+				_, msg := sla.FirstInput(err)
+				errs.Add(p+".set", "%s", msg)
+			} else if pol != nil {
+				if err := pol.CheckSet(s); err != nil {
+					field, msg := sla.FirstInput(err)
+					errs.Add(p+"."+cmp.Or(field, "set"), "%s", msg)
+				}
 			}
 		}
 		for _, o := range c.Subscriptions {

@@ -92,11 +92,18 @@ func TestSubscriptionChecks(t *testing.T) {
 	if _, err := Parse("test.yaml", []byte(head+ok+"  - {id: s2, customer: acme, policy: infopromo, plan: premium, fee: \"200.00\", currency: CAD, start: \"2026-07-01T00:00:00Z\"}\n"), env, policy.Load); err != nil {
 		t.Fatalf("a plan change at mid-year: %v", err)
 	}
+	c, err := Parse("test.yaml", []byte(head+ok+"  - id: s2\n    customer: acme\n    policy: infopromo\n    plan: premium\n    fee: \"200.00\"\n    start: \"2026-07-01T00:00:00Z\"\n    set:\n      objective: 99.99\n"), env, policy.Load)
+	if err != nil || string(c.Subscriptions[1].Set) != `{"objective":99.99}` {
+		t.Fatalf("custom terms: %v", err)
+	}
 	for _, tt := range []struct{ name, yaml, want string }{
 		{"bad currency", "  - {id: s2, customer: acme, policy: infopromo, plan: standard, fee: \"1.00\", currency: EUX, start: \"2027-01-01T00:00:00Z\"}\n", `subscriptions[1].currency: want an ISO 4217 code such as EUR or USD, got "EUX"`},
 		{"lower-case currency", "  - {id: s2, customer: acme, policy: infopromo, plan: standard, fee: \"1.00\", currency: eur, start: \"2027-01-01T00:00:00Z\"}\n", `subscriptions[1].currency`},
 		{"fee not a decimal", "  - {id: s2, customer: acme, policy: infopromo, plan: standard, fee: \"12,50\", start: \"2027-01-01T00:00:00Z\"}\n", `subscriptions[1].fee: want the fee for one period such as "1200.00", got "12,50"`},
 		{"unknown plan", "  - {id: s2, customer: acme, policy: infopromo, plan: gold, fee: \"1.00\", start: \"2027-01-01T00:00:00Z\"}\n", `subscriptions[1].plan: policy "infopromo" has no plan "gold"`},
+		{"bad custom terms", "  - id: s2\n    customer: acme\n    policy: infopromo\n    plan: premium\n    fee: \"200.00\"\n    start: \"2026-07-01T00:00:00Z\"\n    set:\n      objective: 101\n",
+			`test.yaml:12: subscriptions[1].set.objective: version "2026": must be between 0 and 100`},
+		{"custom terms not a mapping", "  - {id: s2, customer: acme, policy: infopromo, plan: premium, fee: \"1.00\", start: \"2026-07-01T00:00:00Z\", set: [1]}\n", "subscriptions[1].set: want plan keys"},
 		{"overlap", "  - {id: s2, customer: acme, policy: infopromo, plan: premium, fee: \"1.00\", start: \"2026-06-01T00:00:00Z\"}\n", "subscriptions[1].start: subscription s2 overlaps s1 of the same customer and policy"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/slakeeper/slakeeper/internal/config"
 	"github.com/slakeeper/slakeeper/internal/intake"
+	"github.com/slakeeper/slakeeper/internal/policy"
 	"github.com/slakeeper/slakeeper/internal/reports"
 	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/store"
@@ -85,7 +86,9 @@ type Subscription struct {
 	Start    time.Time  `json:"start"`
 	End      *time.Time `json:"end,omitempty"`
 	Trial    bool       `json:"trial,omitempty"`
-	Source   string     `json:"source"`
+	// Set is the subscription's custom terms (plan keys), if any.
+	Set    json.RawMessage `json:"set,omitempty"`
+	Source string          `json:"source"`
 }
 
 // factTypes are the stored facts of customers and subscriptions.
@@ -144,7 +147,7 @@ func (s *Service) List(ctx context.Context) ([]*Customer, error) {
 			byID[sub.Customer] = x
 		}
 		out := Subscription{ID: sub.ID, Customer: sub.Customer, Policy: sub.Policy, Plan: sub.Plan, Currency: sub.Currency,
-			Start: sub.Start.UTC(), Trial: sub.Trial, Source: SourceServer}
+			Start: sub.Start.UTC(), Trial: sub.Trial, Set: sub.Set, Source: SourceServer}
 		if sub.Fee != nil {
 			out.Fee = decimal(sub.Fee.FloatString(6))
 		}
@@ -307,6 +310,9 @@ type NewSubscription struct {
 	Start    string `json:"start"`
 	End      string `json:"end"`
 	Trial    bool   `json:"trial"`
+	// Set is custom terms: an object of plan keys (JSON, or YAML from a
+	// form), each replacing the plan's key whole.
+	Set json.RawMessage `json:"set"`
 }
 
 // parseTime reads an RFC 3339 time of field.
@@ -346,16 +352,35 @@ func (s *Service) CreateSubscription(ctx context.Context, who string, in NewSubs
 		}
 		f["end"] = end.Format(time.RFC3339)
 	}
+	if ref := putSet(f, in.Set); ref != nil {
+		return ref, nil
+	}
 	return s.add(ctx, who, f)
 }
 
+// putSet writes custom terms (JSON or YAML) into the subscription fact f;
+// no terms, or none but {}, leave it without.
+func putSet(f map[string]any, set []byte) *intake.Refusal {
+	js, err := policy.SetJSON(set)
+	if err != nil {
+		field, msg := sla.FirstInput(err)
+		return &intake.Refusal{Error: field + ": " + msg, Field: field}
+	}
+	if len(js) > 2 {
+		f["set"] = json.RawMessage(js)
+	}
+	return nil
+}
+
 // Change changes a subscription from a time: the plan, the fee, the
-// currency (unchanged when empty).
+// currency (unchanged when empty), the custom terms (unchanged when
+// absent; {} removes them).
 type Change struct {
-	From     string `json:"from"`
-	Plan     string `json:"plan"`
-	Fee      string `json:"fee"`
-	Currency string `json:"currency"`
+	From     string          `json:"from"`
+	Plan     string          `json:"plan"`
+	Fee      string          `json:"fee"`
+	Currency string          `json:"currency"`
+	Set      json.RawMessage `json:"set"`
 }
 
 // ChangeSubscription ends subscription id at ch.From and starts a new one
@@ -397,6 +422,13 @@ func (s *Service) ChangeSubscription(ctx context.Context, who, id string, ch Cha
 	if old.End != nil {
 		sub["end"] = old.End.Format(time.RFC3339)
 	}
+	set := ch.Set
+	if set == nil {
+		set = old.Set
+	}
+	if ref := putSet(sub, set); ref != nil {
+		return "", ref, nil
+	}
 	end := map[string]any{"type": "subscription_end", "id": fmt.Sprintf("%s/end@%s", id, from.Format("20060102T150405Z")), "subscription": id,
 		"at": from.Format(time.RFC3339)}
 	ref, err = s.add(ctx, who, end, sub)
@@ -427,7 +459,7 @@ func (s *Service) add(ctx context.Context, who string, fs ...map[string]any) (*i
 
 // ImportColumns are the columns of a customer list in CSV, with a header
 // row naming them (any order; only customer is required).
-var ImportColumns = []string{"customer", "name", "standing", "subscription", "policy", "plan", "fee", "currency", "start", "end", "trial"}
+var ImportColumns = []string{"customer", "name", "standing", "subscription", "policy", "plan", "fee", "currency", "start", "end", "trial", "set"}
 
 // ImportResult counts what an import created.
 type ImportResult struct {
@@ -523,6 +555,9 @@ func (s *Service) Import(ctx context.Context, who string, r io.Reader) (*ImportR
 				f["trial"] = true
 			default:
 				return nil, refuse("trial", "want true or false, got %q", get("trial")), nil
+			}
+			if ref := putSet(f, []byte(get("set"))); ref != nil {
+				return nil, refuse(ref.Field, "%s", strings.TrimPrefix(ref.Error, ref.Field+": ")), nil
 			}
 			lines = append(lines, f)
 			rowOf = append(rowOf, n)

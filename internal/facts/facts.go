@@ -239,6 +239,7 @@ type (
 		Start    string          `json:"start"`
 		End      string          `json:"end"`
 		Trial    bool            `json:"trial"`
+		Set      json.RawMessage `json:"set"`
 	}
 	wStatus struct {
 		Type      string `json:"type"`
@@ -582,6 +583,14 @@ func (p *parser) parseLine(line []byte) {
 			s.Currency = "EUR"
 		} else if !sla.ValidCurrency(s.Currency) {
 			p.errf("currency", "want an ISO 4217 code such as EUR, got %q", w.Currency)
+		}
+		if set := bytes.TrimSpace(w.Set); len(set) > 0 && !bytes.Equal(set, []byte("null")) {
+			var c bytes.Buffer
+			if set[0] != '{' || json.Compact(&c, set) != nil {
+				p.errf("set", "want the custom terms as an object of plan keys, such as {\"objective\": \"99.95\"}")
+			} else if c.Len() > 2 {
+				s.Set = c.Bytes()
+			}
 		}
 		ev.Subscriptions = append(ev.Subscriptions, s)
 	case "status":

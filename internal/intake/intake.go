@@ -6,6 +6,7 @@ package intake
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -268,6 +269,15 @@ func (h *Service) checkSubscriptions(ctx context.Context, c *config.Config, b *f
 				return refuse(s, "policy", "no configured policy %q", s.Policy), nil
 			}
 			return refuse(s, "plan", "no configured policy has a plan %q", s.Plan), nil
+		}
+		for _, p := range c.Policies {
+			if s.Policy != "" && p.ID != s.Policy {
+				continue
+			}
+			if err := p.CheckSet(s); err != nil {
+				field, msg := sla.FirstInput(err)
+				return refuse(s, cmp.Or(field, "set"), "policy %s: %s", p.ID, msg), nil
+			}
 		}
 	}
 	old, err := reports.FactsOfType(ctx, h.store, []string{"subscription", "subscription_end"})

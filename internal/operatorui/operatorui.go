@@ -399,6 +399,8 @@ type SubscriptionView struct {
 	Start                                   time.Time
 	End                                     *time.Time
 	Trial                                   bool
+	// Set is the custom terms as JSON, SetYAML as the form edits them.
+	Set, SetYAML string
 }
 
 // PortalSubscriptions are a customer's own status notifications.

@@ -503,6 +503,7 @@ func (c *checker) version(path string, r *rawVersion) *sla.Version {
 			raws[rp.ID] = rp
 		}
 	}
+	overs := map[[2]string]*rawPlan{}
 	for i := range r.Overrides {
 		op := fmt.Sprintf("%s.overrides[%d]", path, i)
 		ro := &r.Overrides[i]
@@ -526,8 +527,10 @@ func (c *checker) version(path string, r *rawVersion) *sla.Version {
 		merged := mergePlan(base, &ro.Set)
 		if plan := c.plan(op+".set", merged); plan != nil {
 			v.Overrides = append(v.Overrides, &sla.Override{Customer: ro.Customer, Plan: plan})
+			overs[[2]string{ro.Customer, ro.Plan}] = merged
 		}
 	}
+	v.Custom = (&custom{pol: c.pol, plans: raws, overrides: overs, done: map[string]customPlan{}}).compile
 	return v
 }
 

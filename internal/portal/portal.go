@@ -261,7 +261,7 @@ func (h *handler) handleHome() http.Handler {
 							continue
 						}
 						if v := pol.VersionAt(now); v != nil {
-							if pl := v.PlanFor(customer, s.Plan); pl != nil {
+							if pl, err := v.PlanOf(s); err == nil && pl != nil {
 								ps.Promises = sla.Terms(pl)
 							}
 						}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -46,6 +47,10 @@ func TestCustomersAPI(t *testing.T) {
 				{`{"id":"s2","customer":"globex","policy":"infopromo","plan":"premium","fee":"1.00","start":"2026-06-01T00:00:00Z"}`, "start"},
 				{`{"id":"s2","customer":"nobody","plan":"standard","fee":"1.00","start":"2027-01-01T00:00:00Z"}`, "customer"},
 				{`{"id":"s2","customer":"globex","plan":"standard","fee":"1.00","start":"soon"}`, "start"},
+				{`{"id":"s2","customer":"globex","plan":"standard","fee":"1.00","start":"2027-01-01T00:00:00Z","set":{"objective":"101"}}`, "set.objective"},
+				{`{"id":"s2","customer":"globex","plan":"standard","fee":"1.00","start":"2027-01-01T00:00:00Z","set":{"bogus":1}}`, "set"},
+				{`{"id":"s2","customer":"globex","plan":"standard","fee":"1.00","start":"2027-01-01T00:00:00Z","set":[1]}`, "set"},
+				{`{"id":"s2","customer":"globex","plan":"standard","fee":"1.00","start":"2027-01-01T00:00:00Z","set":{"components":["nope"]}}`, "set.components[0]"},
 			} {
 				var ref struct{ Field string }
 				call("POST", "/api/v1/subscriptions", tt.body, http.StatusBadRequest, &ref)
@@ -57,13 +62,19 @@ func TestCustomersAPI(t *testing.T) {
 				t.Errorf("refused subscriptions stored %d facts", n-before)
 			}
 
-			// Premium from 1 July: June is standard, August premium.
-			call("POST", "/api/v1/subscriptions/sub-globex/change", `{"from":"2026-07-01T00:00:00Z","plan":"premium","fee":"900.00"}`, http.StatusCreated, nil)
+			// Premium from 1 July with custom terms: June is standard,
+			// August premium with a 99.99 % objective.
+			call("POST", "/api/v1/subscriptions/sub-globex/change", `{"from":"2026-07-01T00:00:00Z","plan":"premium","fee":"900.00","set":{"objective":"101"}}`, http.StatusBadRequest, &bad)
+			if bad.Field != "set.objective" {
+				t.Errorf("a change with bad terms: field %q", bad.Field)
+			}
+			call("POST", "/api/v1/subscriptions/sub-globex/change", `{"from":"2026-07-01T00:00:00Z","plan":"premium","fee":"900.00","set":{"objective":"99.99"}}`, http.StatusCreated, nil)
 			call("POST", "/api/v1/subscriptions/sub-globex/change", `{"from":"2025-07-01T00:00:00Z","plan":"premium"}`, http.StatusBadRequest, nil)
 			var c customers.Customer
 			call("GET", "/api/v1/customers/globex", "", http.StatusOK, &c)
 			if len(c.Subscriptions) != 2 || c.Subscriptions[0].End == nil || !c.Subscriptions[0].End.Equal(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)) ||
-				c.Subscriptions[1].ID != "sub-globex@20260701" || c.Subscriptions[1].Plan != "premium" || c.Subscriptions[1].Fee != "900.00" {
+				c.Subscriptions[1].ID != "sub-globex@20260701" || c.Subscriptions[1].Plan != "premium" || c.Subscriptions[1].Fee != "900.00" ||
+				c.Subscriptions[0].Set != nil || compact(c.Subscriptions[1].Set) != `{"objective":"99.99"}` {
 				t.Errorf("subscriptions after the change: %+v", c.Subscriptions)
 			}
 			if c.Standing != "arrears" || len(c.History) != 2 || c.Name != "Globex Inc" || c.Source != customers.SourceServer ||
@@ -75,16 +86,36 @@ func TestCustomersAPI(t *testing.T) {
 			if len(c.Contacts) != 2 || c.Contacts[0].Email != "ola@globex.example" || c.Standing != "arrears" || len(c.History) != 2 {
 				t.Errorf("after the contacts change: %+v", c)
 			}
-			for period, plan := range map[string]string{"2026-06": "standard", "2026-08": "premium"} {
+			for period, want := range map[string]struct {
+				plan      string
+				objective float64
+				override  bool
+			}{"2026-06": {"standard", 99.9, false}, "2026-08": {"premium", 99.99, true}} {
 				var reps struct {
 					Reports []struct {
-						Subscriptions []struct{ Plan, Subscription string } `json:"subscriptions"`
+						Subscriptions []struct {
+							Plan, Subscription string
+							Objective          float64 `json:"objective_percent"`
+							Override           bool
+						} `json:"subscriptions"`
 					} `json:"reports"`
 				}
 				call("GET", "/api/v1/reports?period="+period+"&customer=globex", "", http.StatusOK, &reps)
-				if len(reps.Reports) != 1 || len(reps.Reports[0].Subscriptions) != 1 || reps.Reports[0].Subscriptions[0].Plan != plan {
-					t.Errorf("%s: got %+v, want one subscription on plan %s", period, reps.Reports, plan)
+				if len(reps.Reports) != 1 || len(reps.Reports[0].Subscriptions) != 1 {
+					t.Errorf("%s: got %+v, want one subscription", period, reps.Reports)
+					continue
 				}
+				if sr := reps.Reports[0].Subscriptions[0]; sr.Plan != want.plan || sr.Objective != want.objective || sr.Override != want.override {
+					t.Errorf("%s: got %+v, want %+v", period, sr, want)
+				}
+			}
+			// A change that says nothing of the terms keeps them; {}
+			// removes them.
+			call("POST", "/api/v1/subscriptions/sub-globex@20260701/change", `{"from":"2026-09-01T00:00:00Z","fee":"950.00"}`, http.StatusCreated, &c)
+			call("POST", "/api/v1/subscriptions/sub-globex@20260701@20260901/change", `{"from":"2026-10-01T00:00:00Z","set":{}}`, http.StatusCreated, &c)
+			call("GET", "/api/v1/customers/globex", "", http.StatusOK, &c)
+			if len(c.Subscriptions) != 4 || compact(c.Subscriptions[2].Set) != `{"objective":"99.99"}` || c.Subscriptions[3].Set != nil {
+				t.Errorf("terms kept, then removed: %+v", c.Subscriptions)
 			}
 			var list struct{ Customers []customers.Customer }
 			call("GET", "/api/v1/customers", "", http.StatusOK, &list)
@@ -138,11 +169,21 @@ func TestCustomersPage(t *testing.T) {
 		t.Errorf("a bad currency: %d\n%s", p.code, p.body)
 	}
 	p = b.post("/admin/subscriptions", url.Values{"id": {"sub-globex"}, "customer": {"globex"}, "plan": {"acme/standard"}, "fee": {"500.00"},
-		"currency": {"USD"}, "start": {"2026-01-01T00:00"}})
+		"currency": {"USD"}, "start": {"2026-01-01T00:00"}, "set": {"objective: 120"}})
+	if p.code != http.StatusBadRequest || !strings.Contains(p.body, `id="subscription-set-err"`) || !strings.Contains(p.body, "set.objective") {
+		t.Errorf("bad custom terms: %d\n%s", p.code, p.body)
+	}
+	p = b.post("/admin/subscriptions", url.Values{"id": {"sub-globex"}, "customer": {"globex"}, "plan": {"acme/standard"}, "fee": {"500.00"},
+		"currency": {"USD"}, "start": {"2026-01-01T00:00"}, "set": {"objective: 99.95\nname: Globex custom"}})
 	if p.code != http.StatusSeeOther {
 		t.Fatalf("add a subscription: %d %s", p.code, p.body)
 	}
-	p = b.post("/admin/subscriptions/sub-globex/change", url.Values{"from": {"2026-10-01T00:00"}, "fee": {"600.00"}})
+	// The change form shows the terms in force; sent as they are, they
+	// carry on.
+	if p = b.get("/admin/customers"); !strings.Contains(p.body, "name: Globex custom\nobjective: 99.95\n</textarea>") {
+		t.Errorf("the change form lacks the terms in force:\n%s", p.body)
+	}
+	p = b.post("/admin/subscriptions/sub-globex/change", url.Values{"from": {"2026-10-01T00:00"}, "fee": {"600.00"}, "set": {"name: Globex custom\nobjective: 99.95\n"}})
 	if p.code != http.StatusSeeOther {
 		t.Fatalf("change: %d %s", p.code, p.body)
 	}
@@ -160,6 +201,7 @@ func TestCustomersPage(t *testing.T) {
 	p = b.get("/admin/customers")
 	checkLabels(t, p.body)
 	for _, want := range []string{"Globex Inc", "sub-globex@20261001", "600.00 USD", "Standing now: <strong>Arrears</strong>", "Add a subscription",
+		`<code class="terms">{&#34;name&#34;:&#34;Globex custom&#34;,&#34;objective&#34;:99.95}</code>`,
 		"Contacts: &#34;Gus Ops&#34; &lt;gus@globex.example&gt;, billing; &lt;ap@globex.example&gt;"} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("customers page lacks %q:\n%s", want, p.body)
@@ -167,8 +209,8 @@ func TestCustomersPage(t *testing.T) {
 	}
 	var c customers.Customer
 	e.call("GET", "/api/v1/customers/globex", testViewerToken, "", http.StatusOK, &c)
-	if len(c.Subscriptions) != 2 {
-		t.Errorf("subscriptions: %+v (the refused one must not be stored)", c.Subscriptions)
+	if len(c.Subscriptions) != 2 || compact(c.Subscriptions[1].Set) != `{"name":"Globex custom","objective":99.95}` {
+		t.Errorf("subscriptions: %+v (the refused one must not be stored; the terms carry on)", c.Subscriptions)
 	}
 }
 
@@ -207,6 +249,11 @@ func TestCustomersImport(t *testing.T) {
 	if ref.Line != 3 || ref.Field != "currency" || !strings.HasPrefix(ref.Error, "row 3: currency") {
 		t.Errorf("bad currency on row 3: got %+v", ref)
 	}
+	csvCall("customer,subscription,policy,plan,fee,start,set\n"+
+		"globex,sub-globex,acme,standard,500.00,2026-01-01,{objective: 101}\n", http.StatusBadRequest, &ref)
+	if ref.Line != 2 || ref.Field != "set.objective" || !strings.HasPrefix(ref.Error, "row 2: set.objective") {
+		t.Errorf("bad custom terms on row 2: got %+v", ref)
+	}
 	csvCall("customer,colour\nglobex,red\n", http.StatusBadRequest, &ref)
 	if ref.Field != "colour" {
 		t.Errorf("unknown column: got %+v", ref)
@@ -217,15 +264,24 @@ func TestCustomersImport(t *testing.T) {
 		t.Fatalf("refused imports stored customers: %+v", list.Customers)
 	}
 	var res customers.ImportResult
-	csvCall("customer,name,subscription,policy,plan,fee,currency,start,end\n"+
-		"globex,Globex Inc,sub-globex,acme,standard,500.00,USD,2026-01-01,\n"+
+	csvCall("customer,name,subscription,policy,plan,fee,currency,start,end,set\n"+
+		"globex,Globex Inc,sub-globex,acme,standard,500.00,USD,2026-01-01,,\"{objective: 99.95, name: Globex}\"\n"+
 		"initech,Initech,sub-initech,acme,standard,250.00,EUR,2026-02-01T00:00:00Z,2027-01-01\n"+
 		"acme,,,,,,,,\n", http.StatusCreated, &res)
 	if res.Customers != 2 || res.Subscriptions != 2 {
 		t.Errorf("import: got %+v, want 2 customers (acme exists) and 2 subscriptions", res)
 	}
 	e.call("GET", "/api/v1/customers", testViewerToken, "", http.StatusOK, &list)
-	if len(list.Customers) != 3 {
+	if len(list.Customers) != 3 || compact(list.Customers[1].Subscriptions[0].Set) != `{"name":"Globex","objective":99.95}` {
 		t.Errorf("customers after the import: %+v", list.Customers)
 	}
+}
+
+// compact is JSON without white space.
+func compact(b []byte) string {
+	var out bytes.Buffer
+	if err := json.Compact(&out, b); err != nil {
+		return string(b)
+	}
+	return out.String()
 }

@@ -86,11 +86,12 @@ func Evaluate(req Request) (*Report, error) {
 				rep.Version = pp.version.ID
 			}
 			rep.Subscriptions = append(rep.Subscriptions, sr)
-			k := planKey{pp.plan.ID + "/" + s.Customer, pp.period.String()}
-			if pp.plan != pp.version.Plans[pp.plan.ID] {
+			k := planKey{pp.plan.ID, pp.period.String()}
+			switch {
+			case len(s.Set) > 0:
+				k.plan = pp.plan.ID + "/subscription/" + s.ID
+			case pp.plan != pp.version.Plans[pp.plan.ID]:
 				k.plan = pp.plan.ID + "/override/" + s.Customer
-			} else {
-				k.plan = pp.plan.ID
 			}
 			if !plansSeen[k] {
 				plansSeen[k] = true
@@ -161,7 +162,10 @@ func (e *engine) periodsFor(s *Subscription) ([]planPeriod, error) {
 	// the plan; each resulting period then picks the version in force.
 	var probe *Plan
 	for i := len(e.pol.Versions) - 1; i >= 0 && probe == nil; i-- {
-		probe = e.pol.Versions[i].PlanFor(s.Customer, s.Plan)
+		var err error
+		if probe, err = e.pol.Versions[i].PlanOf(s); err != nil {
+			return nil, subscriptionSetError(s, e.pol.Versions[i], err)
+		}
 	}
 	if probe == nil {
 		return nil, &InputError{Field: "plan", Msg: fmt.Sprintf("subscription %q names plan %q, which policy %q does not have", s.ID, s.Plan, e.pol.ID)}
@@ -190,7 +194,10 @@ func (e *engine) periodsFor(s *Subscription) ([]planPeriod, error) {
 		if v == nil {
 			return nil, &InputError{Field: "period", Msg: fmt.Sprintf("no version of policy %q is in force on %s", e.pol.ID, start.Format(time.RFC3339))}
 		}
-		plan := v.PlanFor(s.Customer, s.Plan)
+		plan, err := v.PlanOf(s)
+		if err != nil {
+			return nil, subscriptionSetError(s, v, err)
+		}
 		if plan == nil {
 			return nil, &InputError{Field: "plan", Msg: fmt.Sprintf("subscription %q names plan %q, which version %q does not have", s.ID, s.Plan, v.ID)}
 		}
@@ -302,7 +309,10 @@ func (e *engine) tickets() ([]*TicketReport, error) {
 		if (e.req.Customer != "" && t.Customer != e.req.Customer) || t.At.After(e.req.AsOf) {
 			continue
 		}
-		sub, plan := e.planAt(t.Customer, t.At)
+		sub, plan, err := e.planAt(t.Customer, t.At)
+		if err != nil {
+			return nil, err
+		}
 		if plan == nil || plan.Support == nil {
 			continue
 		}
@@ -326,7 +336,7 @@ func (e *engine) tickets() ([]*TicketReport, error) {
 
 // planAt finds the customer's subscription to this policy active at t and
 // the plan it gave then.
-func (e *engine) planAt(customer string, t time.Time) (*Subscription, *Plan) {
+func (e *engine) planAt(customer string, t time.Time) (*Subscription, *Plan, error) {
 	for _, s := range e.subsOf[customer] {
 		if s.Policy != "" && s.Policy != e.pol.ID {
 			continue
@@ -336,11 +346,21 @@ func (e *engine) planAt(customer string, t time.Time) (*Subscription, *Plan) {
 		}
 		v := e.pol.VersionAt(t)
 		if v == nil {
-			return nil, nil
+			return nil, nil, nil
 		}
-		return s, v.PlanFor(customer, s.Plan)
+		plan, err := v.PlanOf(s)
+		if err != nil {
+			return nil, nil, subscriptionSetError(s, v, err)
+		}
+		return s, plan, nil
 	}
-	return nil, nil
+	return nil, nil, nil
+}
+
+// subscriptionSetError names the subscription and version whose custom
+// terms do not compile.
+func subscriptionSetError(s *Subscription, v *Version, err error) error {
+	return fmt.Errorf("subscription %q: custom terms against version %q: %w", s.ID, v.ID, err)
 }
 
 // ratFloat converts for display fields; the exact value stays in the Rat.

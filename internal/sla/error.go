@@ -55,6 +55,29 @@ func IsInput(err error) bool {
 	return errors.As(err, &one) || errors.As(err, &many)
 }
 
+// FirstInput returns the field and message of err's first input error
+// (the whole message when it holds none), with the context err wraps it
+// in kept before the message.
+func FirstInput(err error) (field, msg string) {
+	var one *InputError
+	var many InputErrors
+	switch {
+	case errors.As(err, &many) && len(many) > 0:
+		one = many[0]
+	case errors.As(err, &one):
+	default:
+		return "", err.Error()
+	}
+	msg = one.Msg
+	// The wrapping's context ("version \"2\": ") before the error's own text.
+	if full, own := err.Error(), one.Error(); len(full) > len(own) && strings.HasSuffix(full, own) {
+		msg = strings.TrimSuffix(full, own) + msg
+	} else if i := strings.Index(full, own); i > 0 {
+		msg = full[:i] + msg
+	}
+	return one.Field, msg
+}
+
 // NotFoundError is a request about something that does not exist: an
 // incident, a maintenance window, a subscriber. The API answers 404 and
 // the operator pages "Not found".

@@ -83,6 +83,10 @@ type Subscription struct {
 	// End is zero for an open-ended subscription.
 	End   time.Time
 	Trial bool
+	// Set is the subscription's custom terms: a JSON object of plan keys,
+	// each replacing the key of the plan the customer gets (a policy
+	// override's set, for one subscription). Empty means the plan as is.
+	Set []byte
 }
 
 // SubscriptionEnd ends a subscription At (excluded), earlier than its own

@@ -107,7 +107,10 @@ func LiveTickets(pol *Policy, ev *Evidence, asOf time.Time) ([]*LiveTicket, erro
 		if t.At.After(asOf) {
 			continue
 		}
-		sub, plan := e.planAt(t.Customer, t.At)
+		sub, plan, err := e.planAt(t.Customer, t.At)
+		if err != nil {
+			return nil, err
+		}
 		if plan == nil || plan.Support == nil {
 			continue
 		}

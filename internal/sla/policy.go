@@ -1,6 +1,7 @@
 package sla
 
 import (
+	"fmt"
 	"math/big"
 	"time"
 
@@ -131,6 +132,10 @@ type Version struct {
 	// PlanOrder keeps the file's order for reports.
 	PlanOrder []string
 	Overrides []*Override
+	// Custom compiles a subscription's custom terms (Subscription.Set)
+	// over the plan the customer gets in this version. The policy parser
+	// provides it, with the policy file's rules; nil refuses every set.
+	Custom func(customer, plan string, set []byte) (*Plan, error)
 }
 
 // Override is a per-customer custom plan (an enterprise SLA): the plan it
@@ -329,4 +334,39 @@ func (v *Version) PlanFor(customer, plan string) *Plan {
 		}
 	}
 	return v.Plans[plan]
+}
+
+// CheckSet compiles the custom terms of s against every version of p in
+// force during the subscription that has its plan, and returns the first
+// error, naming the version. A subscription without a set passes.
+func (p *Policy) CheckSet(s *Subscription) error {
+	if len(s.Set) == 0 {
+		return nil
+	}
+	for i, v := range p.Versions {
+		if !v.Effective.Before(endOr(s.End)) {
+			break
+		}
+		if i+1 < len(p.Versions) && !p.Versions[i+1].Effective.After(s.Start) {
+			continue // replaced before the subscription starts
+		}
+		if _, err := v.PlanOf(s); err != nil {
+			return fmt.Errorf("version %q: %w", v.ID, err)
+		}
+	}
+	return nil
+}
+
+// PlanOf returns the plan subscription s gets in v: its custom terms (Set)
+// over the customer's plan when it has some, else PlanFor. It is nil when v
+// has no such plan; an error means the set does not compile against v.
+func (v *Version) PlanOf(s *Subscription) (*Plan, error) {
+	base := v.PlanFor(s.Customer, s.Plan)
+	if base == nil || len(s.Set) == 0 {
+		return base, nil
+	}
+	if v.Custom == nil {
+		return nil, &InputError{Field: "set", Msg: fmt.Sprintf("version %q of the policy cannot take custom terms", v.ID)}
+	}
+	return v.Custom(s.Customer, s.Plan, s.Set)
 }
