@@ -62,9 +62,12 @@ func Evidence(ctx context.Context, c *config.Config, st Store, from, to time.Tim
 	}
 	for _, sub := range c.Subscriptions {
 		line := map[string]any{"type": "subscription", "id": sub.ID, "customer": sub.Customer, "policy": sub.Policy, "plan": sub.Plan,
-			"fee": sub.Fee.FloatString(2), "currency": sub.Currency, "start": sub.Start.UTC().Format(time.RFC3339), "trial": sub.Trial}
+			"fee": sub.Fee.FloatString(6), "currency": sub.Currency, "start": sub.Start.UTC().Format(time.RFC3339), "trial": sub.Trial}
 		if !sub.End.IsZero() {
 			line["end"] = sub.End.UTC().Format(time.RFC3339)
+		}
+		if len(sub.Set) > 0 {
+			line["set"] = json.RawMessage(sub.Set)
 		}
 		if err := enc.Encode(line); err != nil {
 			return nil, err

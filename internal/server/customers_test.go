@@ -285,3 +285,32 @@ func compact(b []byte) string {
 	}
 	return out.String()
 }
+
+// Custom terms and a fee with more than two decimals written in the
+// configuration reach the reports as written.
+func TestConfiguredCustomTerms(t *testing.T) {
+	cfg := strings.Replace(incidentTestConfig, `fee: "1000.00", start: "2026-01-01T00:00:00Z"}`,
+		`fee: "1000.145", start: "2026-01-01T00:00:00Z", set: {objective: 99.99, credits: {tiers: [{below: 99.99, credit: 10}]}}}`, 1)
+	e := newIncidentEnvWith(t, cfg, incidentTestPolicy)
+	// One liable hour in November: 43,140 / 43,200 = 99.861 %, under the
+	// custom 99.99 %: 10 % of 1,000.145 = 100.0145, 100.01 in cents
+	// (a fee rounded to 1,000.15 first would give 100.02).
+	e.call("POST", "/api/v1/facts", testOpsToken, `{"type":"status","id":"d1","at":"2026-11-03T10:00:00Z","component":"api","status":"major_outage"}
+{"type":"status","id":"d2","at":"2026-11-03T11:00:00Z","component":"api","status":"operational"}`, http.StatusOK, nil)
+	var reps struct {
+		Reports []struct {
+			Subscriptions []struct {
+				Objective float64 `json:"objective_percent"`
+				Override  bool
+				Credit    struct{ Amount string }
+			} `json:"subscriptions"`
+		} `json:"reports"`
+	}
+	e.call("GET", "/api/v1/reports?period=2026-11&as_of=2026-12-01T00:00:00Z", testViewerToken, "", http.StatusOK, &reps)
+	if len(reps.Reports) != 1 || len(reps.Reports[0].Subscriptions) != 1 {
+		t.Fatalf("reports: %+v", reps)
+	}
+	if sr := reps.Reports[0].Subscriptions[0]; sr.Objective != 99.99 || !sr.Override || sr.Credit.Amount != "100.01" {
+		t.Errorf("got %+v, want the custom objective and 100.01", sr)
+	}
+}
