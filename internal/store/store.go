@@ -157,6 +157,39 @@ type Store interface {
 	TicketFacts(ctx context.Context, ticket string) ([]Fact, error)
 	// FactsOfType is Facts restricted to facts whose Type is one of types.
 	FactsOfType(ctx context.Context, types []string, from, to time.Time) ([]Fact, error)
+	// PutClosings stores closes of plan periods with the trails they name
+	// (a trail stored already is kept). Each subscription's snapshot and
+	// its ledger entries are stored together, in transactions of a few
+	// hundred subscriptions; a snapshot stored already is left as it was,
+	// and its entries are not posted again, so a close run twice, or
+	// resumed after a crash, posts each entry once. It returns how many
+	// snapshots were new.
+	PutClosings(ctx context.Context, trails []Trail, cs []Closing) (int, error)
+	// Closes returns the snapshots selected (period, policy, subscription,
+	// customer), with their reports when withReport.
+	Closes(ctx context.Context, f LedgerFilter, withReport bool) ([]CloseRecord, error)
+	// TrailOf returns a trail's intervals (ErrNotFound when unknown).
+	TrailOf(ctx context.Context, hash string) ([]byte, error)
+	// Ledger returns the ledger entries selected, in the order posted.
+	Ledger(ctx context.Context, f LedgerFilter) ([]LedgerEntry, error)
+	// AppendLedger posts entries; an entry whose ID is posted already is
+	// left as it was (entries are never changed).
+	AppendLedger(ctx context.Context, es []LedgerEntry) error
+	// InvoiceEntry notes the invoice a ledger entry was billed on, once:
+	// ErrNotFound for an unknown entry, ErrConflict when noted already.
+	InvoiceEntry(ctx context.Context, entry, ref, actor string, at time.Time) error
+	// PutCreditRequest stores a new request with its first steps
+	// (ErrConflict when its ID is taken); with supersede, the submitted
+	// requests of its kind for the same policy, subscription and period
+	// become superseded in the same transaction.
+	PutCreditRequest(ctx context.Context, r CreditRequest, supersede bool) error
+	// CreditRequests returns the requests selected (kind, state, policy,
+	// subscription, customer, period) with their steps, oldest first.
+	CreditRequests(ctx context.Context, f LedgerFilter) ([]CreditRequest, error)
+	// DecideCreditRequest moves a submitted request to state with its step
+	// and, if entry is not nil, posts it, in one transaction: ErrNotFound
+	// for an unknown request, ErrConflict for one decided already.
+	DecideCreditRequest(ctx context.Context, id, state string, step RequestStep, entry *LedgerEntry) error
 	// SetClock sets the clock that tells whether a session has expired, for
 	// Session and Prune (time.Now until set). Set it before use.
 	SetClock(now func() time.Time)
