@@ -16,6 +16,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/customers"
 	"github.com/slakeeper/slakeeper/internal/incidents"
 	"github.com/slakeeper/slakeeper/internal/intake"
+	"github.com/slakeeper/slakeeper/internal/ledger"
 	"github.com/slakeeper/slakeeper/internal/monitor"
 	"github.com/slakeeper/slakeeper/internal/outbox"
 	"github.com/slakeeper/slakeeper/internal/reports"
@@ -59,6 +60,7 @@ type Options struct {
 	Customers *customers.Service
 	Users     *users.Service
 	Results   Results
+	Ledger    *ledger.Service
 }
 
 type handler struct {
@@ -74,12 +76,13 @@ type handler struct {
 	intake    *intake.Service
 	customers *customers.Service
 	users     *users.Service
+	ledger    *ledger.Service
 }
 
 // Mount registers the API routes on mux, each with who may call it.
 // Nothing that writes is reachable without a credential.
 func Mount(mux *http.ServeMux, o Options) {
-	h := &handler{store: o.Store, cfg: o.Config, now: o.Now, log: o.Logger, inc: o.Incidents, out: o.Outbox, tickets: o.Tickets, results: o.Results, auth: o.Auth, intake: o.Intake, customers: o.Customers, users: o.Users}
+	h := &handler{store: o.Store, cfg: o.Config, now: o.Now, log: o.Logger, inc: o.Incidents, out: o.Outbox, tickets: o.Tickets, results: o.Results, auth: o.Auth, intake: o.Intake, customers: o.Customers, users: o.Users, ledger: o.Ledger}
 	may := o.Auth.Require
 	agent := o.Auth.RequireAgent
 
@@ -122,6 +125,20 @@ func Mount(mux *http.ServeMux, o Options) {
 	mux.Handle("POST /api/v1/customers/{id}/standing", may(auth.PermCustomersWrite)(h.handleStanding()))
 	mux.Handle("POST /api/v1/subscriptions", may(auth.PermCustomersWrite)(h.handleCreateSubscription()))
 	mux.Handle("POST /api/v1/subscriptions/{id}/change", may(auth.PermCustomersWrite)(h.handleChangeSubscription()))
+
+	// The ledger: closes, claims, adjustments, entries (docs/api.md). A
+	// customer's credential reads and claims only for its own customer.
+	mux.Handle("GET /api/v1/ledger", may(auth.PermLedgerRead)(h.handleLedger()))
+	mux.Handle("GET /api/v1/closes", may(auth.PermLedgerRead)(h.handleCloses()))
+	mux.Handle("GET /api/v1/closes/trails/{hash}", may(auth.PermLedgerRead)(h.handleTrail()))
+	mux.Handle("GET /api/v1/claims", may(auth.PermLedgerRead)(h.handleRequests(ledger.KindClaim)))
+	mux.Handle("GET /api/v1/adjustments", may(auth.PermLedgerRead)(h.handleRequests(ledger.KindAdjustment)))
+	mux.Handle("POST /api/v1/claims", may(auth.PermClaimsWrite)(h.handleClaim()))
+	mux.Handle("POST /api/v1/closes", may(auth.PermLedgerWrite)(h.handleClose()))
+	mux.Handle("POST /api/v1/claims/{id}/decision", may(auth.PermLedgerWrite)(h.handleDecision(ledger.KindClaim)))
+	mux.Handle("POST /api/v1/adjustments/{id}/decision", may(auth.PermLedgerWrite)(h.handleDecision(ledger.KindAdjustment)))
+	mux.Handle("POST /api/v1/ledger/{id}/reverse", may(auth.PermLedgerWrite)(h.handleReverse()))
+	mux.Handle("POST /api/v1/ledger/{id}/invoice", may(auth.PermLedgerWrite)(h.handleInvoice()))
 
 	// Users: an admin's (invitations are mailed one-time links).
 	mux.Handle("GET /api/v1/users", may(auth.PermUsersWrite)(h.handleUsers()))

@@ -57,32 +57,38 @@ const (
 	PermCustomersRead    Permission = "customers:read"    // customers, standing, subscriptions
 	PermCustomersWrite   Permission = "customers:write"   // create customers and subscriptions, change them from a date
 	PermUsersWrite       Permission = "users:write"       // invite, disable, enable users, send a new password link
+	PermLedgerRead       Permission = "ledger:read"       // the credit ledger, closes, claims, adjustments (a customer: its own)
+	PermClaimsWrite      Permission = "claims:write"      // submit a claim (a customer: for itself; staff: on a customer's behalf, late with a reason)
+	PermLedgerWrite      Permission = "ledger:write"      // close periods, approve and reject claims and adjustments, reverse entries, note invoices
 )
 
 // Permissions lists every permission, for the matrix.
 var Permissions = []Permission{PermReportsRead, PermEvidenceExport, PermIncidentsRead, PermIncidentsWrite, PermMaintenanceRead,
 	PermMaintenanceWrite, PermDisastersRead, PermDisastersWrite, PermTicketsRead, PermTargetsRead, PermSubscribersRead,
-	PermSubscribersWrite, PermFactsWrite, PermPortal, PermCustomersRead, PermCustomersWrite, PermUsersWrite}
+	PermSubscribersWrite, PermFactsWrite, PermPortal, PermCustomersRead, PermCustomersWrite, PermUsersWrite, PermLedgerRead, PermClaimsWrite,
+	PermLedgerWrite}
 
 // matrix is who may do what (docs/api.md prints it; a test keeps the two
 // equal). A customer's reports and tickets are only its own customer's.
 var matrix = map[string][]Permission{
 	RoleAdmin: {PermReportsRead, PermEvidenceExport, PermIncidentsRead, PermIncidentsWrite, PermMaintenanceRead, PermMaintenanceWrite,
 		PermDisastersRead, PermDisastersWrite, PermTicketsRead, PermTargetsRead, PermSubscribersRead, PermSubscribersWrite, PermFactsWrite,
-		PermCustomersRead, PermCustomersWrite, PermUsersWrite},
+		PermCustomersRead, PermCustomersWrite, PermUsersWrite, PermLedgerRead, PermClaimsWrite, PermLedgerWrite},
 	RoleOperator: {PermReportsRead, PermEvidenceExport, PermIncidentsRead, PermIncidentsWrite, PermMaintenanceRead, PermMaintenanceWrite,
 		PermDisastersRead, PermDisastersWrite, PermTicketsRead, PermTargetsRead, PermSubscribersRead, PermSubscribersWrite, PermFactsWrite,
-		PermCustomersRead, PermCustomersWrite},
+		PermCustomersRead, PermCustomersWrite, PermLedgerRead, PermClaimsWrite},
 	// The support lead: tickets, and what customers ask about.
-	RoleSupport: {PermIncidentsRead, PermMaintenanceRead, PermTicketsRead, PermTargetsRead, PermReportsRead, PermCustomersRead},
+	RoleSupport: {PermIncidentsRead, PermMaintenanceRead, PermTicketsRead, PermTargetsRead, PermReportsRead, PermCustomersRead,
+		PermLedgerRead, PermClaimsWrite},
 	// Month-end: reports, the evidence behind them, the targets and
-	// disasters that decide credits.
+	// disasters that decide credits; the ledger, which only finance (and
+	// admins) write.
 	RoleFinance: {PermReportsRead, PermEvidenceExport, PermTicketsRead, PermTargetsRead, PermDisastersRead, PermIncidentsRead,
-		PermCustomersRead, PermCustomersWrite},
+		PermCustomersRead, PermCustomersWrite, PermLedgerRead, PermClaimsWrite, PermLedgerWrite},
 	RoleViewer: {PermReportsRead, PermEvidenceExport, PermIncidentsRead, PermMaintenanceRead, PermDisastersRead, PermTicketsRead,
-		PermTargetsRead, PermSubscribersRead, PermCustomersRead},
+		PermTargetsRead, PermSubscribersRead, PermCustomersRead, PermLedgerRead},
 	RoleIngest:   {PermFactsWrite},
-	RoleCustomer: {PermReportsRead, PermTicketsRead, PermPortal},
+	RoleCustomer: {PermReportsRead, PermTicketsRead, PermPortal, PermLedgerRead, PermClaimsWrite},
 }
 
 // Allowed reports whether role may do p.

@@ -11,7 +11,8 @@ import (
 	"github.com/slakeeper/slakeeper/internal/yamlpos"
 )
 
-// EventKinds are the events an alert channel can be given. The outbox's
+// EventKinds are the events an alert channel can be given; the credit.*
+// events (for billing systems) go only to channels that name them. The outbox's
 // event constants (internal/outbox/events.go) must stay equal to this
 // list; a test there checks it.
 var EventKinds = []string{
@@ -20,6 +21,7 @@ var EventKinds = []string{
 	"monitor.down", "monitor.up",
 	"obligation.due", "obligation.overdue",
 	"ticket.warning", "ticket.breached",
+	"credit.issued", "credit.adjusted",
 }
 
 // Alert kinds.
@@ -250,7 +252,7 @@ func parseAlerts(errs *yamlpos.Errors, raw []rawAlert, email *Email, getenv func
 		}
 		a.Events = r.Events
 		if len(a.Events) == 0 {
-			a.Events = slices.Clone(EventKinds)
+			a.Events = slices.DeleteFunc(slices.Clone(EventKinds), func(k string) bool { return strings.HasPrefix(k, "credit.") })
 		}
 		out = append(out, a)
 	}

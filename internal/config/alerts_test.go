@@ -41,7 +41,8 @@ alerts:
 	}
 	want := []Alert{
 		{Name: "ops-mail", Kind: AlertEmail, To: []string{"ops@example.com", "cto@example.com"}, Events: []string{"monitor.down", "monitor.up"}},
-		{Name: "ops-hook", Kind: AlertWebhook, URL: env["HOOK_URL"], Secret: env["HOOK_SECRET"], Events: EventKinds},
+		// Without events: every event but the credit ones, for billing.
+		{Name: "ops-hook", Kind: AlertWebhook, URL: env["HOOK_URL"], Secret: env["HOOK_SECRET"], Events: EventKinds[:len(EventKinds)-2]},
 		{Name: "chat", Kind: AlertSlack, URL: env["SLACK_URL"], Events: []string{"obligation.due"}},
 		{Name: "pager", Kind: AlertPagerDuty, RoutingKey: env["PD_KEY"], Events: []string{"monitor.down", "monitor.up"}},
 	}

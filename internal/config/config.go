@@ -73,6 +73,8 @@ type Config struct {
 	// Helpdesks are the helpdesk integrations whose webhooks report
 	// tickets (helpdesks.go).
 	Helpdesks []*helpdesk.Mapping
+	// Ledger sets the month-end close (maint.go).
+	Ledger Ledger
 }
 
 // Server holds server-wide settings.
@@ -150,6 +152,7 @@ type rawConfig struct {
 	Obligations   rawObligations    `yaml:"obligations"`
 	Tickets       rawTickets        `yaml:"tickets"`
 	Helpdesks     []rawHelpdesk     `yaml:"helpdesks"`
+	Ledger        rawLedger         `yaml:"ledger"`
 }
 
 type rawComponent struct {
@@ -476,6 +479,8 @@ func Parse(file string, data []byte, getenv func(string) string, loadPolicy func
 	parseAutoIncidents(errs, raw.Components, c) // maint.go
 	c.Obligations = parseObligations(errs, raw.Obligations)
 	c.Tickets = parseTickets(errs, raw.Tickets)
+	c.Ledger = Ledger{Settle: duration(errs, "ledger.settle", raw.Ledger.Settle, 72*time.Hour),
+		Every: duration(errs, "ledger.every", raw.Ledger.Every, 10*time.Minute), Off: raw.Ledger.Off}
 	c.Helpdesks = parseHelpdesks(errs, raw.Helpdesks, c.Policies, getenv)
 	c.Server.PublicURL = parsePublicURL(errs, raw.Server.PublicURL)
 	c.Server.TrustedProxies = parseProxies(errs, raw.Server.TrustedProxies)

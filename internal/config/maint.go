@@ -40,6 +40,21 @@ type Tickets struct {
 	WarnAt float64
 }
 
+// Ledger sets the month-end close: a plan period is closed Settle after
+// it ends (evidence arriving meanwhile counts without an adjustment), the
+// server looks for due periods Every; Off leaves closing to
+// POST /api/v1/closes.
+type Ledger struct {
+	Settle, Every time.Duration
+	Off           bool
+}
+
+type rawLedger struct {
+	Settle string `yaml:"settle"`
+	Every  string `yaml:"every"`
+	Off    bool   `yaml:"off"`
+}
+
 type rawTickets struct {
 	WarnAt *float64 `yaml:"warn_at"`
 }

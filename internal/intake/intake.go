@@ -39,7 +39,13 @@ type Service struct {
 	cfg   func() *config.Config
 	now   func() time.Time
 	log   *slog.Logger
+	// onLate is told when late facts are stored (OnLate).
+	onLate func()
 }
+
+// OnLate sets f to be called after facts dated before this month are
+// stored: they may change closed periods. Set it before use.
+func (h *Service) OnLate(f func()) { h.onLate = f }
 
 // New returns the intake.
 func New(st Store, cfg func() *config.Config, now func() time.Time, log *slog.Logger) *Service {
@@ -172,6 +178,9 @@ func (h *Service) Add(ctx context.Context, who string, body []byte, level slog.L
 		// The record of a change to evidence of past periods: which facts,
 		// from whom, when (the log line's time).
 		h.log.Warn("late evidence: facts dated before this month change past periods' reports", "by", who, "ids", strings.Join(res.Late, ","))
+		if h.onLate != nil {
+			h.onLate()
+		}
 	}
 	return res, nil, nil
 }

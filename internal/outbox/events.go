@@ -21,6 +21,11 @@ const (
 	EventObligationOverdue    = "obligation.overdue"
 	EventTicketWarning        = "ticket.warning"
 	EventTicketBreached       = "ticket.breached"
+	// Credit events are for billing systems: a ledger entry posted
+	// (issued: a credit or an approved claim; adjusted: an adjustment or a
+	// reversal).
+	EventCreditIssued   = "credit.issued"
+	EventCreditAdjusted = "credit.adjusted"
 )
 
 // Event is one thing that happened, to be fanned out to subscribers and
@@ -43,6 +48,23 @@ type Event struct {
 	// URL is the public page of the event (absolute when the server's
 	// public URL is configured).
 	URL string
+	// Credit is the ledger entry of a credit event.
+	Credit *Credit
+}
+
+// Credit is a ledger entry as billing systems receive it: amounts are
+// decimal strings, positive for a credit to the customer.
+type Credit struct {
+	Entry        string `json:"entry"`
+	Kind         string `json:"kind"`
+	Customer     string `json:"customer"`
+	Subscription string `json:"subscription"`
+	Policy       string `json:"policy"`
+	Period       string `json:"period"`
+	Currency     string `json:"currency"`
+	Amount       string `json:"amount"`
+	Reason       string `json:"reason,omitempty"`
+	Ref          string `json:"ref,omitempty"`
 }
 
 // Public reports whether status page subscribers are told of the event.

@@ -232,6 +232,7 @@ type Wire struct {
 	Ticket      string    `json:"ticket,omitempty"`
 	Components  []string  `json:"components,omitempty"`
 	URL         string    `json:"url,omitempty"`
+	Credit      *Credit   `json:"credit,omitempty"`
 }
 
 // outPayload is what an outbound row carries for its sender.
@@ -335,7 +336,7 @@ func (s *Service) queue(ctx context.Context, ev Event) error {
 	now := s.now()
 	p := outPayload{Event: Wire{ID: ev.ID, Kind: ev.Kind, At: ev.At.UTC(), Title: ev.Title, Message: ev.Message,
 		Status: ev.Status, Severity: ev.Severity, Incident: ev.Incident, Maintenance: ev.Maintenance,
-		Ticket: ev.Ticket, Components: ev.Components, URL: ev.URL}, Base: s.cfg().Server.PublicURL, Site: s.siteTitle()}
+		Ticket: ev.Ticket, Components: ev.Components, URL: ev.URL, Credit: ev.Credit}, Base: s.cfg().Server.PublicURL, Site: s.siteTitle()}
 	body, err := json.Marshal(p)
 	if err != nil {
 		return fmt.Errorf("publish %s: %w", ev.ID, err)
@@ -599,6 +600,10 @@ func (s *Service) prepare(ctx context.Context, ob store.Outbound) (notify.Notifi
 	}
 	c := s.cfg()
 	msg := s.notification(ob, p)
+	if addr, ok := strings.CutPrefix(ob.Recipient, "mail:"); ok {
+		nt, err := s.mailer(c, []string{addr})
+		return nt, msg, err
+	}
 	if name, ok := strings.CutPrefix(ob.Recipient, "alert:"); ok {
 		i := slices.IndexFunc(c.Alerts, func(a config.Alert) bool { return a.Name == name })
 		if i < 0 {
@@ -686,6 +691,8 @@ var kindLabels = map[string]string{
 	EventObligationOverdue:    "Overdue",
 	EventTicketWarning:        "Ticket SLA at risk",
 	EventTicketBreached:       "Ticket SLA breached",
+	EventCreditIssued:         "Credit issued",
+	EventCreditAdjusted:       "Credit adjusted",
 }
 
 // pagerSeverity maps an event to PagerDuty's severities.
@@ -750,6 +757,10 @@ func (s *Service) notification(ob store.Outbound, p outPayload) notify.Message {
 		site = s.siteTitle()
 	}
 	m := notify.Message{ID: ob.ID, Event: ob.Event, URL: e.URL, Data: e, At: e.At, Severity: pagerSeverity(e), DedupKey: dedupKey(e)}
+	if p.Kind == "notice" {
+		m.Subject, m.Text, m.Data = e.Title, e.Message, nil
+		return m
+	}
 	if p.Kind == "confirm" {
 		m.Subject = "Confirm your subscription to " + site
 		var b strings.Builder
@@ -789,6 +800,29 @@ func (s *Service) notification(ob store.Outbound, p outPayload) notify.Message {
 	}
 	m.Text = strings.TrimRight(b.String(), "\n")
 	return m
+}
+
+// Notice queues a message to each address through the outbox: retried
+// until delivered, and sent once per id and address however often it is
+// queued (the monthly report notices of a close that is run again).
+func (s *Service) Notice(ctx context.Context, id string, to []string, subject, text, link string) error {
+	now := s.now()
+	body, err := json.Marshal(outPayload{Kind: "notice", Event: Wire{ID: id, Kind: "notice", At: now.UTC(), Title: subject, Message: text, URL: link}})
+	if err != nil {
+		return err
+	}
+	var obs []store.Outbound
+	for _, addr := range to {
+		obs = append(obs, store.Outbound{ID: id + "/mail:" + addr, Channel: "email", Recipient: "mail:" + addr, Event: "notice", Payload: body, CreatedAt: now, NextAt: now})
+	}
+	if len(obs) == 0 {
+		return nil
+	}
+	if err := s.store.Enqueue(ctx, obs); err != nil {
+		return fmt.Errorf("notice %s: %w", id, err)
+	}
+	s.Poke()
+	return nil
 }
 
 // Mail sends one message to one address now, through the configured SMTP

@@ -15,7 +15,7 @@ import (
 // else (domain, adapters) never reach up.
 var (
 	layerSurfaces = map[string]bool{"public": true, "api": true, "admin": true, "portal": true}
-	layerServices = map[string]bool{"auth": true, "outbox": true, "incidents": true, "reports": true, "tickets": true, "intake": true, "customers": true, "users": true}
+	layerServices = map[string]bool{"auth": true, "outbox": true, "incidents": true, "reports": true, "tickets": true, "intake": true, "customers": true, "users": true, "ledger": true}
 )
 
 // TestLayering keeps dependencies pointing one way: no surface imports

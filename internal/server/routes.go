@@ -7,6 +7,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/api"
 	"github.com/slakeeper/slakeeper/internal/customers"
 	"github.com/slakeeper/slakeeper/internal/intake"
+	"github.com/slakeeper/slakeeper/internal/ledger"
 	"github.com/slakeeper/slakeeper/internal/portal"
 	"github.com/slakeeper/slakeeper/internal/public"
 	"github.com/slakeeper/slakeeper/internal/users"
@@ -39,10 +40,12 @@ func (s *Server) routes() (http.Handler, error) {
 	fresh := freshStore{Store: s.store, cov: s.cov, perf: s.perf}
 	in := intake.New(fresh, s.Config, s.now, s.log)
 	cust := customers.New(s.store, s.Config, s.now, in)
+	s.ledger = ledger.New(fresh, s.Config, s.now, s.log, ledgerNotices{out: s.outbox, cfg: s.Config, customers: cust}, intakeWriter{in})
+	in.OnLate(s.ledger.MarkLate)
 	us := users.New(s.store, s.Config, s.now, s.outbox)
 	api.Mount(mux, api.Options{Store: fresh, Config: s.Config, Now: s.now, Logger: s.log,
 		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox, Tickets: s.tickets, Results: s,
-		Intake: in, Customers: cust, Users: us})
+		Intake: in, Customers: cust, Users: us, Ledger: s.ledger})
 	if err := admin.Mount(mux, admin.Options{Config: s.Config, Now: s.now, Logger: s.log,
 		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox, Store: fresh, Tickets: s.tickets, Customers: cust,
 		Users: us}); err != nil {

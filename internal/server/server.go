@@ -23,6 +23,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/config"
 	"github.com/slakeeper/slakeeper/internal/detect"
 	"github.com/slakeeper/slakeeper/internal/incidents"
+	"github.com/slakeeper/slakeeper/internal/ledger"
 	"github.com/slakeeper/slakeeper/internal/monitor"
 	"github.com/slakeeper/slakeeper/internal/outbox"
 	"github.com/slakeeper/slakeeper/internal/probe"
@@ -79,6 +80,9 @@ type Server struct {
 	incidents *incidents.Service
 	tickets   *tickets.Service
 	ticketAl  *tickets.Alerts
+	// ledger closes periods and keeps the credit ledger (set by routes,
+	// which makes the intake it writes claims through).
+	ledger *ledger.Service
 	// mux is the HTTP surface, mounted once by New (routes.go).
 	mux http.Handler
 	// cov is the monitoring coverage in progress (coverage.go), perf the
@@ -200,6 +204,9 @@ func (s *Server) Run(ctx context.Context) error {
 	wg.Go(func() { s.outbox.Run(ctx) })
 	wg.Go(func() { s.coverageLoop(ctx) })
 	wg.Go(func() { s.ticketAl.Run(ctx) }) // ticket breach warnings and metrics
+	if lc := c.Ledger; !lc.Off {
+		wg.Go(func() { s.ledger.Run(ctx, lc.Every, lc.Settle) }) // month-end closes, adjustments after late evidence
+	}
 	err := sc.Run(ctx)
 	s.ready.Store(false)
 	wg.Wait()

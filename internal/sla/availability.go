@@ -843,7 +843,9 @@ func (e *engine) credit(s *Subscription, plan *Plan, period timeline.Period, upt
 		uncapped.Add(uncapped, CreditPercent(&noCap, plan.Objective, uptime))
 	}
 	for i, po := range plan.Performance {
-		if !sr.Performance[i].Met {
+		// An objective without a sample is not met, but nothing shows it
+		// was missed: it earns no credit (its PerfResult says 0).
+		if r := sr.Performance[i]; !r.Met && !r.NoData {
 			uncapped.Add(uncapped, po.Credit)
 		}
 	}

@@ -1,0 +1,230 @@
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slakeeper/slakeeper/internal/config"
+	"github.com/slakeeper/slakeeper/internal/ledger"
+	"github.com/slakeeper/slakeeper/internal/policy"
+	"github.com/slakeeper/slakeeper/internal/store"
+)
+
+const (
+	testFinanceToken = "finance-token-of-enough-length"
+	testTelcoToken   = "telco-customer-token-long-enough"
+)
+
+type ledgerEnv struct {
+	t     *testing.T
+	url   string
+	clock *testClock
+	st    store.Store
+}
+
+// newLedgerEnv serves the seeds 001, 002 and 004 with an operator, a
+// finance and a customer (telco) token.
+func newLedgerEnv(t *testing.T, st store.Store) *ledgerEnv {
+	t.Helper()
+	cfg := `policies: [../../examples/001-bloomneo.yaml, ../../examples/002-bluestone.yaml, ../../examples/004-infopromo.yaml]
+tokens:
+  - {name: ops@example.test, role: operator, token_env: OPS_TOKEN}
+  - {name: fiona@finance.example, role: finance, token_env: FIN_TOKEN}
+  - {name: telco-portal, role: customer, customer: telco, token_env: TELCO_TOKEN}
+`
+	env := map[string]string{"OPS_TOKEN": testOpsToken, "FIN_TOKEN": testFinanceToken, "TELCO_TOKEN": testTelcoToken}
+	c, err := config.Parse("slakeeper.yaml", []byte(cfg), func(k string) string { return env[k] }, policy.Load)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &testClock{t: time.Date(2026, 11, 27, 13, 59, 0, 0, time.UTC)}
+	s, err := New(Options{Store: st, Config: c, Logger: slog.New(slog.DiscardHandler), Now: clock.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	t.Cleanup(ts.Close)
+	return &ledgerEnv{t: t, url: ts.URL, clock: clock, st: st}
+}
+
+func (e *ledgerEnv) call(method, path, token, body string, code int, out any) []byte {
+	e.t.Helper()
+	return apiCall(e.t, e.url, method, path, token, body, code, out)
+}
+
+// ledgerEvidence: November 2026 (30 days, 43,200 minutes in UTC, in
+// London and, from 31 Oct 23:00 UTC, in Oslo).
+const ledgerEvidence = `{"type":"customer","id":"acme","customer":"acme","contacts":[{"email":"billing@acme.example"}]}
+{"type":"customer","id":"nordic","customer":"nordic"}
+{"type":"customer","id":"telco","customer":"telco"}
+{"type":"customer","id":"voip","customer":"voip"}
+{"type":"subscription","id":"sub-acme","customer":"acme","policy":"bloomneo","plan":"starter","fee":"200.00","currency":"EUR","start":"2026-01-01T00:00:00Z"}
+{"type":"subscription","id":"sub-nordic","customer":"nordic","policy":"bluestone-standard","plan":"standard","fee":"2000.00","currency":"EUR","start":"2026-01-01T00:00:00Z"}
+{"type":"subscription","id":"sub-telco","customer":"telco","policy":"infopromo","plan":"standard","fee":"500.00","currency":"USD","start":"2026-01-01T00:00:00Z"}
+{"type":"subscription","id":"sub-voip","customer":"voip","policy":"infopromo","plan":"standard","fee":"300.00","currency":"USD","start":"2026-01-01T00:00:00Z"}
+{"type":"status","id":"b1","at":"2026-11-10T00:00:00Z","component":"platform","status":"major_outage"}
+{"type":"status","id":"b2","at":"2026-11-13T00:00:00Z","component":"platform","status":"operational"}
+{"type":"status","id":"p1","at":"2026-11-05T10:00:00Z","component":"pim","status":"major_outage"}
+{"type":"status","id":"p2","at":"2026-11-05T15:00:00Z","component":"pim","status":"operational"}
+{"type":"status","id":"n1","at":"2026-11-20T08:00:00Z","component":"network","status":"major_outage"}
+{"type":"status","id":"n2","at":"2026-11-20T14:00:00Z","component":"network","status":"operational"}
+`
+
+// A month with an outage under seeds 001 (automatic, capped at 50 %), 002
+// (tiers, on request) and 004 (linear 10 % per started 1 % of downtime,
+// claimed within 7 days of the failure) closes to the exact ledger
+// entries; a claim one minute after its deadline is refused; a late
+// attribution gives one adjustment, not an edit.
+func TestLedgerSeeds(t *testing.T) {
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			e := newLedgerEnv(t, open(t))
+			e.call("POST", "/api/v1/facts", testOpsToken, ledgerEvidence, http.StatusOK, nil)
+
+			// 004: the network was down 20 Nov 08:00–14:00; the claim
+			// window ends 7 × 24 h after: 27 Nov 14:00 UTC. telco claims
+			// at 13:59, in time, itself.
+			var claim ledger.Request
+			e.call("POST", "/api/v1/claims", testTelcoToken, `{"subscription":"sub-telco","period":"2026-11","note":"the outage of the 20th"}`, http.StatusCreated, &claim)
+			if claim.State != ledger.StateSubmitted || claim.Late || claim.Deadline == nil || !claim.Deadline.Equal(time.Date(2026, 11, 27, 14, 0, 0, 0, time.UTC)) {
+				t.Errorf("telco's claim: %+v", claim)
+			}
+			// A customer cannot claim for another customer: 404.
+			e.call("POST", "/api/v1/claims", testTelcoToken, `{"subscription":"sub-voip","period":"2026-11"}`, http.StatusNotFound, nil)
+			e.call("POST", "/api/v1/claims", testTelcoToken, `{"subscription":"sub-telco","period":"2026-11"}`, http.StatusConflict, nil)
+			// One minute after the deadline: refused with the deadline named.
+			e.clock.set(time.Date(2026, 11, 27, 14, 1, 0, 0, time.UTC))
+			var bad struct{ Error, Field string }
+			e.call("POST", "/api/v1/claims", testOpsToken, `{"subscription":"sub-voip","period":"2026-11"}`, http.StatusBadRequest, &bad)
+			if bad.Field != "period" || !strings.Contains(bad.Error, "closed at 2026-11-27T14:00:00Z") {
+				t.Errorf("a claim one minute late: %+v", bad)
+			}
+			// Staff may record it late, with the reason.
+			e.call("POST", "/api/v1/claims", testOpsToken, `{"subscription":"sub-voip","period":"2026-11","late":true}`, http.StatusBadRequest, &bad)
+			var late ledger.Request
+			e.call("POST", "/api/v1/claims", testOpsToken, `{"subscription":"sub-voip","period":"2026-11","late":true,"reason":"mailed on the 26th; the mail server held it"}`, http.StatusCreated, &late)
+			if !late.Late || late.Log[0].Action != "submitted late" || late.By != "ops@example.test" {
+				t.Errorf("a late claim: %+v", late)
+			}
+			// Finance approves telco's before the close: the close posts it.
+			e.call("POST", "/api/v1/claims/"+claim.ID+"/decision", testOpsToken, `{"approve":true}`, http.StatusForbidden, nil)
+			e.call("POST", "/api/v1/claims/"+claim.ID+"/decision", testFinanceToken, `{"approve":true,"reason":"outage confirmed"}`, http.StatusOK, nil)
+
+			// 4 December: November closes.
+			e.clock.set(time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC))
+			var res struct {
+				Closed, Already, Open int
+				Posted                []struct{ ID, Kind, Subscription, Amount, Currency string }
+			}
+			e.call("POST", "/api/v1/closes", testFinanceToken, `{"period":"2026-11"}`, http.StatusOK, &res)
+			if res.Closed != 4 || res.Already != 0 || res.Open != 0 {
+				t.Errorf("close: %+v", res)
+			}
+			// 001: 3 days down of 30: 38,880 / 43,200 = 90 %, below 95:
+			// 50 %, the cap: 100.00 EUR of 200.00, automatic.
+			// 004: 360 of 43,200 min down, 0.83 points, one started
+			// point: 10 % of 500.00 = 50.00 USD, claimed and approved.
+			// 002: 300 min down: 42,900 / 43,200 = 99.31 %, below 99.5:
+			// 10 %, owed only on request: nothing yet.
+			want := map[string]string{"credit:bloomneo:sub-acme:2026-11": "credit sub-acme 100.00 EUR", "claim:" + claim.ID: "claim sub-telco 50.00 USD"}
+			e.checkLedger(want)
+			// Closing again posts nothing.
+			e.call("POST", "/api/v1/closes", testFinanceToken, `{"period":"2026-11"}`, http.StatusOK, &res)
+			if res.Closed != 0 || res.Already != 4 || len(res.Posted) != 0 {
+				t.Errorf("second close: %+v", res)
+			}
+			e.checkLedger(want)
+
+			// 002 on request: nordic's claim (by staff on its behalf),
+			// approved after the close: posted now, at the closed amount,
+			// 10 % of 2,000.00.
+			var nordic ledger.Request
+			e.call("POST", "/api/v1/claims", testOpsToken, `{"subscription":"sub-nordic","period":"2026-11"}`, http.StatusCreated, &nordic)
+			e.call("POST", "/api/v1/claims/"+nordic.ID+"/decision", testFinanceToken, `{"approve":false}`, http.StatusBadRequest, nil)
+			e.call("POST", "/api/v1/claims/"+nordic.ID+"/decision", testFinanceToken, `{"approve":true}`, http.StatusOK, nil)
+			e.call("POST", "/api/v1/claims/"+nordic.ID+"/decision", testFinanceToken, `{"approve":true}`, http.StatusConflict, nil)
+			want["claim:"+nordic.ID] = "claim sub-nordic 200.00 EUR"
+			// voip's late claim, rejected: nothing posted.
+			e.call("POST", "/api/v1/claims/"+late.ID+"/decision", testFinanceToken, `{"approve":false,"reason":"the contract has no grace"}`, http.StatusOK, nil)
+			e.checkLedger(want)
+
+			// A late attribution: 60 of acme's 72 hours were the cloud
+			// provider's (third_party, excluded by 001). Liable: 720 min,
+			// 42,480 / 43,200 = 98.33 %: below 99.0, 25 %: 50.00 EUR. One
+			// adjustment of −50.00 is proposed; the entry stays.
+			e.call("POST", "/api/v1/facts", testOpsToken, `{"type":"attribution","id":"attr-acme","at":"2026-12-05T09:00:00Z","components":["platform"],"start":"2026-11-10T00:00:00Z","end":"2026-11-12T12:00:00Z","cause":"third_party","by":"ops@example.test","reason":"cloud provider outage"}`, http.StatusOK, nil)
+			e.clock.set(time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC))
+			var again struct {
+				Closed      int
+				Adjustments []ledger.Request
+			}
+			e.call("POST", "/api/v1/closes", testFinanceToken, `{"period":"2026-11"}`, http.StatusOK, &again)
+			if again.Closed != 0 || len(again.Adjustments) != 1 || again.Adjustments[0].Amount != "-50.00" || again.Adjustments[0].Subscription != "sub-acme" ||
+				!strings.Contains(again.Adjustments[0].Note, "uptime 90 % at the close, 98.3333 % now") {
+				t.Fatalf("after the late attribution: %+v", again)
+			}
+			e.call("POST", "/api/v1/closes", testFinanceToken, `{"period":"2026-11"}`, http.StatusOK, &again)
+			if len(again.Adjustments) != 0 {
+				t.Errorf("a second recheck proposed again: %+v", again.Adjustments)
+			}
+			e.checkLedger(want)
+			e.call("POST", "/api/v1/adjustments/"+claim.ID+"/decision", testFinanceToken, `{"approve":true}`, http.StatusNotFound, nil)
+			var adjs struct{ Adjustments []ledger.Request }
+			e.call("GET", "/api/v1/adjustments?state=submitted", testFinanceToken, "", http.StatusOK, &adjs)
+			if len(adjs.Adjustments) != 1 {
+				t.Fatalf("pending adjustments: %+v", adjs)
+			}
+			e.call("POST", "/api/v1/adjustments/"+adjs.Adjustments[0].ID+"/decision", testFinanceToken, `{"approve":true,"reason":"attribution checked"}`, http.StatusOK, nil)
+			want["adjustment:"+adjs.Adjustments[0].ID] = "adjustment sub-acme -50.00 EUR"
+			e.checkLedger(want)
+			e.call("POST", "/api/v1/closes", testFinanceToken, `{"period":"2026-11"}`, http.StatusOK, &again)
+			if len(again.Adjustments) != 0 {
+				t.Errorf("after the approval, a recheck proposed: %+v", again.Adjustments)
+			}
+
+			// Totals by currency; a customer sees only its own entries.
+			var all struct {
+				Totals []ledger.Total
+			}
+			e.call("GET", "/api/v1/ledger?period=2026-11", testFinanceToken, "", http.StatusOK, &all)
+			if len(all.Totals) != 2 || all.Totals[0].Currency != "EUR" || all.Totals[0].Amount != "250.00" || all.Totals[1].Amount != "50.00" {
+				t.Errorf("totals: %+v", all.Totals)
+			}
+			var own struct{ Entries []ledger.Entry }
+			e.call("GET", "/api/v1/ledger?customer=acme", testTelcoToken, "", http.StatusOK, &own)
+			if len(own.Entries) != 1 || own.Entries[0].Customer != "telco" {
+				t.Errorf("telco's ledger: %+v", own.Entries)
+			}
+			var cl struct{ Claims []ledger.Request }
+			e.call("GET", "/api/v1/claims", testTelcoToken, "", http.StatusOK, &cl)
+			if len(cl.Claims) != 1 || cl.Claims[0].State != ledger.StateApproved || len(cl.Claims[0].Log) != 2 || cl.Claims[0].Log[1].By != "fiona@finance.example" {
+				t.Errorf("telco's claims: %+v", cl.Claims)
+			}
+		})
+	}
+}
+
+// checkLedger compares the ledger with want: id → "kind subscription
+// amount currency".
+func (e *ledgerEnv) checkLedger(want map[string]string) {
+	e.t.Helper()
+	var got struct{ Entries []ledger.Entry }
+	e.call("GET", "/api/v1/ledger", testFinanceToken, "", http.StatusOK, &got)
+	have := map[string]string{}
+	for _, x := range got.Entries {
+		have[x.ID] = x.Kind + " " + x.Subscription + " " + x.Amount + " " + x.Currency
+	}
+	if len(have) != len(want) {
+		e.t.Errorf("ledger: got %v, want %v", have, want)
+		return
+	}
+	for id, w := range want {
+		if have[id] != w {
+			e.t.Errorf("ledger entry %s: got %q, want %q", id, have[id], w)
+		}
+	}
+}
