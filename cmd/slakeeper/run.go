@@ -50,6 +50,7 @@ Commands:
   serve          run the server: checks, evidence store, API (demo with no flags)
   agent          run a location's checks and stream results to the server
   export         write a period's evidence as JSON Lines from the store
+  ledger         export a period's credit ledger (csv, json) or close a period
   import         send fact files (tickets, claims, backups, …) to a server
   evaluate       compute uptime, credits, ticket clocks and obligations offline
   policy check   validate a policy file
@@ -79,6 +80,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdServe(ctx, rest, getenv, stdout, stderr)
 	case "agent":
 		return cmdAgent(ctx, rest, getenv, stdout, stderr)
+	case "ledger":
+		return cmdLedger(ctx, rest, getenv, stdout, stderr)
 	case "export":
 		return cmdExport(ctx, rest, getenv, stdout, stderr)
 	case "import":
