@@ -15,6 +15,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/config"
 	"github.com/slakeeper/slakeeper/internal/customers"
 	"github.com/slakeeper/slakeeper/internal/incidents"
+	"github.com/slakeeper/slakeeper/internal/ledger"
 	"github.com/slakeeper/slakeeper/internal/operatorui"
 	"github.com/slakeeper/slakeeper/internal/outbox"
 	"github.com/slakeeper/slakeeper/internal/reports"
@@ -35,6 +36,7 @@ type Options struct {
 	Tickets   *tickets.Service
 	Customers *customers.Service
 	Users     *users.Service
+	Ledger    *ledger.Service
 }
 
 type handler struct {
@@ -48,6 +50,7 @@ type handler struct {
 	tickets   *tickets.Service
 	customers *customers.Service
 	users     *users.Service
+	ledger    *ledger.Service
 	ui        *operatorui.Renderer
 }
 
@@ -60,7 +63,7 @@ func Mount(mux *http.ServeMux, o Options) error {
 	if err != nil {
 		return fmt.Errorf("operator page templates: %w", err)
 	}
-	h := &handler{cfg: o.Config, now: o.Now, log: o.Logger, auth: o.Auth, inc: o.Incidents, out: o.Outbox, store: o.Store, tickets: o.Tickets, customers: o.Customers, users: o.Users, ui: ui}
+	h := &handler{cfg: o.Config, now: o.Now, log: o.Logger, auth: o.Auth, inc: o.Incidents, out: o.Outbox, store: o.Store, tickets: o.Tickets, customers: o.Customers, users: o.Users, ledger: o.Ledger, ui: ui}
 	may := h.requireSession
 
 	// Public: the sign-in form and sign-in itself (failures limited per
@@ -106,6 +109,12 @@ func Mount(mux *http.ServeMux, o Options) error {
 	mux.Handle("POST /admin/customers/{id}/standing", may(auth.PermCustomersWrite)(h.handleStandingForm()))
 	mux.Handle("POST /admin/subscriptions", may(auth.PermCustomersWrite)(h.handleCreateSubscriptionForm()))
 	mux.Handle("POST /admin/subscriptions/{id}/change", may(auth.PermCustomersWrite)(h.handleChangeSubscriptionForm()))
+	mux.Handle("GET /admin/finance", may(auth.PermLedgerRead)(h.handleFinancePage()))
+	mux.Handle("POST /admin/finance/close", may(auth.PermLedgerWrite)(h.handleCloseForm()))
+	mux.Handle("POST /admin/claims", may(auth.PermClaimsWrite)(h.handleStaffClaimForm()))
+	mux.Handle("POST /admin/claims/{id}/decision", may(auth.PermLedgerWrite)(h.handleDecisionForm(ledger.KindClaim)))
+	mux.Handle("POST /admin/adjustments/{id}/decision", may(auth.PermLedgerWrite)(h.handleDecisionForm(ledger.KindAdjustment)))
+	mux.Handle("POST /admin/ledger/{id}/reverse", may(auth.PermLedgerWrite)(h.handleReverseForm()))
 	mux.Handle("GET /admin/subscribers", may(auth.PermSubscribersRead)(h.handleSubscribersPage()))
 	mux.Handle("POST /admin/subscribers", may(auth.PermSubscribersWrite)(h.handleAddSubscriberForm()))
 	mux.Handle("GET /admin/subscribers/{id}", may(auth.PermSubscribersRead)(h.handleSubscriberPage()))

@@ -38,6 +38,10 @@ var flashes = map[string]string{
 	"user-reset":   "A new password link is sent.",
 	"user-disable": "The user is disabled: its sessions end at their next request.",
 	"user-enable":  "The user is enabled.",
+	"closed":       "The period is closed: snapshots stored, credits posted, changes since proposed as adjustments.",
+	"decided":      "The decision is recorded.",
+	"reversed":     "The entry is reversed.",
+	"claimed":      "The claim is submitted.",
 }
 
 // opPage is the common part of an operator page for the request.

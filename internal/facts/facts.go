@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"math/big"
 	"net/mail"
@@ -41,7 +42,7 @@ func Load(path string) (*sla.Evidence, error) {
 
 // Parse reads JSON Lines facts from r. file names it in error messages.
 func Parse(file string, r io.Reader) (*sla.Evidence, error) {
-	p := &parser{file: file, ev: &sla.Evidence{}, seen: map[string]seenFact{}}
+	p := &parser{file: file, ev: &sla.Evidence{}, seen: map[string]seenFact{}, seed: maphash.MakeSeed()}
 	if err := p.run(r); err != nil {
 		return nil, err
 	}
@@ -114,7 +115,7 @@ type Ref struct {
 // Each fact is dated (Fact.At) as Dates says.
 func ParseBatch(file string, r io.Reader) (*Batch, error) {
 	b := &Batch{}
-	p := &parser{file: file, ev: &sla.Evidence{}, seen: map[string]seenFact{}, batch: b}
+	p := &parser{file: file, ev: &sla.Evidence{}, seen: map[string]seenFact{}, seed: maphash.MakeSeed(), batch: b}
 	if err := p.run(r); err != nil {
 		return nil, err
 	}
@@ -189,9 +190,12 @@ func Dates(ev *sla.Evidence) map[string]time.Time {
 	return out
 }
 
+// seenFact is a fact's line and the hash of its compacted JSON: enough to
+// tell a repeat of the fact from another fact with its id, without
+// keeping a month of evidence twice.
 type seenFact struct {
 	line int
-	raw  string
+	sum  uint64
 }
 
 type parser struct {
@@ -199,6 +203,9 @@ type parser struct {
 	line int
 	ev   *sla.Evidence
 	seen map[string]seenFact
+	seed maphash.Seed
+	cbuf bytes.Buffer // compacting, reused
+	strs map[string]string
 	errs sla.InputErrors
 	// batch, when set, collects each fact in input order and the
 	// references the input does not resolve (ParseBatch), instead of
@@ -502,7 +509,16 @@ func (p *parser) parseLine(line []byte) {
 		Type string `json:"type"`
 		ID   string `json:"id"`
 	}
-	if err := json.Unmarshal(line, &head); err != nil {
+	var err error
+	var fast bool
+	// Most lines (all the server stores) start {"type":"…","id":"…": read
+	// those two without decoding the line a second time.
+	head.Type, head.ID, fast = fastHead(line)
+	if fast = fast && json.Valid(line); !fast {
+		head.Type, head.ID = "", ""
+		err = json.Unmarshal(line, &head)
+	}
+	if err != nil {
 		var se *json.SyntaxError
 		var te *json.UnmarshalTypeError
 		switch {
@@ -527,16 +543,18 @@ func (p *parser) parseLine(line []byte) {
 		p.errf("id", "want a stable id (letters, digits and -_.:/@, at most 200), got %q", head.ID)
 		return
 	}
+	raw := p.compacted(line)
+	sum := maphash.Bytes(p.seed, raw)
 	if prev, dup := p.seen[head.ID]; dup {
-		if prev.raw == compact(line) {
+		if prev.sum == sum {
 			return // the same fact twice counts once
 		}
 		p.errf("id", "id %q is already used by a different fact on line %d", head.ID, prev.line)
 		return
 	}
-	p.seen[head.ID] = seenFact{line: p.line, raw: compact(line)}
+	p.seen[head.ID] = seenFact{line: p.line, sum: sum}
 	if p.batch != nil {
-		p.batch.Facts = append(p.batch.Facts, Fact{ID: head.ID, Type: head.Type, Line: p.line, JSON: p.seen[head.ID].raw})
+		p.batch.Facts = append(p.batch.Facts, Fact{ID: head.ID, Type: head.Type, Line: p.line, JSON: string(raw)})
 	}
 	ev := p.ev
 	switch head.Type {
@@ -595,8 +613,33 @@ func (p *parser) parseLine(line []byte) {
 		ev.Subscriptions = append(ev.Subscriptions, s)
 	case "status":
 		var w wStatus
-		if !p.decode(line, &w) {
-			return
+		// The bulk of a month's evidence: a flat line (all values plain
+		// strings) is read without reflection, its repeated values shared.
+		if !fast || !flatObject(raw, func(k, v []byte) bool {
+			switch string(k) {
+			case "type":
+				w.Type = p.intern(v)
+			case "id":
+				w.ID = head.ID
+			case "at":
+				w.At = string(v)
+			case "component":
+				w.Component = p.intern(v)
+			case "status":
+				w.Status = p.intern(v)
+			case "source":
+				w.Source = p.intern(v)
+			case "cause":
+				w.Cause = p.intern(v)
+			default:
+				return false
+			}
+			return true
+		}) {
+			w = wStatus{}
+			if !p.decode(line, &w) {
+				return
+			}
 		}
 		s := &sla.StatusChange{ID: w.ID, Component: p.req("component", w.Component), Status: sla.Status(w.Status), Source: w.Source, Cause: sla.Cause(w.Cause)}
 		s.At, _ = p.time("at", w.At, true)
@@ -1020,12 +1063,95 @@ var (
 
 func validID(s string) bool { return idRE.MatchString(s) }
 
-func compact(line []byte) string {
-	var b bytes.Buffer
-	if json.Compact(&b, line) != nil {
-		return string(line)
+// compacted is line without white space between tokens, in a buffer
+// the next call reuses; a line without white space is itself.
+func (p *parser) compacted(line []byte) []byte {
+	if !bytes.ContainsAny(line, " \t\r\n") {
+		return line
 	}
-	return b.String()
+	p.cbuf.Reset()
+	if json.Compact(&p.cbuf, line) != nil {
+		return line
+	}
+	return p.cbuf.Bytes()
+}
+
+// intern returns v as a string shared by every equal value of the parse:
+// a month of status facts names a few components, statuses and sources.
+func (p *parser) intern(v []byte) string {
+	if s, ok := p.strs[string(v)]; ok {
+		return s
+	}
+	if p.strs == nil {
+		p.strs = map[string]string{}
+	}
+	s := string(v)
+	if len(p.strs) < 1<<16 {
+		p.strs[s] = s
+	}
+	return s
+}
+
+// flatObject calls set with each member of line, a compact JSON object
+// whose values are all strings without escapes, and reports whether line
+// is one (and set accepted every member); otherwise the caller decodes it
+// in full.
+func flatObject(line []byte, set func(k, v []byte) bool) bool {
+	n := len(line)
+	if n < 2 || line[0] != '{' || line[n-1] != '}' {
+		return false
+	}
+	str := func(i int) (s []byte, next int, ok bool) {
+		if i >= n || line[i] != '"' {
+			return nil, 0, false
+		}
+		j := bytes.IndexByte(line[i+1:], '"')
+		if j < 0 {
+			return nil, 0, false
+		}
+		s = line[i+1 : i+1+j]
+		return s, i + j + 2, bytes.IndexByte(s, '\\') < 0
+	}
+	for i := 1; ; {
+		k, next, ok := str(i)
+		if !ok || next >= n || line[next] != ':' {
+			return false
+		}
+		v, next, ok := str(next + 1)
+		if !ok || next >= n || !set(k, v) {
+			return false
+		}
+		switch {
+		case line[next] == ',':
+			i = next + 1
+		case next == n-1:
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// fastHead reads the type and id of a line that starts
+// {"type":"…","id":"… with neither escaped.
+func fastHead(line []byte) (typ, id string, ok bool) {
+	rest, ok := bytes.CutPrefix(line, []byte(`{"type":"`))
+	if !ok {
+		return "", "", false
+	}
+	i := bytes.IndexByte(rest, '"')
+	if i < 0 || bytes.IndexByte(rest[:i], '\\') >= 0 {
+		return "", "", false
+	}
+	typ, rest = string(rest[:i]), rest[i+1:]
+	if rest, ok = bytes.CutPrefix(rest, []byte(`,"id":"`)); !ok {
+		return "", "", false
+	}
+	j := bytes.IndexByte(rest, '"')
+	if j < 0 || bytes.IndexByte(rest[:j], '\\') >= 0 {
+		return "", "", false
+	}
+	return typ, string(rest[:j]), true
 }
 
 func (p *parser) req(field, v string) string {

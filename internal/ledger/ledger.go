@@ -6,7 +6,6 @@
 package ledger
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -20,7 +19,6 @@ import (
 	"time"
 
 	"github.com/slakeeper/slakeeper/internal/config"
-	"github.com/slakeeper/slakeeper/internal/facts"
 	"github.com/slakeeper/slakeeper/internal/reports"
 	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/store"
@@ -108,13 +106,9 @@ func (s *Service) evaluate(ctx context.Context, policy, period string, asOf time
 		return nil, err
 	}
 	c := s.cfg()
-	evb, err := reports.Evidence(ctx, c, s.store, from, to)
+	ev, err := reports.ParsedEvidence(ctx, c, s.store, from, to)
 	if err != nil {
 		return nil, err
-	}
-	ev, err := facts.Parse("evidence", bytes.NewReader(evb))
-	if err != nil {
-		return nil, fmt.Errorf("stored evidence: %w", err)
 	}
 	out := &evaluation{ev: ev}
 	for _, pol := range c.Policies {

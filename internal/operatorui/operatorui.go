@@ -640,7 +640,7 @@ func New() (*Renderer, error) {
 		"fid": func(prefix, field string) string { return prefix + "-" + nonID.ReplaceAllString(field, "_") },
 	}
 	r := &Renderer{pages: map[string]*template.Template{}}
-	for _, name := range []string{"signin", "dashboard", "incident_new", "incident", "maintenance_new", "message", "subscribers", "subscriber", "subscriber_remove", "disasters", "reports", "tickets", "ticket", "targets", "portal_home", "customers", "users", "invite", "portal_subscriptions"} {
+	for _, name := range []string{"signin", "dashboard", "incident_new", "incident", "maintenance_new", "message", "subscribers", "subscriber", "subscriber_remove", "disasters", "reports", "tickets", "ticket", "targets", "finance", "portal_home", "portal_credits", "customers", "users", "invite", "portal_subscriptions"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/forms.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("operator template %s: %w", name, err)
@@ -716,4 +716,68 @@ func Static() http.Handler {
 		}
 		_, _ = w.Write(styleCSS)
 	})
+}
+
+// Finance is the month-end page of a period.
+type Finance struct {
+	Page
+	Period, Error string
+	Form          Form
+	// ClosedAt is when the period's first subscription closed.
+	ClosedAt *time.Time
+	Closes   []CloseRow
+	// More counts the closed subscriptions not listed.
+	More    int
+	Pending []RequestRow
+	Entries []EntryRow
+	Totals  []TotalRow
+}
+
+// RequestRow is a claim or an adjustment with its audited steps.
+type RequestRow struct {
+	ID, Kind, Customer, Subscription, Period string
+	Amount, Currency, Note, By, State        string
+	Late                                     bool
+	Deadline                                 *time.Time
+	Created                                  time.Time
+	Log                                      []StepRow
+}
+
+// StepRow is one step of a request.
+type StepRow struct {
+	At                 time.Time
+	By, Action, Reason string
+}
+
+// EntryRow is a ledger entry.
+type EntryRow struct {
+	ID, Kind, Customer, Subscription, Period string
+	Amount, Currency, By, Reason, Invoice    string
+	At                                       time.Time
+}
+
+// TotalRow is the sum of a period's entries in one currency.
+type TotalRow struct {
+	Currency, Amount string
+	Entries          int
+}
+
+// CloseRow is one closed subscription period.
+type CloseRow struct {
+	Subscription, Customer, Policy, Version string
+	Uptime, Objective                       float64
+	Met                                     bool
+	Credit, State                           string
+}
+
+// PortalCredits is a customer's claims, credits and claim form.
+type PortalCredits struct {
+	Page
+	Form Form
+	// LastPeriod is the default period to claim.
+	LastPeriod    string
+	Subscriptions []string
+	Claims        []RequestRow
+	Entries       []EntryRow
+	Totals        []TotalRow
 }

@@ -23,7 +23,9 @@ import (
 
 	"github.com/slakeeper/slakeeper/internal/auth"
 	"github.com/slakeeper/slakeeper/internal/config"
+	"github.com/slakeeper/slakeeper/internal/customers"
 	"github.com/slakeeper/slakeeper/internal/facts"
+	"github.com/slakeeper/slakeeper/internal/ledger"
 	"github.com/slakeeper/slakeeper/internal/operatorui"
 	"github.com/slakeeper/slakeeper/internal/outbox"
 	"github.com/slakeeper/slakeeper/internal/reports"
@@ -35,24 +37,28 @@ import (
 
 // Options are the portal's dependencies.
 type Options struct {
-	Config  func() *config.Config
-	Now     func() time.Time
-	Logger  *slog.Logger
-	Auth    *auth.Auth
-	Store   reports.Store
-	Tickets *tickets.Service
-	Outbox  *outbox.Service
+	Config    func() *config.Config
+	Now       func() time.Time
+	Logger    *slog.Logger
+	Auth      *auth.Auth
+	Store     reports.Store
+	Tickets   *tickets.Service
+	Outbox    *outbox.Service
+	Ledger    *ledger.Service
+	Customers *customers.Service
 }
 
 type handler struct {
-	cfg     func() *config.Config
-	now     func() time.Time
-	log     *slog.Logger
-	auth    *auth.Auth
-	store   reports.Store
-	tickets *tickets.Service
-	outbox  *outbox.Service
-	ui      *operatorui.Renderer
+	cfg       func() *config.Config
+	now       func() time.Time
+	log       *slog.Logger
+	auth      *auth.Auth
+	store     reports.Store
+	tickets   *tickets.Service
+	outbox    *outbox.Service
+	ledger    *ledger.Service
+	customers *customers.Service
+	ui        *operatorui.Renderer
 }
 
 // Mount registers the portal's pages on mux. Every page but sign-in needs
@@ -63,7 +69,7 @@ func Mount(mux *http.ServeMux, o Options) error {
 	if err != nil {
 		return fmt.Errorf("portal page templates: %w", err)
 	}
-	h := &handler{cfg: o.Config, now: o.Now, log: o.Logger, auth: o.Auth, store: o.Store, tickets: o.Tickets, outbox: o.Outbox, ui: ui}
+	h := &handler{cfg: o.Config, now: o.Now, log: o.Logger, auth: o.Auth, store: o.Store, tickets: o.Tickets, outbox: o.Outbox, ledger: o.Ledger, customers: o.Customers, ui: ui}
 	may := h.requireCustomer
 
 	// Public: the sign-in form and sign-in itself (failures limited per
@@ -79,6 +85,8 @@ func Mount(mux *http.ServeMux, o Options) error {
 	mux.Handle("GET /portal/reports", may(auth.PermPortal)(h.handleReports()))
 	mux.Handle("GET /portal/tickets", may(auth.PermPortal)(h.handleTickets()))
 	mux.Handle("GET /portal/tickets/{id}", may(auth.PermPortal)(h.handleTicket()))
+	mux.Handle("GET /portal/credits", may(auth.PermPortal)(h.handleCredits()))
+	mux.Handle("POST /portal/claims", may(auth.PermClaimsWrite)(h.handleClaim()))
 	mux.Handle("GET /portal/subscriptions", may(auth.PermPortal)(h.handleSubscriptions()))
 	mux.Handle("POST /portal/subscriptions", may(auth.PermPortal)(h.handleAddSubscription()))
 	mux.Handle("POST /portal/subscriptions/{id}/remove", may(auth.PermPortal)(h.handleRemoveSubscription()))

@@ -1,9 +1,12 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -35,8 +38,12 @@ tokens:
   - {name: ops@example.test, role: operator, token_env: OPS_TOKEN}
   - {name: fiona@finance.example, role: finance, token_env: FIN_TOKEN}
   - {name: telco-portal, role: customer, customer: telco, token_env: TELCO_TOKEN}
+users:
+  - {name: fiona, role: finance, password_hash_env: HASH}
+  - {name: vera, role: viewer, password_hash_env: HASH}
+  - {name: tom, role: customer, customer: telco, password_hash_env: HASH}
 `
-	env := map[string]string{"OPS_TOKEN": testOpsToken, "FIN_TOKEN": testFinanceToken, "TELCO_TOKEN": testTelcoToken}
+	env := map[string]string{"OPS_TOKEN": testOpsToken, "FIN_TOKEN": testFinanceToken, "TELCO_TOKEN": testTelcoToken, "HASH": testAliceHash(t)}
 	c, err := config.Parse("slakeeper.yaml", []byte(cfg), func(k string) string { return env[k] }, policy.Load)
 	if err != nil {
 		t.Fatal(err)
@@ -226,5 +233,89 @@ func (e *ledgerEnv) checkLedger(want map[string]string) {
 		if have[id] != w {
 			e.t.Errorf("ledger entry %s: got %q, want %q", id, have[id], w)
 		}
+	}
+}
+
+// The finance page and the portal's credits: a customer user claims in
+// the portal (a late claim refused at its field with the deadline), the
+// finance user closes the period and approves it from the page; a viewer
+// sees the page without its forms.
+func TestFinancePages(t *testing.T) {
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "f.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	e := newLedgerEnv(t, st)
+	e.call("POST", "/api/v1/facts", testOpsToken, ledgerEvidence, http.StatusOK, nil)
+
+	tom := browserFor(t, e.url)
+	if p := tom.post("/portal/signin", url.Values{"name": {"tom"}, "password": {testAlicePassword}, "next": {"/portal"}}); p.code != http.StatusSeeOther {
+		t.Fatalf("tom signs in: %d", p.code)
+	}
+	p := tom.get("/portal/credits")
+	checkLabels(t, p.body)
+	if !strings.Contains(p.body, "<option>sub-telco</option>") || strings.Contains(p.body, "sub-voip") {
+		t.Errorf("the claim form offers the customer's own subscriptions only:\n%s", p.body)
+	}
+	if p = tom.post("/portal/claims", url.Values{"subscription": {"sub-voip"}, "period": {"2026-11"}}); p.code != http.StatusNotFound {
+		t.Errorf("a claim for another customer's subscription: %d", p.code)
+	}
+	if p = tom.post("/portal/claims", url.Values{"subscription": {"sub-telco"}, "period": {"2026-11"}, "note": {"outage on the 20th"}}); p.code != http.StatusSeeOther {
+		t.Fatalf("claim: %d %s", p.code, p.body)
+	}
+	if p = tom.get("/portal/credits"); !strings.Contains(p.body, "claim-sub-telco-2026-11") || !strings.Contains(p.body, "<strong>submitted</strong>") {
+		t.Errorf("the claim in the portal:\n%s", p.body)
+	}
+	// voip's window closed at 14:00: one minute later the form says so.
+	e.clock.set(time.Date(2026, 11, 27, 14, 1, 0, 0, time.UTC))
+
+	fiona := browserFor(t, e.url)
+	fiona.signIn("fiona", testAlicePassword)
+	p = fiona.post("/admin/claims", url.Values{"subscription": {"sub-voip"}, "period": {"2026-11"}})
+	if p.code != http.StatusBadRequest || !strings.Contains(p.body, `id="claim-period-err"`) || !strings.Contains(p.body, "closed at 2026-11-27T14:00:00Z") {
+		t.Errorf("a late claim from the page: %d\n%s", p.code, p.body)
+	}
+	e.clock.set(time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC))
+	// A week later the sessions have ended: both sign in again.
+	fiona.signIn("fiona", testAlicePassword)
+	tom.post("/portal/signin", url.Values{"name": {"tom"}, "password": {testAlicePassword}, "next": {"/portal"}})
+	if p = fiona.post("/admin/finance/close", url.Values{"period": {"2026-11"}}); p.code != http.StatusSeeOther {
+		t.Fatalf("close: %d %s", p.code, p.body)
+	}
+	p = fiona.get("/admin/finance?period=2026-11")
+	checkLabels(t, p.body)
+	for _, want := range []string{"credit:bloomneo:sub-acme:2026-11", "100.00 EUR", "claim-sub-telco-2026-11", "Approve", "Reverse"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("the finance page lacks %q:\n%s", want, p.body)
+		}
+	}
+	if p = fiona.post("/admin/claims/claim-sub-telco-2026-11/decision", url.Values{"approve": {"no"}, "period": {"2026-11"}}); p.code != http.StatusBadRequest ||
+		!strings.Contains(p.body, "needs its reason") {
+		t.Errorf("a rejection without reason: %d", p.code)
+	}
+	if p = fiona.post("/admin/claims/claim-sub-telco-2026-11/decision", url.Values{"approve": {"yes"}, "reason": {"confirmed"}}); p.code != http.StatusSeeOther {
+		t.Fatalf("approve: %d %s", p.code, p.body)
+	}
+	if p = tom.get("/portal/credits"); !strings.Contains(p.body, "<strong>approved</strong>") || !strings.Contains(p.body, "50.00 USD") || strings.Contains(p.body, "fiona") {
+		t.Errorf("the approved claim in the portal (without staff names):\n%s", p.body)
+	}
+	if p = fiona.post("/admin/ledger/credit:bloomneo:sub-acme:2026-11/reverse", url.Values{"reason": {"credited by hand in October"}}); p.code != http.StatusSeeOther {
+		t.Fatalf("reverse: %d %s", p.code, p.body)
+	}
+	var got struct{ Totals []ledger.Total }
+	e.call("GET", "/api/v1/ledger?period=2026-11", testFinanceToken, "", http.StatusOK, &got)
+	if len(got.Totals) != 2 || got.Totals[0].Amount != "0.00" || got.Totals[1].Amount != "50.00" {
+		t.Errorf("totals after the reversal: %+v", got.Totals)
+	}
+
+	vera := browserFor(t, e.url)
+	vera.signIn("vera", testAlicePassword)
+	if p = vera.get("/admin/finance?period=2026-11"); p.code != http.StatusOK || strings.Contains(p.body, "Approve") || strings.Contains(p.body, ">Reverse<") ||
+		strings.Contains(p.body, "Close the rest") {
+		t.Errorf("a viewer's finance page has forms: %d", p.code)
+	}
+	if p = vera.post("/admin/finance/close", url.Values{"period": {"2026-11"}}); p.code != http.StatusForbidden {
+		t.Errorf("a viewer closes: %d", p.code)
 	}
 }

@@ -132,6 +132,31 @@ func (s *sqlStore) Facts(ctx context.Context, from, to time.Time) ([]Fact, error
 	return scanFacts(rows)
 }
 
+// EachFact implements Store.
+func (s *sqlStore) EachFact(ctx context.Context, from, to time.Time, fn func(Fact) error) error {
+	lo, hi := boundsMS(from, to)
+	rows, err := s.reader.query(ctx, `SELECT id, type, at, body FROM facts
+		WHERE at IS NULL OR (at >= $1 AND at < $2)
+		ORDER BY at NULLS FIRST, n`, lo, hi)
+	if err != nil {
+		return fmt.Errorf("read facts: %w", err)
+	}
+	defer rows.Close()
+	var f factRow
+	for rows.Next() {
+		if err := rows.Scan(&f.id, &f.typ, &f.at, &f.body); err != nil {
+			return fmt.Errorf("read facts: %w", err)
+		}
+		if err := fn(f.fact()); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read facts: %w", err)
+	}
+	return nil
+}
+
 // FactsOfType implements Store.
 func (s *sqlStore) FactsOfType(ctx context.Context, types []string, from, to time.Time) ([]Fact, error) {
 	if len(types) == 0 {
