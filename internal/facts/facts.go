@@ -19,6 +19,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/slakeeper/slakeeper/internal/incident"
 	"github.com/slakeeper/slakeeper/internal/sla"
@@ -514,7 +515,9 @@ func (p *parser) parseLine(line []byte) {
 	// Most lines (all the server stores) start {"type":"…","id":"…": read
 	// those two without decoding the line a second time.
 	head.Type, head.ID, fast = fastHead(line)
-	if fast = fast && json.Valid(line); !fast {
+	// A flat status line is valid JSON when flatObject reads it whole.
+	fast = fast && ((head.Type == "status" && flatObject(line, func(_, _ []byte) bool { return true })) || json.Valid(line))
+	if !fast {
 		head.Type, head.ID = "", ""
 		err = json.Unmarshal(line, &head)
 	}
@@ -1110,7 +1113,15 @@ func flatObject(line []byte, set func(k, v []byte) bool) bool {
 			return nil, 0, false
 		}
 		s = line[i+1 : i+1+j]
-		return s, i + j + 2, bytes.IndexByte(s, '\\') < 0
+		ascii := true
+		for _, c := range s {
+			if c == '\\' || c < 0x20 {
+				return nil, 0, false // an escape, or a control character JSON forbids
+			}
+			ascii = ascii && c < 0x80
+		}
+		// Invalid UTF-8 is replaced by the full decoding: leave it to it.
+		return s, i + j + 2, ascii || utf8.Valid(s)
 	}
 	for i := 1; ; {
 		k, next, ok := str(i)
@@ -1140,7 +1151,7 @@ func fastHead(line []byte) (typ, id string, ok bool) {
 		return "", "", false
 	}
 	i := bytes.IndexByte(rest, '"')
-	if i < 0 || bytes.IndexByte(rest[:i], '\\') >= 0 {
+	if i < 0 || !plainASCII(rest[:i]) {
 		return "", "", false
 	}
 	typ, rest = string(rest[:i]), rest[i+1:]
@@ -1148,10 +1159,21 @@ func fastHead(line []byte) (typ, id string, ok bool) {
 		return "", "", false
 	}
 	j := bytes.IndexByte(rest, '"')
-	if j < 0 || bytes.IndexByte(rest[:j], '\\') >= 0 {
+	if j < 0 || !plainASCII(rest[:j]) {
 		return "", "", false
 	}
 	return typ, string(rest[:j]), true
+}
+
+// plainASCII reports whether s is printable ASCII without escapes: read
+// as is, it means what the full decoding would make of it.
+func plainASCII(s []byte) bool {
+	for _, c := range s {
+		if c < 0x20 || c >= 0x80 || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 func (p *parser) req(field, v string) string {

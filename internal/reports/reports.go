@@ -25,7 +25,7 @@ import (
 // Store is what reports read: the stored facts, the runs of monitoring
 // coverage and the hourly summaries of the performance measured.
 type Store interface {
-	EachFact(ctx context.Context, from, to time.Time, fn func(store.Fact) error) error
+	EachFact(ctx context.Context, from, to time.Time, byTime bool, fn func(store.Fact) error) error
 	Coverage(ctx context.Context, before time.Time) ([]store.CoverageRun, error)
 	Samples(ctx context.Context, from, to time.Time) ([]store.SampleSum, error)
 }
@@ -66,7 +66,7 @@ func ParsedEvidence(ctx context.Context, c *config.Config, st Store, from, to ti
 	pr, pw := io.Pipe()
 	go func() {
 		bw := bufio.NewWriterSize(pw, 256<<10)
-		err := EvidenceTo(ctx, c, st, from, to, bw)
+		err := evidenceTo(ctx, c, st, from, to, false, bw)
 		if err == nil {
 			err = bw.Flush()
 		}
@@ -86,6 +86,13 @@ func ParsedEvidence(ctx context.Context, c *config.Config, st Store, from, to ti
 
 // EvidenceTo writes Evidence to w.
 func EvidenceTo(ctx context.Context, c *config.Config, st Store, from, to time.Time, w io.Writer) error {
+	return evidenceTo(ctx, c, st, from, to, true, w)
+}
+
+// evidenceTo writes the evidence with the stored facts by time (as
+// exported) or in the order stored (for the engine, which orders what it
+// needs by time itself, ties in the order stored either way).
+func evidenceTo(ctx context.Context, c *config.Config, st Store, from, to time.Time, byTime bool, w io.Writer) error {
 	enc := json.NewEncoder(w)
 	for _, cu := range c.Customers {
 		line := map[string]any{"type": "customer", "id": cu.ID, "customer": cu.Customer, "name": cu.Name, "standing": cu.Standing}
@@ -147,7 +154,7 @@ func EvidenceTo(ctx context.Context, c *config.Config, st Store, from, to time.T
 		}
 	}
 	nl := []byte{'\n'}
-	return st.EachFact(ctx, time.Unix(0, 0), to, func(f store.Fact) error {
+	return st.EachFact(ctx, time.Unix(0, 0), to, byTime, func(f store.Fact) error {
 		if _, err := w.Write(bytes.TrimSpace(f.JSON)); err != nil {
 			return err
 		}

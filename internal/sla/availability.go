@@ -42,8 +42,14 @@ func (e *engine) timeline(comp string) []segment {
 		return t
 	}
 	sources := map[string][]sourceEvent{}
+	keyOf := map[string]string{} // source → its key, made once, not per fact
 	for _, s := range e.statuses[comp] {
-		sources["status:"+s.Source] = append(sources["status:"+s.Source], sourceEvent{s.At, s.Status, s.Cause, s.ID})
+		k, ok := keyOf[s.Source]
+		if !ok {
+			k = "status:" + s.Source
+			keyOf[s.Source] = k
+		}
+		sources[k] = append(sources[k], sourceEvent{s.At, s.Status, s.Cause, s.ID})
 	}
 	for _, in := range e.incidents[comp] {
 		key := "incident:" + in.ID

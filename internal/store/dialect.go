@@ -23,6 +23,11 @@ type dialect struct {
 	// collate follows a text column in ORDER BY so that it compares bytes,
 	// as SQLite's default collation does and a PostgreSQL database's may not.
 	collate string
+	// scanAt is the facts' at column in a filter that must not use the
+	// index on at: a full pass in stored order reads each row's body once
+	// (SQLite would otherwise look each row up from the index; a unary +
+	// keeps it off the index; PostgreSQL scans its primary key).
+	scanAt string
 	// inList is a condition: column is one of the strings of the list
 	// param, bound to listArg's value.
 	inList  func(column, param string) string
@@ -50,6 +55,7 @@ var sqliteDialect = dialect{
 	// Not needed: a transaction takes the write lock at BEGIN (_txlock).
 	migrationLock: "",
 	collate:       "",
+	scanAt:        "+at",
 	inList: func(column, param string) string {
 		return column + ` IN (SELECT value FROM json_each(` + param + `))`
 	},
@@ -73,6 +79,7 @@ var postgresDialect = dialect{
 	// Per schema, held until the transaction ends.
 	migrationLock: `SELECT pg_advisory_xact_lock(hashtext('slakeeper.store.migrate'), hashtext(coalesce(current_schema(), '')))`,
 	collate:       ` COLLATE "C"`,
+	scanAt:        "at",
 	inList: func(column, param string) string {
 		return column + ` = ANY(CAST(` + param + ` AS text[]))`
 	},

@@ -121,23 +121,41 @@ func (s *sqlStore) Results(ctx context.Context, monitorID string, from, to time.
 
 // Facts implements Store.
 func (s *sqlStore) Facts(ctx context.Context, from, to time.Time) ([]Fact, error) {
-	lo, hi := boundsMS(from, to)
-	rows, err := s.reader.query(ctx, `SELECT id, type, at, body FROM facts
-		WHERE at IS NULL OR (at >= $1 AND at < $2)
-		ORDER BY at NULLS FIRST, n`, lo, hi)
-	if err != nil {
-		return nil, fmt.Errorf("read facts: %w", err)
-	}
-	defer rows.Close()
-	return scanFacts(rows)
+	var out []Fact
+	err := s.EachFact(ctx, from, to, true, func(f Fact) error {
+		out = append(out, f)
+		return nil
+	})
+	return out, err
 }
 
 // EachFact implements Store.
-func (s *sqlStore) EachFact(ctx context.Context, from, to time.Time, fn func(Fact) error) error {
+func (s *sqlStore) EachFact(ctx context.Context, from, to time.Time, byTime bool, fn func(Fact) error) error {
 	lo, hi := boundsMS(from, to)
-	rows, err := s.reader.query(ctx, `SELECT id, type, at, body FROM facts
-		WHERE at IS NULL OR (at >= $1 AND at < $2)
-		ORDER BY at NULLS FIRST, n`, lo, hi)
+	if !byTime {
+		// One pass over the table in its order (dialect.scanAt).
+		at := s.dialect.scanAt
+		return s.eachFactRow(ctx, `SELECT id, type, at, body FROM facts WHERE `+at+` IS NULL OR (`+at+` >= $1 AND `+at+` < $2) ORDER BY n`, []any{lo, hi}, fn)
+	}
+	// Two queries, each in the order of the index on at (whose entries
+	// SQLite keeps in rowid order within a time): one query with an OR
+	// would sort a month of facts in a temporary tree first.
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`SELECT id, type, at, body FROM facts WHERE at IS NULL ORDER BY n`, nil},
+		{`SELECT id, type, at, body FROM facts WHERE at >= $1 AND at < $2 ORDER BY at, n`, []any{lo, hi}},
+	} {
+		if err := s.eachFactRow(ctx, q.sql, q.args, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *sqlStore) eachFactRow(ctx context.Context, query string, args []any, fn func(Fact) error) error {
+	rows, err := s.reader.query(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("read facts: %w", err)
 	}
