@@ -348,7 +348,9 @@ func (s *Service) Run(ctx context.Context, every, settle time.Duration) {
 			if err != nil && ctx.Err() == nil {
 				s.log.Error("close", "period", p, "err", err)
 			}
-			if err == nil && res.Open == 0 {
+			// Done for good once it closed something and left nothing
+			// open (a period without subscriptions yet may get some).
+			if err == nil && res.Open == 0 && res.Closed+res.Already > 0 {
 				s.complete.Store(p, true)
 			}
 		}

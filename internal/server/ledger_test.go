@@ -7,12 +7,14 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/slakeeper/slakeeper/internal/config"
 	"github.com/slakeeper/slakeeper/internal/ledger"
+	"github.com/slakeeper/slakeeper/internal/notify/smtptest"
 	"github.com/slakeeper/slakeeper/internal/policy"
 	"github.com/slakeeper/slakeeper/internal/store"
 )
@@ -317,5 +319,81 @@ func TestFinancePages(t *testing.T) {
 	}
 	if p = vera.post("/admin/finance/close", url.Values{"period": {"2026-11"}}); p.code != http.StatusForbidden {
 		t.Errorf("a viewer closes: %d", p.code)
+	}
+}
+
+// The server closes a period on its own once the settle delay has passed:
+// a billing webhook (Standard Webhooks, signed) hears credit.issued with
+// the entry, the customer's contact gets the report notice with the
+// portal link, and a reversal is credit.adjusted; an operators' channel
+// that names no events hears none of it.
+func TestCloseLoopNotifies(t *testing.T) {
+	sink := smtptest.Start(t)
+	billing := newHookReceiver(t, 0)
+	ops := newHookReceiver(t, 0)
+	const secret = "whsec_c2VjcmV0LXNpZ25pbmcta2V5LW9mLXRoZS1vcHM="
+	billing.setSecret(secret)
+	ops.setSecret(secret)
+	// The server signs with its test clock.
+	billing.skew, ops.skew = 10*365*24*time.Hour, 10*365*24*time.Hour
+	clock := &testClock{t: time.Date(2026, 12, 3, 23, 59, 0, 0, time.UTC)}
+	e := startNotifyAt(t, filepath.Join(t.TempDir(), "n.db"), `server: {public_url: "https://sla.example.com"}
+policies: [../../examples/001-bloomneo.yaml]
+email: {smtp_addr: "`+sink.Addr+`", from: "slakeeper <sla@example.com>", tls: none}
+ledger: {settle: 72h, every: 100ms}
+alerts:
+  - {name: billing, kind: webhook, url: "`+billing.srv.URL+`/credits", secret_env: HOOK_SECRET, events: [credit.issued, credit.adjusted]}
+  - {name: ops-hook, kind: webhook, url: "`+ops.srv.URL+`/ops", secret_env: HOOK_SECRET}
+`, map[string]string{"HOOK_SECRET": secret}, nil, clock.now)
+	apiCall(t, e.url, "POST", "/api/v1/facts", testOpsToken, `{"type":"customer","id":"acme","customer":"acme","contacts":[{"email":"billing@acme.example"}]}
+{"type":"subscription","id":"sub-acme","customer":"acme","policy":"bloomneo","plan":"starter","fee":"200.00","currency":"EUR","start":"2026-01-01T00:00:00Z"}
+{"type":"status","id":"b1","at":"2026-11-10T00:00:00Z","component":"platform","status":"major_outage"}
+{"type":"status","id":"b2","at":"2026-11-13T00:00:00Z","component":"platform","status":"operational"}`, http.StatusOK, nil)
+	// Before the settle delay (72 h after 1 Dec 00:00 London) nothing closes.
+	time.Sleep(300 * time.Millisecond)
+	var got struct{ Entries []ledger.Entry }
+	apiCall(t, e.url, "GET", "/api/v1/ledger", testOpsToken, "", http.StatusOK, &got)
+	if len(got.Entries) != 0 {
+		t.Fatalf("closed before the settle delay: %+v", got.Entries)
+	}
+	clock.set(time.Date(2026, 12, 4, 0, 1, 0, 0, time.UTC))
+	eventually(t, "the close's credit event", func() bool { return len(billing.received()) >= 1 })
+	c := billing.received()[0]
+	if c.Body.Type != "credit.issued" || c.Body.Data.Credit == nil || c.Body.Data.Credit.Amount != "100.00" || c.Body.Data.Credit.Currency != "EUR" ||
+		c.Body.Data.Credit.Subscription != "sub-acme" || c.Body.Data.Credit.Entry != "credit:bloomneo:sub-acme:2026-11" {
+		t.Errorf("billing got %+v", c.Body)
+	}
+	// October closed (without credit) as soon as the subscription was
+	// stored, before the clock moved: its notice came first.
+	var ms []smtptest.Message
+	eventually(t, "the report notices", func() bool { ms = mailsTo(sink, t, "billing@acme.example"); return len(ms) >= 2 })
+	nov := slices.IndexFunc(ms, func(m smtptest.Message) bool {
+		return strings.Contains(m.Header.Get("Subject"), "Your SLA report for 2026-11")
+	})
+	if nov < 0 {
+		t.Fatalf("no notice for November: %v", ms)
+	}
+	if body := mailBody(t, ms[nov]); !strings.Contains(body, "https://sla.example.com/portal/reports?period=2026-11") {
+		t.Errorf("notice body:\n%s", body)
+	}
+	if _, err := e.s.ledger.Reverse(context.Background(), "fiona", "credit:bloomneo:sub-acme:2026-11", "credited by hand"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the reversal's event", func() bool { return len(billing.received()) >= 2 })
+	if r := billing.received()[1]; r.Body.Type != "credit.adjusted" || r.Body.Data.Credit.Amount != "-100.00" || r.Body.Data.Credit.Ref != "credit:bloomneo:sub-acme:2026-11" {
+		t.Errorf("the reversal's event: %+v", r.Body)
+	}
+	// The loop runs on: the period is not closed again, nothing is sent twice.
+	time.Sleep(300 * time.Millisecond)
+	if n := len(billing.received()); n != 2 {
+		t.Errorf("billing got %d events, want 2", n)
+	}
+	if n := len(mailsTo(sink, t, "billing@acme.example")); n != 2 {
+		t.Errorf("%d notices, want 2 (October, November)", n)
+	}
+	for _, h := range ops.received() {
+		if strings.HasPrefix(h.Body.Type, "credit.") {
+			t.Errorf("an operators' channel without events got %s", h.Body.Type)
+		}
 	}
 }

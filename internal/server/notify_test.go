@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -64,6 +65,13 @@ func startNotify(t *testing.T, db, extra string, env map[string]string) *notifyE
 // wrap (nil: not wrapped), to make it fail on purpose.
 func startNotifyWrapped(t *testing.T, db, extra string, env map[string]string, wrap func(store.Store) store.Store) *notifyEnv {
 	t.Helper()
+	return startNotifyAt(t, db, extra, env, wrap, nil)
+}
+
+// startNotifyAt is startNotifyWrapped with the server's clock (nil: the
+// real one).
+func startNotifyAt(t *testing.T, db, extra string, env map[string]string, wrap func(store.Store) store.Store, now func() time.Time) *notifyEnv {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +95,7 @@ func startNotifyWrapped(t *testing.T, db, extra string, env map[string]string, w
 		served = wrap(st)
 	}
 	// Short retries, so the tests wait milliseconds, not minutes.
-	s, err := New(Options{Store: served, Config: cfg, Notify: outbox.Options{RecordRetry: 5 * time.Millisecond,
+	s, err := New(Options{Store: served, Config: cfg, Now: now, Notify: outbox.Options{RecordRetry: 5 * time.Millisecond,
 		Backoff: notify.Backoff{Attempts: testNotifyAttempts, Initial: 20 * time.Millisecond, Max: 100 * time.Millisecond}}})
 	if err != nil {
 		t.Fatal(err)
@@ -188,6 +196,9 @@ type hookReceiver struct {
 	fail   int
 	calls  int
 	got    []hookCall
+	// skew is how far the sender's clock may be from the real one (a
+	// server on a test clock signs with its time); 0 means 5 minutes.
+	skew time.Duration
 }
 
 type hookCall struct {
@@ -208,7 +219,7 @@ func newHookReceiver(t *testing.T, fail int) *hookReceiver {
 			http.Error(w, "no secret yet", http.StatusServiceUnavailable)
 			return
 		}
-		if err := webhook.Verify(h.secret, r.Header, body, time.Now(), 5*time.Minute); err != nil {
+		if err := webhook.Verify(h.secret, r.Header, body, time.Now(), cmp.Or(h.skew, 5*time.Minute)); err != nil {
 			t.Errorf("webhook signature: %v", err)
 			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
