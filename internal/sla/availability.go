@@ -48,6 +48,8 @@ func (e *engine) timeline(comp string) []segment {
 		if !ok {
 			k = "status:" + s.Source
 			keyOf[s.Source] = k
+			// Most components have one source: room for all at once.
+			sources[k] = make([]sourceEvent, 0, len(e.statuses[comp]))
 		}
 		sources[k] = append(sources[k], sourceEvent{s.At, s.Status, s.Cause, s.ID})
 	}

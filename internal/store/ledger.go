@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -114,23 +115,51 @@ func (s *sqlStore) PutClosings(ctx context.Context, trails []Trail, cs []Closing
 		n := 0
 		err := s.writer.inTx(ctx, func(tx conn) error {
 			n = 0
-			for _, c := range chunk {
-				r := c.Record
-				k, err := tx.exec(ctx, `INSERT INTO closes (policy, subscription, period, customer, version, closed_at, report, trail)
-					VALUES ($1, $2, $3, $4, $5, CAST($6 AS bigint), $7, $8) ON CONFLICT DO NOTHING`,
-					r.Policy, r.Subscription, r.Period, r.Customer, r.Version, r.ClosedAt.UnixMilli(), string(r.Report), r.Trail)
+			// Many rows a statement: a round trip per subscription is most
+			// of a close's writing on PostgreSQL. RETURNING names the
+			// snapshots that are new; only theirs are posted.
+			var entries []LedgerEntry
+			for rows := range slices.Chunk(chunk, closeRows) {
+				var q strings.Builder
+				q.WriteString(`INSERT INTO closes (policy, subscription, period, customer, version, closed_at, report, trail) VALUES `)
+				args := make([]any, 0, 8*len(rows))
+				for i, c := range rows {
+					r := c.Record
+					if i > 0 {
+						q.WriteString(", ")
+					}
+					k := len(args)
+					fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, CAST($%d AS bigint), $%d, $%d)", k+1, k+2, k+3, k+4, k+5, k+6, k+7, k+8)
+					args = append(args, r.Policy, r.Subscription, r.Period, r.Customer, r.Version, r.ClosedAt.UnixMilli(), string(r.Report), r.Trail)
+				}
+				q.WriteString(` ON CONFLICT DO NOTHING RETURNING policy, subscription, period`)
+				res, err := tx.query(ctx, q.String(), args...)
 				if err != nil {
-					return fmt.Errorf("close %s %s: %w", r.Subscription, r.Period, err)
+					return fmt.Errorf("close %d subscriptions: %w", len(rows), err)
 				}
-				if k == 0 {
-					continue // closed before: its entries were posted then
+				fresh := map[[3]string]bool{}
+				for res.Next() {
+					var k [3]string
+					if err := res.Scan(&k[0], &k[1], &k[2]); err != nil {
+						res.Close()
+						return fmt.Errorf("close: %w", err)
+					}
+					fresh[k] = true
 				}
-				n++
-				if err := insertEntries(ctx, tx, c.Entries); err != nil {
-					return err
+				err = res.Err()
+				res.Close()
+				if err != nil {
+					return fmt.Errorf("close: %w", err)
+				}
+				for _, c := range rows {
+					// A snapshot stored before had its entries posted then.
+					if r := c.Record; fresh[[3]string{r.Policy, r.Subscription, r.Period}] {
+						n++
+						entries = append(entries, c.Entries...)
+					}
 				}
 			}
-			return nil
+			return insertEntries(ctx, tx, entries)
 		})
 		if err != nil {
 			return stored, err
@@ -140,12 +169,26 @@ func (s *sqlStore) PutClosings(ctx context.Context, trails []Trail, cs []Closing
 	return stored, nil
 }
 
+// closeRows is how many rows one statement of a close writes.
+const closeRows = 250
+
 func insertEntries(ctx context.Context, tx conn, es []LedgerEntry) error {
-	for _, e := range es {
-		if _, err := tx.exec(ctx, `INSERT INTO ledger (id, kind, customer, subscription, policy, period, currency, amount, at, actor, reason, ref)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CAST($9 AS bigint), $10, $11, $12) ON CONFLICT (id) DO NOTHING`,
-			e.ID, e.Kind, e.Customer, e.Subscription, e.Policy, e.Period, e.Currency, e.Amount, e.At.UnixMilli(), e.Actor, e.Reason, e.Ref); err != nil {
-			return fmt.Errorf("ledger entry %s: %w", e.ID, err)
+	for rows := range slices.Chunk(es, closeRows) {
+		var q strings.Builder
+		q.WriteString(`INSERT INTO ledger (id, kind, customer, subscription, policy, period, currency, amount, at, actor, reason, ref) VALUES `)
+		args := make([]any, 0, 12*len(rows))
+		for i, e := range rows {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			k := len(args)
+			fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, CAST($%d AS bigint), $%d, $%d, $%d)",
+				k+1, k+2, k+3, k+4, k+5, k+6, k+7, k+8, k+9, k+10, k+11, k+12)
+			args = append(args, e.ID, e.Kind, e.Customer, e.Subscription, e.Policy, e.Period, e.Currency, e.Amount, e.At.UnixMilli(), e.Actor, e.Reason, e.Ref)
+		}
+		q.WriteString(` ON CONFLICT (id) DO NOTHING`)
+		if _, err := tx.exec(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("ledger entries: %w", err)
 		}
 	}
 	return nil
