@@ -160,6 +160,15 @@ func TestBrowserPortal(t *testing.T) {
 			t.Errorf("%s: reports page %q", tt.user, got)
 		}
 		b.Screenshot("portal-" + tt.own + "-reports-360")
+		b.Do("credits", chromedp.Navigate(e.url+"/portal/credits"), chromedp.WaitVisible(chromedp.CSS("main")))
+		ownSub, otherSub := "sub-"+strings.TrimPrefix(tt.own, "t-"), "sub-"+strings.TrimPrefix(tt.other, "t-")
+		if got := b.Text("main"); !strings.Contains(got, "Claim a credit") || !strings.Contains(got, ownSub) || strings.Contains(got, otherSub) {
+			t.Errorf("%s: credits page %q", tt.user, got)
+		}
+		if browsertest.Eval[bool](b, `document.documentElement.scrollWidth > window.innerWidth`) {
+			t.Errorf("%s: the credits page scrolls sideways at 360 px", tt.user)
+		}
+		b.Screenshot("portal-" + tt.own + "-credits-360")
 		b.Do("the other's ticket", chromedp.Navigate(e.url+"/portal/tickets/"+tt.other), chromedp.WaitVisible(chromedp.CSS("h1")))
 		if got := b.Text("h1"); got != "Not found" {
 			t.Errorf("%s: the other customer's ticket shows %q", tt.user, got)
