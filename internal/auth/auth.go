@@ -44,9 +44,12 @@ const (
 	sessionTouch = time.Minute
 )
 
-// Failed sign-ins are limited per user name and per client address within
-// a window; when a limit is reached, sign-ins for that name (or from that
-// address) are refused until the window ends, whatever the password.
+// Failed sign-ins are limited per user name and client address together,
+// and per client address: a (name, address) pair waits a growing delay
+// after each failure and is refused for the rest of the window after
+// MaxFailsPerUser of them; an address is refused after MaxFailsPerIP.
+// Keying the user's limit by address too means an attacker elsewhere
+// cannot lock an operator out of their own address.
 const (
 	FailWindow      = 15 * time.Minute
 	MaxFailsPerUser = 5
@@ -56,6 +59,16 @@ const (
 	// addresses are not tracked (the tracked ones stay limited).
 	maxLimiterKeys = 100_000
 )
+
+// FailDelay is how long a (name, address) pair waits after its n-th
+// failure before the next attempt is checked: none after the first, then
+// 2 s, 4 s, 8 s.
+func FailDelay(n int) time.Duration {
+	if n < 2 {
+		return 0
+	}
+	return time.Duration(1<<(n-1)) * time.Second
+}
 
 // ErrSignInLimited is returned while a user name or an address has too
 // many recent failed sign-ins.
@@ -88,7 +101,7 @@ type Auth struct {
 	log   *slog.Logger
 
 	mu    sync.Mutex
-	users map[string]*failures // user name → failed sign-ins
+	users map[string]*failures // user name and client address → failed sign-ins
 	ips   map[string]*failures // client address (IPv6: its /64) → failed sign-ins
 
 	dummyMu sync.Mutex
@@ -103,6 +116,7 @@ type Auth struct {
 type failures struct {
 	n     int
 	since time.Time
+	last  time.Time // the latest failure
 }
 
 // New returns the authentication of a server: sessions in st, users and
@@ -124,8 +138,12 @@ func (a *Auth) attempt(name, ip string, now time.Time) bool {
 		f := m[k]
 		return f != nil && now.Sub(f.since) < FailWindow && f.n >= max
 	}
-	if over(a.users, name, MaxFailsPerUser) || over(a.ips, ip, MaxFailsPerIP) {
+	pair := name + "\x00" + ip
+	if over(a.users, pair, MaxFailsPerUser) || over(a.ips, ip, MaxFailsPerIP) {
 		return false
+	}
+	if f := a.users[pair]; f != nil && now.Sub(f.since) < FailWindow && now.Sub(f.last) < FailDelay(f.n) {
+		return false // too soon after the pair's last failure
 	}
 	count := func(m map[string]*failures, k string) {
 		f := m[k]
@@ -144,8 +162,9 @@ func (a *Auth) attempt(name, ip string, now time.Time) bool {
 			m[k] = f
 		}
 		f.n++
+		f.last = now
 	}
-	count(a.users, name)
+	count(a.users, pair)
 	count(a.ips, ip)
 	return true
 }
@@ -156,7 +175,7 @@ func (a *Auth) attempt(name, ip string, now time.Time) bool {
 func (a *Auth) succeeded(name, ip string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	delete(a.users, name)
+	delete(a.users, name+"\x00"+ip)
 	if f := a.ips[ip]; f != nil && f.n > 0 {
 		f.n--
 	}
@@ -421,7 +440,7 @@ func (a *Auth) SignIn(w http.ResponseWriter, r *http.Request, name, password str
 func SignInMessage(err error) (code int, msg string, ok bool) {
 	switch {
 	case errors.Is(err, ErrSignInLimited):
-		return http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins; try again in %d minutes.", int(FailWindow.Minutes())), true
+		return http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins from this address; wait a little (after five, %d minutes) and try again.", int(FailWindow.Minutes())), true
 	case errors.Is(err, ErrWrongPortal):
 		return http.StatusForbidden, "This account signs in elsewhere: staff at /admin/signin, customers at /portal/signin.", true
 	case errors.Is(err, ErrBadCredentials):

@@ -235,6 +235,13 @@ func TestSignInLimiter(t *testing.T) {
 		if p := b.signIn("alice", "wrong-password"); p.code != http.StatusUnauthorized {
 			t.Fatalf("failure %d: got %d, want 401", i+1, p.code)
 		}
+		if i == 2 {
+			// Growing delays: the fourth try comes too soon after the third.
+			if p := b.signIn("alice", testAlicePassword); p.code != http.StatusTooManyRequests {
+				t.Fatalf("a try within the delay: got %d, want 429", p.code)
+			}
+		}
+		e.clock.set(e.clock.now().Add(auth.FailDelay(i + 1)))
 	}
 	// Locked: even the right password is refused, without a session.
 	if p := b.signIn("alice", testAlicePassword); p.code != http.StatusTooManyRequests || !strings.Contains(p.body, "Too many failed sign-ins") {
@@ -243,10 +250,15 @@ func TestSignInLimiter(t *testing.T) {
 	if b.session() != "" {
 		t.Fatal("a locked sign-in set a session cookie")
 	}
+	// From her own address, alice is not locked out by the attacker's.
+	if err := e.server.auth.CheckPassword(context.Background(), e.server.Config(), "alice", testAlicePassword, "198.51.100.7"); err != nil {
+		t.Errorf("alice from another address: %v", err)
+	}
 	// Unknown names are limited alike, so the limiter tells nothing of
 	// which users exist.
-	for range auth.MaxFailsPerUser {
+	for i := range auth.MaxFailsPerUser {
 		b.signIn("nobody", "wrong-password")
+		e.clock.set(e.clock.now().Add(auth.FailDelay(i + 1)))
 	}
 	if p := b.signIn("nobody", "wrong-password"); p.code != http.StatusTooManyRequests {
 		t.Errorf("unknown user after %d failures: got %d, want 429", auth.MaxFailsPerUser, p.code)
