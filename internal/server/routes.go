@@ -60,5 +60,5 @@ func (s *Server) routes() (http.Handler, error) {
 	// refused (403): a signed-in operator's cookie must not let another
 	// site post a form. Clients that send no Sec-Fetch-Site or Origin
 	// header (API clients with a token) pass.
-	return s.logRequests(http.NewCrossOriginProtection().Handler(mux)), nil
+	return s.logRequests(limitBodies(http.NewCrossOriginProtection().Handler(mux))), nil
 }

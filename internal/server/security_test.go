@@ -1,14 +1,17 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/slakeeper/slakeeper/internal/api"
 	"github.com/slakeeper/slakeeper/internal/auth"
@@ -332,5 +335,38 @@ func TestFormDoesNotChangeAConfirmedSubscription(t *testing.T) {
 	got, err := e.st.SubscriberByAddress(ctx, "email", addr)
 	if err != nil || len(got.Components) != 0 || got.ConfirmedAt.IsZero() {
 		t.Errorf("after the form again: got %+v (%v), want the confirmed subscription to every component unchanged", got, err)
+	}
+}
+
+// An over-limit body is answered 413 before it is read: with
+// "Expect: 100-continue" the client gets the answer, not a reset, and
+// sends nothing; without it, the answer still comes.
+func TestOverLimitBody(t *testing.T) {
+	e := newIncidentEnv(t)
+	for _, expect := range []bool{true, false} {
+		body := bytes.Repeat([]byte("x"), 11<<20)
+		req, err := http.NewRequest("POST", e.url+"/api/v1/incidents", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+testOpsToken)
+		req.Header.Set("Content-Type", "application/json")
+		if expect {
+			req.Header.Set("Expect", "100-continue")
+		}
+		c := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: 5 * time.Second}}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatalf("expect %v: %v", expect, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(b), "more than the 65536") {
+			t.Errorf("expect %v: got %d %s", expect, resp.StatusCode, b)
+		}
+	}
+	// Within its own limit, the evidence intake takes a larger body.
+	if got := bodyLimit("/api/v1/facts"); got <= bodyLimit("/api/v1/incidents") {
+		t.Errorf("the intake's limit %d", got)
 	}
 }
