@@ -33,7 +33,7 @@ func subscriberRow(c *config.Config, sub store.Subscriber) operatorui.Subscriber
 }
 
 // subscribersPage is the list page with form (the submitted one, if any).
-// Operators see every address in full: the page is only for them.
+// Operators see every address in full; a viewer, masked (RedactAddress).
 func (h *handler) subscribersPage(ctx context.Context, r *http.Request, form operatorui.Form) (operatorui.Subscribers, error) {
 	subs, err := h.out.Subscribers(ctx)
 	if err != nil {
@@ -41,8 +41,13 @@ func (h *handler) subscribersPage(ctx context.Context, r *http.Request, form ope
 	}
 	p := operatorui.Subscribers{Page: h.opPage(r, "Subscribers"), Components: componentOptions(h.cfg())}
 	p.Form = form
+	operator := auth.Allowed(auth.Role(r), auth.PermSubscribersWrite)
 	for _, sub := range subs {
-		p.List = append(p.List, subscriberRow(h.cfg(), sub))
+		row := subscriberRow(h.cfg(), sub)
+		if !operator {
+			row.Address = outbox.RedactAddress(sub.Kind, sub.Address)
+		}
+		p.List = append(p.List, row)
 	}
 	for _, a := range h.cfg().Alerts {
 		p.Alerts = append(p.Alerts, operatorui.AlertRow{Name: a.Name, Kind: a.Kind, Recipient: "alert:" + a.Name})
@@ -102,6 +107,9 @@ func (h *handler) handleAddSubscriberForm() http.Handler {
 func (h *handler) handleSubscriberPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, id := r.Context(), r.PathValue("id")
+		// A viewer reads the log without the receivers' answers and with
+		// masked addresses: those are the operators'.
+		operator := auth.Allowed(auth.Role(r), auth.PermSubscribersWrite)
 		sub, as, err := h.out.DeliveryLog(ctx, id, deliveryPageLimit)
 		if err != nil {
 			h.failPage(w, r, err)
@@ -112,7 +120,10 @@ func (h *handler) handleSubscriberPage() http.Handler {
 		switch {
 		case sub != nil:
 			row := subscriberRow(h.cfg(), *sub)
-			p.Subscriber, title = &row, "Delivery log: "+sub.Address
+			if !operator {
+				row.Address = outbox.RedactAddress(sub.Kind, sub.Address)
+			}
+			p.Subscriber, title = &row, "Delivery log: "+row.Address
 		case h.out.IsAlertChannel(id):
 			p.Alert = id[len("alert:"):]
 			title = "Delivery log: alert channel " + p.Alert
@@ -132,6 +143,9 @@ func (h *handler) handleSubscriberPage() http.Handler {
 					return
 				}
 				obs[a.OutboundID] = ob
+			}
+			if !operator {
+				a.Error = outbox.RedactError(a.Error)
 			}
 			row := operatorui.AttemptRow{At: a.At, OK: a.OK, Code: a.Code, Error: a.Error, Duration: a.Duration,
 				Outbound: a.OutboundID, Event: a.Event, Channel: a.Channel}

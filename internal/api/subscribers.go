@@ -3,7 +3,6 @@ package api
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -37,16 +36,6 @@ func subscriberOut(sub store.Subscriber) Subscriber {
 	return w
 }
 
-// redactURL is a URL's scheme and host, without the path, query and user
-// information that may carry a secret.
-func redactURL(v string) string {
-	u, err := url.Parse(v)
-	if err != nil || u.Host == "" {
-		return "(redacted)"
-	}
-	return u.Scheme + "://" + u.Host + "/…"
-}
-
 func (h *handler) handleCreateSubscriber() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var in outbox.SubscriberInput
@@ -75,10 +64,10 @@ func (h *handler) handleSubscribers() http.Handler {
 		out := make([]Subscriber, len(subs))
 		for i, sub := range subs {
 			out[i] = subscriberOut(sub)
-			if sub.Kind != "email" && auth.Role(r) != auth.RoleOperator {
-				// A Slack URL is the channel's credential, and a webhook
-				// URL may hold one: viewers see only where it goes.
-				out[i].Address = redactURL(sub.Address)
+			if !auth.Allowed(auth.Role(r), auth.PermSubscribersWrite) {
+				// Full addresses (a URL may be a credential) are the
+				// operators'.
+				out[i].Address = outbox.RedactAddress(sub.Kind, sub.Address)
 			}
 		}
 		web.JSON(w, http.StatusOK, map[string]any{"subscribers": out})
@@ -127,7 +116,11 @@ func (h *handler) handleDeliveries() http.Handler {
 			return
 		}
 		out := make([]Delivery, len(as))
+		operator := auth.Allowed(auth.Role(r), auth.PermSubscribersWrite)
 		for i, a := range as {
+			if !operator {
+				a.Error = outbox.RedactError(a.Error)
+			}
 			out[i] = Delivery{Outbound: a.OutboundID, Event: a.Event, Channel: a.Channel, At: a.At.UTC().Format(time.RFC3339Nano),
 				OK: a.OK, Code: a.Code, Error: a.Error, DurationMS: a.Duration.Milliseconds()}
 		}

@@ -13,6 +13,7 @@ import (
 	"net/mail"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 	"time"
 
 	"github.com/slakeeper/slakeeper/internal/incident"
@@ -338,4 +339,38 @@ func (s *Service) sendConfirmation(ctx context.Context, sub store.Subscriber, ba
 	}
 	s.Poke()
 	return nil
+}
+
+// RedactAddress is a subscriber's address as a role without
+// subscribers:write sees it: an email's local part masked
+// (j***@example.org), a URL cut to its scheme and host (a Slack URL is the
+// channel's credential; a webhook URL may hold one).
+func RedactAddress(kind, addr string) string {
+	if kind == "email" {
+		local, domain, ok := strings.Cut(addr, "@")
+		if !ok || local == "" {
+			return "***"
+		}
+		r, _ := utf8.DecodeRuneInString(local)
+		return string(r) + "***@" + domain
+	}
+	u, err := url.Parse(addr)
+	if err != nil || u.Host == "" {
+		return "(redacted)"
+	}
+	return u.Scheme + "://" + u.Host + "/…"
+}
+
+// RedactError is a delivery's error as a role without subscribers:write
+// sees it: a receiver's answer may carry its own secrets or its users'
+// data, so only the status is kept ("status 500: …" → "status 500").
+func RedactError(e string) string {
+	i := strings.Index(e, "status ")
+	if i < 0 || len(e) < i+10 {
+		return e
+	}
+	if rest := e[i+10:]; strings.HasPrefix(rest, ": ") {
+		return e[:i+10] + " (the answer is shown to operators)"
+	}
+	return e
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"slices"
@@ -368,5 +369,44 @@ func TestOverLimitBody(t *testing.T) {
 	// Within its own limit, the evidence intake takes a larger body.
 	if got := bodyLimit("/api/v1/facts"); got <= bodyLimit("/api/v1/incidents") {
 		t.Errorf("the intake's limit %d", got)
+	}
+}
+
+// A viewer reads a delivery log without the receiver's answer (it may
+// hold the receiver's secrets) and subscribers' emails masked; the
+// operator sees both.
+func TestViewerSeesNoDeliveryBodies(t *testing.T) {
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "internal token tok_ReceiverSecret rejected", http.StatusBadRequest)
+	}))
+	defer recv.Close()
+	e := startNotify(t, filepath.Join(t.TempDir(), "n.db"), noSMTP, nil)
+	var hook api.Subscriber
+	e.call("POST", "/api/v1/subscribers", testOpsToken, `{"kind": "webhook", "url": "`+recv.URL+`/hook"}`, http.StatusCreated, &hook)
+	if err := e.s.outbox.Publish(context.Background(), outbox.Event{ID: "inc-1/created", Kind: outbox.EventIncidentCreated, At: time.Now(), Title: "API down"}); err != nil {
+		t.Fatal(err)
+	}
+	var log struct{ Deliveries []api.Delivery }
+	eventually(t, "a failed delivery", func() bool {
+		e.call("GET", "/api/v1/subscribers/"+hook.ID+"/deliveries", testOpsToken, "", http.StatusOK, &log)
+		return len(log.Deliveries) > 0
+	})
+	if !strings.Contains(log.Deliveries[0].Error, "tok_ReceiverSecret") {
+		t.Errorf("operator: error %q, want the receiver's answer", log.Deliveries[0].Error)
+	}
+	e.call("GET", "/api/v1/subscribers/"+hook.ID+"/deliveries", testViewerToken, "", http.StatusOK, &log)
+	if d := log.Deliveries[0]; strings.Contains(d.Error, "tok_ReceiverSecret") || !strings.Contains(d.Error, "status 400") {
+		t.Errorf("viewer: error %q", d.Error)
+	}
+	// An email subscriber, masked for the viewer.
+	if code, _ := e.page("POST", "/subscribe", url.Values{"email": {"jane.doe@example.org"}, "components": {"api"}}); code != http.StatusOK {
+		t.Fatalf("subscribe: %d", code)
+	}
+	var list struct{ Subscribers []api.Subscriber }
+	e.call("GET", "/api/v1/subscribers", testViewerToken, "", http.StatusOK, &list)
+	for _, sub := range list.Subscribers {
+		if sub.Kind == "email" && sub.Address != "j***@example.org" {
+			t.Errorf("viewer sees email %q", sub.Address)
+		}
 	}
 }
