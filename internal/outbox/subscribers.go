@@ -13,8 +13,8 @@ import (
 	"net/mail"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 	"time"
+	"unicode/utf8"
 
 	"github.com/slakeeper/slakeeper/internal/incident"
 	"github.com/slakeeper/slakeeper/internal/sla"
