@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"runtime/pprof"
@@ -127,7 +128,22 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	httpSrv := server.NewHTTPServer(srv.Handler(), server.DefaultHTTPLimits, log)
+	// The reverse proxies may hold many connections: the timeouts bound
+	// theirs; every other client address is bounded in number too.
+	ln = server.LimitPerClient(ln, server.DefaultHTTPLimits.PerClient, func(ip net.IP) bool {
+		a, ok := netip.AddrFromSlice(ip)
+		if !ok {
+			return false
+		}
+		a = a.Unmap()
+		for _, p := range srv.Config().Server.TrustedProxies {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		return a.IsLoopback()
+	})
 	log.Info("slakeeper serving", "addr", "http://"+self, "config", cfgName(cfg), "database", redact(*dsn), "monitors", len(cfg.Monitors))
 
 	ctx, cancel := context.WithCancel(ctx)
