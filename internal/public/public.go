@@ -22,6 +22,8 @@ import (
 type Store interface {
 	FactsOfType(ctx context.Context, types []string, from, to time.Time) ([]store.Fact, error)
 	FirstMinute(ctx context.Context, monitorID string, from time.Time) (first time.Time, ok bool, err error)
+	TakeToken(ctx context.Context, key string, burst float64, every time.Duration, now time.Time) (bool, error)
+	CountUnconfirmed(ctx context.Context) (int, error)
 }
 
 var _ Store = (store.Store)(nil)
@@ -58,9 +60,10 @@ type handler struct {
 
 	page  *pageState
 	forms *statuspage.Subscriber
-	// limiter limits subscription requests per client address,
-	// toLimiter the confirmation mails to one address.
-	limiter, toLimiter *rateLimiter
+	// limiter limits subscription requests per client address (in
+	// memory); the confirmation mails to one address are limited in the
+	// store (addressKey), so a restart does not reset them.
+	limiter *rateLimiter
 }
 
 // Mount registers the public routes on mux. The templates are parsed
@@ -68,7 +71,7 @@ type handler struct {
 func Mount(mux *http.ServeMux, o Options) error {
 	h := &handler{store: o.Store, cfg: o.Config, now: o.Now, log: o.Logger, subs: o.Subscriptions, clientIP: o.ClientIP,
 		// Five subscription requests at once, then one a minute.
-		limiter: newRateLimiter(5, time.Minute), toLimiter: newAddressLimiter()}
+		limiter: newRateLimiter(5, time.Minute)}
 	r, err := statuspage.New()
 	if err != nil {
 		return fmt.Errorf("status page templates: %w", err)

@@ -138,10 +138,32 @@ func (h *handler) handleSubscribe() http.Handler {
 		}
 		now := h.now()
 		// Both the sender and the address are limited: one client cannot
-		// flood, and many clients cannot flood one address.
-		if !h.limiter.allow("ip:"+auth.LimitAddr(h.clientIP(r)), now) || !h.toLimiter.allow("to:"+strings.ToLower(addr), now) {
+		// flood, and many clients cannot flood one address, however they
+		// write it (addressKey).
+		allowed := h.limiter.allow("ip:"+auth.LimitAddr(h.clientIP(r)), now)
+		if allowed {
+			var err error
+			if allowed, err = h.store.TakeToken(r.Context(), "subscribe-to:"+addressKey(addr), addressBurst, addressEvery, now); err != nil {
+				h.log.Error("subscribe: rate limit", "err", err)
+				h.form(w, r, http.StatusInternalServerError, raw, chosen, "", "Something went wrong on our side; please try again later.")
+				return
+			}
+		}
+		if !allowed {
 			w.Header().Set("Retry-After", "60")
 			h.form(w, r, http.StatusTooManyRequests, raw, chosen, "", "Too many subscription requests; please wait a minute and try again.")
+			return
+		}
+		// An overall cap: a spray of addresses cannot fill the store with
+		// subscriptions nobody confirms.
+		if n, err := h.store.CountUnconfirmed(r.Context()); err != nil || n >= MaxUnconfirmed {
+			if err != nil {
+				h.log.Error("subscribe: count pending", "err", err)
+			} else {
+				h.log.Warn("subscribe: too many unconfirmed subscriptions; new ones refused", "pending", n)
+			}
+			w.Header().Set("Retry-After", "3600")
+			h.form(w, r, http.StatusServiceUnavailable, raw, chosen, "", "Subscriptions are paused for a while; please try again later.")
 			return
 		}
 		if err := h.subs.Subscribe(r.Context(), addr, picked, web.PublicURL(h.cfg().Server.PublicURL, r)); err != nil {
@@ -255,11 +277,31 @@ const (
 	pruneEvery = time.Second
 )
 
-// newAddressLimiter limits the subscription requests for one email
-// address, each of which mails it: three at once, then one an hour, so
-// the form cannot be used to send anyone more than a few dozen mails a
-// day.
-func newAddressLimiter() *rateLimiter { return newRateLimiter(3, time.Hour) }
+// The subscription requests for one email address, each of which mails
+// it: three at once, then one an hour, so the form cannot be used to send
+// anyone more than a few dozen mails a day.
+const (
+	addressBurst = 3
+	addressEvery = time.Hour
+)
+
+// MaxUnconfirmed caps the subscriptions waiting for their confirmation
+// (a variable so that a test can lower it).
+var MaxUnconfirmed = 10_000
+
+// addressKey is the mailbox an address reaches, for its limit: lower
+// case, without a +tag (victim+1@ and victim+2@ are victim@).
+func addressKey(addr string) string {
+	addr = strings.ToLower(strings.TrimSpace(addr))
+	local, domain, ok := strings.Cut(addr, "@")
+	if !ok {
+		return addr
+	}
+	if base, _, tagged := strings.Cut(local, "+"); tagged && base != "" {
+		local = base
+	}
+	return local + "@" + domain
+}
 
 // newRateLimiter allows burst requests at once and one more every every.
 func newRateLimiter(burst int, every time.Duration) *rateLimiter {

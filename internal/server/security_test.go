@@ -17,6 +17,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/api"
 	"github.com/slakeeper/slakeeper/internal/auth"
 	"github.com/slakeeper/slakeeper/internal/outbox"
+	"github.com/slakeeper/slakeeper/internal/public"
 	"github.com/slakeeper/slakeeper/internal/web"
 )
 
@@ -408,5 +409,45 @@ func TestViewerSeesNoDeliveryBodies(t *testing.T) {
 		if sub.Kind == "email" && sub.Address != "j***@example.org" {
 			t.Errorf("viewer sees email %q", sub.Address)
 		}
+	}
+}
+
+// The public form's limit per mailbox: victim+1@ and Victim@ are the
+// same mailbox, the limit survives a restart, and subscriptions waiting
+// for confirmation are capped overall.
+func TestSubscriptionLimitsHold(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "n.db")
+	e := startNotify(t, db, noSMTP, nil)
+	post := func(e *notifyEnv, addr, ip string) int {
+		t.Helper()
+		req, _ := http.NewRequest("POST", e.url+"/subscribe", strings.NewReader(url.Values{"email": {addr}, "components": {"api"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i, addr := range []string{"victim@example.org", "victim+1@example.org", "Victim+2@Example.org"} {
+		if code := post(e, addr, ""); code != http.StatusOK {
+			t.Fatalf("request %d (%s): %d", i+1, addr, code)
+		}
+	}
+	if code := post(e, "victim+3@example.org", ""); code != http.StatusTooManyRequests {
+		t.Errorf("a fourth request to the same mailbox: %d, want 429", code)
+	}
+	e.stop()
+	e = startNotify(t, db, noSMTP, nil)
+	if code := post(e, "victim+4@example.org", ""); code != http.StatusTooManyRequests {
+		t.Errorf("after a restart: %d, want 429 still", code)
+	}
+	// Three are waiting for confirmation: with a cap of three, the next
+	// new address is refused for now.
+	defer func(n int) { public.MaxUnconfirmed = n }(public.MaxUnconfirmed)
+	public.MaxUnconfirmed = 3
+	if code := post(e, "someone@example.net", ""); code != http.StatusServiceUnavailable {
+		t.Errorf("over the cap of pending confirmations: %d, want 503", code)
 	}
 }

@@ -450,3 +450,35 @@ func (s *sqlStore) DecideCreditRequest(ctx context.Context, id, state string, st
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// TakeToken implements Store.
+func (s *sqlStore) TakeToken(ctx context.Context, key string, burst float64, every time.Duration, now time.Time) (bool, error) {
+	ok := false
+	err := s.writer.inTx(ctx, func(tx conn) error {
+		tokens, at := burst, now.UnixMilli()
+		var t float64
+		var a int64
+		switch err := tx.queryRow(ctx, `SELECT tokens, at FROM rate_limits WHERE key = $1`, key).Scan(&t, &a); {
+		case err == nil:
+			tokens = min(burst, t+float64(now.UnixMilli()-a)/float64(every.Milliseconds()))
+		case !isNoRows(err):
+			return fmt.Errorf("rate limit %s: %w", key, err)
+		}
+		if ok = tokens >= 1; ok {
+			tokens--
+		}
+		_, err := tx.exec(ctx, `INSERT INTO rate_limits (key, tokens, at) VALUES ($1, $2, CAST($3 AS bigint))
+			ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, at = excluded.at`, key, tokens, at)
+		return err
+	})
+	return ok, err
+}
+
+// CountUnconfirmed implements Store.
+func (s *sqlStore) CountUnconfirmed(ctx context.Context) (int, error) {
+	var n int
+	if err := s.reader.queryRow(ctx, `SELECT COUNT(*) FROM subscribers WHERE confirmed_at IS NULL`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count unconfirmed subscribers: %w", err)
+	}
+	return n, nil
+}

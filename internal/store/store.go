@@ -195,6 +195,12 @@ type Store interface {
 	// and, if entry is not nil, posts it, in one transaction: ErrNotFound
 	// for an unknown request, ErrConflict for one decided already.
 	DecideCreditRequest(ctx context.Context, id, state string, step RequestStep, entry *LedgerEntry) error
+	// TakeToken takes a token from key's bucket (burst tokens, refilled
+	// one every every), kept in the store so that a restart does not
+	// refill it, and reports whether there was one.
+	TakeToken(ctx context.Context, key string, burst float64, every time.Duration, now time.Time) (bool, error)
+	// CountUnconfirmed counts the subscribers not yet confirmed.
+	CountUnconfirmed(ctx context.Context) (int, error)
 	// SetClock sets the clock that tells whether a session has expired, for
 	// Session and Prune (time.Now until set). Set it before use.
 	SetClock(now func() time.Time)
