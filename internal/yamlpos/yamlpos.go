@@ -62,7 +62,7 @@ func parseOne(file string, data []byte) (*yaml.Node, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, &sla.InputError{File: file, Msg: "empty document"}
 		}
-		return nil, Error(file, err)
+		return nil, syntaxError(file, data, err)
 	}
 	if len(root.Content) == 0 {
 		return nil, &sla.InputError{File: file, Msg: "empty document"}
@@ -74,7 +74,7 @@ func parseOne(file string, data []byte) (*yaml.Node, error) {
 			return &root, nil
 		}
 		if err != nil {
-			return nil, Error(file, err)
+			return nil, syntaxError(file, data, err)
 		}
 		// A trailing "---" with nothing after it holds nothing to lose.
 		if len(next.Content) == 1 && isEmpty(next.Content[0]) {
@@ -179,6 +179,75 @@ var (
 // the document it cannot name keys; Decode's errors do.
 func Error(file string, err error) error {
 	return decodeError(file, err, nil, nil)
+}
+
+// syntaxError is Error for a document that does not parse, with two of
+// the library's line numbers put right: an unclosed flow collection ("{"
+// or "[") is named on the line that opens it (the library names the line
+// before), and an error on the first line, which the library leaves
+// without one, is on line 1.
+func syntaxError(file string, data []byte, err error) error {
+	out := Error(file, err)
+	var list sla.InputErrors
+	if !errors.As(out, &list) || len(list) != 1 {
+		return out
+	}
+	e := list[0]
+	switch {
+	case strings.Contains(e.Msg, "did not find expected ',' or '}'"), strings.Contains(e.Msg, "did not find expected ',' or ']'"):
+		if line := unclosedFlow(data); line > 0 {
+			e.Line = line
+			e.Msg = strings.Replace(e.Msg, "did not find", "unclosed: did not find", 1)
+		}
+	case e.Line == 0 && !strings.Contains(e.Msg, "anchor"):
+		// The library omits line numbers of its 0-based line 0; an
+		// unknown anchor has no position at all.
+		e.Line = 1
+	}
+	return list
+}
+
+// unclosedFlow is the line of the innermost "{" or "[" that is never
+// closed in data, 0 when there is none; quoted strings and comments are
+// skipped.
+func unclosedFlow(data []byte) int {
+	type open struct {
+		c    byte
+		line int
+	}
+	var stack []open
+	line := 1
+	for i := 0; i < len(data); i++ {
+		switch c := data[i]; c {
+		case '\n':
+			line++
+		case '#':
+			if i == 0 || data[i-1] == ' ' || data[i-1] == '\t' || data[i-1] == '\n' {
+				for i < len(data) && data[i] != '\n' {
+					i++
+				}
+				line++
+			}
+		case '"', '\'':
+			for i++; i < len(data) && data[i] != c; i++ {
+				if data[i] == '\\' && c == '"' {
+					i++
+				} else if data[i] == '\n' {
+					line++
+				}
+			}
+		case '{', '[':
+			stack = append(stack, open{c, line})
+		case '}', ']':
+			if n := len(stack); n > 0 {
+				stack = stack[:n-1]
+			}
+		}
+	}
+	if len(stack) == 0 {
+		return 0
+	}
+	return stack[len(stack)-1].line
 }
 
 // decodeError turns the YAML library's messages into file:line errors,

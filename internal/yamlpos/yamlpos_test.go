@@ -275,3 +275,25 @@ func TestWant(t *testing.T) {
 		})
 	}
 }
+
+// Syntax errors name the line they are on: an unclosed "{" its own line,
+// not the one before; an error on the first line, line 1.
+func TestSyntaxErrorLines(t *testing.T) {
+	for _, tt := range []struct {
+		doc  string
+		line int
+	}{
+		{"a: 1\nb: {c: 2\nd: 3\n", 2},
+		{"a: 1\nb: [1, 2\nd: 3\n", 2},
+		{"# {not this one\na: \"{\"\nb: {c: [1]\n", 3},
+		{"a: b: c\n", 1},
+		{"a: 1\n  b: 2\n", 2},
+	} {
+		var v map[string]any
+		_, err := Decode("f.yaml", []byte(tt.doc), &v)
+		var list sla.InputErrors
+		if !errors.As(err, &list) || len(list) == 0 || list[0].Line != tt.line {
+			t.Errorf("%q: got %v, want line %d", tt.doc, err, tt.line)
+		}
+	}
+}
