@@ -119,6 +119,11 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	release, err := store.ServerLock(*dsn)
+	if err != nil {
+		return err
+	}
+	defer release()
 	st, err := store.Open(ctx, *dsn, log)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
