@@ -20,6 +20,7 @@ type metrics struct {
 
 	lagP99, lagMax, inFlight, queued, batchQueue, monitors *prometheus.Desc
 	runs, skipped                                          *prometheus.Desc
+	spilled, spillDropped                                  *prometheus.Desc
 }
 
 func newMetrics(s *Server) *metrics {
@@ -46,16 +47,18 @@ func newMetrics(s *Server) *metrics {
 		changes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "slakeeper_status_changes_total", Help: "Confirmed component status changes written as facts, per status.",
 		}, []string{"status"}),
-		reloads:    prometheus.NewCounter(prometheus.CounterOpts{Name: "slakeeper_config_reloads_total", Help: "Configurations loaded."}),
-		reloadErrs: prometheus.NewCounter(prometheus.CounterOpts{Name: "slakeeper_config_reload_errors_total", Help: "Configurations refused; the previous one kept running."}),
-		lagP99:     prometheus.NewDesc("slakeeper_scheduler_lag_p99_seconds", "99th percentile of how late checks started against their due time (latest 1,024 runs).", nil, nil),
-		lagMax:     prometheus.NewDesc("slakeeper_scheduler_lag_max_seconds", "Largest scheduling lag since start.", nil, nil),
-		inFlight:   prometheus.NewDesc("slakeeper_scheduler_checks_in_flight", "Checks running now.", nil, nil),
-		queued:     prometheus.NewDesc("slakeeper_scheduler_queue_depth", "Checks due and waiting for a concurrency slot.", nil, nil),
-		batchQueue: prometheus.NewDesc("slakeeper_store_queue_depth", "Results waiting for the store's next batch.", nil, nil),
-		monitors:   prometheus.NewDesc("slakeeper_scheduler_monitors", "Monitors scheduled on this server.", nil, nil),
-		runs:       prometheus.NewDesc("slakeeper_scheduler_runs_total", "Checks started.", nil, nil),
-		skipped:    prometheus.NewDesc("slakeeper_scheduler_skipped_total", "Due runs skipped because the previous run had not finished.", nil, nil),
+		reloads:      prometheus.NewCounter(prometheus.CounterOpts{Name: "slakeeper_config_reloads_total", Help: "Configurations loaded."}),
+		reloadErrs:   prometheus.NewCounter(prometheus.CounterOpts{Name: "slakeeper_config_reload_errors_total", Help: "Configurations refused; the previous one kept running."}),
+		lagP99:       prometheus.NewDesc("slakeeper_scheduler_lag_p99_seconds", "99th percentile of how late checks started against their due time (latest 1,024 runs).", nil, nil),
+		lagMax:       prometheus.NewDesc("slakeeper_scheduler_lag_max_seconds", "Largest scheduling lag since start.", nil, nil),
+		inFlight:     prometheus.NewDesc("slakeeper_scheduler_checks_in_flight", "Checks running now.", nil, nil),
+		queued:       prometheus.NewDesc("slakeeper_scheduler_queue_depth", "Checks due and waiting for a concurrency slot.", nil, nil),
+		batchQueue:   prometheus.NewDesc("slakeeper_store_queue_depth", "Results waiting for the store's next batch.", nil, nil),
+		monitors:     prometheus.NewDesc("slakeeper_scheduler_monitors", "Monitors scheduled on this server.", nil, nil),
+		runs:         prometheus.NewDesc("slakeeper_scheduler_runs_total", "Checks started.", nil, nil),
+		skipped:      prometheus.NewDesc("slakeeper_scheduler_skipped_total", "Due runs skipped because the previous run had not finished.", nil, nil),
+		spilled:      prometheus.NewDesc("slakeeper_results_kept", "Check results kept in memory while the store refuses them.", nil, nil),
+		spillDropped: prometheus.NewDesc("slakeeper_results_kept_dropped_total", "Kept check results dropped, the oldest first, when more than can be kept waited.", nil, nil),
 	}
 }
 
@@ -73,7 +76,7 @@ func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 	m.changes.Describe(ch)
 	m.reloads.Describe(ch)
 	m.reloadErrs.Describe(ch)
-	for _, d := range []*prometheus.Desc{m.lagP99, m.lagMax, m.inFlight, m.queued, m.batchQueue, m.monitors, m.runs, m.skipped} {
+	for _, d := range []*prometheus.Desc{m.lagP99, m.lagMax, m.inFlight, m.queued, m.batchQueue, m.monitors, m.runs, m.skipped, m.spilled, m.spillDropped} {
 		ch <- d
 	}
 }
@@ -87,6 +90,9 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	m.reloads.Collect(ch)
 	m.reloadErrs.Collect(ch)
 	ch <- prometheus.MustNewConstMetric(m.batchQueue, prometheus.GaugeValue, float64(m.s.batcher.QueueDepth()))
+	kept, dropped := m.s.spill.stats()
+	ch <- prometheus.MustNewConstMetric(m.spilled, prometheus.GaugeValue, float64(kept))
+	ch <- prometheus.MustNewConstMetric(m.spillDropped, prometheus.CounterValue, float64(dropped))
 	sc := m.s.sched.Load()
 	if sc == nil {
 		return

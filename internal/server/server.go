@@ -54,6 +54,8 @@ type Options struct {
 type Server struct {
 	store   store.Store
 	batcher *store.Batcher
+	// spill keeps the server's check results while the store is down.
+	spill   *spill
 	cfg     atomic.Pointer[config.Config]
 	log     *slog.Logger
 	now     func() time.Time
@@ -115,6 +117,7 @@ func New(opts Options) (*Server, error) {
 	// Group commit: at 10,000 monitors every 30 s, one transaction (and
 	// one fsync) a tenth of a second instead of one per result.
 	s.batcher = store.NewBatcher(opts.Store, 2000, 100*time.Millisecond, s.log)
+	s.spill = newSpill()
 	s.det = detect.New(opts.Config.Monitors)
 	s.run, s.conc = run, opts.Concurrency
 	// Sessions expire by the server's clock, in the store as here.
@@ -188,11 +191,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	sc := schedule.New(schedule.Options{
 		Run: s.run, Location: c.Server.Location, Concurrency: s.conc, Now: s.now, Logger: s.log,
-		OnResult: func(r monitor.Result) {
-			if err := s.Ingest(context.Background(), []monitor.Result{r}); err != nil {
-				s.log.Error("store result", "monitor", r.MonitorID, "err", err)
-			}
-		},
+		OnResult: s.onResult,
 	})
 	sc.Update(s.localMonitors(s.Config()))
 	s.sched.Store(sc)
@@ -204,6 +203,7 @@ func (s *Server) Run(ctx context.Context) error {
 	wg.Go(func() { s.outbox.Run(ctx) })
 	wg.Go(func() { s.coverageLoop(ctx) })
 	wg.Go(func() { s.ticketAl.Run(ctx) }) // ticket breach warnings and metrics
+	wg.Go(func() { s.replaySpill(ctx) })  // results kept while the store was down
 	if lc := c.Ledger; !lc.Off {
 		wg.Go(func() { s.ledger.Run(ctx, lc.Every, lc.Settle) }) // month-end closes, adjustments after late evidence
 	}
@@ -255,6 +255,14 @@ func (s *Server) resume(ctx context.Context, c *config.Config) error {
 // Ingest stores results (returning once they are acknowledged) and feeds
 // them to the detector; confirmed changes become status facts.
 func (s *Server) Ingest(ctx context.Context, rs []monitor.Result) error {
+	if err := s.storeResults(ctx, rs); err != nil {
+		return err
+	}
+	return s.observe(ctx, rs)
+}
+
+// storeResults stores results, returning once they are acknowledged.
+func (s *Server) storeResults(ctx context.Context, rs []monitor.Result) error {
 	start := time.Now()
 	var err error
 	if len(rs) == 1 {
@@ -263,9 +271,12 @@ func (s *Server) Ingest(ctx context.Context, rs []monitor.Result) error {
 		err = s.store.AppendResults(ctx, rs)
 	}
 	s.metrics.storeWrite.Observe(time.Since(start).Seconds())
-	if err != nil {
-		return err
-	}
+	return err
+}
+
+// observe feeds stored results to the coverage, the performance samples,
+// the metrics and the detector, whose confirmed changes become facts.
+func (s *Server) observe(ctx context.Context, rs []monitor.Result) error {
 	c := s.Config()
 	s.cov.observe(c, rs)
 	s.perf.observe(c, rs)
