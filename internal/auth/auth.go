@@ -61,13 +61,13 @@ const (
 )
 
 // FailDelay is how long a (name, address) pair waits after its n-th
-// failure before the next attempt is checked: none after the first, then
-// 2 s, 4 s, 8 s.
+// failure before the next attempt is checked: none after the first two
+// (a typo, a caps lock), then 2 s, then 4 s.
 func FailDelay(n int) time.Duration {
-	if n < 2 {
+	if n < 3 {
 		return 0
 	}
-	return time.Duration(1<<(n-1)) * time.Second
+	return time.Duration(1<<(n-2)) * time.Second
 }
 
 // ErrSignInLimited is returned while a user name or an address has too

@@ -203,11 +203,9 @@ func TestOversizedFormsRefused(t *testing.T) {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		want := http.StatusBadRequest
-		if path == "/admin/incidents" {
-			// Not signed in: refused before the body is read.
-			want = http.StatusUnauthorized
-		}
+		// Its length is declared: refused before any of it is read, even
+		// before the credentials are.
+		want := http.StatusRequestEntityTooLarge
 		if resp.StatusCode != want {
 			t.Errorf("POST %s with %d bytes: got %d, want %d", path, len(big), resp.StatusCode, want)
 		}
