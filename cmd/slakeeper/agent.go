@@ -26,7 +26,7 @@ Example:
 
 func cmdAgent(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("agent", agentUsage, stderr)
-	server := fs.String("server", "", "the slakeeper server's base URL")
+	server := fs.String("server", "", "the slakeeper server's base URL, or several replicas' separated by commas (the agent moves to the next when one stops answering)")
 	token := fs.String("token", "", "the agent's token (default $SLAKEEPER_AGENT_TOKEN)")
 	location := fs.String("location", "", "the location this agent checks from, as the server's configuration names it")
 	buffer := fs.String("buffer", "slakeeper-agent", "directory for the on-disk result buffer")

@@ -52,7 +52,9 @@ const writeBatch = 256
 // Options configures an Agent.
 type Options struct {
 	// Server is the base URL of the slakeeper server, such as
-	// https://sla.example.com.
+	// https://sla.example.com, or several replicas' separated by commas:
+	// the agent uses the first that answers and moves to the next when it
+	// stops answering.
 	Server string
 	// Token authenticates the agent to the server. It is a secret: it goes
 	// only into the Authorization header and is never logged.
@@ -127,12 +129,17 @@ type Agent struct {
 
 // New checks opts and returns an agent; Run starts it.
 func New(opts Options) (*Agent, error) {
-	u, err := url.Parse(opts.Server)
-	if err != nil {
-		return nil, fmt.Errorf("agent: server URL: %w", err)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("agent: server URL %q: want http:// or https:// and a host", u.Redacted())
+	var bases, shown []string
+	for _, s := range strings.Split(opts.Server, ",") {
+		u, err := url.Parse(strings.TrimSpace(s))
+		if err != nil {
+			return nil, fmt.Errorf("agent: server URL: %w", err)
+		}
+		if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("agent: server URL %q: want http:// or https:// and a host", u.Redacted())
+		}
+		bases = append(bases, strings.TrimRight(strings.TrimSpace(s), "/"))
+		shown = append(shown, u.Redacted())
 	}
 	switch {
 	case opts.Token == "":
@@ -148,7 +155,7 @@ func New(opts Options) (*Agent, error) {
 	}
 	a := &Agent{
 		location:     opts.Location,
-		server:       u.Redacted(),
+		server:       strings.Join(shown, ","),
 		dir:          opts.BufferDir,
 		maxBytes:     opts.MaxBufferBytes,
 		run:          opts.Run,
@@ -181,7 +188,7 @@ func New(opts Options) (*Agent, error) {
 	if hc == nil {
 		hc = &http.Client{Timeout: defaultHTTPTimeout}
 	}
-	a.client = &client{base: strings.TrimRight(opts.Server, "/"), token: opts.Token, hc: hc}
+	a.client = &client{bases: bases, token: opts.Token, hc: hc}
 	return a, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 
 	"github.com/slakeeper/slakeeper/internal/monitor"
 )
@@ -59,7 +60,8 @@ type ackAnswer struct {
 // client speaks the agent API. The token goes only into the Authorization
 // header; errors carry the path and status, never the header.
 type client struct {
-	base  string // without a trailing slash
+	bases []string // the servers, without a trailing slash
+	cur   atomic.Int32
 	token string
 	hc    *http.Client
 }
@@ -118,16 +120,40 @@ func decodeAck(body []byte) (uint64, error) {
 	return *a.AckedSeq, nil
 }
 
-// do makes one request and returns the body of a 200 answer; any other
-// status is a *StatusError.
+// do makes a request and returns the body of a 200 answer; any other
+// status is a *StatusError. A server that cannot be reached or answers
+// 5xx is left for the next one (replicas), once round the list; the one
+// that answers is asked first next time. Sending results again to
+// another replica is safe: the server keeps each seq once.
 func (c *client) do(ctx context.Context, method, path string, body []byte, limit int64) ([]byte, error) {
+	n := int32(len(c.bases))
+	start := c.cur.Load()
+	var err error
+	for i := range n {
+		k := (start + i) % n
+		var data []byte
+		var code int
+		data, code, err = c.once(ctx, c.bases[k], method, path, body, limit)
+		if err == nil || (code != 0 && code < 500) || ctx.Err() != nil {
+			if err == nil && k != start {
+				c.cur.Store(k)
+			}
+			return data, err
+		}
+	}
+	return nil, err
+}
+
+// once makes one request of server base; code is the answer's status, 0
+// when none came.
+func (c *client) once(ctx context.Context, base, method, path string, body []byte, limit int64) ([]byte, int, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, base+path, rd)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Accept", "application/json")
@@ -136,7 +162,7 @@ func (c *client) do(ctx context.Context, method, path string, body []byte, limit
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -148,14 +174,14 @@ func (c *client) do(ctx context.Context, method, path string, body []byte, limit
 			text = strings.ReplaceAll(text, c.token, "[token]")
 		}
 		text = strings.TrimSpace(text)
-		return nil, &StatusError{Op: method + " " + path, Code: resp.StatusCode, Body: text}
+		return nil, resp.StatusCode, &StatusError{Op: method + " " + path, Code: resp.StatusCode, Body: text}
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("read answer: %w", err)
+		return nil, 0, fmt.Errorf("read answer: %w", err)
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("answer larger than %d bytes", limit)
+		return nil, resp.StatusCode, fmt.Errorf("answer larger than %d bytes", limit)
 	}
-	return data, nil
+	return data, resp.StatusCode, nil
 }
