@@ -68,6 +68,7 @@ const eventConfirm = "subscription.confirm"
 type Store interface {
 	Enqueue(ctx context.Context, obs []store.Outbound) error
 	DueOutbound(ctx context.Context, now time.Time, limit int) ([]store.Outbound, error)
+	ClaimOutbound(ctx context.Context, id string, now time.Time, lease time.Duration) (bool, error)
 	RecordAttempt(ctx context.Context, a store.DeliveryAttempt, state string, nextAt time.Time) error
 	Outbound(ctx context.Context, id string) (store.Outbound, error)
 	Deliveries(ctx context.Context, recipient string, limit int) ([]store.DeliveryAttempt, error)
@@ -441,7 +442,16 @@ func (s *Service) Run(ctx context.Context) {
 				break next
 			}
 			wg.Go(func() {
-				s.deliver(ctx, ob)
+				// Claimed in the store before it is sent: another server
+				// on the same database (a replica) that read the row too
+				// does not send it again.
+				if ok, err := s.store.ClaimOutbound(ctx, ob.ID, s.now(), claimLease); err != nil || !ok {
+					if err != nil && ctx.Err() == nil {
+						s.log.Error("claim a notification", "id", ob.ID, "err", err)
+					}
+				} else {
+					s.deliver(ctx, ob)
+				}
 				mu.Lock()
 				delete(inflight, ob.ID)
 				delete(inflight, "r:"+ob.Recipient)
@@ -461,6 +471,12 @@ func (s *Service) Run(ctx context.Context) {
 		}
 	}
 }
+
+// claimLease is how long a claimed notification is left to its sender
+// before another may send it: longer than any attempt (timeouts of
+// 10–30 s), short enough that a replica that died mid-send delays it
+// little.
+const claimLease = 2 * time.Minute
 
 // unconfirmedTTL is how long an email address that never confirmed its
 // subscription is kept: its confirmation link stops working then.

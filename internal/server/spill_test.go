@@ -3,12 +3,14 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/slakeeper/slakeeper/internal/monitor"
+	"github.com/slakeeper/slakeeper/internal/outbox"
 	"github.com/slakeeper/slakeeper/internal/store"
 )
 
@@ -70,5 +72,40 @@ func TestSpillBounded(t *testing.T) {
 	kept, dropped := p.stats()
 	if kept != maxSpill || dropped != 10 || !p.head(1)[0].At.Equal(time.Unix(10, 0)) {
 		t.Errorf("kept %d, dropped %d, oldest %v", kept, dropped, p.head(1)[0].At)
+	}
+}
+
+// Two servers on one database (replicas) each poll the outbox: every
+// notification is delivered once, whichever sends it.
+func TestTwoServersDeliverOnce(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "n.db")
+	a := startNotify(t, db, "", nil)
+	b := startNotify(t, db, "", nil)
+	h := newHookReceiver(t, 0)
+	a.addHook(h, `[]`)
+	const n = 40
+	for i := range n {
+		srv := a
+		if i%2 == 1 {
+			srv = b
+		}
+		ev := outbox.Event{ID: fmt.Sprintf("inc-%d.created", i), Kind: outbox.EventIncidentCreated, At: time.Now(), Title: "Outage"}
+		if err := srv.s.outbox.Publish(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "every notification", func() bool { return len(h.received()) >= n })
+	time.Sleep(500 * time.Millisecond) // a second sender would have sent by now
+	seen := map[string]int{}
+	for _, c := range h.received() {
+		seen[c.ID]++
+	}
+	for id, k := range seen {
+		if k > 1 {
+			t.Errorf("%s delivered %d times", id, k)
+		}
+	}
+	if len(seen) != n {
+		t.Errorf("%d distinct deliveries, want %d", len(seen), n)
 	}
 }

@@ -23,6 +23,18 @@ func (s *sqlStore) DueOutbound(ctx context.Context, now time.Time, limit int) ([
 	return scanOutbounds(rows, "read due outbound")
 }
 
+// ClaimOutbound implements Store: one conditional update, which two
+// processes cannot both win (PostgreSQL re-reads the row the winner
+// changed and finds it no longer due).
+func (s *sqlStore) ClaimOutbound(ctx context.Context, id string, now time.Time, lease time.Duration) (bool, error) {
+	n, err := s.writer.exec(ctx, `UPDATE outbound SET next_at = $1 WHERE id = $2 AND state = 'pending' AND next_at <= $3`,
+		ms(clampTime(now.Add(lease))), id, ms(clampTime(now)))
+	if err != nil {
+		return false, fmt.Errorf("claim outbound %s: %w", id, err)
+	}
+	return n == 1, nil
+}
+
 // RecordAttempt implements Store. The log row is copied from the outbound
 // in the transaction that updates it, so both happen or neither.
 func (s *sqlStore) RecordAttempt(ctx context.Context, a DeliveryAttempt, state string, nextAt time.Time) error {

@@ -195,6 +195,12 @@ type Store interface {
 	// and, if entry is not nil, posts it, in one transaction: ErrNotFound
 	// for an unknown request, ErrConflict for one decided already.
 	DecideCreditRequest(ctx context.Context, id, state string, step RequestStep, entry *LedgerEntry) error
+	// ClaimOutbound takes a due pending outbound for one delivery attempt:
+	// its next attempt is moved lease ahead, so that no other process
+	// (replica) sends it meanwhile; RecordAttempt then sets the real one.
+	// It reports false when the row is no longer due (another process
+	// claimed it, or it was recorded).
+	ClaimOutbound(ctx context.Context, id string, now time.Time, lease time.Duration) (bool, error)
 	// TakeToken takes a token from key's bucket (burst tokens, refilled
 	// one every every), kept in the store so that a restart does not
 	// refill it, and reports whether there was one.

@@ -15,6 +15,7 @@ var ledgerScenarios = []struct {
 	{"Closings", testClosings},
 	{"LedgerInvoice", testLedgerInvoice},
 	{"CreditRequests", testCreditRequests},
+	{"ClaimOutbound", testClaimOutbound},
 }
 
 func closing(sub, period, amount string) store.Closing {
@@ -134,5 +135,29 @@ func testCreditRequests(t *testing.T, s store.Store) {
 	}
 	if rs, _ := s.CreditRequests(ctx, store.LedgerFilter{State: "submitted"}); len(rs) != 1 || rs[0].ID != "adj-2" {
 		t.Errorf("pending: %+v", rs)
+	}
+}
+
+// Two processes reading the same due notification: one claim wins; the
+// row is not due again until its lease ends, or its attempt is recorded.
+func testClaimOutbound(t *testing.T, s store.Store) {
+	ctx := ctxFor(t)
+	mustEnqueue(t, s, outbound("ob-1", "sub-1", t0))
+	ok1, err1 := s.ClaimOutbound(ctx, "ob-1", t0, 2*time.Minute)
+	ok2, err2 := s.ClaimOutbound(ctx, "ob-1", t0, 2*time.Minute)
+	if err1 != nil || err2 != nil || !ok1 || ok2 {
+		t.Fatalf("claims: %v %v, %v %v; want one win", ok1, err1, ok2, err2)
+	}
+	if due := dueIDs(t, s, t0.Add(time.Minute), 10); len(due) != 0 {
+		t.Errorf("a claimed row is due again within its lease: %v", due)
+	}
+	if due := dueIDs(t, s, t0.Add(3*time.Minute), 10); len(due) != 1 {
+		t.Errorf("after the lease (a sender that died): %v, want it due", due)
+	}
+	if ok, _ := s.ClaimOutbound(ctx, "ob-1", t0.Add(3*time.Minute), 2*time.Minute); !ok {
+		t.Error("after the lease: not claimable")
+	}
+	if ok, _ := s.ClaimOutbound(ctx, "nope", t0, time.Minute); ok {
+		t.Error("an unknown row was claimed")
 	}
 }
