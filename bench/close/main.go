@@ -21,7 +21,6 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,8 +30,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
+	"github.com/slakeeper/slakeeper/bench/internal/benchutil"
 	"github.com/slakeeper/slakeeper/internal/config"
 	"github.com/slakeeper/slakeeper/internal/ledger"
 	"github.com/slakeeper/slakeeper/internal/policy"
@@ -88,19 +86,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	defer os.RemoveAll(dir)
 	if o.backend == "postgres" {
-		schema := fmt.Sprintf("bench_close_%016x", rand.Uint64())
-		conn, err := pgx.Connect(ctx, o.dsn)
+		sdsn, _, drop, err := benchutil.PostgresSchema(ctx, o.dsn, "bench_close", false)
 		if err != nil {
-			return fmt.Errorf("connect to PostgreSQL: %w", err)
-		}
-		defer conn.Close(context.Background())
-		if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
 			return err
 		}
-		defer conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		if o.dsn, err = withSearchPath(o.dsn, schema); err != nil {
-			return err
-		}
+		defer drop()
+		o.dsn = sdsn
 	}
 	if err := writePolicy(dir, o); err != nil {
 		return err
@@ -244,18 +235,4 @@ func closeOnce(ctx context.Context, o opts, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "closed %d subscriptions, %d entries posted: %.2f s, peak RSS %d MB\n",
 		res.Closed, len(res.Posted), took.Seconds(), ru.Maxrss/1024)
 	return nil
-}
-
-func withSearchPath(dsn, schema string) (string, error) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			return "", fmt.Errorf("parse the PostgreSQL URL: %w", err)
-		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		return u.String(), nil
-	}
-	return dsn + " search_path=" + schema, nil
 }

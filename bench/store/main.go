@@ -20,20 +20,17 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
+	"github.com/slakeeper/slakeeper/bench/internal/benchutil"
 	"github.com/slakeeper/slakeeper/internal/monitor"
 	"github.com/slakeeper/slakeeper/internal/store"
 )
@@ -308,49 +305,14 @@ func openSQLite(ctx context.Context, dir string, keep bool, logger *slog.Logger)
 }
 
 func openPostgres(ctx context.Context, dsn string, keep bool, logger *slog.Logger) (store.Store, string, func() error, error) {
-	conn, err := pgx.Connect(ctx, dsn)
+	sdsn, version, drop, err := benchutil.PostgresSchema(ctx, dsn, "bench", keep)
 	if err != nil {
-		return nil, "", nil, fmt.Errorf("connect to PostgreSQL: %w", err)
-	}
-	var version string
-	if err := conn.QueryRow(ctx, `SHOW server_version`).Scan(&version); err != nil {
-		conn.Close(ctx)
 		return nil, "", nil, err
-	}
-	schema := fmt.Sprintf("bench_%016x", rand.Uint64())
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		conn.Close(ctx)
-		return nil, "", nil, fmt.Errorf("create schema: %w", err)
-	}
-	drop := func() error {
-		if keep {
-			return conn.Close(context.Background())
-		}
-		_, err := conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		return errors.Join(err, conn.Close(context.Background()))
-	}
-	sdsn, err := withSearchPath(dsn, schema)
-	if err != nil {
-		return nil, "", nil, errors.Join(err, drop())
 	}
 	s, err := store.OpenPostgres(ctx, sdsn, logger)
 	if err != nil {
 		return nil, "", nil, errors.Join(err, drop())
 	}
 	cleanup := func() error { return errors.Join(s.Close(), drop()) }
-	return s, "PostgreSQL " + version + ", schema " + schema, cleanup, nil
-}
-
-func withSearchPath(dsn, schema string) (string, error) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			return "", fmt.Errorf("parse the PostgreSQL URL: %w", err)
-		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		return u.String(), nil
-	}
-	return dsn + " search_path=" + schema, nil
+	return s, "PostgreSQL " + version, cleanup, nil
 }

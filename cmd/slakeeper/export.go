@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/slakeeper/slakeeper/internal/config"
 	"github.com/slakeeper/slakeeper/internal/reports"
 	"github.com/slakeeper/slakeeper/internal/store"
 )
@@ -40,16 +41,9 @@ func cmdExport(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*cfgPath, getenv, "127.0.0.1:8080")
+	cfg, st, err := openForTool(ctx, *cfgPath, *dsn, getenv)
 	if err != nil {
 		return err
-	}
-	if _, err := os.Stat(*dsn); err != nil && !isURL(*dsn) {
-		return fmt.Errorf("open store: %s does not exist", *dsn)
-	}
-	st, err := store.Open(ctx, *dsn, nil)
-	if err != nil {
-		return fmt.Errorf("open store: %w", err)
 	}
 	defer st.Close()
 	ev, err := reports.Evidence(ctx, cfg, st, from, end)
@@ -66,6 +60,24 @@ func cmdExport(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("write %s: %w", *out, err)
 	}
 	return os.Rename(tmp, *out)
+}
+
+// openForTool loads the configuration and opens an existing store for a
+// command that reads (or adds a little to) what a server keeps: a
+// database that is not there is an error, not a new empty one.
+func openForTool(ctx context.Context, cfgPath, dsn string, getenv func(string) string) (*config.Config, store.Store, error) {
+	cfg, err := loadConfig(cfgPath, getenv, "127.0.0.1:8080")
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := os.Stat(dsn); err != nil && !isURL(dsn) {
+		return nil, nil, fmt.Errorf("open store: %s does not exist", dsn)
+	}
+	st, err := store.Open(ctx, dsn, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open store: %w", err)
+	}
+	return cfg, st, nil
 }
 
 func isURL(s string) bool {

@@ -7,12 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/slakeeper/slakeeper/internal/config"
 	"github.com/slakeeper/slakeeper/internal/ledger"
-	"github.com/slakeeper/slakeeper/internal/store"
 )
 
 const ledgerUsage = `slakeeper ledger reads and closes the credit ledger in the store.
@@ -59,16 +57,9 @@ func cmdLedger(ctx context.Context, args []string, getenv func(string) string, s
 	if *format != "csv" && *format != "json" {
 		return &usageError{fmt.Sprintf("-o: want csv or json, got %q", *format)}
 	}
-	cfg, err := loadConfig(*cfgPath, getenv, "127.0.0.1:8080")
+	cfg, st, err := openForTool(ctx, *cfgPath, *dsn, getenv)
 	if err != nil {
 		return err
-	}
-	if _, err := os.Stat(*dsn); err != nil && !isURL(*dsn) {
-		return fmt.Errorf("open store: %s does not exist", *dsn)
-	}
-	st, err := store.Open(ctx, *dsn, nil)
-	if err != nil {
-		return fmt.Errorf("open store: %w", err)
 	}
 	defer st.Close()
 	svc := ledger.New(st, func() *config.Config { return cfg }, time.Now, slog.New(slog.NewTextHandler(stderr, nil)), nil, nil)

@@ -36,24 +36,28 @@ func (h *handler) financePage(r *http.Request, period string, form operatorui.Fo
 		return p, err
 	}
 	p.Entries, p.Totals = entryRows(es, totals)
-	closes, err := h.ledger.Closes(ctx, ledger.Filter{Period: period}, true)
+	// When and how many from all the period's closes; the figures of the
+	// first financeRows only (the API and the export have them all).
+	all, err := h.ledger.Closes(ctx, ledger.Filter{Period: period}, false)
 	if err != nil {
 		return p, err
 	}
-	for _, c := range closes {
+	for _, c := range all {
 		if p.ClosedAt == nil || c.ClosedAt.Before(*p.ClosedAt) {
 			at := c.ClosedAt
 			p.ClosedAt = &at
 		}
-		if c.Report != nil {
-			p.Closes = append(p.Closes, operatorui.CloseRow{Subscription: c.Subscription, Customer: c.Customer, Policy: c.Policy,
-				Version: c.Version, Uptime: c.Report.Uptime, Objective: c.Report.Objective, Met: c.Report.Met,
-				Credit: c.Report.Credit.Amount + " " + c.Report.Credit.Currency, State: c.Report.Credit.State})
-		}
 	}
-	if len(p.Closes) > financeRows {
-		p.More, p.Closes = len(p.Closes)-financeRows, p.Closes[:financeRows]
+	closes, err := h.ledger.Closes(ctx, ledger.Filter{Period: period, Limit: financeRows}, true)
+	if err != nil {
+		return p, err
 	}
+	for _, c := range closes {
+		p.Closes = append(p.Closes, operatorui.CloseRow{Subscription: c.Subscription, Customer: c.Customer, Policy: c.Policy,
+			Version: c.Version, Uptime: c.Report.Uptime, Objective: c.Report.Objective, Met: c.Report.Met,
+			Credit: c.Report.Credit.Amount + " " + c.Report.Credit.Currency, State: c.Report.Credit.State})
+	}
+	p.More = len(all) - len(p.Closes)
 	return p, nil
 }
 

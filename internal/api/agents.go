@@ -15,6 +15,9 @@ import (
 	"github.com/slakeeper/slakeeper/internal/web"
 )
 
+// MaxAgentBody bounds an agent's delivery of results.
+const MaxAgentBody = 16 << 20
+
 func (h *handler) handleHeartbeat() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m := h.cfg().Monitor(r.PathValue("monitor"))
@@ -87,7 +90,7 @@ func (h *handler) handleAgentResults() http.Handler {
 		var body struct {
 			Results []monitor.Result `json:"results"`
 		}
-		dec := json.NewDecoder(io.LimitReader(r.Body, 16<<20))
+		dec := json.NewDecoder(io.LimitReader(r.Body, MaxAgentBody))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&body); err != nil {
 			web.JSON(w, http.StatusBadRequest, web.Error{Error: "want {\"results\": [...]}: " + err.Error()})

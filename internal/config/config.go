@@ -422,11 +422,8 @@ func Parse(file string, data []byte, getenv func(string) string, loadPolicy func
 			}
 		}
 		if !rs.Set.IsZero() {
-			text, err := yaml.Marshal(&rs.Set)
-			if err == nil {
-				s.Set, err = policy.SetJSON(text)
-			}
-			if err != nil {
+			var err error
+			if s.Set, err = policy.SetNodeJSON(&rs.Set); err != nil {
 				_, msg := sla.FirstInput(err)
 				errs.Add(p+".set", "%s", msg)
 			} else if pol != nil {

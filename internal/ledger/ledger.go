@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slakeeper/slakeeper/internal/config"
@@ -76,7 +77,7 @@ type Service struct {
 	facts  FactWriter
 	// mu keeps closes and rechecks one at a time in this process.
 	mu   sync.Mutex
-	late lateFlag
+	late atomic.Bool // set by MarkLate, cleared by the run that rechecks
 	// complete are the periods a close left nothing open in: the run
 	// does not evaluate them again.
 	complete sync.Map
@@ -87,16 +88,23 @@ func New(st Store, cfg func() *config.Config, now func() time.Time, log *slog.Lo
 	return &Service{store: st, cfg: cfg, now: now, log: log, notify: notify, facts: facts}
 }
 
-// evaluation is a period's reports, one per policy, with the evidence.
+// evaluation is a period's reports, one per policy, and each
+// subscription's by policy and subscription.
 type evaluation struct {
 	reports []*sla.Report
-	ev      *sla.Evidence
+	bySub   map[[2]string]subReport
 }
 
-// evaluate computes the period's reports as of asOf, for every policy (or
-// policy), over the subscriptions whose plan is measured in periods of the
-// period's kind (a quarterly plan is closed by quarter).
-func (s *Service) evaluate(ctx context.Context, policy, period string, asOf time.Time, explain bool) (*evaluation, error) {
+type subReport struct {
+	rep *sla.Report
+	sr  *sla.SubscriptionReport
+}
+
+// evaluate computes the period's reports as of asOf, for every policy,
+// over the subscriptions whose plan is measured in periods of the
+// period's kind (a quarterly plan is closed by quarter) — or over the one
+// subscription sub, when given.
+func (s *Service) evaluate(ctx context.Context, period, sub string, asOf time.Time, explain bool) (*evaluation, error) {
 	p, err := timeline.ParsePeriod(period, time.UTC)
 	if err != nil {
 		return nil, &sla.InputError{Field: "period", Msg: err.Error()}
@@ -110,26 +118,17 @@ func (s *Service) evaluate(ctx context.Context, policy, period string, asOf time
 	if err != nil {
 		return nil, err
 	}
-	out := &evaluation{ev: ev}
-	for _, pol := range c.Policies {
-		if policy != "" && pol.ID != policy {
-			continue
+	reps, err := reports.Evaluate(c, ev, reports.Query{Period: period, AsOf: asOf, Explain: explain}, func(pol *sla.Policy, s *sla.Subscription) bool {
+		return (sub == "" || s.ID == sub) && kindOf(pol, s) == p.Kind
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &evaluation{reports: reps, bySub: map[[2]string]subReport{}}
+	for _, rep := range reps {
+		for _, sr := range rep.Subscriptions {
+			out.bySub[[2]string{rep.Policy, sr.Subscription}] = subReport{rep, sr}
 		}
-		scoped := *ev
-		scoped.Subscriptions = nil
-		for _, sub := range ev.Subscriptions {
-			if (sub.Policy == "" || sub.Policy == pol.ID) && kindOf(pol, sub) == p.Kind {
-				scoped.Subscriptions = append(scoped.Subscriptions, sub)
-			}
-		}
-		if len(scoped.Subscriptions) == 0 {
-			continue
-		}
-		rep, err := sla.Evaluate(sla.Request{Policy: pol, Evidence: &scoped, Period: period, AsOf: asOf, Explain: explain})
-		if err != nil {
-			return nil, fmt.Errorf("policy %s: %w", pol.ID, err)
-		}
-		out.reports = append(out.reports, rep)
 	}
 	return out, nil
 }
@@ -166,7 +165,7 @@ func (s *Service) Close(ctx context.Context, period string, progress func(done, 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	evl, err := s.evaluate(ctx, "", period, now, true)
+	evl, err := s.evaluate(ctx, period, "", now, true)
 	if err != nil {
 		return nil, err
 	}
@@ -179,9 +178,14 @@ func (s *Service) Close(ctx context.Context, period string, progress func(done, 
 	for _, c := range existing {
 		done[c.Policy+"\x00"+c.Subscription+"\x00"+c.Period] = true
 	}
-	approved, err := s.store.CreditRequests(ctx, store.LedgerFilter{Kind: KindClaim, State: StateApproved, Period: period})
+	approvedList, err := s.store.CreditRequests(ctx, store.LedgerFilter{Kind: KindClaim, State: StateApproved, Period: period})
 	if err != nil {
 		return nil, err
+	}
+	approved := map[[2]string][]store.CreditRequest{}
+	for _, r := range approvedList {
+		k := [2]string{r.Policy, r.Subscription}
+		approved[k] = append(approved[k], r)
 	}
 	var trails []store.Trail
 	trailOf := map[*sla.Interval]string{}
@@ -224,10 +228,8 @@ func (s *Service) Close(ctx context.Context, period string, progress func(done, 
 					Customer: sr.Customer, Subscription: sr.Subscription, Policy: rep.Policy, Period: sr.Period, Currency: sr.Credit.Currency,
 					Amount: sr.Credit.Owed, At: now, Actor: ActorClose, Reason: creditReason(sr)})
 			}
-			for _, r := range approved {
-				if r.Subscription == sr.Subscription && r.Policy == rep.Policy {
-					c.Entries = append(c.Entries, claimEntry(r, sr, now, ActorClose))
-				}
+			for _, r := range approved[[2]string{rep.Policy, sr.Subscription}] {
+				c.Entries = append(c.Entries, claimEntry(r, sr, now, ActorClose))
 			}
 			cs = append(cs, c)
 		}
@@ -240,10 +242,8 @@ func (s *Service) Close(ctx context.Context, period string, progress func(done, 
 		// close resumed after a crash here tells nobody twice.
 		for _, c := range chunk {
 			for _, e := range c.Entries {
-				if s.notify != nil {
-					if err := s.notify.CreditPosted(ctx, e); err != nil {
-						return nil, err
-					}
+				if err := s.tell(ctx, e); err != nil {
+					return nil, err
 				}
 			}
 		}
@@ -277,6 +277,15 @@ func (s *Service) Close(ctx context.Context, period string, progress func(done, 
 	}
 	s.log.Info("period closed", "period", period, "closed", res.Closed, "already", res.Already, "open", res.Open, "posted", len(res.Posted))
 	return res, nil
+}
+
+// tell tells billing of an entry posted (Notifier.CreditPosted), when
+// anyone listens.
+func (s *Service) tell(ctx context.Context, e store.LedgerEntry) error {
+	if s.notify == nil {
+		return nil
+	}
+	return s.notify.CreditPosted(ctx, e)
 }
 
 // Snapshot is a closed period's stored report: the figures and the policy
@@ -383,16 +392,16 @@ func sum(amounts ...string) *big.Rat {
 // money writes r with two decimals (amounts here are sums of cents).
 func money(r *big.Rat) string { return r.FloatString(2) }
 
-// subReport finds the subscription's report of the period in evl.
+// subReport finds a subscription's report of the period under policy
+// (any policy when "").
 func (evl *evaluation) subReport(policy, sub string) (*sla.Report, *sla.SubscriptionReport) {
+	if policy != "" {
+		x := evl.bySub[[2]string{policy, sub}]
+		return x.rep, x.sr
+	}
 	for _, rep := range evl.reports {
-		if policy != "" && rep.Policy != policy {
-			continue
-		}
-		for _, sr := range rep.Subscriptions {
-			if sr.Subscription == sub {
-				return rep, sr
-			}
+		if x, ok := evl.bySub[[2]string{rep.Policy, sub}]; ok {
+			return x.rep, x.sr
 		}
 	}
 	return nil, nil

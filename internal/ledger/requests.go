@@ -1,13 +1,13 @@
 package ledger
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/slakeeper/slakeeper/internal/sla"
@@ -48,7 +48,7 @@ func (s *Service) Claim(ctx context.Context, who, customer string, in ClaimInput
 		return nil, refuse("note", "at most 2000 characters")
 	}
 	now := s.now()
-	evl, err := s.evaluate(ctx, "", in.Period, now, false)
+	evl, err := s.evaluate(ctx, in.Period, in.Subscription, now, false)
 	if err != nil {
 		return nil, err
 	}
@@ -118,19 +118,14 @@ type Decision struct {
 // posts its credit now when its period is closed (the snapshot's amount),
 // else the close posts it.
 func (s *Service) Decide(ctx context.Context, who, kind, id string, d Decision) (*store.CreditRequest, error) {
-	rs, err := s.store.CreditRequests(ctx, store.LedgerFilter{})
+	rs, err := s.store.CreditRequests(ctx, store.LedgerFilter{ID: id, Kind: kind})
 	if err != nil {
 		return nil, err
 	}
-	var r *store.CreditRequest
-	for i := range rs {
-		if rs[i].ID == id {
-			r = &rs[i]
-		}
-	}
-	if r == nil || r.Kind != kind {
+	if len(rs) == 0 {
 		return nil, &sla.NotFoundError{Msg: fmt.Sprintf("no %s %q", kind, id)}
 	}
+	r := &rs[0]
 	if r.State != StateSubmitted {
 		return nil, &sla.ConflictError{Msg: fmt.Sprintf("%s is %s already", id, r.State)}
 	}
@@ -172,8 +167,8 @@ func (s *Service) Decide(ctx context.Context, who, kind, id string, d Decision) 
 			s.log.Error("approved claim not stored as evidence", "claim", r.ID, "err", err)
 		}
 	}
-	if entry != nil && s.notify != nil {
-		if err := s.notify.CreditPosted(ctx, *entry); err != nil {
+	if entry != nil {
+		if err := s.tell(ctx, *entry); err != nil {
 			s.log.Error("credit event not queued", "entry", entry.ID, "err", err)
 		}
 	}
@@ -202,35 +197,32 @@ func (s *Service) Reverse(ctx context.Context, who, id, reason string) (*store.L
 	if strings.TrimSpace(reason) == "" {
 		return nil, refuse("reason", "a reversal needs its reason")
 	}
-	es, err := s.store.Ledger(ctx, store.LedgerFilter{})
+	es, err := s.store.Ledger(ctx, store.LedgerFilter{ID: id})
 	if err != nil {
 		return nil, err
 	}
-	var e *store.LedgerEntry
-	for i := range es {
-		if es[i].ID == id {
-			e = &es[i]
-		}
-		if es[i].Kind == KindReversal && es[i].Ref == id {
-			return nil, &sla.ConflictError{Msg: fmt.Sprintf("entry %s is reversed already by %s", id, es[i].ID)}
-		}
+	revID := "reversal:" + id
+	done, err := s.store.Ledger(ctx, store.LedgerFilter{ID: revID})
+	if err != nil {
+		return nil, err
 	}
 	switch {
-	case e == nil:
+	case len(es) == 0:
 		return nil, &sla.NotFoundError{Msg: fmt.Sprintf("no ledger entry %q", id)}
-	case e.Kind == KindReversal:
+	case len(done) > 0:
+		return nil, &sla.ConflictError{Msg: fmt.Sprintf("entry %s is reversed already by %s", id, revID)}
+	case es[0].Kind == KindReversal:
 		return nil, refuse("id", "a reversal is not reversed; post an adjustment instead")
 	}
+	e := es[0]
 	amount := new(big.Rat).Neg(sum(e.Amount))
-	rev := store.LedgerEntry{ID: "reversal:" + id, Kind: KindReversal, Customer: e.Customer, Subscription: e.Subscription, Policy: e.Policy,
+	rev := store.LedgerEntry{ID: revID, Kind: KindReversal, Customer: e.Customer, Subscription: e.Subscription, Policy: e.Policy,
 		Period: e.Period, Currency: e.Currency, Amount: money(amount), At: s.now(), Actor: who, Reason: strings.TrimSpace(reason), Ref: id}
 	if err := s.store.AppendLedger(ctx, []store.LedgerEntry{rev}); err != nil {
 		return nil, err
 	}
-	if s.notify != nil {
-		if err := s.notify.CreditPosted(ctx, rev); err != nil {
-			s.log.Error("credit event not queued", "entry", rev.ID, "err", err)
-		}
+	if err := s.tell(ctx, rev); err != nil {
+		s.log.Error("credit event not queued", "entry", rev.ID, "err", err)
 	}
 	return &rev, nil
 }
@@ -255,9 +247,6 @@ func (s *Service) Invoice(ctx context.Context, who, id, ref string) error {
 // next run rechecks the closed periods it may change.
 func (s *Service) MarkLate() { s.late.Store(true) }
 
-// lateFlag is set by MarkLate and cleared by the run that rechecks.
-type lateFlag = atomic.Bool
-
 // Recheck evaluates a closed period again and, for each closed
 // subscription whose credit now differs from what the ledger holds for
 // it, proposes an adjustment of the difference, explained, for finance to
@@ -266,12 +255,12 @@ type lateFlag = atomic.Bool
 func (s *Service) Recheck(ctx context.Context, period string) ([]store.CreditRequest, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	closed, err := s.store.Closes(ctx, store.LedgerFilter{Period: period}, true)
+	closed, err := s.store.Closes(ctx, store.LedgerFilter{Period: period}, false)
 	if err != nil || len(closed) == 0 {
 		return nil, err
 	}
 	now := s.now()
-	evl, err := s.evaluate(ctx, "", period, now, false)
+	evl, err := s.evaluate(ctx, period, "", now, false)
 	if err != nil {
 		return nil, err
 	}
@@ -283,15 +272,23 @@ func (s *Service) Recheck(ctx context.Context, period string) ([]store.CreditReq
 	if err != nil {
 		return nil, err
 	}
+	// Each subscription's requests and posted amounts.
+	reqsOf := map[[2]string][]store.CreditRequest{}
+	for _, r := range reqs {
+		k := [2]string{r.Policy, r.Subscription}
+		reqsOf[k] = append(reqsOf[k], r)
+	}
+	postedOf := map[[2]string][]string{}
+	for _, e := range entries {
+		k := [2]string{e.Policy, e.Subscription}
+		postedOf[k] = append(postedOf[k], e.Amount)
+	}
 	var out []store.CreditRequest
 	for _, c := range closed {
+		k := [2]string{c.Policy, c.Subscription}
 		_, sr := evl.subReport(c.Policy, c.Subscription)
 		if sr == nil {
 			continue
-		}
-		var snap Snapshot
-		if err := json.Unmarshal(c.Report, &snap); err != nil {
-			return nil, fmt.Errorf("snapshot of %s %s: %w", c.Subscription, period, err)
 		}
 		// What the period now owes: the automatic credit, or the credit of
 		// an approved claim.
@@ -300,10 +297,7 @@ func (s *Service) Recheck(ctx context.Context, period string) ([]store.CreditReq
 			owed = sr.Credit.Owed
 		}
 		pending := ""
-		for _, r := range reqs {
-			if r.Subscription != c.Subscription || r.Policy != c.Policy {
-				continue
-			}
+		for _, r := range reqsOf[k] {
 			if r.Kind == KindClaim && r.State == StateApproved && sr.Credit.Eligible {
 				owed = sr.Credit.Amount
 			}
@@ -311,15 +305,15 @@ func (s *Service) Recheck(ctx context.Context, period string) ([]store.CreditReq
 				pending = r.Amount
 			}
 		}
-		var posted []string
-		for _, e := range entries {
-			if e.Subscription == c.Subscription && e.Policy == c.Policy {
-				posted = append(posted, e.Amount)
-			}
-		}
+		posted := postedOf[k]
 		diff := new(big.Rat).Sub(sum(owed), sum(posted...))
 		if diff.Sign() == 0 || (pending != "" && sum(pending).Cmp(diff) == 0) {
 			continue
+		}
+		// The closed figures, read only for what changed.
+		snap, err := s.snapshot(ctx, c.Policy, c.Subscription, period)
+		if err != nil || snap == nil {
+			return nil, cmp.Or(err, fmt.Errorf("snapshot of %s %s: gone", c.Subscription, period))
 		}
 		r := store.CreditRequest{ID: fmt.Sprintf("adj-%s-%s-%d", c.Subscription, period, now.UnixMilli()), Kind: KindAdjustment,
 			Customer: c.Customer, Subscription: c.Subscription, Policy: c.Policy, Period: period, Currency: sr.Credit.Currency,
@@ -352,21 +346,21 @@ func explain(was, now *sla.SubscriptionReport, posted []string, owed string) str
 // evidence: the evidence a period's report reads ends 92 days after it.
 const recent = 100 * 24 * time.Hour
 
-// recheckRecent rechecks the periods closed within recent.
+// recheckRecent rechecks the months, quarters and years that ended within
+// recent (a period closed is rechecked; one never closed costs a query).
 func (s *Service) recheckRecent(ctx context.Context) {
-	cs, err := s.store.Closes(ctx, store.LedgerFilter{}, false)
-	if err != nil {
-		s.log.Error("recheck", "err", err)
-		return
-	}
+	now := s.now()
 	seen := map[string]bool{}
-	for _, c := range cs {
-		if seen[c.Period] || s.now().Sub(c.ClosedAt) > recent {
-			continue
-		}
-		seen[c.Period] = true
-		if _, err := s.Recheck(ctx, c.Period); err != nil && ctx.Err() == nil {
-			s.log.Error("recheck", "period", c.Period, "err", err)
+	for t := now.Add(-recent); t.Before(now); t = t.Add(24 * time.Hour) {
+		for _, k := range []timeline.Kind{timeline.Month, timeline.Quarter, timeline.Year} {
+			p := timeline.PeriodOf(t, k, time.UTC).String()
+			if seen[p] {
+				continue
+			}
+			seen[p] = true
+			if _, err := s.Recheck(ctx, p); err != nil && ctx.Err() == nil {
+				s.log.Error("recheck", "period", p, "err", err)
+			}
 		}
 	}
 }

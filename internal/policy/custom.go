@@ -101,14 +101,23 @@ func SetJSON(text []byte) ([]byte, error) {
 	if err := yaml.Unmarshal(text, &n); err != nil {
 		return nil, &sla.InputError{Field: "set", Msg: yamlpos.Error("", err).Error()}
 	}
-	if len(n.Content) == 0 || n.Content[0].Tag == "!!null" {
+	if len(n.Content) == 0 {
 		return nil, nil
 	}
-	if n.Content[0].Kind != yaml.MappingNode {
+	return SetNodeJSON(n.Content[0])
+}
+
+// SetNodeJSON is SetJSON of custom terms already read as YAML (a
+// configuration file's subscriptions[].set).
+func SetNodeJSON(n *yaml.Node) ([]byte, error) {
+	if n.Tag == "!!null" {
+		return nil, nil
+	}
+	if n.Kind != yaml.MappingNode {
 		return nil, &sla.InputError{Field: "set", Msg: "want plan keys (a mapping such as objective: 99.95)"}
 	}
 	var v any
-	if err := n.Content[0].Decode(&v); err != nil {
+	if err := n.Decode(&v); err != nil {
 		return nil, &sla.InputError{Field: "set", Msg: err.Error()}
 	}
 	out, err := json.Marshal(v)

@@ -192,6 +192,13 @@ func Reports(c *config.Config, evidence []byte, q Query) ([]*sla.Report, error) 
 	if err != nil {
 		return nil, fmt.Errorf("stored evidence: %w", err)
 	}
+	return Evaluate(c, ev, q, nil)
+}
+
+// Evaluate evaluates every configured policy (or q.Policy) over parsed
+// evidence, each over the subscriptions that name it (or no policy) and
+// that keep, if given, keeps.
+func Evaluate(c *config.Config, ev *sla.Evidence, q Query, keep func(*sla.Policy, *sla.Subscription) bool) ([]*sla.Report, error) {
 	reports := []*sla.Report{}
 	for _, p := range c.Policies {
 		if q.Policy != "" && p.ID != q.Policy {
@@ -201,7 +208,7 @@ func Reports(c *config.Config, evidence []byte, q Query) ([]*sla.Report, error) 
 		scoped := *ev
 		scoped.Subscriptions = nil
 		for _, sub := range ev.Subscriptions {
-			if sub.Policy == "" || sub.Policy == p.ID {
+			if (sub.Policy == "" || sub.Policy == p.ID) && (keep == nil || keep(p, sub)) {
 				scoped.Subscriptions = append(scoped.Subscriptions, sub)
 			}
 		}

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/slakeeper/slakeeper/internal/auth"
 )
 
 // HTTPLimits bound what a connection may hold of the server: how long a
@@ -82,10 +84,11 @@ func (c *clientLimit) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		key, ip := clientKey(conn.RemoteAddr())
-		if key == "" || (c.exempt != nil && c.exempt(ip)) {
+		ta, ok := conn.RemoteAddr().(*net.TCPAddr)
+		if !ok || (c.exempt != nil && c.exempt(ta.IP)) {
 			return conn, nil
 		}
+		key := auth.LimitAddr(ta.IP.String()) // an IPv6 /64 counts as one
 		c.mu.Lock()
 		if c.open[key] >= c.max {
 			c.mu.Unlock()
@@ -102,19 +105,6 @@ func (c *clientLimit) Accept() (net.Conn, error) {
 			c.mu.Unlock()
 		}}, nil
 	}
-}
-
-// clientKey is the address a connection counts against: an IPv4
-// address, or an IPv6 /64.
-func clientKey(a net.Addr) (string, net.IP) {
-	ta, ok := a.(*net.TCPAddr)
-	if !ok {
-		return "", nil
-	}
-	if v4 := ta.IP.To4(); v4 != nil {
-		return v4.String(), ta.IP
-	}
-	return ta.IP.Mask(net.CIDRMask(64, 128)).String(), ta.IP
 }
 
 type countedConn struct {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/slakeeper/slakeeper/internal/auth"
 )
 
 // A client that sends its body a byte at a time is cut off when the read
@@ -113,7 +115,7 @@ func TestLimitPerClient(t *testing.T) {
 	if err := get(c); err != nil {
 		t.Errorf("after one closed: %v", err)
 	}
-	if k, _ := clientKey(&net.TCPAddr{IP: net.ParseIP("2001:db8:1:2:abcd::1")}); !strings.HasPrefix(k, "2001:db8:1:2::") {
+	if k := auth.LimitAddr("2001:db8:1:2:abcd::1"); !strings.HasPrefix(k, "2001:db8:1:2::") {
 		t.Errorf("an IPv6 address counts as its /64: %q", k)
 	}
 	// A trusted proxy's connections are not counted.

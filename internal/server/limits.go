@@ -9,9 +9,6 @@ import (
 	"github.com/slakeeper/slakeeper/internal/web"
 )
 
-// maxAgentBody bounds an agent's delivery of results.
-const maxAgentBody = 16 << 20
-
 // bodyLimit is the largest request body a path takes: the evidence
 // intake, the CSV import, helpdesk webhooks and agents' deliveries take
 // more than the forms and JSON bodies of everything else.
@@ -24,7 +21,7 @@ func bodyLimit(path string) int64 {
 	case strings.HasPrefix(path, "/api/v1/helpdesk/"):
 		return api.MaxHelpdeskBody
 	case path == "/api/v1/agent/results":
-		return maxAgentBody
+		return api.MaxAgentBody
 	}
 	return web.MaxBody
 }

@@ -77,15 +77,19 @@ type RequestStep struct {
 // LedgerFilter selects entries, closes or requests; an empty field
 // selects all.
 type LedgerFilter struct {
+	// ID selects one entry or request.
+	ID                                     string
 	Policy, Subscription, Customer, Period string
 	// Kind and State select requests.
 	Kind, State string
+	// Limit, if above 0, keeps the first closes (Closes only).
+	Limit int
 }
 
 func (f LedgerFilter) where(cols ...string) (string, []any) {
 	var conds []string
 	var args []any
-	vals := map[string]string{"policy": f.Policy, "subscription": f.Subscription, "customer": f.Customer, "period": f.Period, "kind": f.Kind, "state": f.State}
+	vals := map[string]string{"id": f.ID, "policy": f.Policy, "subscription": f.Subscription, "customer": f.Customer, "period": f.Period, "kind": f.Kind, "state": f.State}
 	for _, c := range cols {
 		if v := vals[c]; v != "" {
 			args = append(args, v)
@@ -202,7 +206,7 @@ func (s *sqlStore) Closes(ctx context.Context, f LedgerFilter, withReport bool) 
 		report = "report"
 	}
 	rows, err := s.reader.query(ctx, `SELECT policy, subscription, period, customer, version, closed_at, `+report+`, trail FROM closes`+where+
-		` ORDER BY period`+s.dialect.collate+`, policy`+s.dialect.collate+`, subscription`+s.dialect.collate, args...)
+		` ORDER BY period`+s.dialect.collate+`, policy`+s.dialect.collate+`, subscription`+s.dialect.collate+limitClause(f.Limit), args...)
 	if err != nil {
 		return nil, fmt.Errorf("read closes: %w", err)
 	}
@@ -224,6 +228,13 @@ func (s *sqlStore) Closes(ctx context.Context, f LedgerFilter, withReport bool) 
 	return out, nil
 }
 
+func limitClause(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" LIMIT %d", n)
+}
+
 // TrailOf implements Store.
 func (s *sqlStore) TrailOf(ctx context.Context, hash string) ([]byte, error) {
 	var iv string
@@ -238,7 +249,7 @@ func (s *sqlStore) TrailOf(ctx context.Context, hash string) ([]byte, error) {
 
 // Ledger implements Store.
 func (s *sqlStore) Ledger(ctx context.Context, f LedgerFilter) ([]LedgerEntry, error) {
-	where, args := f.where("policy", "subscription", "customer", "period")
+	where, args := f.where("id", "policy", "subscription", "customer", "period")
 	rows, err := s.reader.query(ctx, `SELECT l.seq, l.id, l.kind, l.customer, l.subscription, l.policy, l.period, l.currency, l.amount, l.at, l.actor, l.reason, l.ref,
 		COALESCE(i.ref, ''), COALESCE(i.actor, ''), COALESCE(i.at, 0) FROM ledger l LEFT JOIN invoice_refs i ON i.entry = l.id`+where+` ORDER BY l.seq`, args...)
 	if err != nil {
@@ -361,7 +372,7 @@ func insertStep(ctx context.Context, tx conn, id string, st RequestStep) error {
 
 // CreditRequests implements Store.
 func (s *sqlStore) CreditRequests(ctx context.Context, f LedgerFilter) ([]CreditRequest, error) {
-	where, args := f.where("kind", "state", "policy", "subscription", "customer", "period")
+	where, args := f.where("id", "kind", "state", "policy", "subscription", "customer", "period")
 	rows, err := s.reader.query(ctx, `SELECT id, kind, customer, subscription, policy, period, currency, amount, deadline, late, note, state, created_at, created_by
 		FROM credit_requests`+where+` ORDER BY created_at, id`+s.dialect.collate, args...)
 	if err != nil {

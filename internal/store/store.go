@@ -175,7 +175,8 @@ type Store interface {
 	Closes(ctx context.Context, f LedgerFilter, withReport bool) ([]CloseRecord, error)
 	// TrailOf returns a trail's intervals (ErrNotFound when unknown).
 	TrailOf(ctx context.Context, hash string) ([]byte, error)
-	// Ledger returns the ledger entries selected, in the order posted.
+	// Ledger returns the ledger entries selected (id, policy,
+	// subscription, customer, period), in the order posted.
 	Ledger(ctx context.Context, f LedgerFilter) ([]LedgerEntry, error)
 	// AppendLedger posts entries; an entry whose ID is posted already is
 	// left as it was (entries are never changed).
@@ -188,8 +189,9 @@ type Store interface {
 	// requests of its kind for the same policy, subscription and period
 	// become superseded in the same transaction.
 	PutCreditRequest(ctx context.Context, r CreditRequest, supersede bool) error
-	// CreditRequests returns the requests selected (kind, state, policy,
-	// subscription, customer, period) with their steps, oldest first.
+	// CreditRequests returns the requests selected (id, kind, state,
+	// policy, subscription, customer, period) with their steps, oldest
+	// first.
 	CreditRequests(ctx context.Context, f LedgerFilter) ([]CreditRequest, error)
 	// DecideCreditRequest moves a submitted request to state with its step
 	// and, if entry is not nil, posts it, in one transaction: ErrNotFound
