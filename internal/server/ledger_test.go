@@ -141,6 +141,24 @@ func TestLedgerSeeds(t *testing.T) {
 			// 10 %, owed only on request: nothing yet.
 			want := map[string]string{"credit:bloomneo:sub-acme:2026-11": "credit sub-acme 100.00 EUR", "claim:" + claim.ID: "claim sub-telco 50.00 USD"}
 			e.checkLedger(want)
+			// A customer reads its own closes and trails, not another's.
+			var closes struct{ Closes []ledger.Closed }
+			e.call("GET", "/api/v1/closes?period=2026-11&customer=acme", testFinanceToken, "", http.StatusOK, &closes)
+			if len(closes.Closes) != 1 || closes.Closes[0].Trail == "" {
+				t.Fatalf("acme's close: %+v", closes.Closes)
+			}
+			acmeTrail := closes.Closes[0].Trail
+			e.call("GET", "/api/v1/closes/trails/"+acmeTrail, testTelcoToken, "", http.StatusNotFound, nil)
+			e.call("GET", "/api/v1/closes/trails/"+acmeTrail, testFinanceToken, "", http.StatusOK, nil)
+			e.call("GET", "/api/v1/closes?customer=acme", testTelcoToken, "", http.StatusOK, &closes)
+			if len(closes.Closes) != 1 || closes.Closes[0].Customer != "telco" {
+				t.Errorf("telco's closes: %+v", closes.Closes)
+			}
+			e.call("GET", "/api/v1/closes/trails/"+closes.Closes[0].Trail, testTelcoToken, "", http.StatusOK, nil)
+			// A customer can neither close nor decide.
+			e.call("POST", "/api/v1/closes", testTelcoToken, `{"period":"2026-11"}`, http.StatusForbidden, nil)
+			e.call("POST", "/api/v1/claims/"+claim.ID+"/decision", testTelcoToken, `{"approve":true}`, http.StatusForbidden, nil)
+			e.call("GET", "/api/v1/ledger", "", "", http.StatusUnauthorized, nil)
 			// Closing again posts nothing.
 			e.call("POST", "/api/v1/closes", testFinanceToken, `{"period":"2026-11"}`, http.StatusOK, &res)
 			if res.Closed != 0 || res.Already != 4 || len(res.Posted) != 0 {
