@@ -75,6 +75,8 @@ type Config struct {
 	Helpdesks []*helpdesk.Mapping
 	// Ledger sets the month-end close (maint.go).
 	Ledger Ledger
+	// Cluster sets the replicas' membership (maint.go).
+	Cluster Cluster
 }
 
 // Server holds server-wide settings.
@@ -153,6 +155,7 @@ type rawConfig struct {
 	Tickets       rawTickets        `yaml:"tickets"`
 	Helpdesks     []rawHelpdesk     `yaml:"helpdesks"`
 	Ledger        rawLedger         `yaml:"ledger"`
+	Cluster       rawCluster        `yaml:"cluster"`
 }
 
 type rawComponent struct {
@@ -478,6 +481,7 @@ func Parse(file string, data []byte, getenv func(string) string, loadPolicy func
 	c.Tickets = parseTickets(errs, raw.Tickets)
 	c.Ledger = Ledger{Settle: duration(errs, "ledger.settle", raw.Ledger.Settle, 72*time.Hour),
 		Every: duration(errs, "ledger.every", raw.Ledger.Every, 10*time.Minute), Off: raw.Ledger.Off}
+	c.Cluster = parseCluster(errs, raw.Cluster)
 	c.Helpdesks = parseHelpdesks(errs, raw.Helpdesks, c.Policies, getenv)
 	c.Server.PublicURL = parsePublicURL(errs, raw.Server.PublicURL)
 	c.Server.TrustedProxies = parseProxies(errs, raw.Server.TrustedProxies)

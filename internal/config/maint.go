@@ -49,6 +49,33 @@ type Ledger struct {
 	Off           bool
 }
 
+// Cluster sets how replicas sharing a PostgreSQL database keep their
+// membership: each renews its row every Heartbeat, and one silent for
+// Lease counts as dead (its monitors move to the others). A replica takes
+// work two heartbeats after it joins, once every other has seen it.
+type Cluster struct {
+	Heartbeat, Lease time.Duration
+}
+
+// Grace is how long after joining a replica waits before it takes work.
+func (c Cluster) Grace() time.Duration { return 2 * c.Heartbeat }
+
+type rawCluster struct {
+	Heartbeat string `yaml:"heartbeat"`
+	Lease     string `yaml:"lease"`
+}
+
+func parseCluster(errs *yamlpos.Errors, raw rawCluster) Cluster {
+	c := Cluster{Heartbeat: duration(errs, "cluster.heartbeat", raw.Heartbeat, 2*time.Second),
+		Lease: duration(errs, "cluster.lease", raw.Lease, 10*time.Second)}
+	if c.Lease < 3*c.Heartbeat {
+		// A replica whose renewal is one heartbeat late must not count as
+		// dead, or its monitors would be checked twice.
+		errs.Add("cluster.lease", "must be at least three heartbeats (%s), got %s", 3*c.Heartbeat, c.Lease)
+	}
+	return c
+}
+
 type rawLedger struct {
 	Settle string `yaml:"settle"`
 	Every  string `yaml:"every"`

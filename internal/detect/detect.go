@@ -383,6 +383,49 @@ func (ms *monState) evidence(status sla.Status) []Evidence {
 	return out
 }
 
+// Last returns the time of the latest result observed for monitor id at
+// location ("" for the server's own), zero when none.
+func (d *Detector) Last(id, location string) time.Time {
+	if location == "" {
+		location = monitor.LocalLocation
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if ms := d.monitors[id]; ms != nil {
+		if ls := ms.locations[location]; ls != nil {
+			return ls.Last
+		}
+	}
+	return time.Time{}
+}
+
+// Seed starts monitor id afresh from what its latest status fact says:
+// status since at, every location confirmed in the matching state, and
+// nothing before at counted. A replica that takes a monitor over from
+// another feeds it the results stored since then: a standing outage is
+// not reported again, and its end is reported once.
+func (d *Detector) Seed(id string, status sla.Status, at time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	ms := d.monitors[id]
+	if ms == nil {
+		return
+	}
+	state, bad := monitor.Up, time.Time{}
+	switch status {
+	case sla.MajorOutage:
+		state, bad = monitor.Down, at
+	case sla.Degraded:
+		state, bad = monitor.Degraded, at
+	default:
+		status = sla.Operational
+	}
+	for l := range ms.locations {
+		ms.locations[l] = &LocationState{Monitor: id, Location: l, State: state, Since: at, BadSince: bad, Last: at}
+	}
+	ms.status, ms.at = status, at
+}
+
 // Snapshot returns the state of every monitor and location, sorted by
 // monitor and location, for Restore after a restart.
 func (d *Detector) Snapshot() []LocationState {

@@ -485,3 +485,48 @@ func TestQuorum(t *testing.T) {
 		})
 	}
 }
+
+// Seed: a replica taking a monitor over mid-outage reports neither the
+// standing outage again nor its end before RecoverAfter results.
+func TestSeedContinuesAnOutage(t *testing.T) {
+	m := &monitor.Monitor{ID: "m", Component: "api", Type: monitor.TypeHTTP, Interval: time.Minute, FailAfter: 2, RecoverAfter: 3, Locations: []string{"eu", "us", "ap"}}
+	d := New([]*monitor.Monitor{m})
+	t0 := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	d.Seed("m", sla.MajorOutage, t0)
+	at := func(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
+	obs := func(loc string, min int, st monitor.State) []Change {
+		return d.Observe(monitor.Result{MonitorID: "m", Location: loc, At: at(min), State: st})
+	}
+	// A result before the seed's time is ignored; down results keep the
+	// outage without a second change.
+	if ch := obs("eu", -1, monitor.Up); ch != nil {
+		t.Fatalf("an older result changed %v", ch)
+	}
+	for min := 1; min <= 3; min++ {
+		for _, loc := range []string{"eu", "us", "ap"} {
+			if ch := obs(loc, min, monitor.Down); ch != nil {
+				t.Fatalf("minute %d %s: %v", min, loc, ch)
+			}
+		}
+	}
+	// eu and us recover: two up results are not yet three.
+	for min := 4; min <= 5; min++ {
+		for _, loc := range []string{"eu", "us"} {
+			if ch := obs(loc, min, monitor.Up); ch != nil {
+				t.Fatalf("minute %d %s: %v", min, loc, ch)
+			}
+		}
+	}
+	if ch := obs("eu", 6, monitor.Up); ch != nil {
+		t.Fatalf("one location recovered of a quorum of two: %v", ch)
+	}
+	// us's third up breaks the quorum of down: operational since us's
+	// streak began, minute 4.
+	ch := obs("us", 6, monitor.Up)
+	if len(ch) != 1 || ch[0].Status != sla.Operational || !ch[0].At.Equal(at(4)) {
+		t.Fatalf("recovery: %+v", ch)
+	}
+	if last := d.Last("m", "us"); !last.Equal(at(6)) {
+		t.Errorf("Last = %s", last)
+	}
+}

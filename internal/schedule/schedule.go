@@ -50,6 +50,11 @@ type Options struct {
 	// Logger logs checks that panic and monitors that cannot be scheduled;
 	// nil discards.
 	Logger *slog.Logger
+	// Owns, when set, says whether this scheduler makes the run of m due
+	// at due: replicas sharing a database split the monitors, and each
+	// runs every monitor's grid but checks only its own slots. It is
+	// called under the scheduler's lock and must be quick.
+	Owns func(m *monitor.Monitor, due time.Time) bool
 	// Resume maps monitor ids to the next due times that NextDue returned
 	// before a restart, so that each monitor keeps its phase. Each is used
 	// once, when the monitor is first added.
@@ -69,6 +74,8 @@ type Stats struct {
 	// was late by more than an interval.
 	Runs    uint64
 	Skipped uint64
+	// Others counts the due runs left to another replica (Options.Owns).
+	Others uint64
 	// Lag is how late checks start against their due times: the latest
 	// run's, the largest since start, and the 99th percentile of the latest
 	// 1,024 runs.
@@ -84,6 +91,7 @@ type Scheduler struct {
 	location string
 	now      func() time.Time
 	onResult func(monitor.Result)
+	owns     func(*monitor.Monitor, time.Time) bool
 	log      *slog.Logger
 	sem      chan struct{}
 	wake     chan struct{}
@@ -98,6 +106,7 @@ type Scheduler struct {
 	queued   int
 	runs     uint64
 	skipped  uint64
+	others   uint64
 	lagLast  time.Duration
 	lagMax   time.Duration
 	lags     []time.Duration // ring of the latest lagWindow lags
@@ -120,6 +129,7 @@ func New(opts Options) *Scheduler {
 		location: opts.Location,
 		now:      opts.Now,
 		onResult: opts.OnResult,
+		owns:     opts.Owns,
 		log:      opts.Logger,
 		sem:      make(chan struct{}, cmpOr(opts.Concurrency, DefaultConcurrency)),
 		wake:     make(chan struct{}, 1),
@@ -309,9 +319,12 @@ func (s *Scheduler) dispatch(ctx context.Context) (time.Duration, bool) {
 			due = due.Add(k * iv)
 			s.skipped += uint64(k)
 		}
-		if e.busy {
+		switch {
+		case s.owns != nil && !s.owns(e.m, due):
+			s.others++
+		case e.busy:
 			s.skipped++
-		} else {
+		default:
 			e.busy = true
 			s.queued++
 			s.wg.Add(1)
@@ -424,6 +437,7 @@ func (s *Scheduler) Stats() Stats {
 		Queued:   s.queued,
 		Runs:     s.runs,
 		Skipped:  s.skipped,
+		Others:   s.others,
 		LagLast:  s.lagLast,
 		LagMax:   s.lagMax,
 	}

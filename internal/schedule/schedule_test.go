@@ -638,3 +638,38 @@ func TestPhaseDue(t *testing.T) {
 		t.Errorf("got first due %v after a whole interval, want within [0, 30s)", d)
 	}
 }
+
+// Owns splits the slots: a monitor runs only in the slots its scheduler
+// owns, on its phase grid, and the others are counted.
+func TestOwnsSkipsOthersSlots(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &recorder{}
+		handover := time.Now().Add(25 * time.Second)
+		s := New(Options{Run: up, Location: "local", OnResult: rec.add,
+			// "a" is this replica's until the handover, "b" after it.
+			Owns: func(m *monitor.Monitor, due time.Time) bool {
+				return (m.ID == "a") == due.Before(handover)
+			}})
+		s.Update([]*monitor.Monitor{mon("a", 10*time.Second), mon("b", 10*time.Second)})
+		stop := start(t, s)
+		time.Sleep(60 * time.Second)
+		stop()
+		a, b := rec.starts("a"), rec.starts("b")
+		if len(a) < 2 || len(a) > 3 || len(b) < 3 || len(b) > 4 {
+			t.Fatalf("a ran %d times, b %d, want a before 25 s and b after", len(a), len(b))
+		}
+		for _, at := range a {
+			if !at.Before(handover) {
+				t.Errorf("a ran at %s, after the handover", at)
+			}
+		}
+		for _, at := range b {
+			if at.Before(handover) {
+				t.Errorf("b ran at %s, before the handover", at)
+			}
+		}
+		if st := s.Stats(); st.Others != uint64(12-len(a)-len(b)) && st.Others != uint64(11-len(a)-len(b)) {
+			t.Errorf("others = %d, runs %d", st.Others, st.Runs)
+		}
+	})
+}

@@ -19,7 +19,7 @@ type metrics struct {
 	reloadErrs prometheus.Counter
 
 	lagP99, lagMax, inFlight, queued, batchQueue, monitors *prometheus.Desc
-	runs, skipped                                          *prometheus.Desc
+	runs, skipped, others                                  *prometheus.Desc
 	spilled, spillDropped                                  *prometheus.Desc
 }
 
@@ -57,6 +57,7 @@ func newMetrics(s *Server) *metrics {
 		monitors:     prometheus.NewDesc("slakeeper_scheduler_monitors", "Monitors scheduled on this server.", nil, nil),
 		runs:         prometheus.NewDesc("slakeeper_scheduler_runs_total", "Checks started.", nil, nil),
 		skipped:      prometheus.NewDesc("slakeeper_scheduler_skipped_total", "Due runs skipped because the previous run had not finished.", nil, nil),
+		others:       prometheus.NewDesc("slakeeper_scheduler_others_total", "Due runs left to another replica, whose monitor it is.", nil, nil),
 		spilled:      prometheus.NewDesc("slakeeper_results_kept", "Check results kept in memory while the store refuses them.", nil, nil),
 		spillDropped: prometheus.NewDesc("slakeeper_results_kept_dropped_total", "Kept check results dropped, the oldest first, when more than can be kept waited.", nil, nil),
 	}
@@ -76,7 +77,7 @@ func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 	m.changes.Describe(ch)
 	m.reloads.Describe(ch)
 	m.reloadErrs.Describe(ch)
-	for _, d := range []*prometheus.Desc{m.lagP99, m.lagMax, m.inFlight, m.queued, m.batchQueue, m.monitors, m.runs, m.skipped, m.spilled, m.spillDropped} {
+	for _, d := range []*prometheus.Desc{m.lagP99, m.lagMax, m.inFlight, m.queued, m.batchQueue, m.monitors, m.runs, m.skipped, m.others, m.spilled, m.spillDropped} {
 		ch <- d
 	}
 }
@@ -105,6 +106,7 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(m.monitors, prometheus.GaugeValue, float64(st.Monitors))
 	ch <- prometheus.MustNewConstMetric(m.runs, prometheus.CounterValue, float64(st.Runs))
 	ch <- prometheus.MustNewConstMetric(m.skipped, prometheus.CounterValue, float64(st.Skipped))
+	ch <- prometheus.MustNewConstMetric(m.others, prometheus.CounterValue, float64(st.Others))
 }
 
 // ReloadFailed counts a refused configuration.

@@ -85,6 +85,9 @@ type Server struct {
 	// ledger closes periods and keeps the credit ledger (set by routes,
 	// which makes the intake it writes claims through).
 	ledger *ledger.Service
+	// rep is this server's part in a cluster of replicas sharing a
+	// PostgreSQL database (replicas.go); nil on SQLite, single-process.
+	rep *replica
 	// mux is the HTTP surface, mounted once by New (routes.go).
 	mux http.Handler
 	// cov is the monitoring coverage in progress (coverage.go), perf the
@@ -123,13 +126,18 @@ func New(opts Options) (*Server, error) {
 	// Sessions expire by the server's clock, in the store as here.
 	opts.Store.SetClock(s.now)
 	s.metrics = newMetrics(s)
-	if err := s.reg.Register(s.metrics); err != nil {
+	var err error
+	if err = s.reg.Register(s.metrics); err != nil {
 		return nil, fmt.Errorf("register metrics: %w", err)
+	}
+	if sh, ok := opts.Store.(interface{ Shared() bool }); ok && sh.Shared() {
+		if s.rep, err = newReplica(s.reg, opts.Config.Cluster); err != nil {
+			return nil, fmt.Errorf("register metrics: %w", err)
+		}
 	}
 	s.auth = auth.New(opts.Store, s.Config, s.now, s.log)
 	no := opts.Notify
 	no.Store, no.Config, no.Now, no.Logger, no.Registry = opts.Store, s.Config, s.now, s.log, s.reg
-	var err error
 	if s.outbox, err = outbox.New(no); err != nil {
 		return nil, err
 	}
@@ -171,7 +179,13 @@ func (s *Server) Reload(c *config.Config) {
 		sc.Update(s.localMonitors(c))
 	}
 	s.obsMu.Lock()
-	changes := s.det.Update(c.Monitors)
+	var changes []detect.Change
+	for _, ch := range s.det.Update(c.Monitors) {
+		// Another replica's monitor is that replica's to report.
+		if s.watches(ch.Monitor) {
+			changes = append(changes, ch)
+		}
+	}
 	err := s.writeChanges(context.Background(), changes)
 	s.obsMu.Unlock()
 	if err != nil {
@@ -184,15 +198,24 @@ func (s *Server) Reload(c *config.Config) {
 // Run starts the checks and the background jobs and blocks until ctx ends.
 func (s *Server) Run(ctx context.Context) error {
 	c := s.Config()
-	// No due times need saving: each monitor's phase within its interval
-	// is derived from its id, so a restarted scheduler keeps the grid.
-	if err := s.resume(ctx, c); err != nil {
+	opts := schedule.Options{Run: s.run, Location: c.Server.Location, Concurrency: s.conc, Now: s.now, Logger: s.log,
+		OnResult: s.onResult}
+	if s.rep != nil {
+		// A replica joins before it checks anything, and rebuilds the
+		// detector state of each monitor as it takes it over
+		// (replicas.go), instead of all of them at start.
+		if err := s.renew(ctx); err != nil {
+			return fmt.Errorf("join the replicas: %w", err)
+		}
+		opts.Owns = s.owns
+		s.log.Info("replica joined", "replica", s.rep.id, "name", s.rep.name, "takes_work_in", s.rep.cfg.Grace())
+	} else if err := s.resume(ctx, c); err != nil {
+		// No due times need saving: each monitor's phase within its
+		// interval is derived from its id, so a restarted scheduler keeps
+		// the grid.
 		return err
 	}
-	sc := schedule.New(schedule.Options{
-		Run: s.run, Location: c.Server.Location, Concurrency: s.conc, Now: s.now, Logger: s.log,
-		OnResult: s.onResult,
-	})
+	sc := schedule.New(opts)
 	sc.Update(s.localMonitors(s.Config()))
 	s.sched.Store(sc)
 	s.ready.Store(true)
@@ -204,6 +227,9 @@ func (s *Server) Run(ctx context.Context) error {
 	wg.Go(func() { s.coverageLoop(ctx) })
 	wg.Go(func() { s.ticketAl.Run(ctx) }) // ticket breach warnings and metrics
 	wg.Go(func() { s.replaySpill(ctx) })  // results kept while the store was down
+	if s.rep != nil {
+		wg.Go(func() { s.clusterLoop(ctx) }) // membership, takeovers, results queued by other replicas
+	}
 	if lc := c.Ledger; !lc.Off {
 		wg.Go(func() { s.ledger.Run(ctx, lc.Every, lc.Settle) }) // month-end closes, adjustments after late evidence
 	}
@@ -258,7 +284,18 @@ func (s *Server) Ingest(ctx context.Context, rs []monitor.Result) error {
 	if err := s.storeResults(ctx, rs); err != nil {
 		return err
 	}
-	return s.observe(ctx, rs)
+	return s.accept(ctx, rs, false)
+}
+
+// accept observes stored results, or queues them for the replica that
+// watches their monitor (route). local tells the server's own checks
+// from results received from outside.
+func (s *Server) accept(ctx context.Context, rs []monitor.Result, local bool) error {
+	keep, err := s.route(ctx, rs, local)
+	if err != nil {
+		return err
+	}
+	return s.observe(ctx, keep)
 }
 
 // storeResults stores results, returning once they are acknowledged.
@@ -355,7 +392,7 @@ func (s *Server) heartbeats(ctx context.Context) {
 		}
 		now := s.now()
 		for _, m := range s.Config().Monitors {
-			if m.Type != monitor.TypeHeartbeat || m.Heartbeat == nil {
+			if m.Type != monitor.TypeHeartbeat || m.Heartbeat == nil || !s.watches(m.ID) {
 				continue
 			}
 			s.hbMu.Lock()
@@ -372,7 +409,11 @@ func (s *Server) heartbeats(ctx context.Context) {
 			if due {
 				r := monitor.Result{MonitorID: m.ID, Location: s.Config().Server.Location, At: now, State: monitor.Down,
 					Message: fmt.Sprintf("no heartbeat since %s (interval %s + grace %s)", last.UTC().Format(time.RFC3339), m.Interval, m.Heartbeat.Grace)}
-				if err := s.Ingest(ctx, []monitor.Result{r}); err != nil && ctx.Err() == nil {
+				err := s.storeResults(ctx, []monitor.Result{r})
+				if err == nil {
+					err = s.accept(ctx, []monitor.Result{r}, true)
+				}
+				if err != nil && ctx.Err() == nil {
 					s.log.Error("store heartbeat result", "monitor", m.ID, "err", err)
 				}
 			}

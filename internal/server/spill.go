@@ -82,7 +82,7 @@ func (s *Server) onResult(r monitor.Result) {
 	err := s.storeResults(ctx, []monitor.Result{r})
 	switch {
 	case err == nil:
-		if err := s.observe(ctx, []monitor.Result{r}); err != nil {
+		if err := s.accept(ctx, []monitor.Result{r}, true); err != nil {
 			s.log.Error("store status changes", "monitor", r.MonitorID, "err", err)
 		}
 	case isStoreDown(err):
@@ -126,7 +126,7 @@ func (s *Server) replaySpill(ctx context.Context) {
 				break // still down: wait
 			}
 			s.spill.drop(len(batch))
-			if err := s.observe(ctx, batch); err != nil {
+			if err := s.accept(ctx, batch, true); err != nil {
 				s.log.Error("store status changes", "err", err)
 			}
 			if s.spill.pending() == 0 {

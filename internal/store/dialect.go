@@ -32,6 +32,9 @@ type dialect struct {
 	// param, bound to listArg's value.
 	inList  func(column, param string) string
 	listArg func([]string) (any, error)
+	// dbNow reads the database's clock in unix milliseconds: the one clock
+	// every replica of a cluster shares.
+	dbNow string
 	// factTicket is the "ticket" field of a fact's body, as the index
 	// facts_ticket (migration 0006) holds it.
 	factTicket string
@@ -56,6 +59,7 @@ var sqliteDialect = dialect{
 	migrationLock: "",
 	collate:       "",
 	scanAt:        "+at",
+	dbNow:         `SELECT CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)`,
 	inList: func(column, param string) string {
 		return column + ` IN (SELECT value FROM json_each(` + param + `))`
 	},
@@ -80,6 +84,7 @@ var postgresDialect = dialect{
 	migrationLock: `SELECT pg_advisory_xact_lock(hashtext('slakeeper.store.migrate'), hashtext(coalesce(current_schema(), '')))`,
 	collate:       ` COLLATE "C"`,
 	scanAt:        "at",
+	dbNow:         `SELECT CAST(extract(epoch FROM clock_timestamp()) * 1000 AS bigint)`,
 	inList: func(column, param string) string {
 		return column + ` = ANY(CAST(` + param + ` AS text[]))`
 	},

@@ -27,6 +27,10 @@ type Postgres struct {
 
 var _ Store = (*Postgres)(nil)
 
+// Shared reports that several servers may use the database at once: they
+// run as replicas (internal/cluster).
+func (p *Postgres) Shared() bool { return true }
+
 // OpenPostgres connects to the database at dsn (a postgres:// URL or a
 // key=value string as libpq takes) and applies its pending migrations.
 // Unless the dsn sets synchronous_commit, sessions use "on", so that a

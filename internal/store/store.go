@@ -209,6 +209,21 @@ type Store interface {
 	TakeToken(ctx context.Context, key string, burst float64, every time.Duration, now time.Time) (bool, error)
 	// CountUnconfirmed counts the subscribers not yet confirmed.
 	CountUnconfirmed(ctx context.Context) (int, error)
+
+	// RenewReplica renews replica id's membership and returns every
+	// replica's row and the database's clock. A replica not registered, or
+	// whose lease had lapsed (no renewal within lease), is registered
+	// anew, taking work grace after now: the others see it before it
+	// acts. Rows gone quiet for long are deleted.
+	RenewReplica(ctx context.Context, id, name string, lease, grace time.Duration) (Replicas, error)
+	// LeaveReplica marks replica id as gone from now on.
+	LeaveReplica(ctx context.Context, id string) error
+	// HandOff queues results for the replicas that watch their monitors.
+	HandOff(ctx context.Context, hs []Handoff) error
+	// TakeHandoffs removes and returns, oldest first, at most limit queued
+	// results for owner or for replicas not in alive (their owner is gone).
+	// Two replicas never take the same one.
+	TakeHandoffs(ctx context.Context, owner string, alive []string, limit int) ([]Handoff, error)
 	// SetClock sets the clock that tells whether a session has expired, for
 	// Session and Prune (time.Now until set). Set it before use.
 	SetClock(now func() time.Time)

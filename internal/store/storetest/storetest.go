@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	scenarios = append(scenarios, notifyScenarios...)
 	scenarios = append(scenarios, ledgerScenarios...)
+	scenarios = append(scenarios, replicaScenarios...)
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
