@@ -121,18 +121,37 @@ func (s *Server) renew(ctx context.Context) error {
 	return nil
 }
 
-// clusterLoop renews the membership every heartbeat, takes over the
-// monitors that became this replica's, and takes the results queued for
-// it, until ctx ends; then it leaves, so that the others take its monitors
-// at once instead of after a lease.
+// clusterLoop renews the membership every heartbeat and, apart (a
+// takeover of thousands of monitors must not delay a renewal past the
+// lease), takes over the monitors that became this replica's and takes
+// the results queued for it, until ctx ends; then it leaves, so that the
+// others take its monitors at once instead of after a lease.
 func (s *Server) clusterLoop(ctx context.Context) {
-	hb := s.rep.cfg.Heartbeat
-	t := time.NewTicker(min(hb, time.Second))
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(min(s.rep.cfg.Heartbeat, time.Second))
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			if err := s.rebalance(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("replica: take over monitors", "err", err)
+				continue
+			}
+			if err := s.takeHandoffs(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("replica: take queued results", "err", err)
+			}
+		}
+	})
+	t := time.NewTicker(s.rep.cfg.Heartbeat)
 	defer t.Stop()
-	last := s.now()
 	for {
 		select {
 		case <-ctx.Done():
+			wg.Wait()
 			lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 			if err := s.store.LeaveReplica(lctx, s.rep.id); err != nil {
 				s.log.Warn("replica: leave", "err", err)
@@ -140,19 +159,7 @@ func (s *Server) clusterLoop(ctx context.Context) {
 			cancel()
 			return
 		case <-t.C:
-		}
-		if s.now().Sub(last) >= hb-hb/10 {
-			last = s.now()
-			if s.renew(ctx) != nil {
-				continue
-			}
-		}
-		if err := s.rebalance(ctx); err != nil && ctx.Err() == nil {
-			s.log.Error("replica: take over monitors", "err", err)
-			continue
-		}
-		if err := s.takeHandoffs(ctx); err != nil && ctx.Err() == nil {
-			s.log.Error("replica: take queued results", "err", err)
+			s.renew(ctx) // logged inside; the last view stays in force
 		}
 	}
 }
