@@ -101,12 +101,19 @@ func newIncidentEnvWith(t *testing.T, cfgYAML, policyYAML string) *incidentEnv {
 // configuration reads its secrets from.
 func newIncidentEnvWithEnv(t *testing.T, cfgYAML, policyYAML string, env map[string]string) *incidentEnv {
 	t.Helper()
+	return newIncidentEnvOn(t, filepath.Join(t.TempDir(), "inc.db"), cfgYAML, policyYAML, env)
+}
+
+// newIncidentEnvOn is newIncidentEnvWithEnv on the database db (an SQLite
+// file or a postgres:// URL), which another env may share.
+func newIncidentEnvOn(t *testing.T, db, cfgYAML, policyYAML string, env map[string]string) *incidentEnv {
+	t.Helper()
 	cfg, err := config.Parse("slakeeper.yaml", []byte(cfgYAML), func(k string) string { return env[k] },
 		func(name string) (*sla.Policy, error) { return policy.Parse(name, []byte(policyYAML)) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "inc.db"), nil)
+	st, err := store.Open(context.Background(), db, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

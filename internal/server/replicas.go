@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -140,6 +141,11 @@ func (s *Server) clusterLoop(ctx context.Context) {
 			if err := s.rebalance(ctx); err != nil && ctx.Err() == nil {
 				s.log.Error("replica: take over monitors", "err", err)
 				continue
+			}
+			if !s.ready.Load() && ctx.Err() == nil && slices.Contains(s.rep.view.Load().Alive(s.now()), s.rep.id) {
+				// At work and its monitors taken over: /readyz says so,
+				// and a rolling upgrade may stop the next replica.
+				s.ready.Store(true)
 			}
 			if err := s.takeHandoffs(ctx); err != nil && ctx.Err() == nil {
 				s.log.Error("replica: take queued results", "err", err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -11,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slakeeper/slakeeper/internal/auth"
 	"github.com/slakeeper/slakeeper/internal/config"
 	"github.com/slakeeper/slakeeper/internal/monitor"
 	"github.com/slakeeper/slakeeper/internal/policy"
@@ -246,5 +249,30 @@ func TestReplicasOneOutage(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	if got := statusFacts(t, other.st, "edge"); !slices.Equal(got, []string{"major_outage", "operational"}) {
 		t.Fatalf("status facts %v, want major_outage then operational, once each", got)
+	}
+}
+
+// A session opened on one replica works on another, and signing out on
+// the other ends it on both: sessions live in the shared database.
+func TestSessionOnAnyReplica(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	env := map[string]string{"OPS_TOKEN": testOpsToken, "VIEW_TOKEN": testViewerToken, "ALICE_HASH": testAliceHash(t), "BACKUP_TOKEN": testBackupToken}
+	a := newIncidentEnvOn(t, dsn, incidentTestConfig, incidentTestPolicy, env)
+	b := newIncidentEnvOn(t, dsn, incidentTestConfig, incidentTestPolicy, env)
+	onA := a.browser()
+	if p := onA.signIn("alice", testAlicePassword); p.code != http.StatusSeeOther {
+		t.Fatalf("sign in on a: %d %s", p.code, p.body)
+	}
+	onB := b.browser()
+	u, _ := url.Parse(b.url)
+	onB.c.Jar.SetCookies(u, []*http.Cookie{{Name: auth.SessionCookie, Value: onA.session(), Path: "/"}})
+	if p := onB.get("/admin"); p.code != http.StatusOK {
+		t.Fatalf("a's session on b: %d to %q", p.code, p.location)
+	}
+	if p := onB.post("/admin/signout", url.Values{}); p.code != http.StatusSeeOther {
+		t.Fatalf("sign out on b: %d", p.code)
+	}
+	if p := onA.get("/admin"); p.code != http.StatusSeeOther {
+		t.Fatalf("signed out on b, a still lets the session in: %d", p.code)
 	}
 }

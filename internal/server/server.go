@@ -218,7 +218,8 @@ func (s *Server) Run(ctx context.Context) error {
 	sc := schedule.New(opts)
 	sc.Update(s.localMonitors(s.Config()))
 	s.sched.Store(sc)
-	s.ready.Store(true)
+	// A replica is ready once it has taken its monitors over (clusterLoop).
+	s.ready.Store(s.rep == nil)
 	var wg sync.WaitGroup
 	wg.Go(func() { s.heartbeats(ctx) })
 	wg.Go(func() { s.retention(ctx) })
@@ -236,6 +237,7 @@ func (s *Server) Run(ctx context.Context) error {
 	err := sc.Run(ctx)
 	s.ready.Store(false)
 	wg.Wait()
+	s.ready.Store(false) // a replica's loop may have set it meanwhile
 	// Commit what the last checks produced before the store closes.
 	s.batcher.Close()
 	return err
