@@ -28,5 +28,6 @@ fuzz:
 	$(GO) test ./internal/facts -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/timeline -run '^$$' -fuzz '^FuzzCalendarAdd$$' -fuzztime $(FUZZTIME)
 
+# The binary knows its commit (stamped by Go) and its build date.
 build:
-	$(GO) build -o bin/slakeeper ./cmd/slakeeper
+	$(GO) build -buildvcs=auto -ldflags "-X main.buildDate=$$(date -u +%FT%TZ)" -o bin/slakeeper ./cmd/slakeeper

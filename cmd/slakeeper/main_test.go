@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,5 +65,20 @@ func TestCommandLine(t *testing.T) {
 				t.Errorf("stderr: got %q, want it to contain %q", errOut, tt.wantErr)
 			}
 		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := cliRun(t, "version")
+	if code != 0 || !strings.HasPrefix(out, "slakeeper ") || !strings.Contains(out, "\ncommit ") || !strings.Contains(out, "\ngo        go1.") {
+		t.Errorf("version: exit %d\n%s", code, out)
+	}
+	code, out, _ = cliRun(t, "version", "-o", "json")
+	var b buildInfo
+	if err := json.Unmarshal([]byte(out), &b); code != 0 || err != nil || b.Version == "" || !strings.HasPrefix(b.Go, "go1.") || b.Platform == "" {
+		t.Errorf("version -o json: exit %d, %v\n%s", code, err, out)
+	}
+	if code, _, errOut := cliRun(t, "version", "-o", "yaml"); code != 2 || !strings.Contains(errOut, "-o: want table, json") {
+		t.Errorf("version -o yaml: exit %d, %s", code, errOut)
 	}
 }

@@ -55,7 +55,7 @@ Commands:
   evaluate       compute uptime, credits, ticket clocks and obligations offline
   policy check   validate a policy file
   hash-password  print the bcrypt hash of a password read from stdin
-  version        print the version
+  version        print the version, commit and build date
 
 Run "slakeeper <command> --help" for a command's flags and an example.
 
@@ -63,9 +63,6 @@ Example:
   slakeeper evaluate --policy examples/002-bluestone.yaml \
     --facts examples/002-bluestone.jsonl --period 2026-10
 `
-
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
 
 // run is the whole program; main only calls it, so tests can too.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -101,8 +98,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "hash-password":
 		return cmdHashPassword(rest, stdin, stdout, stderr)
 	case "version", "--version":
-		fmt.Fprintln(stdout, "slakeeper", version)
-		return nil
+		return cmdVersion(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, mainUsage)
 		return nil
