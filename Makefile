@@ -4,9 +4,12 @@ STATICCHECK_VERSION ?= v0.8.2
 
 .PHONY: test check fmt vet staticcheck fuzz run build
 
-# The test command the README gives; .ci/run calls it.
+# The test command the README gives; .ci/run calls it. go test ./..., then
+# the tests skipped for a component this machine lacks (PostgreSQL,
+# Chromium, the SMTP sink, the feed parser), so that a green run on a bare
+# machine is not taken for a full one.
 test:
-	$(GO) test ./...
+	$(GO) run ./internal/tools/testrun ./...
 
 # Static checks CI runs before the tests.
 check: fmt vet staticcheck
