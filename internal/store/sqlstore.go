@@ -517,3 +517,36 @@ func (s *sqlStore) seriesList(ctx context.Context) ([]int64, error) {
 
 // SetClock implements Store.
 func (s *sqlStore) SetClock(now func() time.Time) { s.clock.set(now) }
+
+// MinuteDays implements Store. One grouped pass over the minutes in
+// range: the server runs it once at start, not per request.
+func (s *sqlStore) MinuteDays(ctx context.Context, from, to time.Time) ([]DayCount, error) {
+	lo, hi := minuteBounds(from, to)
+	rows, err := s.reader.query(ctx, `SELECT s.monitor, s.location, m.minute / 1440, SUM(m.up), SUM(m.degraded), SUM(m.down)
+		FROM series s JOIN minutes m ON m.series = s.id
+		WHERE m.minute >= CAST($1 AS bigint) AND m.minute < CAST($2 AS bigint)
+		GROUP BY s.monitor, s.location, m.minute / 1440
+		ORDER BY m.minute / 1440, s.monitor`+s.dialect.collate+`, s.location`+s.dialect.collate, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("read day counts: %w", err)
+	}
+	defer rows.Close()
+	var out []DayCount
+	for rows.Next() {
+		var (
+			d             DayCount
+			day           int64
+			up, deg, down int64
+		)
+		if err := rows.Scan(&d.MonitorID, &d.Location, &day, &up, &deg, &down); err != nil {
+			return nil, fmt.Errorf("read day counts: %w", err)
+		}
+		d.Day = time.Unix(day*86400, 0).UTC()
+		d.Up, d.Degraded, d.Down = int(up), int(deg), int(down)
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read day counts: %w", err)
+	}
+	return out, nil
+}

@@ -58,6 +58,10 @@ type Store interface {
 	// (any location) starting at or after from; ok is false when there is
 	// none. It is one index lookup per location, however long the history.
 	FirstMinute(ctx context.Context, monitorID string, from time.Time) (first time.Time, ok bool, err error)
+	// MinuteDays sums, per monitor, location and UTC day, the per-minute
+	// aggregates whose minute starts in [from, to) (whole minutes: from
+	// and to are rounded up to one), ordered by day, monitor, location.
+	MinuteDays(ctx context.Context, from, to time.Time) ([]DayCount, error)
 	// SetState stores a monitor's runtime state at one location, replacing
 	// the previous one, so that a restart resumes the schedule.
 	SetState(ctx context.Context, s MonitorState) error
@@ -272,6 +276,14 @@ type Minute struct {
 	// LatencySum and LatencyMax are over all the minute's results; the mean
 	// is LatencySum divided by Up+Degraded+Down.
 	LatencySum, LatencyMax time.Duration
+}
+
+// DayCount is the per-minute aggregates of one monitor at one location
+// summed over one UTC day (Day, its midnight) or the part of it asked.
+type DayCount struct {
+	MonitorID, Location string
+	Day                 time.Time
+	Up, Degraded, Down  int
 }
 
 // MonitorState is the scheduler's state of one monitor at one location.

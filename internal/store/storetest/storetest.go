@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"FactsInvalid", testFactsInvalid},
 		{"FactsRange", testFactsRange},
 		{"Minutes", testMinutes},
+		{"MinuteDays", testMinuteDays},
 		{"States", testStates},
 		{"Prune", testPrune},
 		{"Size", testSize},
