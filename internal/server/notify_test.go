@@ -760,6 +760,9 @@ func TestUnqueuedEventIsCounted(t *testing.T) {
 	if v := metricValue(t, e.s.reg, "slakeeper_notifications_held"); v != 1 {
 		t.Errorf("got %v held events in the metric, want 1", v)
 	}
+	// Stopped before it started, the server would never run the outbox
+	// whose shutdown counts what is left.
+	eventually(t, "the server to run", e.s.ready.Load)
 	e.stop()
 	if v := metricValue(t, e.s.reg, "slakeeper_notification_publish_errors_total"); v != 1 {
 		t.Errorf("got %v unqueued events in the metric after the stop, want 1", v)

@@ -198,13 +198,30 @@ func (s *Server) rebalance(ctx context.Context) error {
 }
 
 // takeover seeds the detector state of monitors this replica just took
-// from what the store holds: each monitor's latest status fact, and the
-// results since (at most the last twenty intervals, at least ten
-// minutes). A standing outage stays one outage, a confirmation its
-// previous watcher died before writing is written now (fact ids are
-// derived from their content, so one it did write is not written again),
-// and streaks in progress go on.
+// over (seed) and marks them held.
 func (s *Server) takeover(ctx context.Context, ms []*monitor.Monitor) error {
+	if err := s.seed(ctx, ms, func(m *monitor.Monitor) {
+		s.rep.mu.Lock()
+		s.rep.held[m.ID] = true
+		s.rep.mu.Unlock()
+	}); err != nil {
+		return err
+	}
+	s.log.Info("replica: took over monitors", "replica", s.rep.id, "monitors", len(ms))
+	return nil
+}
+
+// seed rebuilds the detector state of monitors from what the store holds:
+// each monitor's latest status fact, and the results since (at most the
+// last twenty intervals, at least ten minutes). A standing outage stays
+// one outage (no second fact however long it has lasted), a confirmation
+// the server (or another replica) died before writing is written now
+// (fact ids are derived from their content, so one already written is
+// not written again), and streaks in progress go on. It reads one query
+// of status facts and one of results per monitor, so a start or a
+// takeover costs a few results per monitor, not a day of them. done, if
+// set, is called for each monitor seeded.
+func (s *Server) seed(ctx context.Context, ms []*monitor.Monitor, done func(*monitor.Monitor)) error {
 	c, now := s.Config(), s.now()
 	facts, err := s.store.FactsOfType(ctx, []string{"status"}, now.Add(-c.Server.EvidenceRetention), now.Add(time.Minute))
 	if err != nil {
@@ -232,31 +249,32 @@ func (s *Server) takeover(ctx context.Context, ms []*monitor.Monitor) error {
 		}
 		rs, err := s.store.Results(ctx, m.ID, from, now.Add(time.Minute))
 		if err != nil {
-			return fmt.Errorf("take over %s: %w", m.ID, err)
+			return fmt.Errorf("seed %s: %w", m.ID, err)
 		}
+		// What an agent sends again after the restart is counted once.
 		s.perf.seen(rs)
 		s.obsMu.Lock()
 		s.det.Seed(m.ID, st.status, st.at)
 		for _, r := range rs {
 			err := s.writeChanges(ctx, s.det.Observe(r))
 			if errors.Is(err, store.ErrConflict) {
-				s.log.Warn("take over: a replayed status change differs from the stored one; keeping the stored one", "monitor", m.ID, "err", err)
+				// The stored fact stands; a replay must never stop a start.
+				s.log.Warn("replay: a replayed status change differs from the stored one; keeping the stored one", "monitor", m.ID, "err", err)
 				continue
 			}
 			if err != nil {
 				s.obsMu.Unlock()
-				return fmt.Errorf("take over %s: %w", m.ID, err)
+				return fmt.Errorf("seed %s: %w", m.ID, err)
 			}
 		}
 		s.obsMu.Unlock()
 		if m.Type == monitor.TypeHeartbeat && len(rs) > 0 {
 			s.beatAt(m.ID, rs[len(rs)-1].At)
 		}
-		s.rep.mu.Lock()
-		s.rep.held[m.ID] = true
-		s.rep.mu.Unlock()
+		if done != nil {
+			done(m)
+		}
 	}
-	s.log.Info("replica: took over monitors", "replica", s.rep.id, "monitors", len(ms))
 	return nil
 }
 

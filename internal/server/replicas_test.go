@@ -183,10 +183,15 @@ func TestReplicasSplitChecks(t *testing.T) {
 	}
 }
 
-// statusFacts returns the status facts of monitor id, oldest first.
-func statusFacts(t *testing.T, st store.Store, id string) []string {
+// statusFacts returns the statuses of monitor id's status facts from
+// since on (or the last hour), oldest first.
+func statusFacts(t *testing.T, st store.Store, id string, since ...time.Time) []string {
 	t.Helper()
-	fs, err := st.FactsOfType(context.Background(), []string{"status"}, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+	from := time.Now().Add(-time.Hour)
+	if len(since) > 0 {
+		from = since[0]
+	}
+	fs, err := st.FactsOfType(context.Background(), []string{"status"}, from, time.Now().Add(100*365*24*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -243,41 +243,11 @@ func (s *Server) Run(ctx context.Context) error {
 	return err
 }
 
-// resume rebuilds the detector from the acknowledged results of the recent
-// past, so a restart (even after kill -9) neither forgets an outage in
-// progress nor records it twice: status facts have ids derived from their
-// content, and the store skips a fact it already has.
+// resume rebuilds the detector from the store at start, so a restart
+// (even after kill -9) neither forgets an outage in progress nor records
+// it twice (seed, replicas.go).
 func (s *Server) resume(ctx context.Context, c *config.Config) error {
-	now := s.now()
-	for _, m := range c.Monitors {
-		window := max(24*time.Hour, 20*m.Interval)
-		rs, err := s.store.Results(ctx, m.ID, now.Add(-window), now.Add(time.Minute))
-		if err != nil {
-			return fmt.Errorf("resume %s: %w", m.ID, err)
-		}
-		// What an agent sends again after the restart is counted once.
-		s.perf.seen(rs)
-		s.obsMu.Lock()
-		for _, r := range rs {
-			err := s.writeChanges(ctx, s.det.Observe(r))
-			if errors.Is(err, store.ErrConflict) {
-				// The stored fact stands; a replay must never stop a start.
-				s.log.Warn("resume: a replayed status change differs from the stored one; keeping the stored one", "monitor", m.ID, "err", err)
-				continue
-			}
-			if err != nil {
-				s.obsMu.Unlock()
-				return fmt.Errorf("resume %s: %w", m.ID, err)
-			}
-		}
-		s.obsMu.Unlock()
-		if m.Type == monitor.TypeHeartbeat && len(rs) > 0 {
-			s.hbMu.Lock()
-			s.lastBeat[m.ID] = rs[len(rs)-1].At
-			s.hbMu.Unlock()
-		}
-	}
-	return nil
+	return s.seed(ctx, c.Monitors, nil)
 }
 
 // Ingest stores results (returning once they are acknowledged) and feeds
