@@ -16,6 +16,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/customers"
 	"github.com/slakeeper/slakeeper/internal/incidents"
 	"github.com/slakeeper/slakeeper/internal/ledger"
+	"github.com/slakeeper/slakeeper/internal/monitors"
 	"github.com/slakeeper/slakeeper/internal/operatorui"
 	"github.com/slakeeper/slakeeper/internal/outbox"
 	"github.com/slakeeper/slakeeper/internal/reports"
@@ -37,6 +38,8 @@ type Options struct {
 	Customers *customers.Service
 	Users     *users.Service
 	Ledger    *ledger.Service
+	// Monitors is the monitors console's figures.
+	Monitors *monitors.Service
 }
 
 type handler struct {
@@ -51,6 +54,7 @@ type handler struct {
 	customers *customers.Service
 	users     *users.Service
 	ledger    *ledger.Service
+	monitors  *monitors.Service
 	ui        *operatorui.Renderer
 }
 
@@ -63,7 +67,7 @@ func Mount(mux *http.ServeMux, o Options) error {
 	if err != nil {
 		return fmt.Errorf("operator page templates: %w", err)
 	}
-	h := &handler{cfg: o.Config, now: o.Now, log: o.Logger, auth: o.Auth, inc: o.Incidents, out: o.Outbox, store: o.Store, tickets: o.Tickets, customers: o.Customers, users: o.Users, ledger: o.Ledger, ui: ui}
+	h := &handler{cfg: o.Config, now: o.Now, log: o.Logger, auth: o.Auth, inc: o.Incidents, out: o.Outbox, store: o.Store, tickets: o.Tickets, customers: o.Customers, users: o.Users, ledger: o.Ledger, monitors: o.Monitors, ui: ui}
 	may := h.requireSession
 
 	// Public: the sign-in form and sign-in itself (failures limited per
@@ -90,6 +94,8 @@ func Mount(mux *http.ServeMux, o Options) error {
 	mux.Handle("GET /admin/maintenance/new", may(auth.PermMaintenanceWrite)(h.handleMaintenancePage()))
 	mux.Handle("POST /admin/maintenance", may(auth.PermMaintenanceWrite)(h.handleMaintenanceForm()))
 	mux.Handle("POST /admin/maintenance/{id}/cancel", may(auth.PermMaintenanceWrite)(h.handleCancelForm()))
+	mux.Handle("GET /admin/monitors", may(auth.PermMonitorsRead)(h.handleMonitorsPage()))
+	mux.Handle("GET /admin/monitors/{id}", may(auth.PermMonitorsRead)(h.handleMonitorPage()))
 	mux.Handle("GET /admin/reports", may(auth.PermReportsRead)(h.handleReportsPage()))
 	mux.Handle("GET /admin/tickets", may(auth.PermTicketsRead)(h.handleTicketsPage()))
 	mux.Handle("GET /admin/tickets/{id}", may(auth.PermTicketsRead)(h.handleTicketPage()))

@@ -18,6 +18,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/intake"
 	"github.com/slakeeper/slakeeper/internal/ledger"
 	"github.com/slakeeper/slakeeper/internal/monitor"
+	"github.com/slakeeper/slakeeper/internal/monitors"
 	"github.com/slakeeper/slakeeper/internal/outbox"
 	"github.com/slakeeper/slakeeper/internal/reports"
 	"github.com/slakeeper/slakeeper/internal/store"
@@ -61,6 +62,8 @@ type Options struct {
 	Users     *users.Service
 	Results   Results
 	Ledger    *ledger.Service
+	// Monitors is the monitors console's figures.
+	Monitors *monitors.Service
 }
 
 type handler struct {
@@ -77,12 +80,13 @@ type handler struct {
 	customers *customers.Service
 	users     *users.Service
 	ledger    *ledger.Service
+	monitors  *monitors.Service
 }
 
 // Mount registers the API routes on mux, each with who may call it.
 // Nothing that writes is reachable without a credential.
 func Mount(mux *http.ServeMux, o Options) {
-	h := &handler{store: o.Store, cfg: o.Config, now: o.Now, log: o.Logger, inc: o.Incidents, out: o.Outbox, tickets: o.Tickets, results: o.Results, auth: o.Auth, intake: o.Intake, customers: o.Customers, users: o.Users, ledger: o.Ledger}
+	h := &handler{store: o.Store, cfg: o.Config, now: o.Now, log: o.Logger, inc: o.Incidents, out: o.Outbox, tickets: o.Tickets, results: o.Results, auth: o.Auth, intake: o.Intake, customers: o.Customers, users: o.Users, ledger: o.Ledger, monitors: o.Monitors}
 	may := o.Auth.Require
 	agent := o.Auth.RequireAgent
 
@@ -101,6 +105,8 @@ func Mount(mux *http.ServeMux, o Options) {
 	mux.Handle("GET /api/v1/targets", may(auth.PermTargetsRead)(h.handleTargets()))
 	mux.Handle("GET /api/v1/subscribers", may(auth.PermSubscribersRead)(h.handleSubscribers()))
 	mux.Handle("GET /api/v1/subscribers/{id}/deliveries", may(auth.PermSubscribersRead)(h.handleDeliveries()))
+	mux.Handle("GET /api/v1/monitors", may(auth.PermMonitorsRead)(h.handleMonitors()))
+	mux.Handle("GET /api/v1/monitors/{id}", may(auth.PermMonitorsRead)(h.handleMonitor()))
 
 	// Writes (audited: the token's or user's name is recorded as who
 	// decided).

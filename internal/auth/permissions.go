@@ -60,33 +60,34 @@ const (
 	PermLedgerRead       Permission = "ledger:read"       // the credit ledger, closes, claims, adjustments (a customer: its own)
 	PermClaimsWrite      Permission = "claims:write"      // submit a claim (a customer: for itself; staff: on a customer's behalf, late with a reason)
 	PermLedgerWrite      Permission = "ledger:write"      // close periods, approve and reject claims and adjustments, reverse entries, note invoices
+	PermMonitorsRead     Permission = "monitors:read"     // the monitors console: every monitor's state, checks, latency, uptime
 )
 
 // Permissions lists every permission, for the matrix.
 var Permissions = []Permission{PermReportsRead, PermEvidenceExport, PermIncidentsRead, PermIncidentsWrite, PermMaintenanceRead,
 	PermMaintenanceWrite, PermDisastersRead, PermDisastersWrite, PermTicketsRead, PermTargetsRead, PermSubscribersRead,
 	PermSubscribersWrite, PermFactsWrite, PermPortal, PermCustomersRead, PermCustomersWrite, PermUsersWrite, PermLedgerRead, PermClaimsWrite,
-	PermLedgerWrite}
+	PermLedgerWrite, PermMonitorsRead}
 
 // matrix is who may do what (docs/api.md prints it; a test keeps the two
 // equal). A customer's reports and tickets are only its own customer's.
 var matrix = map[string][]Permission{
 	RoleAdmin: {PermReportsRead, PermEvidenceExport, PermIncidentsRead, PermIncidentsWrite, PermMaintenanceRead, PermMaintenanceWrite,
 		PermDisastersRead, PermDisastersWrite, PermTicketsRead, PermTargetsRead, PermSubscribersRead, PermSubscribersWrite, PermFactsWrite,
-		PermCustomersRead, PermCustomersWrite, PermUsersWrite, PermLedgerRead, PermClaimsWrite, PermLedgerWrite},
+		PermCustomersRead, PermCustomersWrite, PermUsersWrite, PermLedgerRead, PermClaimsWrite, PermLedgerWrite, PermMonitorsRead},
 	RoleOperator: {PermReportsRead, PermEvidenceExport, PermIncidentsRead, PermIncidentsWrite, PermMaintenanceRead, PermMaintenanceWrite,
 		PermDisastersRead, PermDisastersWrite, PermTicketsRead, PermTargetsRead, PermSubscribersRead, PermSubscribersWrite, PermFactsWrite,
-		PermCustomersRead, PermCustomersWrite, PermLedgerRead, PermClaimsWrite},
+		PermCustomersRead, PermCustomersWrite, PermLedgerRead, PermClaimsWrite, PermMonitorsRead},
 	// The support lead: tickets, and what customers ask about.
 	RoleSupport: {PermIncidentsRead, PermMaintenanceRead, PermTicketsRead, PermTargetsRead, PermReportsRead, PermCustomersRead,
-		PermLedgerRead, PermClaimsWrite},
+		PermLedgerRead, PermClaimsWrite, PermMonitorsRead},
 	// Month-end: reports, the evidence behind them, the targets and
 	// disasters that decide credits; the ledger, which only finance (and
 	// admins) write.
 	RoleFinance: {PermReportsRead, PermEvidenceExport, PermTicketsRead, PermTargetsRead, PermDisastersRead, PermIncidentsRead,
-		PermCustomersRead, PermCustomersWrite, PermLedgerRead, PermClaimsWrite, PermLedgerWrite},
+		PermCustomersRead, PermCustomersWrite, PermLedgerRead, PermClaimsWrite, PermLedgerWrite, PermMonitorsRead},
 	RoleViewer: {PermReportsRead, PermEvidenceExport, PermIncidentsRead, PermMaintenanceRead, PermDisastersRead, PermTicketsRead,
-		PermTargetsRead, PermSubscribersRead, PermCustomersRead, PermLedgerRead},
+		PermTargetsRead, PermSubscribersRead, PermCustomersRead, PermLedgerRead, PermMonitorsRead},
 	RoleIngest:   {PermFactsWrite},
 	RoleCustomer: {PermReportsRead, PermTicketsRead, PermPortal, PermLedgerRead, PermClaimsWrite},
 }

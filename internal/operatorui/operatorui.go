@@ -630,6 +630,19 @@ func New() (*Renderer, error) {
 			return strconv.FormatFloat(*f, 'f', -1, 64)
 		},
 		"join": strings.Join,
+		"add":  func(a, b any) float64 { return toFloat(a) + toFloat(b) },
+		"msp": func(v *float64) string {
+			if v == nil {
+				return "—"
+			}
+			return strconv.FormatFloat(*v, 'f', 1, 64) + " ms"
+		},
+		"pctp": func(v *float64) string {
+			if v == nil {
+				return "—"
+			}
+			return strconv.FormatFloat(*v, 'f', 3, 64) + " %"
+		},
 		"obligationsOf": func(now time.Time, list []Obligation, known bool) obligationsView {
 			return obligationsView{Now: now, List: list, Known: known}
 		},
@@ -640,7 +653,7 @@ func New() (*Renderer, error) {
 		"fid": func(prefix, field string) string { return prefix + "-" + nonID.ReplaceAllString(field, "_") },
 	}
 	r := &Renderer{pages: map[string]*template.Template{}}
-	for _, name := range []string{"signin", "dashboard", "incident_new", "incident", "maintenance_new", "message", "subscribers", "subscriber", "subscriber_remove", "disasters", "reports", "tickets", "ticket", "targets", "finance", "portal_home", "portal_credits", "customers", "users", "invite", "portal_subscriptions"} {
+	for _, name := range []string{"signin", "dashboard", "incident_new", "incident", "maintenance_new", "message", "subscribers", "subscriber", "subscriber_remove", "disasters", "reports", "tickets", "ticket", "targets", "finance", "portal_home", "portal_credits", "customers", "users", "invite", "portal_subscriptions", "monitors", "monitor"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/forms.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("operator template %s: %w", name, err)
@@ -780,4 +793,15 @@ type PortalCredits struct {
 	Claims        []RequestRow
 	Entries       []EntryRow
 	Totals        []TotalRow
+}
+
+// toFloat is a template number (int or float64) as a float64.
+func toFloat(v any) float64 {
+	switch x := v.(type) {
+	case int:
+		return float64(x)
+	case float64:
+		return x
+	}
+	return 0
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/customers"
 	"github.com/slakeeper/slakeeper/internal/intake"
 	"github.com/slakeeper/slakeeper/internal/ledger"
+	"github.com/slakeeper/slakeeper/internal/monitors"
 	"github.com/slakeeper/slakeeper/internal/portal"
 	"github.com/slakeeper/slakeeper/internal/public"
 	"github.com/slakeeper/slakeeper/internal/users"
@@ -43,12 +44,15 @@ func (s *Server) routes() (http.Handler, error) {
 	s.ledger = ledger.New(fresh, s.Config, s.now, s.log, ledgerNotices{out: s.outbox, cfg: s.Config, customers: cust}, intakeWriter{in})
 	in.OnLate(s.ledger.MarkLate)
 	us := users.New(s.store, s.Config, s.now, s.outbox)
+	// The monitors console: the detector's verdicts and the tracker's
+	// figures (console.go), a monitor's series from the store.
+	mons := monitors.New(s.Config, s.now, s, s.store)
 	api.Mount(mux, api.Options{Store: fresh, Config: s.Config, Now: s.now, Logger: s.log,
 		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox, Tickets: s.tickets, Results: s,
-		Intake: in, Customers: cust, Users: us, Ledger: s.ledger})
+		Intake: in, Customers: cust, Users: us, Ledger: s.ledger, Monitors: mons})
 	if err := admin.Mount(mux, admin.Options{Config: s.Config, Now: s.now, Logger: s.log,
 		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox, Store: fresh, Tickets: s.tickets, Customers: cust,
-		Users: us, Ledger: s.ledger}); err != nil {
+		Users: us, Ledger: s.ledger, Monitors: mons}); err != nil {
 		return nil, err
 	}
 	if err := portal.Mount(mux, portal.Options{Config: s.Config, Now: s.now, Logger: s.log, Auth: s.auth, Store: fresh, Tickets: s.tickets, Outbox: s.outbox,

@@ -25,6 +25,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/incidents"
 	"github.com/slakeeper/slakeeper/internal/ledger"
 	"github.com/slakeeper/slakeeper/internal/monitor"
+	"github.com/slakeeper/slakeeper/internal/monitors"
 	"github.com/slakeeper/slakeeper/internal/outbox"
 	"github.com/slakeeper/slakeeper/internal/probe"
 	"github.com/slakeeper/slakeeper/internal/schedule"
@@ -94,6 +95,8 @@ type Server struct {
 	// performance measured (samples.go).
 	cov  *coverage
 	perf *samples
+	// mon keeps the monitors console's figures (console.go).
+	mon *monitors.Tracker
 }
 
 // New builds a server. It does not start anything; call Run.
@@ -117,6 +120,9 @@ func New(opts Options) (*Server, error) {
 		run = func(ctx context.Context, m *monitor.Monitor) monitor.Result { return reg.Run(ctx, m, s.now) }
 	}
 	s.cfg.Store(opts.Config)
+	// The console counts the results from now on; what is stored from
+	// before, warmConsole reads.
+	s.mon = monitors.NewTracker(s.now().UTC().Truncate(time.Minute))
 	// Group commit: at 10,000 monitors every 30 s, one transaction (and
 	// one fsync) a tenth of a second instead of one per result.
 	s.batcher = store.NewBatcher(opts.Store, 2000, 100*time.Millisecond, s.log)
@@ -228,6 +234,7 @@ func (s *Server) Run(ctx context.Context) error {
 	wg.Go(func() { s.coverageLoop(ctx) })
 	wg.Go(func() { s.ticketAl.Run(ctx) }) // ticket breach warnings and metrics
 	wg.Go(func() { s.replaySpill(ctx) })  // results kept while the store was down
+	wg.Go(func() { s.warmConsole(ctx) })  // the monitors console's figures from before the start
 	if s.rep != nil {
 		wg.Go(func() { s.clusterLoop(ctx) }) // membership, takeovers, results queued by other replicas
 	}
@@ -289,6 +296,7 @@ func (s *Server) observe(ctx context.Context, rs []monitor.Result) error {
 	c := s.Config()
 	s.cov.observe(c, rs)
 	s.perf.observe(c, rs)
+	s.mon.Observe(rs)
 	s.obsMu.Lock()
 	defer s.obsMu.Unlock()
 	for _, r := range rs {
