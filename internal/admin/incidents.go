@@ -23,6 +23,7 @@ func (h *handler) handleNewIncidentPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f := h.incidentForm(r, "Open an incident")
 		f.Form = operatorui.Form{Name: "open", Values: map[string]string{"status": incident.StatusInvestigating}}
+		prefillFromOutage(r.URL.Query(), f.Form.Values)
 		h.render(w, r, http.StatusOK, "incident_new", f)
 	})
 }
@@ -235,6 +236,7 @@ func (h *handler) handleDashboard() http.Handler {
 			return cmp.Or(cmp.Compare(rank(a.Severity), rank(b.Severity)), a.Opened.Compare(b.Opened))
 		})
 		slices.SortStableFunc(d.Resolved, func(a, b operatorui.IncidentRow) int { return b.Resolved.Compare(a.Resolved) })
+		d.Outages = h.outagesWithoutIncident(incident.Fold(ev))
 		for _, mw := range incident.Maintenance(ev, now) {
 			if mw.State != incident.Past && mw.CancelledAt == nil {
 				names := make([]string, len(mw.Components))

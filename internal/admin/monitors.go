@@ -124,3 +124,51 @@ func (h *handler) handleMonitorPage() http.Handler {
 		h.render(w, r, http.StatusOK, "monitor", p)
 	})
 }
+
+// outagesWithoutIncident are the monitors' confirmed outages whose
+// component no open incident impacts, the oldest first.
+func (h *handler) outagesWithoutIncident(incs []*incident.Incident) []operatorui.OutageRow {
+	covered := map[string]bool{}
+	for _, inc := range incs {
+		if inc.Resolved != nil {
+			continue
+		}
+		for comp, st := range inc.Components {
+			if st != sla.Operational {
+				covered[comp] = true
+			}
+		}
+	}
+	var out []operatorui.OutageRow
+	for _, r := range h.monitors.Outages() {
+		if covered[r.Component] || r.Since == nil {
+			continue
+		}
+		row := operatorui.OutageRow{Monitor: r.ID, Component: r.Component, ComponentName: r.ComponentName, Since: *r.Since}
+		if r.Last != nil {
+			row.Message = r.Last.Message
+		}
+		v := url.Values{"component": {r.Component}, "monitor": {r.ID}, "since": {r.Since.UTC().Format("2006-01-02T15:04:05Z")},
+			"title": {r.ComponentName + " outage"}}
+		row.Open = "/admin/incidents/new?" + v.Encode()
+		out = append(out, row)
+	}
+	return out
+}
+
+// prefillFromOutage fills the new-incident form from the dashboard's
+// link of an outage: its title, the component at a major outage, and a
+// first message that says since when the monitor confirmed it.
+func prefillFromOutage(q url.Values, values map[string]string) {
+	if t := q.Get("title"); t != "" {
+		values["title"] = t
+	}
+	comp := q.Get("component")
+	if comp == "" {
+		return
+	}
+	values["components."+comp] = string(sla.MajorOutage)
+	if m, since := q.Get("monitor"), q.Get("since"); m != "" && since != "" {
+		values["message"] = "We are investigating an outage: monitor " + m + " confirmed it from " + since + "."
+	}
+}

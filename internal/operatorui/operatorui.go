@@ -126,6 +126,17 @@ type Dashboard struct {
 	// HasObligations tells whether obligations are known at all (the
 	// policies define any).
 	HasObligations bool
+	// Outages are the confirmed outages no open incident covers, each
+	// with the link that opens one prefilled.
+	Outages []OutageRow
+}
+
+// OutageRow is a monitor's confirmed outage without an incident.
+type OutageRow struct {
+	Monitor, Component, ComponentName, Message string
+	Since                                      time.Time
+	// Open is the prefilled "open an incident" link.
+	Open string
 }
 
 // IncidentRow is one incident in a list.

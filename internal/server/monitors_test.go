@@ -3,11 +3,13 @@ package server
 import (
 	"context"
 	"fmt"
+	"html"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -238,5 +240,33 @@ func TestMonitorsPage(t *testing.T) {
 	}
 	if p := b.get("/admin/monitors/nothere"); p.code != http.StatusNotFound {
 		t.Errorf("unknown monitor: got %d", p.code)
+	}
+}
+
+// A confirmed outage no incident covers is on the dashboard with a link
+// that opens an incident prefilled; one an open incident covers is not.
+func TestDashboardOutagesWithoutIncident(t *testing.T) {
+	t0 := mustTime(t, "2026-10-14T09:00:00Z")
+	e := newMonitorsEnv(t, monitorsTestConfig, t0)
+	monitorsScenario(t, e, t0) // api-a down: API's incident opened by itself
+	down := t0.Add(2 * time.Minute)
+	e.ingest(t, monitor.Result{MonitorID: "web-1", At: down, State: monitor.Down, Message: "connection refused"})
+	b := e.browser()
+	if p := b.post("/admin/signin", url.Values{"name": {"alice"}, "password": {testAlicePassword}}); p.code != http.StatusSeeOther {
+		t.Fatalf("sign in: %d", p.code)
+	}
+	p := b.get("/admin")
+	if !strings.Contains(p.body, `data-outage="web-1"`) || strings.Contains(p.body, `data-outage="api-a"`) || !strings.Contains(p.body, "connection refused") {
+		t.Fatalf("dashboard: want web-1's outage only\n%s", p.body)
+	}
+	link := regexp.MustCompile(`href="(/admin/incidents/new\?[^"]+)"`).FindStringSubmatch(p.body)
+	if link == nil {
+		t.Fatalf("no link to open an incident:\n%s", p.body)
+	}
+	form := b.get(html.UnescapeString(link[1]))
+	for _, want := range []string{`value="Website outage"`, `<option value="major_outage" selected>`, "monitor web-1 confirmed it from 2026-10-14T09:02:00Z"} {
+		if !strings.Contains(form.body, want) {
+			t.Errorf("prefilled form lacks %q:\n%s", want, form.body)
+		}
 	}
 }
