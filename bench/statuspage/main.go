@@ -4,11 +4,12 @@
 // runs the slakeeper binary (built beforehand) with those components and
 // the monitoring benchmark's monitors (M HTTP monitors against a local
 // target), waits one check interval, then loads the page with wrk and
-// prints requests per second and latency percentiles, for a first visit
-// (gzip body) and for a revalidation (If-None-Match, 304).
+// prints the page's size (uncompressed and gzip), then requests per second
+// and latency percentiles for a first visit (gzip body), a client without
+// gzip, and a revalidation (If-None-Match, 304).
 //
 //	go build -o /tmp/slakeeper ./cmd/slakeeper
-//	go run ./bench/statuspage -bin /tmp/slakeeper -components 100 -days 90 -monitors 10000 -connections 100 -duration 30s
+//	go run ./bench/statuspage -bin /tmp/slakeeper -components 1000 -days 90 -monitors 10000 -connections 100 -duration 30s
 package main
 
 import (
@@ -34,7 +35,7 @@ import (
 
 func main() {
 	bin := flag.String("bin", "/tmp/slakeeper", "slakeeper binary")
-	comps := flag.Int("components", 100, "status page components")
+	comps := flag.Int("components", 1000, "status page components")
 	days := flag.Int("days", 90, "days of status history")
 	monitors := flag.Int("monitors", 10000, "HTTP monitors running meanwhile (0: none)")
 	interval := flag.Duration("interval", 30*time.Second, "their check interval")
@@ -43,16 +44,17 @@ func main() {
 	duration := flag.Duration("duration", 30*time.Second, "wrk duration of each load")
 	profile := flag.String("cpuprofile", "", "have the server write a CPU profile here")
 	memProfile := flag.String("memprofile", "", "have the server write an allocation profile here")
+	save := flag.String("save", "", "write the uncompressed page to this file")
 	flag.Parse()
 	if _, err := exec.LookPath("wrk"); err != nil {
 		log.Fatal("wrk is not installed (apt-get install wrk)")
 	}
-	if err := run(*bin, *comps, *days, *monitors, *interval, *conns, *threads, *duration, *profile, *memProfile); err != nil {
+	if err := run(*bin, *comps, *days, *monitors, *interval, *conns, *threads, *duration, *profile, *memProfile, *save); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(bin string, comps, days, monitors int, interval time.Duration, conns, threads int, duration time.Duration, profile, memProfile string) error {
+func run(bin string, comps, days, monitors int, interval time.Duration, conns, threads int, duration time.Duration, profile, memProfile, save string) error {
 	dir, err := os.MkdirTemp("", "slakeeper-bench-page")
 	if err != nil {
 		return err
@@ -102,20 +104,43 @@ func run(bin string, comps, days, monitors int, interval time.Duration, conns, t
 		fmt.Printf("server up with %d monitors every %s; warming up for one interval\n", monitors, interval)
 		time.Sleep(interval)
 	}
-	// The page as a browser first gets it, and its validator.
-	req, _ := http.NewRequest("GET", base+"/", nil)
-	req.Header.Set("Accept-Encoding", "gzip")
-	resp, err := http.DefaultTransport.RoundTrip(req)
+	// The page as a browser first gets it, and its validator; then as a
+	// client that takes no gzip gets it.
+	get := func(gzip bool) ([]byte, *http.Response, error) {
+		req, _ := http.NewRequest("GET", base+"/", nil)
+		if gzip {
+			req.Header.Set("Accept-Encoding", "gzip")
+		}
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			return nil, nil, err
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return nil, nil, fmt.Errorf("GET /: %s", resp.Status)
+		}
+		return body, resp, nil
+	}
+	gz, resp, err := get(true)
 	if err != nil {
 		return err
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		return fmt.Errorf("GET /: %s", resp.Status)
+	plain, plainResp, err := get(false)
+	if err != nil {
+		return err
+	}
+	if save != "" {
+		if err := os.WriteFile(save, plain, 0o644); err != nil {
+			return err
+		}
 	}
 	etag := resp.Header.Get("ETag")
-	fmt.Printf("page: %d bytes gzip (%s), ETag %s\n\n", len(body), resp.Header.Get("Content-Encoding"), etag)
+	fmt.Printf("page: %d bytes (%.2f MB) uncompressed, %d bytes (%.0f KB) gzip (Content-Encoding %q, Vary %q), ETag %s\n\n",
+		len(plain), float64(len(plain))/1e6, len(gz), float64(len(gz))/1e3, resp.Header.Get("Content-Encoding"), resp.Header.Get("Vary"), etag)
+	if plainResp.Header.Get("Content-Encoding") != "" {
+		return fmt.Errorf("GET / without Accept-Encoding: Content-Encoding %q", plainResp.Header.Get("Content-Encoding"))
+	}
 
 	fmt.Printf("%-28s %12s %9s %9s %9s %9s\n", "load", "requests/s", "p50", "p90", "p99", "errors")
 	for _, l := range []struct {
@@ -123,6 +148,7 @@ func run(bin string, comps, days, monitors int, interval time.Duration, conns, t
 		headers []string
 	}{
 		{"GET / (gzip, 200)", []string{"Accept-Encoding: gzip"}},
+		{"GET / (no gzip, 200)", nil},
 		{"GET / revalidate (304)", []string{"Accept-Encoding: gzip", "If-None-Match: " + etag}},
 	} {
 		res, err := wrk(base+"/", l.headers, conns, threads, duration)

@@ -487,7 +487,7 @@ func Parse(file string, data []byte, getenv func(string) string, loadPolicy func
 	c.Server.TrustedProxies = parseProxies(errs, raw.Server.TrustedProxies)
 	c.Email = parseEmail(errs, raw.Email, getenv)
 	c.Alerts = parseAlerts(errs, raw.Alerts, c.Email, getenv)
-	c.StatusPage = statusPageOf(errs, raw.StatusPage)
+	c.StatusPage = statusPageOf(errs, raw.StatusPage, c.Components)
 	// One address for the page: either key gives it to both.
 	switch sp := &c.StatusPage; {
 	case sp.PublicURL == "":
@@ -765,6 +765,13 @@ type StatusPage struct {
 	// Removed statuses are left out of the uptime figures.
 	Weights map[sla.Status]int64
 	Removed map[sla.Status]bool
+	// GroupsCollapsed starts the component groups closed, each showing
+	// its worst status; a visitor opens them.
+	GroupsCollapsed bool
+	// ResponseTimeCharts are the components whose response time the page
+	// draws, over ResponseTimeSpan (default 24 hours).
+	ResponseTimeCharts []string
+	ResponseTimeSpan   time.Duration
 }
 
 // StatusPageLink is a link in the status page's header.
@@ -787,6 +794,13 @@ type rawStatusPage struct {
 	TimeZone string `yaml:"time_zone"`
 	// UptimeWeights maps a status to a weight from 0 to 1 or "excluded".
 	UptimeWeights map[string]string `yaml:"uptime_weights"`
+	// GroupsCollapsed starts the groups closed.
+	GroupsCollapsed bool `yaml:"groups_collapsed"`
+	// ResponseTimeCharts lists components whose response time is drawn.
+	ResponseTimeCharts struct {
+		Components []string `yaml:"components"`
+		Span       string   `yaml:"span"`
+	} `yaml:"response_time_charts"`
 }
 
 // DefaultUptimeWeights are the status page's weights when the
@@ -806,7 +820,7 @@ var (
 	darkBackgrounds  = []string{"#0f1115", "#1a1d23"}
 )
 
-func statusPageOf(errs *yamlpos.Errors, r rawStatusPage) StatusPage {
+func statusPageOf(errs *yamlpos.Errors, r rawStatusPage, comps []Component) StatusPage {
 	const p = "status_page"
 	sp := StatusPage{Title: strings.TrimSpace(r.Title), LogoURL: r.LogoURL, Brand: r.Colors.Brand, BrandDark: r.Colors.BrandDark,
 		TimeZone: time.UTC, Weights: map[sla.Status]int64{}, Removed: map[sla.Status]bool{sla.UnderMaintenance: true}}
@@ -884,6 +898,26 @@ func statusPageOf(errs *yamlpos.Errors, r rawStatusPage) StatusPage {
 			delete(sp.Removed, st)
 		default:
 			errs.Add(wp, "want a weight from 0 to 1 (at most 3 decimals) or excluded, got %q", v)
+		}
+	}
+	sp.GroupsCollapsed = r.GroupsCollapsed
+	rt := r.ResponseTimeCharts
+	for i, id := range rt.Components {
+		if !slices.ContainsFunc(comps, func(c Component) bool { return c.ID == id }) {
+			errs.Add(fmt.Sprintf("%s.response_time_charts.components[%d]", p, i), "no component %q", id)
+			continue
+		}
+		sp.ResponseTimeCharts = append(sp.ResponseTimeCharts, id)
+	}
+	sp.ResponseTimeSpan = 24 * time.Hour
+	if rt.Span != "" {
+		d, err := time.ParseDuration(rt.Span)
+		// Hourly means at least, a week at most: the chart reads the
+		// stored minutes of the span on every refresh.
+		if err != nil || d < time.Hour || d > 7*24*time.Hour {
+			errs.Add(p+".response_time_charts.span", "want a duration from 1h to 168h such as 24h, got %q", rt.Span)
+		} else {
+			sp.ResponseTimeSpan = d
 		}
 	}
 	return sp

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/slakeeper/slakeeper/internal/feed"
 	"github.com/slakeeper/slakeeper/internal/incident"
@@ -14,10 +15,12 @@ import (
 	"github.com/slakeeper/slakeeper/internal/web"
 )
 
-// maxFeedItems bounds a feed to the most recent incidents.
+// maxFeedItems bounds a feed to the most recent incidents and
+// maintenance windows.
 const maxFeedItems = 50
 
-// incidentFeed builds the feed of the snapshot's incidents, newest first.
+// incidentFeed builds the feed of the snapshot's incidents and
+// maintenance windows, newest first.
 func incidentFeed(snap *pageSnapshot, base, self string) feed.Feed {
 	incs := make([]*incident.Incident, 0, len(snap.incs))
 	for _, inc := range snap.incs {
@@ -29,8 +32,8 @@ func incidentFeed(snap *pageSnapshot, base, self string) feed.Feed {
 		}
 		return incs[i].ID < incs[j].ID
 	})
-	f := feed.Feed{Title: snap.view.Site.Title + ": incidents", Link: base + "/", SelfURL: self, ID: base + "/feed.atom",
-		Description: "Incidents and their updates"}
+	f := feed.Feed{Title: snap.view.Site.Title + ": incidents and maintenance", Link: base + "/", SelfURL: self, ID: base + "/feed.atom",
+		Description: "Incidents and their updates, and scheduled maintenance"}
 	for i, inc := range incs {
 		if i == maxFeedItems {
 			break
@@ -75,10 +78,60 @@ func incidentFeed(snap *pageSnapshot, base, self string) feed.Feed {
 			f.Updated = updated
 		}
 	}
+	for _, mw := range snap.maint {
+		f.Items = append(f.Items, maintenanceItem(snap, base, mw))
+	}
+	// Newest first by publication; the feed keeps the latest.
+	sort.SliceStable(f.Items, func(i, j int) bool { return f.Items[i].Published.After(f.Items[j].Published) })
+	if len(f.Items) > maxFeedItems {
+		f.Items = f.Items[:maxFeedItems]
+	}
+	for _, it := range f.Items {
+		if it.Updated.After(f.Updated) {
+			f.Updated = it.Updated
+		}
+	}
 	if f.Updated.IsZero() {
 		f.Updated = snap.modified
 	}
 	return f
+}
+
+var maintenanceStates = map[string]string{incident.Upcoming: "scheduled", incident.Ongoing: "in progress", incident.Past: "completed"}
+
+// maintenanceItem is a maintenance window as a feed item: published when
+// announced, updated when it starts and when it ends, so a reader sees
+// each change of its state.
+func maintenanceItem(snap *pageSnapshot, base string, mw incident.MaintenanceWindow) feed.Item {
+	title := mw.Title
+	if title == "" {
+		title = "Maintenance"
+	}
+	state := maintenanceStates[mw.State]
+	if mw.CancelledAt != nil {
+		state = "ended early"
+	}
+	var text strings.Builder
+	layout := "2006-01-02 15:04 MST"
+	fmt.Fprintf(&text, "Scheduled maintenance from %s to %s.\n", mw.Start.In(snap.loc).Format(layout), mw.End.In(snap.loc).Format(layout))
+	if len(mw.Components) > 0 {
+		text.WriteString("Affects: " + strings.Join(snap.cfg.ComponentNames(mw.Components), ", ") + ".\n")
+	}
+	updated := mw.AnnouncedAt
+	for _, t := range []time.Time{mw.Start, mw.End} {
+		if !t.After(snap.modified) && t.After(updated) {
+			updated = t
+		}
+	}
+	published := mw.AnnouncedAt
+	if published.IsZero() {
+		published = mw.Start
+	}
+	if updated.Before(published) {
+		updated = published
+	}
+	return feed.Item{ID: base + "/maintenance/" + mw.ID, Title: fmt.Sprintf("Maintenance: %s [%s]", title, state),
+		Link: base + "/#maintenance", Published: published, Updated: updated, Text: text.String(), Categories: []string{"maintenance"}}
 }
 
 // handleFeed serves the incident history as RSS or Atom, from the same

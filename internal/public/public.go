@@ -22,6 +22,8 @@ import (
 type Store interface {
 	FactsOfType(ctx context.Context, types []string, from, to time.Time) ([]store.Fact, error)
 	FirstMinute(ctx context.Context, monitorID string, from time.Time) (first time.Time, ok bool, err error)
+	// Minutes gives the response times of the charts the page draws.
+	Minutes(ctx context.Context, monitorID string, from, to time.Time) ([]store.Minute, error)
 	TakeToken(ctx context.Context, key string, burst float64, every time.Duration, now time.Time) (bool, error)
 	CountUnconfirmed(ctx context.Context) (int, error)
 }

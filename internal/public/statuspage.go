@@ -35,6 +35,10 @@ const pastIncidents = 20
 // pages cover the same days.
 const uptimeDays = 90
 
+// maxNextOccurrences bounds the occurrences of a maintenance series the
+// page lists after the first.
+const maxNextOccurrences = 5
+
 // outageRefresh is how often the page is re-rendered while something is
 // down: today's figures fall as the outage goes on.
 const outageRefresh = time.Minute
@@ -73,6 +77,8 @@ type pageSnapshot struct {
 	view  statuspage.View
 	home  *renderedPage
 	incs  map[string]*incident.Incident
+	// maint is every maintenance window, for the feeds.
+	maint []incident.MaintenanceWindow
 	// list is the incidents opened by the snapshot's time, newest first.
 	list []*incident.Incident
 	loc  *time.Location
@@ -250,7 +256,11 @@ func (p *pageState) refresh(ctx context.Context, cfg *config.Config, now time.Ti
 	if err != nil {
 		return nil, fmt.Errorf("stored evidence: %v", err)
 	}
-	snap := buildSnapshot(cfg, ev, now, since)
+	charts, err := p.charts(ctx, cfg, now)
+	if err != nil {
+		return nil, err
+	}
+	snap := buildSnapshot(cfg, ev, now, since, charts)
 	snap.key = key
 	var page bytes.Buffer
 	if err := p.r.Page(&page, snap.view); err != nil {
@@ -296,6 +306,62 @@ func (p *pageState) checkedSince(ctx context.Context, cfg *config.Config, now ti
 		}
 	}
 	return since, nil
+}
+
+// chartPoints is how many spans a response-time chart has: 15-minute
+// means over the default 24 hours.
+const chartPoints = 96
+
+// chartRefresh is how often the page is re-rendered for its response-time
+// charts when it has any.
+const chartRefresh = 5 * time.Minute
+
+// charts reads the response-time charts the configuration enables: per
+// component, the mean latency of its monitors' stored minutes in each of
+// chartPoints equal spans up to now.
+func (p *pageState) charts(ctx context.Context, cfg *config.Config, now time.Time) (map[string]*statuspage.Chart, error) {
+	sp := pageConfig(cfg)
+	if len(sp.ResponseTimeCharts) == 0 {
+		return nil, nil
+	}
+	span := sp.ResponseTimeSpan
+	if span <= 0 {
+		span = 24 * time.Hour
+	}
+	step := span / chartPoints
+	to := now.Truncate(time.Minute)
+	from := to.Add(-span)
+	out := map[string]*statuspage.Chart{}
+	for _, comp := range sp.ResponseTimeCharts {
+		sum := make([]time.Duration, chartPoints)
+		n := make([]int, chartPoints)
+		for _, m := range cfg.Monitors {
+			if m.Component != comp {
+				continue
+			}
+			ms, err := p.h.store.Minutes(ctx, m.ID, from, to)
+			if err != nil {
+				return nil, fmt.Errorf("response times of %s: %w", m.ID, err)
+			}
+			for _, mi := range ms {
+				i := int(mi.Minute.Sub(from) / step)
+				if i < 0 || i >= chartPoints {
+					continue
+				}
+				sum[i] += mi.LatencySum
+				n[i] += mi.Up + mi.Degraded + mi.Down
+			}
+		}
+		c := &statuspage.Chart{From: from, To: to, Means: make([]float64, chartPoints)}
+		for i := range c.Means {
+			c.Means[i] = -1
+			if n[i] > 0 {
+				c.Means[i] = float64(sum[i].Microseconds()) / 1000 / float64(n[i])
+			}
+		}
+		out[comp] = c
+	}
+	return out, nil
 }
 
 // pageFactTypes are the facts the pages are made of: status changes and
@@ -415,11 +481,13 @@ func activeDuring(inc *incident.Incident, start, end time.Time) bool {
 	return inc.Opened.Before(end) && (inc.Resolved == nil || inc.Resolved.After(start) || !inc.Opened.Before(start))
 }
 
-// compressPage gzips a page at the default level: on the bars' repetitive
-// markup it is faster than the best level and comes out smaller.
+// compressPage gzips a page at the best level: a page is compressed once
+// per snapshot and sent thousands of times a second during an outage, so
+// the bytes saved on each send (a tenth of the home page) outweigh the
+// once-per-change cost.
 func compressPage(body []byte) (*renderedPage, error) {
 	var b bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&b, gzip.DefaultCompression)
+	zw, err := gzip.NewWriterLevel(&b, gzip.BestCompression)
 	if err != nil {
 		return nil, err
 	}
@@ -557,7 +625,7 @@ func pageConfig(cfg *config.Config) config.StatusPage {
 // Then the daily bars and the 30 and 90 day figures, by the engine. The
 // snapshot lasts until the next start or end of a maintenance window, the
 // next day, or while something is down, a minute.
-func buildSnapshot(cfg *config.Config, ev *sla.Evidence, now time.Time, since map[string]time.Time) *pageSnapshot {
+func buildSnapshot(cfg *config.Config, ev *sla.Evidence, now time.Time, since map[string]time.Time, charts map[string]*statuspage.Chart) *pageSnapshot {
 	sp := pageConfig(cfg)
 	loc := sp.TimeZone
 	type key struct{ comp, source string }
@@ -581,7 +649,16 @@ func buildSnapshot(cfg *config.Config, ev *sla.Evidence, now time.Time, since ma
 	days := statuspage.DayBounds(now, loc, uptimeDays)
 	until := days[len(days)-1]
 	windows := incident.Maintenance(ev, now)
+	rules := map[string]string{}
+	for _, ms := range ev.MaintenanceSeries {
+		if ms != nil {
+			rules[ms.ID] = ms.RRule
+		}
+	}
 	var mviews []statuspage.MaintenanceView
+	// A series is listed once: its ongoing occurrence, else its next, with
+	// the occurrences after it.
+	bySeries := map[string]int{}
 	for _, mw := range windows {
 		for _, t := range []time.Time{mw.Start, mw.End} {
 			if t.After(now) && t.Before(until) {
@@ -596,18 +673,40 @@ func buildSnapshot(cfg *config.Config, ev *sla.Evidence, now time.Time, since ma
 				status[c] = sla.UnderMaintenance
 			}
 		}
+		occ := statuspage.Occurrence{Start: mw.Start.In(loc), End: mw.End.In(loc)}
+		if i, ok := bySeries[mw.Series]; ok && mw.Series != "" {
+			v := &mviews[i]
+			switch {
+			case mw.State == incident.Ongoing && v.State == incident.Upcoming:
+				// The list gives upcoming windows first: an ongoing one
+				// takes the series' place and the upcoming one is next.
+				v.Next = append([]statuspage.Occurrence{{Start: v.Start, End: v.End}}, v.Next...)
+				v.ID, v.State, v.Start, v.End = mw.ID, mw.State, occ.Start, occ.End
+			case len(v.Next) < maxNextOccurrences:
+				v.Next = append(v.Next, occ)
+			}
+			if len(v.Next) > maxNextOccurrences {
+				v.Next = v.Next[:maxNextOccurrences]
+			}
+			continue
+		}
 		names := make([]string, len(mw.Components))
 		for i, c := range mw.Components {
 			names[i] = cfg.ComponentName(c)
 		}
-		mviews = append(mviews, statuspage.MaintenanceView{ID: mw.ID, Title: mw.Title, State: mw.State, Components: names, Start: mw.Start.In(loc), End: mw.End.In(loc)})
+		if mw.Series != "" {
+			bySeries[mw.Series] = len(mviews)
+		}
+		mviews = append(mviews, statuspage.MaintenanceView{ID: mw.ID, Title: mw.Title, State: mw.State, Components: names,
+			Start: occ.Start, End: occ.End, Recurs: rules[mw.Series]})
 	}
 	incs := incident.Fold(ev)
 	byID := make(map[string]*incident.Incident, len(incs))
 	var list []*incident.Incident
 	var active, past []statuspage.IncidentView
-	// incidents counts, per component and day, the incidents open then.
-	incidents := map[string][]int{}
+	// incidents are, per component and day, the titles of the incidents
+	// open then.
+	incidents := map[string][][]string{}
 	for _, inc := range incs {
 		if inc.Opened.After(now) {
 			continue
@@ -625,12 +724,16 @@ func buildSnapshot(cfg *config.Config, ev *sla.Evidence, now time.Time, since ma
 		for _, c := range inc.AffectedComponents() {
 			n := incidents[c]
 			if n == nil {
-				n = make([]int, uptimeDays)
+				n = make([][]string, uptimeDays)
 				incidents[c] = n
+			}
+			title := inc.Title
+			if title == "" {
+				title = "Incident " + inc.ID
 			}
 			for i := range n {
 				if activeDuring(inc, days[i], days[i+1]) {
-					n[i]++
+					n[i] = append(n[i], title)
 				}
 			}
 		}
@@ -668,7 +771,7 @@ func buildSnapshot(cfg *config.Config, ev *sla.Evidence, now time.Time, since ma
 		figs := up.Component(c.ID, spans)
 		comp := statuspage.Component{ID: c.ID, Name: cfg.ComponentName(c.ID), Status: string(st), StatusText: statuspage.StatusText(string(st)),
 			Uptime30: statuspage.FormatUptime(figs[uptimeDays].Uptime), Uptime90: statuspage.FormatUptime(figs[uptimeDays+1].Uptime),
-			Days: make([]statuspage.Day, uptimeDays)}
+			Days: make([]statuspage.Day, uptimeDays), Chart: charts[c.ID]}
 		if noData {
 			comp.Status, comp.StatusText = statuspage.NoData, statuspage.StatusText(statuspage.NoData)
 		} else {
@@ -684,11 +787,12 @@ func buildSnapshot(cfg *config.Config, ev *sla.Evidence, now time.Time, since ma
 			}
 		}
 		for i := range uptimeDays {
-			n := 0
+			var titles []string
 			if incidents[c.ID] != nil {
-				n = incidents[c.ID][i]
+				titles = incidents[c.ID][i]
 			}
-			comp.Days[i] = statuspage.MakeDay(days[i], figs[i].Uptime, n)
+			comp.Days[i] = statuspage.MakeDay(days[i], figs[i].Uptime, len(titles))
+			comp.Days[i].Titles = titles
 		}
 		i := slices.IndexFunc(groups, func(g statuspage.Group) bool { return g.Name == c.Group })
 		if i < 0 {
@@ -716,9 +820,20 @@ func buildSnapshot(cfg *config.Config, ev *sla.Evidence, now time.Time, since ma
 	if !seen && len(cfg.Components) > 0 {
 		overall = statuspage.NoData
 	}
+	// The charts go stale as checks go on, without any new fact.
+	if len(charts) > 0 && now.Add(chartRefresh).Before(until) {
+		until = now.Add(chartRefresh)
+	}
+	labels := make([]string, uptimeDays)
+	for i := range labels {
+		labels[i] = days[i].Format("2 Jan 2006")
+	}
 	view := statuspage.View{Site: site, Overall: string(overall), Groups: groups, Active: active,
-		Maintenance: mviews, Past: past, Weighting: statuspage.Weighting(weights, removed), Days: uptimeDays}
-	return &pageSnapshot{cfg: cfg, modified: now, lastMod: []string{now.UTC().Format(http.TimeFormat)}, until: until, view: view, incs: byID, list: list, loc: loc, days: days,
+		Maintenance: mviews, Past: past, Weighting: statuspage.Weighting(weights, removed), Days: uptimeDays,
+		DayLabels: labels, GroupsCollapsed: sp.GroupsCollapsed,
+		FirstDay: days[0].Format("2006-01-02"), LastDay: days[uptimeDays-1].Format("2006-01-02")}
+	view.Banner = statuspage.Banner(view.Overall, groups, active, mviews)
+	return &pageSnapshot{maint: windows, cfg: cfg, modified: now, lastMod: []string{now.UTC().Format(http.TimeFormat)}, until: until, view: view, incs: byID, list: list, loc: loc, days: days,
 		pages: map[string]*renderedPage{}}
 }
 

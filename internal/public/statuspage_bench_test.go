@@ -59,7 +59,7 @@ func BenchmarkStatusPageRender(b *testing.B) {
 	var size int
 	b.ReportAllocs()
 	for b.Loop() {
-		snap := buildSnapshot(cfg, ev, now, nil)
+		snap := buildSnapshot(cfg, ev, now, nil, nil)
 		var page bytes.Buffer
 		if err := r.Page(&page, snap.view); err != nil {
 			b.Fatal(err)

@@ -83,8 +83,9 @@ func componentStatus(t testing.TB, page, id string) string {
 	if !ok {
 		t.Fatalf("no row for component %s in:\n%s", id, page)
 	}
-	row, _, _ = strings.Cut(row, "</li>")
-	_, label, _ := strings.Cut(row, `<span class="dot" aria-hidden="true"></span>`)
+	row, _, _ = strings.Cut(row, "</div>")
+	_, label, _ := strings.Cut(row, `<span class="status s-`)
+	_, label, _ = strings.Cut(label, `">`)
 	label, _, _ = strings.Cut(label, "</span>")
 	return label
 }
@@ -320,6 +321,11 @@ func checkWellFormed(t testing.TB, page string) {
 		switch tt {
 		case xhtml.StartTagToken:
 			count[tok.Data]++
+			// HTML leaves out a list item's end tag before the next item:
+			// the status page's bars do.
+			if tok.Data == "li" && len(stack) > 0 && stack[len(stack)-1] == "li" {
+				stack = stack[:len(stack)-1]
+			}
 			if tok.Data == "html" {
 				for _, a := range tok.Attr {
 					lang = lang || (a.Key == "lang" && a.Val != "")
@@ -329,6 +335,10 @@ func checkWellFormed(t testing.TB, page string) {
 				stack = append(stack, tok.Data)
 			}
 		case xhtml.EndTagToken:
+			// ... and at the end of the list.
+			if (tok.Data == "ol" || tok.Data == "ul") && len(stack) > 0 && stack[len(stack)-1] == "li" {
+				stack = stack[:len(stack)-1]
+			}
 			if len(stack) == 0 || stack[len(stack)-1] != tok.Data {
 				t.Fatalf("</%s> closes nothing open (open: %v)", tok.Data, stack)
 			}
@@ -373,27 +383,49 @@ func (e *incidentEnv) fact(typ, id string, at time.Time, v map[string]any) {
 	}
 }
 
-// bars returns the text of each of a component's day bars, by date.
+// barClasses maps the bars' short classes back to the day classes.
+var barClasses = map[string]string{"": "u-up", "m": "u-minor", "p": "u-partial", "x": "u-major", "n": "u-none"}
+
+// bars returns each of a component's day bars, by date, as its day class
+// and the details a visitor reads on hover or focus: the date (which the
+// style sheet adds from the bar's position), then the bar's own text, or
+// the style sheet's for a bar without one.
 func bars(t testing.TB, page, comp string) map[string]string {
 	t.Helper()
+	_, first, ok := strings.Cut(page, `data-first="`)
+	if !ok {
+		t.Fatalf("the page names no first day")
+	}
+	start, err := time.Parse("2006-01-02", first[:10])
+	if err != nil {
+		t.Fatal(err)
+	}
 	_, row, ok := strings.Cut(page, `<li id="c-`+comp+`">`)
 	if !ok {
 		t.Fatalf("no row for component %s", comp)
 	}
+	_, row, _ = strings.Cut(row, `<ol class=bars`)
+	_, row, _ = strings.Cut(row, `>`)
 	row, _, _ = strings.Cut(row, `</ol>`)
 	out := map[string]string{}
-	for _, part := range strings.Split(row, `<a class="bar `)[1:] {
-		_, href, _ := strings.Cut(part, `href="/history/`)
-		date, _, _ := strings.Cut(href, `"`)
-		_, title, _ := strings.Cut(part, `title="`)
-		title, _, _ = strings.Cut(title, `"`)
-		_, hidden, _ := strings.Cut(part, `<span class="visually-hidden">`)
-		hidden, _, _ = strings.Cut(hidden, `</span>`)
-		if title != hidden {
-			t.Errorf("%s %s: title %q and hidden text %q differ", comp, date, title, hidden)
+	for i, part := range strings.Split(row, `<li`)[1:] {
+		day := start.AddDate(0, 0, i)
+		attrs, content, _ := strings.Cut(part, ">")
+		class := ""
+		if c, ok := strings.CutPrefix(strings.TrimSpace(attrs), "class="); ok {
+			class, _, _ = strings.Cut(c, " ")
 		}
-		class, _, _ := strings.Cut(part, `"`)
-		out[date] = class + " " + html.UnescapeString(title)
+		text := "100% uptime, no incidents"
+		if class == "n" {
+			text = "no data"
+		}
+		if d, ok := strings.CutPrefix(content, "<i>"); ok {
+			if !strings.Contains(attrs, "tabindex=0") {
+				t.Errorf("%s %s: a bar with details is not focusable", comp, day.Format(time.DateOnly))
+			}
+			text, _, _ = strings.Cut(d, "</i>")
+		}
+		out[day.Format(time.DateOnly)] = barClasses[class] + " " + day.Format("2 Jan 2006") + ": " + html.UnescapeString(text)
 	}
 	return out
 }
@@ -415,9 +447,9 @@ func TestStatusPageUptimeBars(t *testing.T) {
 	}
 	tests := []struct{ comp, date, want string }{
 		// 72 min down in 1 440: 1 − 72/1 440 = 95 %.
-		{"api", "2026-10-04", "u-partial 4 Oct 2026: 95.000% uptime, no incidents"},
+		{"api", "2026-10-04", "u-partial 4 Oct 2026: 95.000% uptime"},
 		// 120 min of partial outage weigh 0.3: 1 − 36/1 440 = 97.5 %.
-		{"api", "2026-10-06", "u-partial 6 Oct 2026: 97.500% uptime, no incidents"},
+		{"api", "2026-10-06", "u-partial 6 Oct 2026: 97.500% uptime"},
 		{"api", "2026-10-05", "u-up 5 Oct 2026: 100% uptime, no incidents"},
 		// The oldest bar: 89 days before today.
 		{"api", "2026-07-17", "u-up 17 Jul 2026: 100% uptime, no incidents"},
@@ -451,10 +483,10 @@ func TestStatusPageUptimeBars(t *testing.T) {
 	e.call("POST", "/api/v1/incidents", testOpsToken, `{"title":"Slow API","severity":"minor","components":{"api":"degraded_performance"}}`, http.StatusCreated, &inc)
 	e.tick()
 	_, page = e.get("/", nil)
-	if got, want := bars(t, page, "api")["2026-10-14"], "u-up 14 Oct 2026: 100% uptime, 1 incident"; got != want {
+	if got, want := bars(t, page, "api")["2026-10-14"], "u-up 14 Oct 2026: 100% uptime, incident: Slow API"; got != want {
 		t.Errorf("today with an incident: got %q, want %q", got, want)
 	}
-	if got := bars(t, page, "web")["2026-10-14"]; !strings.HasSuffix(got, "no incidents") {
+	if got := bars(t, page, "web")["2026-10-14"]; !strings.HasSuffix(got, "100% uptime, no incidents") {
 		t.Errorf("web is not in the incident: got %q", got)
 	}
 }
@@ -466,7 +498,7 @@ func TestStatusPageDayPage(t *testing.T) {
 	var inc incident.Incident
 	e.call("POST", "/api/v1/incidents", testOpsToken, `{"title":"API down","severity":"minor","components":{"api":"major_outage"},"message":"Looking"}`, http.StatusCreated, &inc)
 	_, home := e.get("/", nil)
-	if !strings.Contains(home, `href="/history/2026-10-14"`) {
+	if !strings.Contains(home, `<a href="/history/2026-10-14">Today</a>`) {
 		t.Fatalf("no link to today's page")
 	}
 	resp, day := e.get("/history/2026-10-14", nil)
@@ -514,7 +546,7 @@ func TestStatusPageTimeZoneDSTDay(t *testing.T) {
 	_, page := e.get("/", nil)
 	// 69 min down in 23 h = 1 380 min: 1 − 69/1 380 = 95 %; a 24-hour day
 	// would give 95.208 %.
-	if got, want := bars(t, page, "api")["2026-03-29"], "u-partial 29 Mar 2026: 95.000% uptime, no incidents"; got != want {
+	if got, want := bars(t, page, "api")["2026-03-29"], "u-partial 29 Mar 2026: 95.000% uptime"; got != want {
 		t.Errorf("api on the DST day: got %q, want %q", got, want)
 	}
 	if got := bars(t, page, "web")["2026-03-28"]; got != "u-none 28 Mar 2026: no data" {
@@ -683,10 +715,11 @@ func TestStatusPageBranding(t *testing.T) {
 		t.Errorf("atom feed: want links on https://status.acme.test and the page's title:\n%s", atom)
 	}
 
-	// Without branding: the defaults and no style element.
+	// Without branding: the defaults and no brand colours (the page's one
+	// style element names the bars' days).
 	_, plain := newIncidentEnv(t).get("/", nil)
-	if strings.Contains(plain, "<style>") || !strings.Contains(plain, "<title>Service status</title>") {
-		t.Errorf("unbranded page: want no style element and the default title")
+	if strings.Contains(plain, "--brand-") || strings.Count(plain, "<style>") != 1 || !strings.Contains(plain, "<title>Service status</title>") {
+		t.Errorf("unbranded page: want no brand colours and the default title")
 	}
 }
 

@@ -14,7 +14,6 @@ import (
 	"html/template"
 	"io"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -26,15 +25,28 @@ var templateFS embed.FS
 //go:embed static/style.css
 var styleCSS []byte
 
-// styleHash is the content hash that names the style sheet's path, so the
-// sheet can be cached for a year and still change with each release.
-var styleHash = func() string {
-	sum := sha256.Sum256(styleCSS)
+//go:embed static/status.js
+var statusJS []byte
+
+// The content hashes name the static files' paths, so that they can be
+// cached for a year and still change with each release.
+var (
+	styleHash  = contentHash(styleCSS)
+	scriptHash = contentHash(statusJS)
+)
+
+func contentHash(b []byte) string {
+	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])[:16]
-}()
+}
 
 // StylePath is the path the pages link the style sheet under.
 func StylePath() string { return "/static/" + styleHash + "/style.css" }
+
+// ScriptPath is the path of the status page's optional script: it makes
+// each bar a link to its day page and moves between bars with the arrow
+// keys. The page works without it.
+func ScriptPath() string { return "/static/" + scriptHash + "/status.js" }
 
 // Site is what every page shares: the branding from the configuration
 // and when the page was made.
@@ -60,7 +72,10 @@ type Link struct {
 type View struct {
 	Site *Site
 	// Overall is the worst status of any component.
-	Overall     string
+	Overall string
+	// Banner is the worst current condition, which the banner at the top
+	// shows (Banner builds it).
+	Banner      BannerView
 	Groups      []Group
 	Active      []IncidentView
 	Maintenance []MaintenanceView
@@ -69,12 +84,33 @@ type View struct {
 	Weighting string
 	// Days is how many days the bars show.
 	Days int
+	// DayLabels name the bars' days ("17 Jul 2026"), oldest first: the
+	// page states them once, not once per bar.
+	DayLabels []string
+	// GroupsCollapsed starts the named groups closed.
+	GroupsCollapsed bool
+	// FirstDay and LastDay are the bars' first and last days
+	// ("2006-01-02").
+	FirstDay, LastDay string
 }
 
 // Group is a named set of components; the unnamed group comes first.
 type Group struct {
 	Name       string
 	Components []Component
+}
+
+// Worst is the worst status of the group's components, which its
+// summary shows while it is collapsed; components without data count
+// only when none has data.
+func (g Group) Worst() string {
+	worst, rank := "", -1
+	for _, c := range g.Components {
+		if r := statusRank(c.Status); r > rank {
+			worst, rank = c.Status, r
+		}
+	}
+	return worst
 }
 
 // Component is one component, its current status and its uptime.
@@ -88,6 +124,8 @@ type Component struct {
 	Since30, Since90 string
 	// Days are the daily bars, oldest first.
 	Days []Day
+	// Chart is the response-time chart, nil where it is not enabled.
+	Chart *Chart
 }
 
 // Day is one component's figure for one day of the page's time zone.
@@ -99,6 +137,8 @@ type Day struct {
 	// Class colours the bar: up, minor, partial, major or none.
 	Class     string
 	Incidents int
+	// Titles are the titles of the day's incidents of the component.
+	Titles []string
 	// Text says what the colour shows, for screen readers and as the
 	// bar's title.
 	Text string
@@ -133,11 +173,23 @@ type PostmortemView struct {
 	URL string
 }
 
-// MaintenanceView is one upcoming or ongoing maintenance window.
+// MaintenanceView is one upcoming or ongoing maintenance window, or a
+// recurring series shown once.
 type MaintenanceView struct {
 	ID, Title, State string
 	Components       []string
 	Start, End       time.Time
+	// Next are a series' following occurrences after Start, soonest
+	// first; empty for a one-off window.
+	Next []Occurrence
+	// Recurs says in words how the series recurs ("FREQ=WEEKLY;BYDAY=SU"
+	// as written); empty for a one-off window.
+	Recurs string
+}
+
+// Occurrence is one occurrence of a maintenance series.
+type Occurrence struct {
+	Start, End time.Time
 }
 
 // DayPage is one day's page: each component's figure and the incidents of
@@ -207,6 +259,24 @@ func StatusText(status string) string {
 	return strings.ReplaceAll(status, "_", " ")
 }
 
+func statusRank(s string) int {
+	switch s {
+	case NoData:
+		return 0
+	case "operational":
+		return 1
+	case "degraded_performance":
+		return 2
+	case "under_maintenance":
+		return 3
+	case "partial_outage":
+		return 4
+	case "major_outage":
+		return 5
+	}
+	return -1
+}
+
 var overallTexts = map[string]string{
 	NoData:                 "No data yet: monitoring has not reported",
 	"operational":          "All systems operational",
@@ -235,6 +305,7 @@ func funcs() template.FuncMap {
 		"statusText":  StatusText,
 		"overallText": overallText,
 		"stylePath":   StylePath,
+		"scriptPath":  ScriptPath,
 		// Times are shown in the zone the caller put them in: the page's.
 		"when": func(t time.Time) string { return t.Format("2 Jan 2006 15:04 MST") },
 		"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
@@ -243,7 +314,9 @@ func funcs() template.FuncMap {
 		},
 		"monthName": func(t time.Time) string { return t.Format("January 2006") },
 		"brandCSS":  brandCSS,
-		"barItems":  barItems,
+		"dayCSS":    dayCSS,
+		"rows":      componentRows,
+		"chart":     chartSVG,
 	}
 }
 
@@ -293,24 +366,118 @@ func (r *Renderer) History(w io.Writer, v HistoryPage) error {
 	return execute(w, r.history, v)
 }
 
-// barItems writes the day bars' list items: one link per day, its text
-// visually hidden and in its title. A page of 100 components has 9,000 of
-// them; written here they cost a tenth of what the template's reflection
-// does. Every value is escaped.
-func barItems(days []Day) template.HTML {
-	var b strings.Builder
-	b.Grow(len(days) * 200)
+// barClass is the bars' class per day class: short, since a page of
+// 1,000 components has 90,000 bars. A day at 100 % has none.
+var barClass = map[string]string{"up": "", "minor": "m", "partial": "p", "major": "x", "none": "n"}
+
+// barItems writes a component's day bars: one list item per day, its end
+// tag left out as HTML allows. A day at 100 % without incidents is a bare
+// <li>, a day without data <li class=n>: the style sheet gives their
+// details from the date the page states once per position (dayCSS). A
+// day with downtime or incidents is focusable and holds its details (the
+// figure and the incidents), which the style sheet shows on hover and
+// focus without JavaScript. Dates are not repeated per bar: the
+// style sheet adds them, and the script (optional) links each bar to its
+// day page. Every value is escaped.
+func barItems(b *strings.Builder, days []Day) {
 	for _, d := range days {
-		text := template.HTMLEscapeString(d.Text)
-		b.WriteString(`<li><a class="bar u-`)
-		b.WriteString(template.HTMLEscapeString(d.Class))
-		b.WriteString(`" href="/history/`)
-		b.WriteString(template.HTMLEscapeString(url.PathEscape(d.Date)))
-		b.WriteString(`" title="`)
-		b.WriteString(text)
-		b.WriteString(`"><span class="visually-hidden">`)
-		b.WriteString(text)
-		b.WriteString("</span></a></li>\n")
+		cls := barClass[d.Class]
+		b.WriteString("<li")
+		if cls != "" {
+			b.WriteString(" class=")
+			b.WriteString(cls)
+		}
+		if d.Incidents == 0 && (d.Class == "up" || d.Class == "none") {
+			b.WriteString(">")
+			continue
+		}
+		b.WriteString(" tabindex=0><i>")
+		b.WriteString(template.HTMLEscapeString(barLabel(d)))
+		b.WriteString("</i>")
+	}
+}
+
+// maxBarTitles bounds the incident titles a bar's label names; the day
+// page lists them all.
+const maxBarTitles = 2
+
+// barLabel is a bar's details after its date: the figure and the
+// incidents, by title.
+func barLabel(d Day) string {
+	var b strings.Builder
+	if d.Uptime == "" {
+		b.WriteString("no data")
+	} else {
+		b.WriteString(d.Uptime + " uptime")
+	}
+	switch n := len(d.Titles); {
+	case n == 0 && d.Incidents > 0:
+		fmt.Fprintf(&b, ", %d incidents", d.Incidents)
+	case n == 1:
+		b.WriteString(", incident: ")
+	case n > 1:
+		fmt.Fprintf(&b, ", %d incidents: ", n)
+	}
+	for i, t := range d.Titles {
+		if i == maxBarTitles {
+			fmt.Fprintf(&b, "; and %d more", len(d.Titles)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(t)
+	}
+	return b.String()
+}
+
+// dayCSS names each bar's day once for the whole page: a custom property
+// per position that the style sheet shows in the bars' details.
+func dayCSS(labels []string) template.CSS {
+	var b strings.Builder
+	for i, l := range labels {
+		// The labels are dates the server formats: digits, letters and
+		// spaces, nothing a style sheet would read otherwise.
+		fmt.Fprintf(&b, ".bars li:nth-child(%d){--d:%q}", i+1, l)
+	}
+	return template.CSS(b.String())
+}
+
+// componentRows writes the rows of a group's components, as the template
+// would but without its reflection: a page of 1,000 components is
+// re-rendered on every change of the evidence. Every value is escaped.
+func componentRows(v View, comps []Component) template.HTML {
+	var b strings.Builder
+	b.Grow(len(comps) * (300 + v.Days*8))
+	esc := template.HTMLEscapeString
+	for _, c := range comps {
+		b.WriteString(`<li id="c-`)
+		b.WriteString(esc(c.ID))
+		b.WriteString(`"><div class=row><span class=name>`)
+		b.WriteString(esc(c.Name))
+		b.WriteString(`</span> <span class="status s-`)
+		b.WriteString(esc(c.Status))
+		b.WriteString(`">`)
+		b.WriteString(esc(c.StatusText))
+		b.WriteString("</span></div>\n")
+		if c.Chart != nil {
+			b.WriteString(string(chartSVG(c.Chart)))
+		}
+		b.WriteString(`<ol class=bars aria-label="`)
+		b.WriteString(esc(c.Name))
+		b.WriteString(`: daily uptime, oldest first">`)
+		barItems(&b, c.Days)
+		b.WriteString("</ol>\n<p class=uptime>Uptime — 30 days: ")
+		b.WriteString(esc(c.Uptime30))
+		if c.Since30 != "" {
+			b.WriteString(" (since " + esc(c.Since30) + ")")
+		}
+		fmt.Fprintf(&b, " · %d days: ", v.Days)
+		b.WriteString(esc(c.Uptime90))
+		if c.Since90 != "" {
+			b.WriteString(" (since " + esc(c.Since90) + ")")
+		}
+		b.WriteString("</p>\n")
 	}
 	return template.HTML(b.String())
 }
@@ -342,24 +509,32 @@ func execute(w io.Writer, t *template.Template, data any) error {
 	return err
 }
 
-// Static serves the style sheet under StylePath, cacheable for a year: a
-// new sheet has a new path. Mount it at /static/.
+// Static serves the style sheet and the script under their content-hash
+// paths, cacheable for a year: a new file has a new path. Mount it at
+// /static/.
 func Static() http.Handler {
-	etag := `"` + styleHash + `"`
+	files := map[string]struct {
+		body       []byte
+		ctype, tag string
+	}{
+		StylePath():  {styleCSS, "text/css; charset=utf-8", `"` + styleHash + `"`},
+		ScriptPath(): {statusJS, "text/javascript; charset=utf-8", `"` + scriptHash + `"`},
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != StylePath() {
+		f, ok := files[r.URL.Path]
+		if !ok {
 			http.NotFound(w, r)
 			return
 		}
 		h := w.Header()
-		h.Set("Content-Type", "text/css; charset=utf-8")
+		h.Set("Content-Type", f.ctype)
 		h.Set("Cache-Control", "public, max-age=31536000, immutable")
-		h.Set("ETag", etag)
+		h.Set("ETag", f.tag)
 		h.Set("X-Content-Type-Options", "nosniff")
-		if r.Header.Get("If-None-Match") == etag {
+		if r.Header.Get("If-None-Match") == f.tag {
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}
-		_, _ = w.Write(styleCSS)
+		_, _ = w.Write(f.body)
 	})
 }
