@@ -8,10 +8,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/slakeeper/slakeeper/internal/agentwire"
 	"github.com/slakeeper/slakeeper/internal/monitor"
 	"github.com/slakeeper/slakeeper/internal/store"
 )
@@ -79,9 +81,10 @@ stream:
 			seq++
 			rs = append(rs, monitor.Result{MonitorID: "web-global", At: t0.Add(time.Duration(seq) * time.Millisecond), State: monitor.Up, Seq: seq, Duration: time.Millisecond})
 		}
-		b, _ := json.Marshal(map[string]any{"results": rs})
+		b, _ := json.Marshal(wireResults(rs))
 		req, _ := http.NewRequest("POST", base+"/api/v1/agent/results", bytes.NewReader(b))
 		req.Header.Set("Authorization", "Bearer "+agentToken("eu"))
+		req.Header.Set(agentwire.Header, strconv.Itoa(agentwire.Version))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			break stream // the server is gone

@@ -12,12 +12,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/slakeeper/slakeeper/internal/agentwire"
 	"github.com/slakeeper/slakeeper/internal/monitor"
 	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/store/pgtest"
@@ -172,6 +174,9 @@ func call(tb testing.TB, method, url, token string, body any) (int, []byte) {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	if strings.Contains(url, "/api/v1/agent/") {
+		req.Header.Set(agentwire.Header, strconv.Itoa(agentwire.Version))
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		tb.Fatal(err)
@@ -194,7 +199,7 @@ func agentOutage(tb testing.TB, base string, t0 time.Time) {
 				st = monitor.Up
 			}
 			rs := []monitor.Result{{MonitorID: "web-global", At: t0.Add(off), State: st, Seq: uint64(i + 1), Duration: 50 * time.Millisecond}}
-			code, body := call(tb, "POST", base+"/api/v1/agent/results", agentToken(loc), map[string]any{"results": rs})
+			code, body := call(tb, "POST", base+"/api/v1/agent/results", agentToken(loc), wireResults(rs))
 			if want := fmt.Sprintf(`"acked_seq": %d`, i+1); code != 200 || !strings.Contains(string(body), want) {
 				tb.Fatalf("agent %s: got %d %s, want 200 with %s", loc, code, body, want)
 			}
@@ -291,10 +296,32 @@ func TestServeDenials(t *testing.T) {
 	// another location: the token decides.
 	// Its result is kept (an agent must never wedge on a moved monitor)
 	// but does not count.
-	code, _ := call(t, "POST", base+"/api/v1/agent/results", agentToken("eu"), map[string]any{"results": []monitor.Result{{MonitorID: "web-local", At: time.Now(), State: monitor.Down, Seq: 1}}})
+	code, _ := call(t, "POST", base+"/api/v1/agent/results", agentToken("eu"), wireResults([]monitor.Result{{MonitorID: "web-local", At: time.Now(), State: monitor.Down, Seq: 1}}))
 	if code != 200 {
 		t.Errorf("agent result for a local monitor: got %d, want 200", code)
 	}
+	// An agent of protocol 1 (no version header, Go field names) is told
+	// to upgrade, and nothing it sent is read.
+	req, _ := http.NewRequest("POST", base+"/api/v1/agent/results", strings.NewReader(`{"results": [{"MonitorID": "web-global", "At": "2026-11-24T07:30:00Z", "State": "up", "Seq": 1}]}`))
+	req.Header.Set("Authorization", "Bearer "+agentToken("eu"))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUpgradeRequired || !strings.Contains(string(body), "upgrade the agent") || resp.Header.Get(agentwire.Header) != "2" {
+		t.Errorf("an agent of protocol 1: got %d %s, want 426 saying to upgrade the agent", resp.StatusCode, body)
+	}
+}
+
+// wireResults is the body of POST /api/v1/agent/results for rs.
+func wireResults(rs []monitor.Result) agentwire.Results {
+	var out agentwire.Results
+	for _, r := range rs {
+		out.Results = append(out.Results, agentwire.FromResult(r))
+	}
+	return out
 }
 
 func TestServeMetricsAndReload(t *testing.T) {

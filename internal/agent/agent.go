@@ -13,7 +13,6 @@ package agent
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -109,6 +108,8 @@ func (o Options) LogValue() slog.Value {
 
 // Agent runs a location's checks and delivers their results.
 type Agent struct {
+	// stop ends Run with a cause (fatal); set by Run.
+	stop         context.CancelCauseFunc
 	location     string
 	server       string // for logs, without any password
 	dir          string
@@ -216,8 +217,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.log.Info("agent starting", "server", a.server, "location", a.location,
 		"buffered_bytes", st.Bytes, "next_seq", st.NextSeq, "acked_seq", st.AckedSeq)
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	a.stop = cancel
 	results := make(chan monitor.Result, resultQueue)
 	wake := make(chan struct{}, 1)
 	sched := schedule.New(schedule.Options{
@@ -249,11 +251,28 @@ func (a *Agent) Run(ctx context.Context) error {
 	// them, then stop the rest.
 	close(results)
 	<-written
-	cancel()
+	cancel(nil)
 	wg.Wait()
 	st = buf.Stats()
 	a.log.Info("agent stopped", "undelivered_from_seq", st.AckedSeq+1, "next_seq", st.NextSeq)
+	var pe *ProtocolError
+	if errors.As(context.Cause(ctx), &pe) {
+		return fmt.Errorf("agent: %w", pe)
+	}
 	return err
+}
+
+// fatal stops the agent when err says the server speaks another protocol:
+// no retry can help, and results sent on would be misread. Buffered
+// results stay for an upgraded agent to send.
+func (a *Agent) fatal(err error) bool {
+	var pe *ProtocolError
+	if !errors.As(err, &pe) {
+		return false
+	}
+	a.log.Error("the agent and the server speak different agent protocols; stopping", "err", err)
+	a.stop(pe)
+	return true
 }
 
 // BufferStats returns the statistics of the buffer while Run runs, for
@@ -310,6 +329,9 @@ func (a *Agent) refresh(ctx context.Context, sched *schedule.Scheduler, last []b
 				return
 			}
 			wait = bo.next()
+			if a.fatal(err) {
+				return
+			}
 			a.logFailure("fetching monitors failed; checks go on with the previous list", err, wait)
 		} else {
 			bo.reset()
@@ -350,8 +372,8 @@ func (a *Agent) loadCache() ([]byte, []*monitor.Monitor, bool) {
 	if err != nil {
 		return nil, nil, false
 	}
-	var l monitorList
-	if err := json.Unmarshal(data, &l); err != nil || l.Location != a.location {
+	l, err := decodeMonitors(data)
+	if err != nil || l.Location != a.location {
 		return nil, nil, false
 	}
 	return data, a.assigned(l.Monitors, true), true
@@ -369,6 +391,9 @@ func (a *Agent) deliver(ctx context.Context, buf *Buffer, wake <-chan struct{}) 
 			break
 		}
 		if ctx.Err() != nil {
+			return
+		}
+		if a.fatal(err) {
 			return
 		}
 		wait := bo.next()
@@ -408,6 +433,9 @@ func (a *Agent) deliver(ctx context.Context, buf *Buffer, wake <-chan struct{}) 
 		}
 		if err != nil {
 			if ctx.Err() != nil {
+				return
+			}
+			if a.fatal(err) {
 				return
 			}
 			wait := bo.next()

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
+	"github.com/slakeeper/slakeeper/internal/agentwire"
 	"github.com/slakeeper/slakeeper/internal/monitor"
 )
 
@@ -43,16 +45,42 @@ func (e *StatusError) Error() string {
 }
 
 // monitorList is the body of GET /api/v1/agent/monitors, and of the
-// agent's cache of it.
+// cached copy; monitors are converted from the wire format.
 type monitorList struct {
-	Location string             `json:"location"`
-	Monitors []*monitor.Monitor `json:"monitors"`
+	Location string
+	Monitors []*monitor.Monitor
 }
 
-type resultBatch struct {
-	Results []monitor.Result `json:"results"`
+// decodeMonitors reads a monitor list in the wire format. A list with a
+// monitor without an interval is not one (a cache written by an agent of
+// protocol 1, say).
+func decodeMonitors(body []byte) (monitorList, error) {
+	var w agentwire.Monitors
+	if err := json.Unmarshal(body, &w); err != nil {
+		return monitorList{}, err
+	}
+	l := monitorList{Location: w.Location}
+	for _, m := range w.Monitors {
+		if m.IntervalMS <= 0 {
+			return monitorList{}, fmt.Errorf("monitor %q has no interval_ms", m.ID)
+		}
+		l.Monitors = append(l.Monitors, m.ToMonitor())
+	}
+	return l, nil
 }
 
+// ProtocolError is an answer from a server that does not speak this
+// agent's protocol (agentwire.Version): the agent stops with it, since no
+// retry can help.
+type ProtocolError struct {
+	Op  string
+	Err error
+}
+
+func (e *ProtocolError) Error() string { return e.Op + ": " + e.Err.Error() }
+func (e *ProtocolError) Unwrap() error { return e.Err }
+
+// ackAnswer is the body of the acked_seq answers.
 type ackAnswer struct {
 	AckedSeq *uint64 `json:"acked_seq"`
 }
@@ -68,12 +96,12 @@ type client struct {
 
 // monitors fetches the monitors assigned to the agent's location.
 func (c *client) monitors(ctx context.Context) (monitorList, []byte, error) {
-	var l monitorList
 	body, err := c.do(ctx, http.MethodGet, pathMonitors, nil, maxMonitorsBody)
 	if err != nil {
-		return l, nil, fmt.Errorf("fetch monitors: %w", err)
+		return monitorList{}, nil, fmt.Errorf("fetch monitors: %w", err)
 	}
-	if err := json.Unmarshal(body, &l); err != nil {
+	l, err := decodeMonitors(body)
+	if err != nil {
 		return l, nil, fmt.Errorf("fetch monitors: decode answer: %w", err)
 	}
 	return l, body, nil
@@ -81,7 +109,11 @@ func (c *client) monitors(ctx context.Context) (monitorList, []byte, error) {
 
 // send posts a batch of results and returns the server's acknowledged seq.
 func (c *client) send(ctx context.Context, rs []monitor.Result) (uint64, error) {
-	data, err := json.Marshal(resultBatch{Results: rs})
+	batch := agentwire.Results{Results: make([]agentwire.Result, len(rs))}
+	for i, r := range rs {
+		batch.Results[i] = agentwire.FromResult(r)
+	}
+	data, err := json.Marshal(batch)
 	if err != nil {
 		return 0, fmt.Errorf("send results: encode: %w", err)
 	}
@@ -157,6 +189,7 @@ func (c *client) once(ctx context.Context, base, method, path string, body []byt
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Accept", "application/json")
+	req.Header.Set(agentwire.Header, strconv.Itoa(agentwire.Version))
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -165,6 +198,16 @@ func (c *client) once(ctx context.Context, base, method, path string, body []byt
 		return nil, 0, err
 	}
 	defer resp.Body.Close()
+	op := method + " " + path
+	if resp.StatusCode == http.StatusUpgradeRequired {
+		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		return nil, resp.StatusCode, &ProtocolError{Op: op, Err: fmt.Errorf("the server refuses this agent: %s", strings.TrimSpace(string(snippet)))}
+	}
+	if resp.StatusCode == http.StatusOK {
+		if err := agentwire.CheckVersion(resp.Header.Get(agentwire.Header), "server"); err != nil {
+			return nil, resp.StatusCode, &ProtocolError{Op: op, Err: err}
+		}
+	}
 	if resp.StatusCode != http.StatusOK {
 		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		// A server that echoes the request must not get the token into

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/slakeeper/slakeeper/internal/agentwire"
 	"github.com/slakeeper/slakeeper/internal/monitor"
 )
 
@@ -56,16 +58,22 @@ func newFakeServer(token, location string, ms ...*monitor.Monitor) *fakeServer {
 func (f *fakeServer) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/agent/monitors", f.guard(func(w http.ResponseWriter, r *http.Request) int {
-		return reply(w, map[string]any{"location": f.location, "monitors": f.monitors})
+		out := agentwire.Monitors{Location: f.location}
+		for _, m := range f.monitors {
+			out.Monitors = append(out.Monitors, agentwire.FromMonitor(m))
+		}
+		return reply(w, out)
 	}))
 	mux.HandleFunc("POST /api/v1/agent/results", f.guard(func(w http.ResponseWriter, r *http.Request) int {
-		var body struct{ Results []monitor.Result }
-		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		var body agentwire.Results
+		dec := json.NewDecoder(r.Body)
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&body); err != nil {
 			http.Error(w, "bad body", http.StatusBadRequest)
 			return http.StatusBadRequest
 		}
 		for _, res := range body.Results {
-			f.store(res)
+			f.store(res.ToResult(f.location))
 		}
 		if f.loseAcks {
 			http.Error(w, "lost", http.StatusServiceUnavailable)
@@ -101,6 +109,7 @@ func (f *fakeServer) guard(h func(http.ResponseWriter, *http.Request) int) http.
 
 func reply(w http.ResponseWriter, v any) int {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set(agentwire.Header, strconv.Itoa(agentwire.Version))
 	json.NewEncoder(w).Encode(v)
 	return http.StatusOK
 }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 
+	"github.com/slakeeper/slakeeper/internal/agentwire"
 	"github.com/slakeeper/slakeeper/internal/auth"
 	"github.com/slakeeper/slakeeper/internal/config"
 	"github.com/slakeeper/slakeeper/internal/monitor"
@@ -59,21 +61,35 @@ func matchesHex(hexHash, token string) bool {
 	return sec.Matches(token)
 }
 
-func (h *handler) handleAgentMonitors() http.Handler {
+// agentProtocol answers 426 to an agent that does not speak this
+// server's protocol (agentwire.Version), with what to upgrade, instead of
+// misreading it; every answer states the server's version.
+func agentProtocol(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		loc := auth.Location(r)
-		out := []*monitor.Monitor{}
-		for _, m := range h.cfg().Monitors {
-			if m.Type != monitor.TypeHeartbeat && schedule.RunsAt(m, loc) {
-				out = append(out, m)
-			}
+		w.Header().Set(agentwire.Header, strconv.Itoa(agentwire.Version))
+		if err := agentwire.CheckVersion(r.Header.Get(agentwire.Header), "agent"); err != nil {
+			web.JSON(w, http.StatusUpgradeRequired, web.Error{Error: err.Error()})
+			return
 		}
-		web.JSON(w, http.StatusOK, map[string]any{"location": loc, "monitors": out})
+		next.ServeHTTP(w, r)
 	})
 }
 
+func (h *handler) handleAgentMonitors() http.Handler {
+	return agentProtocol(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		loc := auth.Location(r)
+		out := agentwire.Monitors{Location: loc, Monitors: []agentwire.Monitor{}}
+		for _, m := range h.cfg().Monitors {
+			if m.Type != monitor.TypeHeartbeat && schedule.RunsAt(m, loc) {
+				out.Monitors = append(out.Monitors, agentwire.FromMonitor(m))
+			}
+		}
+		web.JSON(w, http.StatusOK, out)
+	}))
+}
+
 func (h *handler) handleAgentAck() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return agentProtocol(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		loc := auth.Location(r)
 		seq, err := h.store.AgentSeq(r.Context(), loc)
 		if err != nil {
@@ -81,15 +97,13 @@ func (h *handler) handleAgentAck() http.Handler {
 			return
 		}
 		web.JSON(w, http.StatusOK, map[string]uint64{"acked_seq": seq})
-	})
+	}))
 }
 
 func (h *handler) handleAgentResults() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return agentProtocol(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		loc := auth.Location(r)
-		var body struct {
-			Results []monitor.Result `json:"results"`
-		}
+		var body agentwire.Results
 		dec := json.NewDecoder(io.LimitReader(r.Body, MaxAgentBody))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&body); err != nil {
@@ -97,12 +111,13 @@ func (h *handler) handleAgentResults() http.Handler {
 			return
 		}
 		c := h.cfg()
-		for i := range body.Results {
-			res := &body.Results[i]
+		results := make([]monitor.Result, len(body.Results))
+		for i, wr := range body.Results {
 			// The token decides the location; an agent cannot speak for another.
-			res.Location = loc
+			results[i] = wr.ToResult(loc)
+			res := &results[i]
 			if res.Seq == 0 {
-				web.JSON(w, http.StatusBadRequest, web.Error{Error: "every agent result needs a seq > 0", Field: fmt.Sprintf("results[%d].Seq", i)})
+				web.JSON(w, http.StatusBadRequest, web.Error{Error: "every agent result needs a seq > 0", Field: fmt.Sprintf("results[%d].seq", i)})
 				return
 			}
 			if m := c.Monitor(res.MonitorID); m == nil || !schedule.RunsAt(m, loc) {
@@ -116,8 +131,8 @@ func (h *handler) handleAgentResults() http.Handler {
 				return
 			}
 		}
-		if len(body.Results) > 0 {
-			if err := h.results.Ingest(r.Context(), body.Results); err != nil {
+		if len(results) > 0 {
+			if err := h.results.Ingest(r.Context(), results); err != nil {
 				web.Fail(h.log, w, r, err)
 				return
 			}
@@ -128,5 +143,5 @@ func (h *handler) handleAgentResults() http.Handler {
 			return
 		}
 		web.JSON(w, http.StatusOK, map[string]uint64{"acked_seq": seq})
-	})
+	}))
 }
