@@ -197,6 +197,7 @@ type rawMonitor struct {
 	FailAfter     int      `yaml:"fail_after"`
 	RecoverAfter  int      `yaml:"recover_after"`
 	Quorum        int      `yaml:"quorum"`
+	SilentAfter   int      `yaml:"silent_after"`
 	DegradedAfter string   `yaml:"degraded_after"`
 	DownAfter     string   `yaml:"down_after"`
 	HTTP          *struct {
@@ -585,7 +586,7 @@ func monitorOf(errs *yamlpos.Errors, p string, r *rawMonitor, getenv func(string
 		return nil
 	}
 	m := &monitor.Monitor{ID: r.ID, Component: r.Component, Type: r.Type, Target: r.Target, Locations: r.Locations,
-		FailAfter: r.FailAfter, RecoverAfter: r.RecoverAfter, Quorum: r.Quorum}
+		FailAfter: r.FailAfter, RecoverAfter: r.RecoverAfter, Quorum: r.Quorum, SilentAfter: r.SilentAfter}
 	if !types[r.Type] {
 		errs.Add(p+".type", "want http, tcp, dns, icmp, tls, throughput or heartbeat, got %q", r.Type)
 	}
@@ -622,6 +623,9 @@ func monitorOf(errs *yamlpos.Errors, p string, r *rawMonitor, getenv func(string
 	n := max(1, len(r.Locations))
 	if m.Quorum < 0 || m.Quorum > n {
 		errs.Add(p+".quorum", "must be between 1 and the number of locations (%d); 0 means a majority", n)
+	}
+	if m.SilentAfter < 0 {
+		errs.Add(p+".silent_after", "want a number of intervals, 1 or more (0 or absent: %d)", 3)
 	}
 	switch r.Type {
 	case monitor.TypeHTTP, monitor.TypeThroughput:

@@ -147,6 +147,73 @@ func Quorum(m *monitor.Monitor) int {
 	return min(max(q, 1), n)
 }
 
+// DefaultSilentAfter is how many of its intervals a location may go
+// without a result, while another location of the monitor reports, before
+// it stops counting (monitor.Monitor.SilentAfter).
+const DefaultSilentAfter = 3
+
+// silentAfter is how long a location may lag the newest result of the
+// monitor's other locations before it is silent.
+func silentAfter(m *monitor.Monitor) time.Duration {
+	n := m.SilentAfter
+	if n <= 0 {
+		n = DefaultSilentAfter
+	}
+	return time.Duration(n) * m.Interval
+}
+
+// active returns the locations that count: all but the silent ones, those
+// whose latest result lags the newest of the monitor's results by more
+// than silentAfter (an agent that died). A dead agent must not hold a
+// monitor down, nor keep a quorum from forming. A location that has not
+// reported yet counts, as up: at a start, the first location to report
+// must not decide alone.
+func (ms *monState) active() []*LocationState {
+	var newest time.Time
+	for _, ls := range ms.locations {
+		if ls.Last.After(newest) {
+			newest = ls.Last
+		}
+	}
+	out := make([]*LocationState, 0, len(ms.locations))
+	for _, ls := range ms.locations {
+		if len(ms.locations) == 1 || ms.m.Interval <= 0 || ls.Last.IsZero() || newest.Sub(ls.Last) <= silentAfter(ms.m) {
+			out = append(out, ls)
+		}
+	}
+	return out
+}
+
+// quorumOf is the quorum among n counting locations: the monitor's, or a
+// majority of them, at most n.
+func quorumOf(m *monitor.Monitor, n int) int {
+	q := m.Quorum
+	if q <= 0 {
+		q = n/2 + 1
+	}
+	return min(max(q, 1), max(n, 1))
+}
+
+// Silent returns the locations of monitor id that are silent now (see
+// active), sorted.
+func (d *Detector) Silent(id string) []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	ms := d.monitors[id]
+	if ms == nil {
+		return nil
+	}
+	act := ms.active()
+	var out []string
+	for l, ls := range ms.locations {
+		if !slices.Contains(act, ls) {
+			out = append(out, l)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 func failAfter(m *monitor.Monitor) int    { return max(m.FailAfter, 1) }
 func recoverAfter(m *monitor.Monitor) int { return max(m.RecoverAfter, 1) }
 
@@ -320,9 +387,10 @@ func (ls *LocationState) observe(m *monitor.Monitor, r monitor.Result) bool {
 // performance. Fewer than a quorum say nothing, so one bad location never
 // costs the provider anything.
 func (ms *monState) verdict() sla.Status {
-	q := Quorum(ms.m)
+	act := ms.active()
+	q := quorumOf(ms.m, len(act))
 	down, bad := 0, 0
-	for _, ls := range ms.locations {
+	for _, ls := range act {
 		switch ls.State {
 		case monitor.Down:
 			down++
@@ -344,7 +412,7 @@ func (ms *monState) verdict() sla.Status {
 // time they began to.
 func (ms *monState) members(status sla.Status) []*LocationState {
 	var out []*LocationState
-	for _, ls := range ms.locations {
+	for _, ls := range ms.active() {
 		switch {
 		case status == sla.MajorOutage && ls.State == monitor.Down,
 			status == sla.Degraded && ls.State != monitor.Up,
@@ -368,7 +436,7 @@ func (ls *LocationState) sinceFor(status sla.Status) time.Time {
 // quorumSince is when a worse status began: when the quorum-th of its
 // locations began to support it.
 func (ms *monState) quorumSince(status sla.Status) time.Time {
-	return ms.members(status)[Quorum(ms.m)-1].sinceFor(status)
+	return ms.members(status)[quorumOf(ms.m, len(ms.active()))-1].sinceFor(status)
 }
 
 // evidence cites the results of every location supporting status.

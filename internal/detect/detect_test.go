@@ -39,9 +39,12 @@ func cat(rs ...[]monitor.Result) []monitor.Result {
 	return out
 }
 
+// mon is a monitor checked every minute. Its locations go silent only
+// after 100 intervals: the tables below feed some locations far apart in
+// time to pin the dating of changes; TestSilentLocation tests silence.
 func mon(id, comp string, fail, rec, quorum int, locs ...string) *monitor.Monitor {
 	return &monitor.Monitor{ID: id, Component: comp, Type: monitor.TypeHTTP, Target: "https://" + id, Interval: time.Minute,
-		FailAfter: fail, RecoverAfter: rec, Quorum: quorum, Locations: locs}
+		FailAfter: fail, RecoverAfter: rec, Quorum: quorum, Locations: locs, SilentAfter: 100}
 }
 
 func observeAll(tb testing.TB, d *Detector, rs []monitor.Result) []Change {
@@ -528,5 +531,75 @@ func TestSeedContinuesAnOutage(t *testing.T) {
 	}
 	if last := d.Last("m", "us"); !last.Equal(at(6)) {
 		t.Errorf("Last = %s", last)
+	}
+}
+
+// A location that stops reporting stops counting once it lags the others'
+// newest result by SilentAfter intervals (default 3): a dead agent last
+// seen down neither holds an outage nor adds to another location's
+// failure, and one last seen up does not keep a quorum of all from
+// forming. Changes it causes are dated at the result that showed it.
+func TestSilentLocation(t *testing.T) {
+	m := func(q int) *monitor.Monitor {
+		return &monitor.Monitor{ID: "m", Component: "web", Type: monitor.TypeHTTP, Target: "https://m", Interval: time.Minute,
+			FailAfter: 1, RecoverAfter: 1, Quorum: q, Locations: []string{"eu", "us", "ap"}}
+	}
+	tests := []struct {
+		name     string
+		monitor  *monitor.Monitor
+		results  []monitor.Result
+		want     []Change
+		silentAt []string
+	}{
+		{
+			// eu and us down at 0: a major outage. eu dies; us and ap are
+			// up from 1. Without silence eu's stale down would hold nothing
+			// (one of three), so the outage ends at 1 as before.
+			name:    "a dead agent last seen down does not hold an outage",
+			monitor: m(0),
+			results: cat(seq("m", "eu", 0, dn), seq("m", "us", 0, dn), seq("m", "ap", 0, up),
+				seq("m", "us", 1, up, up, up, up, up), seq("m", "ap", 1, up, up, up, up, up)),
+			want:     []Change{ch("m", "web", 0, sla.MajorOutage), ch("m", "web", 1, sla.Operational)},
+			silentAt: []string{"eu"},
+		},
+		{
+			// eu died down at 0. At 5 ap fails alone: eu, silent since it
+			// lags 5 minutes (> 3), is not a second vote.
+			name:     "a dead agent last seen down is not a second vote",
+			monitor:  m(0),
+			results:  cat(seq("m", "eu", 0, dn), seq("m", "us", 0, up, up, up, up, up, up), seq("m", "ap", 0, up, up, up, up, up), seq("m", "ap", 5, dn)),
+			want:     nil,
+			silentAt: []string{"eu"},
+		},
+		{
+			// Quorum 3 (all). eu died up at 0; us and ap down from 5: a
+			// quorum of all that report, dated at the result that formed
+			// it.
+			name:     "a dead agent last seen up does not block a quorum of all",
+			monitor:  m(3),
+			results:  cat(seq("m", "eu", 0, up), seq("m", "us", 0, up), seq("m", "ap", 0, up), seq("m", "us", 5, dn), seq("m", "ap", 5, dn)),
+			want:     []Change{ch("m", "web", 5, sla.MajorOutage)},
+			silentAt: []string{"eu"},
+		},
+		{
+			// The same, within the silence threshold: eu lags 2 minutes,
+			// still counts, and blocks the quorum of 3.
+			name:    "a location lagging less than SilentAfter still counts",
+			monitor: m(3),
+			results: cat(seq("m", "eu", 0, up), seq("m", "us", 0, up), seq("m", "ap", 0, up), seq("m", "us", 2, dn), seq("m", "ap", 2, dn)),
+			want:    nil,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := New([]*monitor.Monitor{tt.monitor})
+			got := observeAll(t, d, tt.results)
+			if diff := cmp.Diff(tt.want, got, ignoreEvidence, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("changes (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.silentAt, d.Silent("m"), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("silent (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -38,8 +38,11 @@ type Monitor struct {
 	FailAfter    int
 	RecoverAfter int
 	// Quorum is how many locations must agree before the component is
-	// declared down; 0 means a majority.
-	Quorum int
+	// declared down; 0 means a majority. It counts the locations that
+	// report: one silent for SilentAfter intervals (0: 3) while another
+	// reports does not count (internal/detect).
+	Quorum      int
+	SilentAfter int
 	// DegradedAfter and DownAfter are latency thresholds: a check slower
 	// than them is degraded or down ("responding within normal parameters").
 	DegradedAfter time.Duration
