@@ -257,7 +257,7 @@ func watchConfig(ctx context.Context, path string, getenv func(string) string, s
 		last = stamp()
 		cfg, err := loadConfig(path, getenv, self)
 		if err != nil {
-			srv.ReloadFailed()
+			srv.ReloadFailed(err)
 			log.Error("configuration refused; the previous one keeps running", "file", path, "err", err)
 			continue
 		}

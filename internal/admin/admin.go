@@ -40,6 +40,9 @@ type Options struct {
 	Ledger    *ledger.Service
 	// Monitors is the monitors console's figures.
 	Monitors *monitors.Service
+	// Notices are what the dashboard shows the operators to act on; nil
+	// shows none.
+	Notices func() []operatorui.Notice
 }
 
 type handler struct {
@@ -55,6 +58,7 @@ type handler struct {
 	users     *users.Service
 	ledger    *ledger.Service
 	monitors  *monitors.Service
+	notices   func() []operatorui.Notice
 	ui        *operatorui.Renderer
 }
 
@@ -67,7 +71,7 @@ func Mount(mux *http.ServeMux, o Options) error {
 	if err != nil {
 		return fmt.Errorf("operator page templates: %w", err)
 	}
-	h := &handler{cfg: o.Config, now: o.Now, log: o.Logger, auth: o.Auth, inc: o.Incidents, out: o.Outbox, store: o.Store, tickets: o.Tickets, customers: o.Customers, users: o.Users, ledger: o.Ledger, monitors: o.Monitors, ui: ui}
+	h := &handler{cfg: o.Config, now: o.Now, log: o.Logger, auth: o.Auth, inc: o.Incidents, out: o.Outbox, store: o.Store, tickets: o.Tickets, customers: o.Customers, users: o.Users, ledger: o.Ledger, monitors: o.Monitors, notices: o.Notices, ui: ui}
 	may := h.requireSession
 
 	// Public: the sign-in form and sign-in itself (failures limited per

@@ -237,6 +237,9 @@ func (h *handler) handleDashboard() http.Handler {
 		})
 		slices.SortStableFunc(d.Resolved, func(a, b operatorui.IncidentRow) int { return b.Resolved.Compare(a.Resolved) })
 		d.Outages = h.outagesWithoutIncident(incident.Fold(ev))
+		if h.notices != nil {
+			d.Notices = h.notices()
+		}
 		for _, mw := range incident.Maintenance(ev, now) {
 			if mw.State != incident.Past && mw.CancelledAt == nil {
 				names := make([]string, len(mw.Components))

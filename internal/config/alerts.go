@@ -21,6 +21,7 @@ var EventKinds = []string{
 	"monitor.down", "monitor.up",
 	"obligation.due", "obligation.overdue",
 	"ticket.warning", "ticket.breached",
+	"agent.silent", "agent.back",
 	"credit.issued", "credit.adjusted",
 }
 

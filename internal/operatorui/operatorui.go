@@ -129,6 +129,21 @@ type Dashboard struct {
 	// Outages are the confirmed outages no open incident covers, each
 	// with the link that opens one prefilled.
 	Outages []OutageRow
+	// Notices are what the operators must act on that would otherwise be
+	// only a log line (a refused configuration, a replay conflict, a
+	// silent agent), the newest first.
+	Notices []Notice
+}
+
+// Notice is one thing an operator must act on.
+type Notice struct {
+	// Kind is reload_refused, replay_conflict or agent_silent.
+	Kind, Title, Detail string
+	At                  time.Time
+	Monitor             string
+	// Doc is the operations guide's section that explains it (a path
+	// under docs/).
+	Doc string
 }
 
 // OutageRow is a monitor's confirmed outage without an incident.

@@ -21,6 +21,10 @@ const (
 	EventObligationOverdue    = "obligation.overdue"
 	EventTicketWarning        = "ticket.warning"
 	EventTicketBreached       = "ticket.breached"
+	// An agent location that stopped reporting while others report, and
+	// its return (internal/server/agents.go).
+	EventAgentSilent = "agent.silent"
+	EventAgentBack   = "agent.back"
 	// Credit events are for billing systems: a ledger entry posted
 	// (issued: a credit or an approved claim; adjusted: an adjustment or a
 	// reversal).

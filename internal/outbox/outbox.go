@@ -707,6 +707,8 @@ var kindLabels = map[string]string{
 	EventObligationOverdue:    "Overdue",
 	EventTicketWarning:        "Ticket SLA at risk",
 	EventTicketBreached:       "Ticket SLA breached",
+	EventAgentSilent:          "Agent silent",
+	EventAgentBack:            "Agent back",
 	EventCreditIssued:         "Credit issued",
 	EventCreditAdjusted:       "Credit adjusted",
 }
@@ -721,7 +723,7 @@ func pagerSeverity(e Wire) string {
 		return "critical"
 	case EventIncidentCreated, EventIncidentUpdated, EventObligationOverdue, EventTicketBreached:
 		return "error"
-	case EventObligationDue, EventTicketWarning:
+	case EventObligationDue, EventTicketWarning, EventAgentSilent:
 		return "warning"
 	}
 	return "info"

@@ -108,6 +108,3 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(m.skipped, prometheus.CounterValue, float64(st.Skipped))
 	ch <- prometheus.MustNewConstMetric(m.others, prometheus.CounterValue, float64(st.Others))
 }
-
-// ReloadFailed counts a refused configuration.
-func (s *Server) ReloadFailed() { s.metrics.reloadErrs.Inc() }

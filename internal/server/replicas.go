@@ -260,6 +260,7 @@ func (s *Server) seed(ctx context.Context, ms []*monitor.Monitor, done func(*mon
 			if errors.Is(err, store.ErrConflict) {
 				// The stored fact stands; a replay must never stop a start.
 				s.log.Warn("replay: a replayed status change differs from the stored one; keeping the stored one", "monitor", m.ID, "err", err)
+				s.replayConflict(m.ID, err)
 				continue
 			}
 			if err != nil {

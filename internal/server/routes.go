@@ -52,7 +52,7 @@ func (s *Server) routes() (http.Handler, error) {
 		Intake: in, Customers: cust, Users: us, Ledger: s.ledger, Monitors: mons})
 	if err := admin.Mount(mux, admin.Options{Config: s.Config, Now: s.now, Logger: s.log,
 		Auth: s.auth, Incidents: s.incidents, Outbox: s.outbox, Store: fresh, Tickets: s.tickets, Customers: cust,
-		Users: us, Ledger: s.ledger, Monitors: mons}); err != nil {
+		Users: us, Ledger: s.ledger, Monitors: mons, Notices: s.Notices}); err != nil {
 		return nil, err
 	}
 	if err := portal.Mount(mux, portal.Options{Config: s.Config, Now: s.now, Logger: s.log, Auth: s.auth, Store: fresh, Tickets: s.tickets, Outbox: s.outbox,

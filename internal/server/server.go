@@ -89,6 +89,10 @@ type Server struct {
 	// rep is this server's part in a cluster of replicas sharing a
 	// PostgreSQL database (replicas.go); nil on SQLite, single-process.
 	rep *replica
+	// agents are the silent agent locations (agents.go); notices what
+	// the dashboard shows the operators (notices.go).
+	agents  agents
+	notices notices
 	// mux is the HTTP surface, mounted once by New (routes.go).
 	mux http.Handler
 	// cov is the monitoring coverage in progress (coverage.go), perf the
@@ -120,6 +124,7 @@ func New(opts Options) (*Server, error) {
 		run = func(ctx context.Context, m *monitor.Monitor) monitor.Result { return reg.Run(ctx, m, s.now) }
 	}
 	s.cfg.Store(opts.Config)
+	s.agents.silent = map[string]time.Time{}
 	// The console counts the results from now on; what is stored from
 	// before, warmConsole reads.
 	s.mon = monitors.NewTracker(s.now().UTC().Truncate(time.Minute))
@@ -198,6 +203,7 @@ func (s *Server) Reload(c *config.Config) {
 		s.log.Error("write status changes after reload", "err", err)
 	}
 	s.metrics.reloads.Inc()
+	s.reloaded()
 	s.log.Info("configuration loaded", "file", c.File, "monitors", len(c.Monitors), "policies", len(c.Policies))
 }
 
@@ -234,6 +240,7 @@ func (s *Server) Run(ctx context.Context) error {
 	wg.Go(func() { s.coverageLoop(ctx) })
 	wg.Go(func() { s.ticketAl.Run(ctx) }) // ticket breach warnings and metrics
 	wg.Go(func() { s.replaySpill(ctx) })  // results kept while the store was down
+	wg.Go(func() { s.agentsLoop(ctx) })   // agents gone silent: alerts and the dashboard
 	wg.Go(func() { s.warmConsole(ctx) })  // the monitors console's figures from before the start
 	if s.rep != nil {
 		wg.Go(func() { s.clusterLoop(ctx) }) // membership, takeovers, results queued by other replicas

@@ -27,6 +27,8 @@ type factGroup struct {
 // or the order to lead, is sent.
 type factCall struct {
 	rows []factRow
+	// obs are the outbounds stored with the facts (AppendFactsNotify).
+	obs  []outboundRow
 	done chan error // buffered: one outcome
 	lead chan struct{}
 }
@@ -36,8 +38,8 @@ const maxFactGroup = 256
 
 // append stores rows with the others waiting, through commit, which must
 // send each call of its batch exactly one outcome.
-func (g *factGroup) append(rows []factRow, commit func([]*factCall)) error {
-	call := &factCall{rows: rows, done: make(chan error, 1), lead: make(chan struct{}, 1)}
+func (g *factGroup) append(rows []factRow, obs []outboundRow, commit func([]*factCall)) error {
+	call := &factCall{rows: rows, obs: obs, done: make(chan error, 1), lead: make(chan struct{}, 1)}
 	g.mu.Lock()
 	g.pending = append(g.pending, call)
 	if g.leading {

@@ -210,7 +210,24 @@ func (p *Postgres) AppendFacts(ctx context.Context, fs []Fact) error {
 	if err != nil {
 		return err
 	}
-	return p.facts.append(rows, p.commitFacts)
+	return p.facts.append(rows, nil, p.commitFacts)
+}
+
+// AppendFactsNotify implements Store: the outbounds are inserted in the
+// facts' transaction.
+func (p *Postgres) AppendFactsNotify(ctx context.Context, fs []Fact, obs []Outbound) error {
+	if len(fs) == 0 {
+		return p.Enqueue(ctx, obs)
+	}
+	rows, err := encodeFacts(fs)
+	if err != nil {
+		return err
+	}
+	obRows, err := encodeOutbounds(obs)
+	if err != nil {
+		return err
+	}
+	return p.facts.append(rows, obRows, p.commitFacts)
 }
 
 // commitFacts stores the facts of several calls in one transaction when
@@ -223,9 +240,13 @@ func (p *Postgres) commitFacts(calls []*factCall) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if len(calls) > 1 {
-		var all []factRow
+		var (
+			all []factRow
+			obs []outboundRow
+		)
 		for _, c := range calls {
 			all = append(all, c.rows...)
+			obs = append(obs, c.obs...)
 		}
 		ids, types, ats, bodies := factColumns(all)
 		err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
@@ -239,7 +260,7 @@ func (p *Postgres) commitFacts(calls []*factCall) {
 			if tag.RowsAffected() != int64(len(all)) {
 				return errNotAllNew
 			}
-			return nil
+			return pgInsertOutbound(ctx, tx, obs)
 		})
 		if err == nil {
 			for _, c := range calls {
@@ -255,7 +276,7 @@ func (p *Postgres) commitFacts(calls []*factCall) {
 		}
 	}
 	for _, c := range calls {
-		c.done <- p.appendFactsTx(ctx, c.rows)
+		c.done <- p.appendFactsTx(ctx, c.rows, c.obs)
 	}
 }
 
@@ -275,7 +296,7 @@ func factColumns(rows []factRow) (ids, types []string, ats []*int64, bodies []st
 
 // appendFactsTx stores one call's rows in a transaction of its own: a
 // fact whose id is stored must equal the stored one.
-func (p *Postgres) appendFactsTx(ctx context.Context, rows []factRow) error {
+func (p *Postgres) appendFactsTx(ctx context.Context, rows []factRow, obs []outboundRow) error {
 	ids, types, ats, bodies := factColumns(rows)
 	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
 		inserted := map[string]bool{}
@@ -310,7 +331,7 @@ func (p *Postgres) appendFactsTx(ctx context.Context, rows []factRow) error {
 			check = append(check, f.id)
 		}
 		if len(check) == 0 {
-			return nil
+			return pgInsertOutbound(ctx, tx, obs)
 		}
 		stored := map[string]factRow{}
 		res, err = tx.Query(ctx, `SELECT id, type, at, body FROM facts WHERE id = ANY($1)`, check)
@@ -338,7 +359,7 @@ func (p *Postgres) appendFactsTx(ctx context.Context, rows []factRow) error {
 				return fmt.Errorf("fact %s: %w", f.id, ErrConflict)
 			}
 		}
-		return nil
+		return pgInsertOutbound(ctx, tx, obs)
 	})
 	if err != nil {
 		return fmt.Errorf("append facts: %w", err)

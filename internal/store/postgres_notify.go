@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Enqueue implements Store: one statement, so atomic.
@@ -13,6 +15,20 @@ func (p *Postgres) Enqueue(ctx context.Context, obs []Outbound) error {
 	rows, err := encodeOutbounds(obs)
 	if err != nil {
 		return err
+	}
+	return pgInsertOutbound(ctx, p.pool, rows)
+}
+
+// pgExecer is a pool or a transaction.
+type pgExecer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// pgInsertOutbound inserts rows in one statement (so atomically), in their
+// order (seq), skipping the ids already stored.
+func pgInsertOutbound(ctx context.Context, x pgExecer, rows []outboundRow) error {
+	if len(rows) == 0 {
+		return nil
 	}
 	n := len(rows)
 	var (
@@ -28,7 +44,7 @@ func (p *Postgres) Enqueue(ctx context.Context, obs []Outbound) error {
 		payloads[i], created[i], updated[i], next[i] = o.payload, o.createdAt, o.updatedAt, o.nextAt
 		attempts[i], states[i], lastErrors[i] = o.attempts, o.state, o.lastError
 	}
-	if _, err := p.pool.Exec(ctx, `INSERT INTO outbound (`+outboundColumns+`)
+	if _, err := x.Exec(ctx, `INSERT INTO outbound (`+outboundColumns+`)
 		SELECT c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::bigint[], $7::bigint[], $8::bigint[], $9::integer[], $10::text[], $11::text[])
 			WITH ORDINALITY AS u(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, n)

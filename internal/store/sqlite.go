@@ -254,7 +254,24 @@ func (s *SQLite) AppendFacts(ctx context.Context, fs []Fact) error {
 	if err != nil {
 		return err
 	}
-	return s.facts.append(rows, s.commitFacts)
+	return s.facts.append(rows, nil, s.commitFacts)
+}
+
+// AppendFactsNotify implements Store: the outbounds are inserted in the
+// facts' savepoint.
+func (s *SQLite) AppendFactsNotify(ctx context.Context, fs []Fact, obs []Outbound) error {
+	if len(fs) == 0 {
+		return s.Enqueue(ctx, obs)
+	}
+	rows, err := encodeFacts(fs)
+	if err != nil {
+		return err
+	}
+	obRows, err := encodeOutbounds(obs)
+	if err != nil {
+		return err
+	}
+	return s.facts.append(rows, obRows, s.commitFacts)
 }
 
 // commitFacts stores the calls' facts in one transaction, each call under
@@ -283,6 +300,9 @@ func (s *SQLite) commitFacts(calls []*factCall) {
 			return
 		}
 		outcome[i] = appendFactRows(ctx, insert, sel, c.rows)
+		if outcome[i] == nil && len(c.obs) > 0 {
+			outcome[i] = sqliteInsertOutbound(ctx, tx, c.obs)
+		}
 		if outcome[i] != nil {
 			if _, err := tx.ExecContext(ctx, `ROLLBACK TO facts_call`); err != nil {
 				fail(fmt.Errorf("append facts: rollback to savepoint: %w", err))

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 )
 
@@ -19,6 +20,18 @@ func (s *SQLite) Enqueue(ctx context.Context, obs []Outbound) error {
 		return fmt.Errorf("enqueue: begin: %w", err)
 	}
 	defer tx.Rollback()
+	if err := sqliteInsertOutbound(ctx, tx, rows); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("enqueue: commit: %w", err)
+	}
+	return nil
+}
+
+// sqliteInsertOutbound inserts rows in tx, in their order (seq), skipping
+// the ids already stored.
+func sqliteInsertOutbound(ctx context.Context, tx *sql.Tx, rows []outboundRow) error {
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO outbound (`+outboundColumns+`, seq)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM outbound)) ON CONFLICT (id) DO NOTHING`)
 	if err != nil {
@@ -30,9 +43,6 @@ func (s *SQLite) Enqueue(ctx context.Context, obs []Outbound) error {
 			o.createdAt, o.nextAt, o.updatedAt, o.attempts, o.state, o.lastError); err != nil {
 			return fmt.Errorf("enqueue outbound %s: %w", o.id, err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("enqueue: commit: %w", err)
 	}
 	return nil
 }

@@ -434,6 +434,27 @@ func (s *sqlStore) AgentSeq(ctx context.Context, location string) (uint64, error
 	return uint64(max(seq, 0)), nil
 }
 
+// LastResults implements Store.
+func (s *sqlStore) LastResults(ctx context.Context) (map[string]time.Time, error) {
+	rows, err := s.reader.query(ctx, `SELECT location, (SELECT max(r.at) FROM results r WHERE r.series = series.id) FROM series`)
+	if err != nil {
+		return nil, fmt.Errorf("read the latest results per location: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]time.Time{}
+	for rows.Next() {
+		var loc string
+		var at sql.NullInt64
+		if err := rows.Scan(&loc, &at); err != nil {
+			return nil, fmt.Errorf("read the latest results per location: %w", err)
+		}
+		if t := time.UnixMilli(at.Int64).UTC(); at.Valid && t.After(out[loc]) {
+			out[loc] = t
+		}
+	}
+	return out, rows.Err()
+}
+
 // Prune implements Store. Each DELETE is its own transaction (on SQLite's
 // writer connection, so appends interleave with a long prune).
 func (s *sqlStore) Prune(ctx context.Context, resultsBefore, keepBefore time.Time, batch int) (int64, error) {

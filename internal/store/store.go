@@ -46,6 +46,10 @@ type Store interface {
 	// tokens) are already stored is skipped; a different fact with an id
 	// already stored is an error wrapping ErrConflict.
 	AppendFacts(ctx context.Context, fs []Fact) error
+	// AppendFactsNotify stores facts as AppendFacts does and, in the same
+	// transaction, the outbounds as Enqueue does: both or neither, so that
+	// a crash cannot leave a fact whose notifications were never queued.
+	AppendFactsNotify(ctx context.Context, fs []Fact, obs []Outbound) error
 	// Facts returns the facts with At in [from, to) and every fact without a
 	// time (customers, subscriptions, …), the timeless ones first, then by
 	// At, then in insertion order.
@@ -70,6 +74,10 @@ type Store interface {
 	// AgentSeq is the highest seq ever stored for an agent location (0 when
 	// none), for resumable delivery. Pruning does not lower it.
 	AgentSeq(ctx context.Context, location string) (uint64, error)
+	// LastResults returns, per location, the time of its newest stored
+	// result of any monitor (locations without one are left out): one
+	// indexed lookup per series.
+	LastResults(ctx context.Context) (map[string]time.Time, error)
 	// Prune deletes raw results with At before resultsBefore, minutes that
 	// end at or before keepBefore, timed facts with At before keepBefore,
 	// delivered and failed outbounds with UpdatedAt before keepBefore (with

@@ -17,6 +17,7 @@ var replicaScenarios = []struct {
 }{
 	{"ReplicaMembership", testReplicaMembership},
 	{"Handoffs", testHandoffs},
+	{"LastResults", testLastResults},
 }
 
 // testReplicaMembership: a new replica takes work a grace after it joins;
@@ -152,6 +153,37 @@ func testHandoffs(t *testing.T, s store.Store) {
 	for seq, n := range seen {
 		if n != 1 {
 			t.Errorf("result %d taken %d times", seq, n)
+		}
+	}
+}
+
+// testLastResults: the newest result per location, whatever the monitor.
+func testLastResults(t *testing.T, s store.Store) {
+	ctx := ctxFor(t)
+	got, err := s.LastResults(ctx)
+	if err != nil || len(got) != 0 {
+		t.Fatalf("empty store: %v, %v", got, err)
+	}
+	rs := []monitor.Result{
+		{MonitorID: "a", Location: "eu", At: t0, State: monitor.Up, Seq: 1},
+		{MonitorID: "b", Location: "eu", At: t0.Add(time.Minute), State: monitor.Up, Seq: 2},
+		{MonitorID: "a", Location: "us", At: t0.Add(30 * time.Second), State: monitor.Down, Seq: 1},
+		{MonitorID: "a", Location: "local", At: t0.Add(90 * time.Second), State: monitor.Up},
+	}
+	if err := s.AppendResults(ctx, rs); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.LastResults(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]time.Time{"eu": t0.Add(time.Minute), "us": t0.Add(30 * time.Second), "local": t0.Add(90 * time.Second)}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for l, w := range want {
+		if !got[l].Equal(w) {
+			t.Errorf("%s: got %s, want %s", l, got[l], w)
 		}
 	}
 }
