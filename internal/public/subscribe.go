@@ -88,7 +88,12 @@ func (h *handler) noEmail(w http.ResponseWriter, r *http.Request, code int) bool
 
 func (h *handler) handleSubscribeForm() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if h.noEmail(w, r, http.StatusOK) {
+		if h.cfg().Email == nil {
+			// "Subscribe to updates" still leads somewhere that works:
+			// the feeds.
+			h.renderPage(w, r, http.StatusOK, func(b *bytes.Buffer) error {
+				return h.forms.Form(b, statuspage.SubscribeForm{Site: h.site(), NoEmail: true})
+			})
 			return
 		}
 		h.form(w, r, http.StatusOK, "", nil, "")

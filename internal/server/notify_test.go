@@ -250,8 +250,21 @@ func (h *hookReceiver) received() []hookCall {
 
 func TestNoEmailWithoutSMTP(t *testing.T) {
 	e := startNotify(t, filepath.Join(t.TempDir(), "n.db"), "", nil)
-	if code, body := e.page("GET", "/subscribe", nil); code != http.StatusOK || !strings.Contains(body, "Email updates are not available") || strings.Contains(body, "<form") {
+	// "Subscribe to updates" leads to the feeds, as links that work.
+	code, body := e.page("GET", "/subscribe", nil)
+	if code != http.StatusOK || !strings.Contains(body, "does not send email") || strings.Contains(body, "<form") ||
+		!strings.Contains(body, `<a href="/feed.atom">`) || !strings.Contains(body, `<a href="/feed.rss">`) {
 		t.Errorf("GET /subscribe without email: got %d:\n%s", code, body)
+	}
+	for _, feed := range []string{"/feed.atom", "/feed.rss"} {
+		resp, err := http.Get(e.url + feed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Type"), "xml") {
+			t.Errorf("GET %s: %d %s", feed, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
 	}
 	if code, _ := e.page("POST", "/subscribe", map[string][]string{"email": {"a@example.org"}}); code != http.StatusNotFound {
 		t.Errorf("POST /subscribe without email: got %d, want 404", code)

@@ -20,6 +20,9 @@ type SubscribeForm struct {
 	// Errors are shown above the form; Field names the input in error.
 	Errors []string
 	Field  string
+	// NoEmail is a status page that sends no email (no SMTP server): the
+	// page offers the feeds instead of the form.
+	NoEmail bool
 }
 
 // SubscribeChoice is one component's checkbox.
