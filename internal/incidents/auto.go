@@ -109,12 +109,11 @@ func (s *Service) openAutoIncident(ctx context.Context, c *config.Config, comp *
 	if err != nil {
 		return err
 	}
-	if err := s.store.AppendFacts(ctx, []store.Fact{inc, upd}); err != nil {
+	if err := s.storeIncident(ctx, []store.Fact{inc, upd}, outbox.Event{ID: outbox.EventIncidentCreated + ":" + id, Kind: outbox.EventIncidentCreated, At: at, Title: title, Message: msg,
+		Status: incident.StatusInvestigating, Severity: comp.AutoIncident.Severity, Incident: id, Components: []string{comp.ID}}); err != nil {
 		return err
 	}
 	s.log.Info("incident opened automatically", "incident", id, "component", comp.ID, "monitor", ch.Monitor, "impact", impact, "by", "slakeeper")
-	s.publishIncident(ctx, outbox.Event{ID: outbox.EventIncidentCreated + ":" + id, Kind: outbox.EventIncidentCreated, At: at, Title: title, Message: msg,
-		Status: incident.StatusInvestigating, Severity: comp.AutoIncident.Severity, Incident: id, Components: []string{comp.ID}})
 	return nil
 }
 
@@ -128,11 +127,10 @@ func (s *Service) escalate(ctx context.Context, inc *incident.Incident, comp, na
 	if err != nil {
 		return err
 	}
-	if err := s.store.AppendFacts(ctx, []store.Fact{f}); err != nil {
+	if err := s.storeIncident(ctx, []store.Fact{f}, outbox.Event{ID: outbox.EventIncidentUpdated + ":" + uid, Kind: outbox.EventIncidentUpdated, At: at, Title: inc.Title, Message: msg,
+		Status: inc.Status, Severity: inc.Severity, Incident: inc.ID, Components: []string{comp}}); err != nil {
 		return err
 	}
-	s.publishIncident(ctx, outbox.Event{ID: outbox.EventIncidentUpdated + ":" + uid, Kind: outbox.EventIncidentUpdated, At: at, Title: inc.Title, Message: msg,
-		Status: inc.Status, Severity: inc.Severity, Incident: inc.ID, Components: []string{comp}})
 	return nil
 }
 
@@ -159,12 +157,11 @@ func (s *Service) relapse(ctx context.Context, inc *incident.Incident, comp, nam
 	if err != nil {
 		return err
 	}
-	if err := s.store.AppendFacts(ctx, []store.Fact{f}); err != nil {
+	if err := s.storeIncident(ctx, []store.Fact{f}, outbox.Event{ID: outbox.EventIncidentUpdated + ":" + uid, Kind: outbox.EventIncidentUpdated, At: at, Title: inc.Title, Message: msg,
+		Status: incident.StatusInvestigating, Severity: inc.Severity, Incident: inc.ID, Components: []string{comp}}); err != nil {
 		return err
 	}
 	s.log.Info("automatic incident relapsed", "incident", inc.ID, "component", comp, "monitor", monitor, "impact", impact, "by", "slakeeper")
-	s.publishIncident(ctx, outbox.Event{ID: outbox.EventIncidentUpdated + ":" + uid, Kind: outbox.EventIncidentUpdated, At: at, Title: inc.Title, Message: msg,
-		Status: incident.StatusInvestigating, Severity: inc.Severity, Incident: inc.ID, Components: []string{comp}})
 	return nil
 }
 
@@ -195,11 +192,10 @@ func (s *Service) autoRecovery(ctx context.Context, c *config.Config, comp *conf
 		if err != nil {
 			return err
 		}
-		if err := s.store.AppendFacts(ctx, []store.Fact{f}); err != nil {
+		if err := s.storeIncident(ctx, []store.Fact{f}, outbox.Event{ID: outbox.EventIncidentUpdated + ":" + uid, Kind: outbox.EventIncidentUpdated, At: at, Title: inc.Title, Message: msg,
+			Status: incident.StatusMonitoring, Severity: inc.Severity, Incident: inc.ID, Components: []string{comp.ID}}); err != nil {
 			return err
 		}
-		s.publishIncident(ctx, outbox.Event{ID: outbox.EventIncidentUpdated + ":" + uid, Kind: outbox.EventIncidentUpdated, At: at, Title: inc.Title, Message: msg,
-			Status: incident.StatusMonitoring, Severity: inc.Severity, Incident: inc.ID, Components: []string{comp.ID}})
 	}
 	return nil
 }

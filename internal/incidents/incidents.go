@@ -38,8 +38,11 @@ type Store interface {
 var _ Store = (store.Store)(nil)
 
 // Publisher tells subscribers and operators of an event (outbox.Service).
+// PublishFacts stores the facts that record the event with its
+// notifications, in one transaction.
 type Publisher interface {
 	Publish(ctx context.Context, ev outbox.Event) error
+	PublishFacts(ctx context.Context, fs []store.Fact, ev outbox.Event) error
 }
 
 // Options are the service's dependencies.
@@ -275,12 +278,11 @@ func (s *Service) Open(ctx context.Context, by string, in OpenInput) (string, er
 		}
 		fs = append(fs, u)
 	}
-	if err := s.store.AppendFacts(ctx, fs); err != nil {
+	if err := s.storeIncident(ctx, fs, outbox.Event{ID: outbox.EventIncidentCreated + ":" + id, Kind: outbox.EventIncidentCreated, At: now, Title: in.Title,
+		Message: in.Message, Status: in.Status, Severity: in.Severity, Incident: id, Components: slices.Sorted(maps.Keys(impacts))}); err != nil {
 		return "", err
 	}
 	s.log.Info("incident opened", "incident", id, "severity", in.Severity, "by", by)
-	s.publishIncident(ctx, outbox.Event{ID: outbox.EventIncidentCreated + ":" + id, Kind: outbox.EventIncidentCreated, At: now, Title: in.Title,
-		Message: in.Message, Status: in.Status, Severity: in.Severity, Incident: id, Components: slices.Sorted(maps.Keys(impacts))})
 	return id, nil
 }
 
@@ -316,16 +318,15 @@ func (s *Service) Update(ctx context.Context, by, id string, in UpdateInput) err
 	if err != nil {
 		return err
 	}
-	if err := s.store.AppendFacts(ctx, []store.Fact{f}); err != nil {
-		return err
-	}
-	s.log.Info("incident updated", "incident", id, "status", in.Status, "by", by)
 	kind := outbox.EventIncidentUpdated
 	if in.Status == incident.StatusResolved {
 		kind = outbox.EventIncidentResolved
 	}
-	s.publishIncident(ctx, outbox.Event{ID: kind + ":" + uid, Kind: kind, At: now, Title: inc.Title, Message: in.Message,
-		Status: in.Status, Severity: inc.Severity, Incident: id, Components: comps})
+	if err := s.storeIncident(ctx, []store.Fact{f}, outbox.Event{ID: kind + ":" + uid, Kind: kind, At: now, Title: inc.Title, Message: in.Message,
+		Status: in.Status, Severity: inc.Severity, Incident: id, Components: comps}); err != nil {
+		return err
+	}
+	s.log.Info("incident updated", "incident", id, "status", in.Status, "by", by)
 	return nil
 }
 
@@ -386,15 +387,12 @@ func (s *Service) Attribute(ctx context.Context, by, id string, in AttributionIn
 	return nil
 }
 
-// publishIncident publishes an incident event. The facts are written
-// already, so a failure to queue the notifications is logged, not
-// returned: answering an error would invite the client to open the
-// incident twice.
-func (s *Service) publishIncident(ctx context.Context, ev outbox.Event) {
+// storeIncident writes an incident's facts fs and the notifications of
+// their event ev in one transaction (outbox.PublishFacts): a crash cannot
+// store the one without the other, and an error means neither is stored.
+func (s *Service) storeIncident(ctx context.Context, fs []store.Fact, ev outbox.Event) error {
 	// Absolute when the public address is configured, so that a message
 	// links to the page.
 	ev.URL = s.cfg().Server.PublicURL + "/incidents/" + ev.Incident
-	if err := s.pub.Publish(ctx, ev); err != nil {
-		s.log.Error("publish incident event: subscribers are not told", "event", ev.ID, "err", err)
-	}
+	return s.pub.PublishFacts(ctx, fs, ev)
 }

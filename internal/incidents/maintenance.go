@@ -132,10 +132,9 @@ func (s *Service) ScheduleMaintenance(ctx context.Context, by string, in Mainten
 		if err != nil {
 			return nil, nil, err
 		}
-		if err := s.store.AppendFacts(ctx, []store.Fact{f}); err != nil {
+		if err := s.storeScheduled(ctx, []store.Fact{f}, id, in.Title, in.Components, now, fmt.Sprintf("%s to %s", rfc3339(start), rfc3339(end))); err != nil {
 			return nil, nil, err
 		}
-		s.publishScheduled(ctx, id, in.Title, in.Components, now, fmt.Sprintf("%s to %s", rfc3339(start), rfc3339(end)))
 		return []string{id}, incident.NoticeWarnings(policies, in.Components, start, end, now), nil
 	}
 
@@ -208,24 +207,20 @@ func (s *Service) ScheduleMaintenance(ctx context.Context, by string, in Mainten
 	if len(occ) == 0 {
 		warnings = append(warnings, fmt.Sprintf("no occurrence starts within the next %d days", int(maintenanceHorizon.Hours()/24)))
 	}
-	if err := s.store.AppendFacts(ctx, fs); err != nil {
+	when := fmt.Sprintf("recurring (%s, %s, from %s, %s each)", in.RRule, loc, start.In(loc).Format(time.RFC3339), dur)
+	if err := s.storeScheduled(ctx, fs, id, in.Title, in.Components, now, when); err != nil {
 		return nil, nil, err
 	}
-	when := fmt.Sprintf("recurring (%s, %s, from %s, %s each)", in.RRule, loc, start.In(loc).Format(time.RFC3339), dur)
-	s.publishScheduled(ctx, id, in.Title, in.Components, now, when)
 	return ids, warnings, nil
 }
 
-// publishScheduled tells subscribers of an announced window or series. A
-// failure to queue is logged: the window stands, and the announcement
-// itself is the fact customers can read on the page.
-func (s *Service) publishScheduled(ctx context.Context, id, title string, comps []string, now time.Time, when string) {
+// storeScheduled writes the facts fs of an announced window or series
+// and the notifications that tell subscribers of it, in one transaction.
+func (s *Service) storeScheduled(ctx context.Context, fs []store.Fact, id, title string, comps []string, now time.Time, when string) error {
 	ev := outbox.Event{ID: id + "/scheduled", Kind: outbox.EventMaintenanceScheduled, At: now, Title: title,
 		Message: "Scheduled maintenance: " + when, Status: string(sla.UnderMaintenance), Maintenance: id, Components: slices.Clone(comps),
 		URL: s.pageURL()}
-	if err := s.pub.Publish(ctx, ev); err != nil {
-		s.log.Error("publish maintenance event", "id", ev.ID, "err", err)
-	}
+	return s.pub.PublishFacts(ctx, fs, ev)
 }
 
 // pageURL is the status page, which lists the maintenance windows: absolute
@@ -469,19 +464,19 @@ func (s *Service) CancelMaintenance(ctx context.Context, by, id, reason string) 
 	if err != nil {
 		return "", err
 	}
-	if err := s.store.AppendFacts(ctx, []store.Fact{f}); err != nil {
-		return "", err
-	}
-	s.log.Info("maintenance cancelled", "maintenance", id, "by", by, "reason", reason)
-	if news != nil {
+	if news == nil {
+		if err := s.store.AppendFacts(ctx, []store.Fact{f}); err != nil {
+			return "", err
+		}
+	} else {
 		// The reason is the operators' record, not the customers' news.
-		// A failure to queue is logged: the cancellation stands, and the
-		// status page no longer shows the window.
+		// Stored with its notifications in one transaction.
 		news.ID, news.Kind, news.At, news.Maintenance, news.URL = id+"/cancelled", outbox.EventMaintenanceCancelled, now, id, s.pageURL()
-		if err := s.pub.Publish(ctx, *news); err != nil {
-			s.log.Error("publish maintenance event", "id", news.ID, "err", err)
+		if err := s.pub.PublishFacts(ctx, []store.Fact{f}, *news); err != nil {
+			return "", err
 		}
 	}
+	s.log.Info("maintenance cancelled", "maintenance", id, "by", by, "reason", reason)
 	return cid, nil
 }
 

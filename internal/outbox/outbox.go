@@ -67,6 +67,7 @@ const eventConfirm = "subscription.confirm"
 // delivery log, the subscribers and the key of the links.
 type Store interface {
 	Enqueue(ctx context.Context, obs []store.Outbound) error
+	AppendFactsNotify(ctx context.Context, fs []store.Fact, obs []store.Outbound) error
 	DueOutbound(ctx context.Context, now time.Time, limit int) ([]store.Outbound, error)
 	ClaimOutbound(ctx context.Context, id string, now time.Time, lease time.Duration) (bool, error)
 	RecordAttempt(ctx context.Context, a store.DeliveryAttempt, state string, nextAt time.Time) error
@@ -305,6 +306,11 @@ func (s *Service) Publish(ctx context.Context, ev Event) error {
 func (s *Service) flushHeld(ctx context.Context) {
 	s.heldMu.Lock()
 	defer s.heldMu.Unlock()
+	s.flushHeldLocked(ctx)
+}
+
+// flushHeldLocked is flushHeld with heldMu held.
+func (s *Service) flushHeldLocked(ctx context.Context) {
 	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), publishTimeout)
 	defer cancel()
 	for len(s.held) > 0 {
@@ -331,8 +337,58 @@ func (s *Service) flushHeld(ctx context.Context) {
 	s.metrics.held.Set(float64(len(s.held)))
 }
 
+// PublishFacts stores the facts fs and the notifications of ev, one row
+// per recipient, in one transaction: the facts are not stored without
+// their notifications, nor the notifications without the facts, so a
+// crash between the two cannot leave an incident nobody is told of. Its
+// error is the store's, for the facts as much as for the rows; an event
+// whose facts are stored again (a replay, the same ids) notifies nobody
+// twice.
+func (s *Service) PublishFacts(ctx context.Context, fs []store.Fact, ev Event) error {
+	s.heldMu.Lock()
+	defer s.heldMu.Unlock()
+	// Behind the events held while the store refused them, so that
+	// recipients keep the order; if they still cannot be queued, the
+	// store refuses this one too (or takes it first: its facts matter
+	// more than the order of two notifications).
+	if len(s.held) > 0 {
+		s.flushHeldLocked(context.WithoutCancel(ctx))
+	}
+	obs, err := s.outbounds(ctx, ev)
+	if err != nil {
+		return err
+	}
+	if err := s.store.AppendFactsNotify(ctx, fs, obs); err != nil {
+		return err
+	}
+	if len(obs) > 0 {
+		s.Poke()
+	}
+	s.log.Info("event", "id", ev.ID, "kind", ev.Kind, "recipients", len(obs))
+	return nil
+}
+
 // queue writes the outbound rows of ev, one per recipient, in one call.
 func (s *Service) queue(ctx context.Context, ev Event) error {
+	obs, err := s.outbounds(ctx, ev)
+	if err != nil {
+		return err
+	}
+	if len(obs) > 0 {
+		if err := s.store.Enqueue(ctx, obs); err != nil {
+			return fmt.Errorf("publish %s: %w", ev.ID, err)
+		}
+		s.Poke()
+	}
+	// One line per event published (again), whoever hears of it.
+	s.log.Info("event", "id", ev.ID, "kind", ev.Kind, "recipients", len(obs))
+	return nil
+}
+
+// outbounds are the outbound rows of ev, one per recipient: the
+// confirmed subscribers it concerns, when public, and the alert channels
+// that want it.
+func (s *Service) outbounds(ctx context.Context, ev Event) ([]store.Outbound, error) {
 	c := s.cfg()
 	now := s.now()
 	p := outPayload{Event: Wire{ID: ev.ID, Kind: ev.Kind, At: ev.At.UTC(), Title: ev.Title, Message: ev.Message,
@@ -340,7 +396,7 @@ func (s *Service) queue(ctx context.Context, ev Event) error {
 		Ticket: ev.Ticket, Components: ev.Components, URL: ev.URL, Credit: ev.Credit}, Base: s.cfg().Server.PublicURL, Site: s.siteTitle()}
 	body, err := json.Marshal(p)
 	if err != nil {
-		return fmt.Errorf("publish %s: %w", ev.ID, err)
+		return nil, fmt.Errorf("publish %s: %w", ev.ID, err)
 	}
 	var obs []store.Outbound
 	add := func(channel, recipient string) {
@@ -350,7 +406,7 @@ func (s *Service) queue(ctx context.Context, ev Event) error {
 	if ev.Public() {
 		subs, err := s.store.Subscribers(ctx)
 		if err != nil {
-			return fmt.Errorf("publish %s: subscribers: %w", ev.ID, err)
+			return nil, fmt.Errorf("publish %s: subscribers: %w", ev.ID, err)
 		}
 		for _, sub := range subs {
 			if !sub.ConfirmedAt.IsZero() && overlaps(sub.Components, ev.Components) {
@@ -363,15 +419,7 @@ func (s *Service) queue(ctx context.Context, ev Event) error {
 			add(a.Kind, "alert:"+a.Name)
 		}
 	}
-	if len(obs) > 0 {
-		if err := s.store.Enqueue(ctx, obs); err != nil {
-			return fmt.Errorf("publish %s: %w", ev.ID, err)
-		}
-		s.Poke()
-	}
-	// One line per event published (again), whoever hears of it.
-	s.log.Info("event", "id", ev.ID, "kind", ev.Kind, "recipients", len(obs))
-	return nil
+	return obs, nil
 }
 
 // Run delivers due outbounds until ctx ends: woken at once by

@@ -32,6 +32,7 @@ var notifyScenarios = []struct {
 	{"FactsOfType", testFactsOfType},
 	{"FactsByID", testFactsByID},
 	{"AppendFactsConcurrent", testAppendFactsConcurrent},
+	{"AppendFactsNotify", testAppendFactsNotify},
 	{"TicketFacts", testTicketFacts},
 	{"Users", testUsers},
 	{"Coverage", testCoverage},
@@ -944,6 +945,66 @@ func testAppendFactsConcurrent(t *testing.T, s store.Store) {
 			t.Errorf("call %d: got %v and %d facts stored, want both", i, err, len(got))
 		}
 	}
+}
+
+// testAppendFactsNotify checks that facts and their outbounds are stored
+// together or not at all, concurrent calls sharing transactions, and that
+// a call again (a replay) queues nothing twice.
+func testAppendFactsNotify(t *testing.T, s store.Store) {
+	ctx := ctxFor(t)
+	if err := s.AppendFacts(ctx, []store.Fact{fact("held", "incident", t0, `{"type":"incident","id":"held","v":1}`)}); err != nil {
+		t.Fatal(err)
+	}
+	const calls = 30
+	errs := make([]error, calls)
+	var wg sync.WaitGroup
+	for i := range calls {
+		wg.Go(func() {
+			fs := []store.Fact{fact(fmt.Sprintf("n%d", i), "incident", t0, fmt.Sprintf(`{"type":"incident","id":"n%d"}`, i))}
+			if i%10 == 3 {
+				fs = append(fs, fact("held", "incident", t0, `{"type":"incident","id":"held","v":2}`))
+			}
+			errs[i] = s.AppendFactsNotify(ctx, fs, []store.Outbound{outbound(fmt.Sprintf("n%d/a", i), "a", t0), outbound(fmt.Sprintf("n%d/b", i), "b", t0)})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		got, ferr := s.FactsByID(ctx, []string{fmt.Sprintf("n%d", i)})
+		if ferr != nil {
+			t.Fatal(ferr)
+		}
+		var queued int
+		for _, r := range []string{"a", "b"} {
+			if _, oerr := s.Outbound(ctx, fmt.Sprintf("n%d/%s", i, r)); oerr == nil {
+				queued++
+			} else if !errors.Is(oerr, store.ErrNotFound) {
+				t.Fatal(oerr)
+			}
+		}
+		if i%10 == 3 {
+			if !errors.Is(err, store.ErrConflict) || len(got) != 0 || queued != 0 {
+				t.Errorf("call %d with a conflict: got %v, %d facts and %d outbounds stored, want ErrConflict and none", i, err, len(got), queued)
+			}
+		} else if err != nil || len(got) != 1 || queued != 2 {
+			t.Errorf("call %d: got %v, %d facts and %d outbounds stored, want the fact and both outbounds", i, err, len(got), queued)
+		}
+	}
+	// A replay of a stored call, with an outbound already delivered.
+	if err := s.RecordAttempt(ctx, store.DeliveryAttempt{OutboundID: "n0/a", At: t0, OK: true}, store.OutboundDelivered, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AppendFactsNotify(ctx, []store.Fact{fact("n0", "incident", t0, `{"type":"incident","id":"n0"}`)},
+		[]store.Outbound{outbound("n0/a", "a", t0), outbound("n0/b", "b", t0)}); err != nil {
+		t.Fatalf("replay: %v", err)
+	}
+	if o := mustOutbound(t, s, "n0/a"); o.State != store.OutboundDelivered || o.Attempts != 1 {
+		t.Errorf("after the replay got %+v, want it delivered once", o)
+	}
+	// Outbounds alone, without facts, are queued as Enqueue does.
+	if err := s.AppendFactsNotify(ctx, nil, []store.Outbound{outbound("alone", "a", t0)}); err != nil {
+		t.Fatal(err)
+	}
+	mustOutbound(t, s, "alone")
 }
 
 // Users are stored and replaced by name; an invitation is used once, and
