@@ -820,10 +820,14 @@ func (c *checker) credits(path string, r *rawCredits, out *sla.Credits) {
 	case 0:
 		out.Claim.Automatic = true
 	case yaml.ScalarNode:
-		if claim.Value != "automatic" {
-			c.errf(path+".claim", "want automatic or {within: 7d, from: period_end|failure}, got %q", claim.Value)
+		switch claim.Value {
+		case "automatic":
+			out.Claim.Automatic = true
+		case "on_request":
+			// Claimed, with no deadline ("upon request"): Within stays 0.
+		default:
+			c.errf(path+".claim", "want automatic, on_request or {within: 7d, from: period_end|failure}, got %q", claim.Value)
 		}
-		out.Claim.Automatic = true
 	case yaml.MappingNode:
 		var rc rawClaim
 		if err := claim.Decode(&rc); err != nil {
@@ -836,6 +840,11 @@ func (c *checker) credits(path string, r *rawCredits, out *sla.Credits) {
 			}
 		}
 		out.Claim.Within = c.wall(path+".claim.within", rc.Within, true)
+		if out.Claim.Within == 0 && rc.Within != "" {
+			// 0 would read as "no deadline": say so in the one way that
+			// cannot be mistaken for an expired window.
+			c.errf(path+".claim.within", "want a window longer than 0 (for no deadline, write claim: on_request), got %q", rc.Within)
+		}
 		switch rc.From {
 		case "", "period_end":
 		case "failure":
@@ -844,7 +853,7 @@ func (c *checker) credits(path string, r *rawCredits, out *sla.Credits) {
 			c.errf(path+".claim.from", "want period_end or failure, got %q", rc.From)
 		}
 	default:
-		c.errf(path+".claim", "want automatic or {within: 7d, from: period_end|failure}")
+		c.errf(path+".claim", "want automatic, on_request or {within: 7d, from: period_end|failure}")
 	}
 }
 

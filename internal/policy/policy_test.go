@@ -423,6 +423,7 @@ func TestParseValues(t *testing.T) {
 		{"weight as a string", "        uptime: {weights: {partial_outage: \"0,5\"}}\n", func(p *sla.Plan) any { return p.Weights[sla.PartialOutage] }, int64(500)},
 		{"weight zero", "        uptime: {weights: {major_outage: 0}}\n", func(p *sla.Plan) any { return p.Weights[sla.MajorOutage] }, int64(0)},
 		{"claim automatic spelled out", "        credits: {tiers: [{below: 99, credit: 10}], claim: automatic}\n", func(p *sla.Plan) any { return p.Credits.Claim.Automatic }, true},
+		{"claim on request: no deadline", "        credits: {tiers: [{below: 99, credit: 10}], claim: on_request}\n", func(p *sla.Plan) any { return fmt.Sprint(p.Credits.Claim) }, fmt.Sprint(sla.ClaimRule{})},
 		{"claim from period end by default", "        credits: {tiers: [{below: 99, credit: 10}], claim: {within: 30d}}\n", func(p *sla.Plan) any { return fmt.Sprint(p.Credits.Claim) }, fmt.Sprint(sla.ClaimRule{Within: 30 * 24 * time.Hour})},
 		{"linear from downtime by default", "        credits: {linear: {credit: 10, per: 1, rounding: floor}}\n", func(p *sla.Plan) any { return p.Credits.Linear.FromObjective }, false},
 		{"credits default to automatic claim", "        credits: {tiers: [{below: 99, credit: 10}]}\n", func(p *sla.Plan) any { return p.Credits.Claim.Automatic }, true},
@@ -743,9 +744,10 @@ func TestParseErrors(t *testing.T) {
 		{"linear unknown rounding", withPlanKeys("        credits: {linear: {credit: 10, per: 1, rounding: nearest}}\n"), wantErr{11, plan0 + ".credits.linear.rounding", `want floor, ceil or pro_rata, got "nearest"`}},
 		{"linear per zero", withPlanKeys("        credits: {linear: {credit: 10, per: 0, rounding: floor}}\n"), wantErr{11, plan0 + ".credits.linear.per", "must be above 0"}},
 		{"linear unknown from", withPlanKeys("        credits: {linear: {credit: 10, per: 1, from: uptime, rounding: floor}}\n"), wantErr{11, plan0 + ".credits.linear.from", `got "uptime"`}},
-		{"claim neither automatic nor a window", withPlanKeys("        credits: {tiers: [{below: 99, credit: 10}], claim: manual}\n"), wantErr{11, plan0 + ".credits.claim", `want automatic or {within: 7d, from: period_end|failure}, got "manual"`}},
+		{"claim neither automatic nor a window", withPlanKeys("        credits: {tiers: [{below: 99, credit: 10}], claim: manual}\n"), wantErr{11, plan0 + ".credits.claim", `want automatic, on_request or {within: 7d, from: period_end|failure}, got "manual"`}},
+		{"claim within 0", withPlanKeys("        credits: {tiers: [{below: 99, credit: 10}], claim: {within: 0s}}\n"), wantErr{11, plan0 + ".credits.claim.within", `want a window longer than 0 (for no deadline, write claim: on_request), got "0s"`}},
 		{"claim from unknown", withPlanKeys("        credits: {tiers: [{below: 99, credit: 10}], claim: {within: 7d, from: invoice}}\n"), wantErr{11, plan0 + ".credits.claim.from", `want period_end or failure, got "invoice"`}},
-		{"claim as a list", withPlanKeys("        credits: {tiers: [{below: 99, credit: 10}], claim: [7d]}\n"), wantErr{11, plan0 + ".credits.claim", "want automatic or {within: 7d, from: period_end|failure}"}},
+		{"claim as a list", withPlanKeys("        credits: {tiers: [{below: 99, credit: 10}], claim: [7d]}\n"), wantErr{11, plan0 + ".credits.claim", "want automatic, on_request or {within: 7d, from: period_end|failure}"}},
 
 		// Performance.
 		{"performance with both bounds", withPlanKeys("        performance:\n          - {metric: latency_ms, below: 50, at_least: 1, credit: 5}\n"), wantErr{12, plan0 + ".performance[0]", "give exactly one bound"}},

@@ -901,8 +901,12 @@ func (e *engine) credit(s *Subscription, plan *Plan, period timeline.Period, upt
 				from = last
 			}
 		}
-		dl := from.Add(plan.Credits.Claim.Within)
-		cr.ClaimDeadline = &dl
+		// A Within of 0 is no deadline (claim: on_request), as the
+		// reduction checker reads it too.
+		if w := plan.Credits.Claim.Within; w > 0 {
+			dl := from.Add(w)
+			cr.ClaimDeadline = &dl
+		}
 	}
 	switch {
 	case !cr.Eligible:
@@ -911,7 +915,7 @@ func (e *engine) credit(s *Subscription, plan *Plan, period timeline.Period, upt
 		cr.State = CreditAutomatic
 	default:
 		cr.State = CreditExpired
-		if e.req.AsOf.Before(*cr.ClaimDeadline) {
+		if cr.ClaimDeadline == nil || e.req.AsOf.Before(*cr.ClaimDeadline) {
 			cr.State = CreditOpen
 		}
 		for _, c := range e.claims[s.ID] {
@@ -919,7 +923,7 @@ func (e *engine) credit(s *Subscription, plan *Plan, period timeline.Period, upt
 				continue
 			}
 			cr.Claim = c.ID
-			if !c.At.After(*cr.ClaimDeadline) {
+			if cr.ClaimDeadline == nil || !c.At.After(*cr.ClaimDeadline) {
 				cr.State = CreditClaimed
 				break
 			}

@@ -592,7 +592,14 @@ func TestEligibilityAndClaims(t *testing.T) {
 		{name: "no claim yet, still open", plan: onRequest(true), eligible: true, state: CreditOpen, owed: "0.00", deadline: "2026-10-27T12:00:00Z", asOf: "2026-10-25T00:00:00Z"},
 		{name: "no claim, expired", plan: onRequest(true), eligible: true, state: CreditExpired, owed: "0.00", deadline: "2026-10-27T12:00:00Z", asOf: "2026-10-28T00:00:00Z"},
 		// From the period end: 2026-11-01 + 7 d.
-		{name: "window from period end", plan: onRequest(false), eligible: true, state: CreditOpen, owed: "0.00", deadline: "2026-11-08T00:00:00Z", asOf: "2026-11-02T00:00:00Z"},
+		{name: "window from period end", plan: onRequest(false), eligible: true, state: CreditOpen, owed: "0.00", deadline: "2026-11-08T00:00:00Z", asOf: "2026-11-02T00:00:00Z"},		// claim: on_request (Within 0): no deadline — open years later,
+		// and a claim years later is in time. Before, the engine read 0 as
+		// a window ending at the period end (expired at once) while the
+		// reduction checker read it as no deadline.
+		{name: "on request, no deadline, still open", plan: func(p *Plan) { p.Credits.Claim = ClaimRule{} }, eligible: true, state: CreditOpen, owed: "0.00", asOf: "2029-01-01T00:00:00Z"},
+		{name: "on request, claimed much later", plan: func(p *Plan) { p.Credits.Claim = ClaimRule{} },
+			claims:   []*CreditClaim{{ID: "cl", At: at(t, "2028-06-01T00:00:00Z"), Customer: "acme", Subscription: "s1", Period: "2026-10"}},
+			eligible: true, state: CreditClaimed, owed: "100.00", asOf: "2029-01-01T00:00:00Z"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -614,6 +621,9 @@ func TestEligibilityAndClaims(t *testing.T) {
 			}
 			if tt.deadline != "" && (cr.ClaimDeadline == nil || !cr.ClaimDeadline.Equal(at(t, tt.deadline))) {
 				t.Errorf("deadline: got %v, want %s", cr.ClaimDeadline, tt.deadline)
+			}
+			if tt.deadline == "" && cr.ClaimDeadline != nil {
+				t.Errorf("deadline: got %v, want none", cr.ClaimDeadline)
 			}
 		})
 	}

@@ -206,7 +206,8 @@ type Linear struct {
 // ClaimRule says whether credits are applied automatically or must be claimed.
 type ClaimRule struct {
 	Automatic bool
-	// Within is the claim window.
+	// Within is the claim window; 0 on a claimed credit is no deadline
+	// (claim: on_request), for the engine and the reduction checker alike.
 	Within time.Duration
 	// FromFailure starts the window at the end of the last counted outage
 	// ("within 7 days of the service failure"); otherwise at the period end.
