@@ -196,6 +196,10 @@ type hookReceiver struct {
 	fail   int
 	calls  int
 	got    []hookCall
+	// refuse, when set, answers 503 to the requests whose webhook-id it
+	// picks; tried is every signed request's webhook-id in arrival order.
+	refuse func(id string) bool
+	tried  []string
 	// skew is how far the sender's clock may be from the real one (a
 	// server on a test clock signs with its time); 0 means 5 minutes.
 	skew time.Duration
@@ -225,7 +229,8 @@ func newHookReceiver(t *testing.T, fail int) *hookReceiver {
 			return
 		}
 		h.calls++
-		if h.calls <= h.fail {
+		h.tried = append(h.tried, r.Header.Get("webhook-id"))
+		if h.calls <= h.fail || (h.refuse != nil && h.refuse(r.Header.Get("webhook-id"))) {
 			http.Error(w, "try later", http.StatusServiceUnavailable)
 			return
 		}
@@ -691,6 +696,44 @@ func TestRecipientOrderKeptAcrossRetries(t *testing.T) {
 	}
 	if want := []string{"inc-5.created", "inc-5.resolved"}; !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// A recipient's later notification waits while an earlier one is retried
+// with backoff, and goes once the earlier is given up on: the incident's
+// "resolved" is not tried before the last attempt at its "created".
+func TestRecipientOrderKeptUntilGivenUp(t *testing.T) {
+	e := startNotify(t, filepath.Join(t.TempDir(), "n.db"), "", nil)
+	h := newHookReceiver(t, 0)
+	h.refuse = func(id string) bool { return strings.HasPrefix(id, outbox.EventIncidentCreated+":") }
+	sub := e.addHook(h, `[]`)
+	var inc struct{ ID string }
+	e.call("POST", "/api/v1/incidents", testOpsToken, `{"title":"API unavailable","severity":"P1","components":{"api":"major_outage"}}`,
+		http.StatusCreated, &inc)
+	created := outbox.EventIncidentCreated + ":" + inc.ID + "/" + sub.ID
+	// Resolved while created waits for its first retry (20–100 ms).
+	eventually(t, "the first attempt at created", func() bool {
+		ob, err := e.st.Outbound(context.Background(), created)
+		return err == nil && ob.Attempts >= 1
+	})
+	e.call("POST", "/api/v1/incidents/"+inc.ID+"/updates", testOpsToken, `{"status":"resolved","message":"Fixed"}`, http.StatusCreated, nil)
+	eventually(t, "the resolution's delivery", func() bool { return len(h.received()) == 1 })
+	h.mu.Lock()
+	tried := slices.Clone(h.tried)
+	h.mu.Unlock()
+	var want []string
+	for range testNotifyAttempts {
+		want = append(want, created)
+	}
+	if got := h.received()[0].ID; !strings.HasPrefix(got, outbox.EventIncidentResolved+":") {
+		t.Fatalf("got %q delivered, want the resolution", got)
+	}
+	want = append(want, h.received()[0].ID)
+	if !slices.Equal(tried, want) {
+		t.Errorf("got requests %q, want every attempt at created (%d) before the resolution", tried, testNotifyAttempts)
+	}
+	if st := e.outboundState(created); st != store.OutboundFailed {
+		t.Errorf("created: got state %q, want failed", st)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -107,5 +108,11 @@ func TestTwoServersDeliverOnce(t *testing.T) {
 	}
 	if len(seen) != n {
 		t.Errorf("%d distinct deliveries, want %d", len(seen), n)
+	}
+	// One recipient: in the order published, whichever server sent each.
+	for i, c := range h.received() {
+		if want := fmt.Sprintf("inc-%d.created/", i); !strings.HasPrefix(c.ID, want) {
+			t.Fatalf("delivery %d: got %s, want %s…: the recipient's order is lost", i, c.ID, want)
+		}
 	}
 }
