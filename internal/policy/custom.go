@@ -54,7 +54,7 @@ func (c *custom) build(customer, plan string, set []byte) (*sla.Plan, error) {
 		return nil, &sla.InputError{Field: "plan", Msg: fmt.Sprintf("no plan %q", plan)}
 	}
 	var over rawPlan
-	if _, err := yamlpos.Decode("", set, &over); err != nil {
+	if _, err := yamlpos.DecodeLimits("", set, &over, Limits); err != nil {
 		return nil, underSet(err)
 	}
 	ch := &checker{pol: c.pol, cals: c.pol.Calendars}

@@ -31,10 +31,17 @@ func Load(path string) (*sla.Policy, error) {
 	return Parse(path, data)
 }
 
+// Limits bound a policy document (and a subscription's custom terms), so
+// that the parser's work grows no faster than the document (see
+// yamlpos.Limits) and a document costs at most about a second. The
+// longest example is 8 KB, 6 levels deep, with mappings of at most 16
+// keys.
+var Limits = yamlpos.Limits{Bytes: 1 << 20, Depth: 32, Keys: 256}
+
 // Parse parses a policy document. file names it in error messages.
 func Parse(file string, data []byte) (*sla.Policy, error) {
 	var raw rawPolicy
-	idx, err := yamlpos.Decode(file, data, &raw)
+	idx, err := yamlpos.DecodeLimits(file, data, &raw, Limits)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -31,13 +32,45 @@ const (
 	ExpansionFactor = 10
 )
 
-// Decode decodes data into v, refusing unknown keys, more than one
-// document, aliases that refer to themselves and aliases that expand the
-// document too much, and indexes the document. Errors are sla.InputErrors
-// naming file and line.
+// Limits bound the work of decoding a document. Without them a few
+// hundred kilobytes cost seconds: the YAML library compares every key of
+// a mapping with every other (quadratic in the keys of one mapping), and
+// the index holds the path of every value, which is as long as the value
+// is deep (quadratic in the nesting, which the library allows up to
+// 10,000 levels).
+type Limits struct {
+	// Bytes is the largest document.
+	Bytes int
+	// Depth is the deepest nesting of mappings and lists; the document's
+	// top-level mapping is at depth 1.
+	Depth int
+	// Keys is the most keys one mapping may have.
+	Keys int
+}
+
+// DefaultLimits are the limits of Decode: generous, for the server's
+// configuration, which lists every monitor (10,000 monitors are about
+// 1 MB) and maps helpdesk organisations to customers.
+var DefaultLimits = Limits{Bytes: 64 << 20, Depth: 64, Keys: 100_000}
+
+// Decode decodes data into v within DefaultLimits (see DecodeLimits).
 func Decode(file string, data []byte, v any) (Index, error) {
+	return DecodeLimits(file, data, v, DefaultLimits)
+}
+
+// DecodeLimits decodes data into v, refusing unknown keys, more than one
+// document, aliases that refer to themselves, aliases that expand the
+// document too much and documents beyond lim, and indexes the document.
+// Errors are sla.InputErrors naming file and line.
+func DecodeLimits(file string, data []byte, v any, lim Limits) (Index, error) {
+	if err := checkBytes(file, data, lim.Bytes); err != nil {
+		return nil, err
+	}
 	root, err := parseOne(file, data)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkShape(file, root, lim); err != nil {
 		return nil, err
 	}
 	if err := checkAliases(file, root); err != nil {
@@ -51,6 +84,86 @@ func Decode(file string, data []byte, v any) (Index, error) {
 		return nil, decodeError(file, err, root, reflect.TypeOf(v))
 	}
 	return idx, nil
+}
+
+// checkBytes refuses a document longer than max bytes, naming the line
+// where it passes the limit.
+func checkBytes(file string, data []byte, max int) error {
+	if len(data) <= max {
+		return nil
+	}
+	return &sla.InputError{File: file, Line: bytes.Count(data[:max], []byte("\n")) + 1,
+		Msg: fmt.Sprintf("the document passes its limit of %s on this line: it has %d bytes", byteSize(max), len(data))}
+}
+
+func byteSize(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB (%d bytes)", n>>20, n)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB (%d bytes)", n>>10, n)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// checkShape refuses values nested deeper than lim.Depth and mappings of
+// more than lim.Keys keys, naming the first such value's line and path.
+// It walks the values written out once, not following aliases, and goes
+// no deeper than lim.Depth, so the paths it builds stay short.
+func checkShape(file string, root *yaml.Node, lim Limits) error {
+	var walk func(n *yaml.Node, path string, depth int) error
+	walk = func(n *yaml.Node, path string, depth int) error {
+		switch n.Kind {
+		case yaml.DocumentNode:
+			for _, c := range n.Content {
+				if err := walk(c, path, depth); err != nil {
+					return err
+				}
+			}
+			return nil
+		case yaml.MappingNode, yaml.SequenceNode:
+		default:
+			return nil
+		}
+		depth++
+		if depth > lim.Depth {
+			return &sla.InputError{File: file, Line: n.Line, Field: path,
+				Msg: fmt.Sprintf("nested more than %d levels deep (mappings and lists in one another); look for unclosed brackets", lim.Depth)}
+		}
+		if n.Kind == yaml.SequenceNode {
+			for i, c := range n.Content {
+				if err := walk(c, fmt.Sprintf("%s[%d]", path, i), depth); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if keys := len(n.Content) / 2; keys > lim.Keys {
+			k := n.Content[2*lim.Keys]
+			return &sla.InputError{File: file, Line: k.Line, Field: path,
+				Msg: fmt.Sprintf("a mapping of %d keys; at most %d are allowed in one mapping (this is key %d)", keys, lim.Keys, lim.Keys+1)}
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if err := walk(n.Content[i+1], join(path, shortKey(n.Content[i].Value)), depth); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return walk(root, "", 0)
+}
+
+// shortKey is a key as a path names it in checkShape's errors: a long
+// key (a mistake, or a mapping used as a key) is cut.
+func shortKey(k string) string {
+	if len(k) <= 64 {
+		return k
+	}
+	cut := 61
+	for cut > 0 && !utf8.RuneStart(k[cut]) {
+		cut--
+	}
+	return k[:cut] + "..."
 }
 
 // parseOne parses the one document of data into a node tree, refusing a

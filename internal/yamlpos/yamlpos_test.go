@@ -297,3 +297,57 @@ func TestSyntaxErrorLines(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeLimits checks that documents beyond the limits are refused
+// with an error naming the line (and the path, for nesting and keys)
+// before the work that grows faster than the document: the YAML library
+// compares every key of a mapping with every other, and the index holds a
+// path as long as each value is deep.
+func TestDecodeLimits(t *testing.T) {
+	lim := Limits{Bytes: 64, Depth: 4, Keys: 3}
+	tests := []struct {
+		name  string
+		text  string
+		line  int
+		field string
+		msg   string
+	}{
+		{"too long", "name: a\ncount: 2\n" + strings.Repeat("# comment\n", 10), 7, "", "the document passes its limit of 64 bytes on this line: it has 117 bytes"},
+		{"nested flow lists", "tags: [[[[x]]]]\n", 1, "tags[0][0][0]", "nested more than 4 levels deep"},
+		{"nested block lists", "items:\n  -\n    - - - x\n", 3, "items[0][0][0]", "nested more than 4 levels deep"},
+		{"nested mappings", "inner:\n  limits:\n    a: {b: {c: d}}\n", 3, "inner.limits.a.b", "nested more than 4 levels deep"},
+		{"too many keys", "inner:\n  limits: {a: 1, b: 2,\n    c: 3, d: 4}\n", 3, "inner.limits", "a mapping of 4 keys; at most 3 are allowed in one mapping (this is key 4)"},
+		{"too many keys at the top", "name: a\ncount: 1\nratio: 2\non: true\n", 4, "", "a mapping of 4 keys"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var d doc
+			_, err := DecodeLimits("t.yaml", []byte(tt.text), &d, lim)
+			var e *sla.InputError
+			if !errors.As(err, &e) {
+				t.Fatalf("got %v, want an input error", err)
+			}
+			if e.File != "t.yaml" || e.Line != tt.line || e.Field != tt.field || !strings.Contains(e.Msg, tt.msg) {
+				t.Errorf("got %q (line %d, field %q), want line %d, field %q, containing %q", e, e.Line, e.Field, tt.line, tt.field, tt.msg)
+			}
+		})
+	}
+	t.Run("within", func(t *testing.T) {
+		var d doc
+		if _, err := DecodeLimits("t.yaml", []byte("tags: [x]\ninner: {limits: {a: 1, b: 2, c: 3}}\n"), &d, lim); err != nil {
+			t.Errorf("got %v, want no error", err)
+		}
+	})
+}
+
+// TestDecodeDefaultLimits checks Decode's own bound on nesting: the YAML
+// library accepts 10,000 levels, which cost the index 50 million bytes of
+// paths.
+func TestDecodeDefaultLimits(t *testing.T) {
+	var d doc
+	_, err := Decode("t.yaml", []byte("name: a\ntags: "+strings.Repeat("[", 9000)+strings.Repeat("]", 9000)+"\n"), &d)
+	var e *sla.InputError
+	if !errors.As(err, &e) || e.Line != 2 || !strings.HasPrefix(e.Field, "tags[0][0]") || !strings.Contains(e.Msg, "nested more than 64 levels deep") {
+		t.Errorf("got %v, want nested more than 64 levels deep on line 2, under tags", err)
+	}
+}
