@@ -116,6 +116,21 @@ func (s *sqlStore) PendingOutbound(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// QueuedOutbound implements Store, over the index of pending outbounds
+// by recipient and seq.
+func (s *sqlStore) QueuedOutbound(ctx context.Context, recipient string, limit int) ([]Outbound, error) {
+	if err := checkLimit(limit); err != nil {
+		return nil, err
+	}
+	rows, err := s.reader.query(ctx, `SELECT `+outboundColumns+` FROM outbound
+		WHERE state = 'pending' AND recipient = $1 AND attempts = 0 ORDER BY seq DESC LIMIT $2`, recipient, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read queued outbound of %s: %w", recipient, err)
+	}
+	defer rows.Close()
+	return scanOutbounds(rows, "read queued outbound")
+}
+
 // PutSubscriber implements Store.
 func (s *sqlStore) PutSubscriber(ctx context.Context, sub Subscriber) error {
 	r, err := encodeSubscriber(sub)

@@ -108,6 +108,10 @@ type Store interface {
 	Deliveries(ctx context.Context, recipient string, limit int) ([]DeliveryAttempt, error)
 	// PendingOutbound counts the outbounds still to deliver.
 	PendingOutbound(ctx context.Context) (int, error)
+	// QueuedOutbound returns at most limit pending outbounds of recipient
+	// that no attempt was made at yet, the last queued first: the
+	// delivery log shows them as queued.
+	QueuedOutbound(ctx context.Context, recipient string, limit int) ([]Outbound, error)
 	// PutSubscriber stores a subscriber, replacing the one with its ID.
 	PutSubscriber(ctx context.Context, sub Subscriber) error
 	// Subscriber returns one subscriber (ErrNotFound when unknown).

@@ -23,6 +23,7 @@ var notifyScenarios = []struct {
 	{"EnqueueInvalid", testEnqueueInvalid},
 	{"DueOutbound", testDueOutbound},
 	{"DueOutboundRecipientOrder", testDueOutboundRecipientOrder},
+	{"QueuedOutbound", testQueuedOutbound},
 	{"RecordAttempt", testRecordAttempt},
 	{"NotFound", testNotFound},
 	{"Subscribers", testSubscribers},
@@ -242,6 +243,43 @@ func testDueOutboundRecipientOrder(t *testing.T, s store.Store) {
 	}
 	if d := diff([]string{"a-up", "other"}, dueIDs(t, s, t0.Add(time.Hour), 10)); d != "" {
 		t.Errorf("DueOutbound after the second failed (-want +got):\n%s", d)
+	}
+}
+
+// testQueuedOutbound checks that a recipient's pending outbounds not yet
+// tried are listed, the last queued first, and leave the list at their
+// first attempt.
+func testQueuedOutbound(t *testing.T, s store.Store) {
+	ctx := ctxFor(t)
+	mustEnqueue(t, s, outbound("q1", "sub-1", t0), outbound("q2", "sub-1", t0), outbound("other", "sub-2", t0))
+	mustEnqueue(t, s, outbound("q3", "sub-1", t0))
+	queued := func(limit int) []string {
+		t.Helper()
+		obs, err := s.QueuedOutbound(ctx, "sub-1", limit)
+		if err != nil {
+			t.Fatalf("QueuedOutbound: %v", err)
+		}
+		var ids []string
+		for _, o := range obs {
+			ids = append(ids, o.ID)
+		}
+		return ids
+	}
+	if d := diff([]string{"q3", "q2", "q1"}, queued(10)); d != "" {
+		t.Errorf("QueuedOutbound (-want +got):\n%s", d)
+	}
+	if d := diff([]string{"q3", "q2"}, queued(2)); d != "" {
+		t.Errorf("QueuedOutbound limit 2 (-want +got):\n%s", d)
+	}
+	if err := s.RecordAttempt(ctx, store.DeliveryAttempt{OutboundID: "q1", At: t0, Code: 503, Error: "busy"},
+		store.OutboundPending, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if d := diff([]string{"q3", "q2"}, queued(10)); d != "" {
+		t.Errorf("QueuedOutbound after q1's attempt (-want +got):\n%s", d)
+	}
+	if _, err := s.QueuedOutbound(ctx, "sub-1", 0); err == nil {
+		t.Error("QueuedOutbound with limit 0: got no error")
 	}
 }
 
