@@ -83,13 +83,15 @@ func TestParseHugeValues(t *testing.T) {
 	}
 }
 
-// BenchmarkParseLimits times the documents refused for their size; before
-// the limits a 10,000-deep document took 56 ms and 50,000 keys 3.3 s.
+// BenchmarkParseLimits times the documents refused for their size (before
+// the limits a 10,000-deep document took 56 ms and 50,000 keys 3.3 s) and
+// a document at the limits: just under 1 MiB of mappings of 256 keys.
 func BenchmarkParseLimits(b *testing.B) {
 	for _, bb := range []struct{ name, doc string }{
 		{"deep", deepDoc},
 		{"keys-256", manyKeys(256)},
 		{"keys-30000", manyKeysDoc},
+		{"largest", largestDoc()},
 	} {
 		b.Run(bb.name, func(b *testing.B) {
 			data := []byte(bb.doc)
@@ -99,4 +101,22 @@ func BenchmarkParseLimits(b *testing.B) {
 			}
 		})
 	}
+}
+
+// largestDoc is just under 1 MiB: the title holds lists of mappings of 256
+// keys, 31 levels deep.
+func largestDoc() string {
+	var one strings.Builder
+	one.WriteString("{")
+	for i := range 256 {
+		fmt.Fprintf(&one, "k%d: v, ", i)
+	}
+	one.WriteString("}")
+	item := strings.Repeat("[", 29) + one.String() + strings.Repeat("]", 29)
+	var b strings.Builder
+	b.WriteString(minimal + "title:\n")
+	for b.Len()+len(item)+8 < 1<<20 {
+		b.WriteString("  - " + item + "\n")
+	}
+	return b.String()
 }

@@ -34,8 +34,8 @@ func Load(path string) (*sla.Policy, error) {
 // Limits bound a policy document (and a subscription's custom terms), so
 // that the parser's work grows no faster than the document (see
 // yamlpos.Limits) and a document costs at most about a second. The
-// longest example is 8 KB, 6 levels deep, with mappings of at most 16
-// keys.
+// examples are at most 8 KB, 9 levels deep, with at most 14 keys in a
+// mapping.
 var Limits = yamlpos.Limits{Bytes: 1 << 20, Depth: 32, Keys: 256}
 
 // Parse parses a policy document. file names it in error messages.
