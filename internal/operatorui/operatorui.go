@@ -574,6 +574,7 @@ var labels = map[string]string{
 	"expired":              "Expired (not claimed)",
 	"late":                 "Claimed late",
 	"late_notice":          "Maintenance announced late",
+	"no_window":            "Maintenance without a window",
 	"ignored":              "Ignored (blip)",
 	"beta":                 "Beta component",
 	"excluded":             "Excluded",

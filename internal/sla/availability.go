@@ -312,6 +312,9 @@ func (e *engine) attribute(p piece, statusCause Cause, plan *Plan, timely, late 
 		q.facts = append([]string(nil), p.facts...)
 		at := q.iv.Start
 		q.cause, q.counted = "", ""
+		// unwindowed: the cause maintenance came from a status fact or an
+		// incident, not from a window or an operator's attribution.
+		unwindowed := false
 		var best *Attribution
 		for _, a := range attrs {
 			if timeline.NewInterval(a.Start, a.End).Contains(at) && (best == nil || !a.At.Before(best.At)) {
@@ -346,6 +349,7 @@ func (e *engine) attribute(p piece, statusCause Cause, plan *Plan, timely, late 
 				if in.Cause != "" && incOpen[i].Contains(at) {
 					q.cause = in.Cause
 					q.facts = appendUnique(q.facts, in.ID)
+					unwindowed = in.Cause == CauseMaintenance
 					break
 				}
 			}
@@ -362,8 +366,18 @@ func (e *engine) attribute(p piece, statusCause Cause, plan *Plan, timely, late 
 		}
 		if q.cause == "" {
 			q.cause = causeOr(statusCause)
+			unwindowed = q.cause == CauseMaintenance
 		}
 		switch {
+		case unwindowed && plan.Excluded[CauseMaintenance]:
+			// Maintenance excuses downtime through a window announced with
+			// the plan's notice, never through a fact's word alone: counted,
+			// and said why, rather than silently excluded. A window
+			// announced late says it better.
+			if q.counted != CountLateNotice {
+				q.counted = CountUnwindowed
+				q.note = "the evidence gives maintenance as the cause, but no announced maintenance window covers this time: it does not excuse downtime"
+			}
 		case q.cause != CauseLiable && plan.Excluded[q.cause]:
 			q.counted = CountExcluded
 		case q.counted == CountLateNotice:
@@ -466,7 +480,7 @@ func count(pieces []piece, win timeline.Interval, removed timeline.Set) tally {
 		case CountIgnored:
 			t.ignored += int64(p.iv.Duration()/time.Second) * p.weight
 			continue
-		case CountLiable, CountLateNotice, CountExcluded:
+		case CountLiable, CountLateNotice, CountUnwindowed, CountExcluded:
 		default:
 			continue
 		}
@@ -893,7 +907,7 @@ func (e *engine) credit(s *Subscription, plan *Plan, period timeline.Period, upt
 		if plan.Credits.Claim.FromFailure {
 			var last time.Time
 			for _, p := range pieces {
-				if (p.counted == CountLiable || p.counted == CountLateNotice) && p.iv.End.After(last) {
+				if (p.counted == CountLiable || p.counted == CountLateNotice || p.counted == CountUnwindowed) && p.iv.End.After(last) {
 					last = p.iv.End
 				}
 			}

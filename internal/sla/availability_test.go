@@ -387,6 +387,35 @@ func TestCausesAndAttribution(t *testing.T) {
 			liable: 0, excluded: map[Cause]float64{CauseDDoS: 60},
 		},
 		{
+			// A status fact says maintenance, but no window was announced:
+			// 60 min counted against the provider (no_window), not
+			// silently excluded as before.
+			name: "maintenance cause without a window counts",
+			ev: func(tb testing.TB) *Evidence {
+				s := down(tb, "a", "web", "m", MajorOutage, "2026-10-05T10:00:00Z", "2026-10-05T11:00:00Z")
+				s[0].Cause = CauseMaintenance
+				return &Evidence{Statuses: s}
+			},
+			liable: 60, excluded: map[Cause]float64{},
+		},
+		{
+			// The same, inside a window announced in time (notice 1 h):
+			// excluded by the window. An incident saying maintenance
+			// 11:00–11:30 past the window's end: 30 counted.
+			name: "maintenance cause within a window is excluded, past it counted",
+			plan: func(p *Plan) { p.MaintenanceNotice = time.Hour },
+			ev: func(tb testing.TB) *Evidence {
+				s := down(tb, "a", "web", "m", MajorOutage, "2026-10-05T10:00:00Z", "2026-10-05T11:30:00Z")
+				s[0].Cause = CauseMaintenance
+				return &Evidence{Statuses: s,
+					Maintenance:     []*Maintenance{{ID: "mw", Components: []string{"web"}, Start: at(tb, "2026-10-05T10:00:00Z"), End: at(tb, "2026-10-05T11:00:00Z"), AnnouncedAt: at(tb, "2026-10-01T00:00:00Z")}},
+					Incidents:       []*Incident{{ID: "inc", At: at(tb, "2026-10-05T11:00:00Z"), Severity: "P3", Components: map[string]Status{"web": MajorOutage}, Cause: CauseMaintenance}},
+					IncidentUpdates: []*IncidentUpdate{{ID: "inc-r", Incident: "inc", At: at(tb, "2026-10-05T11:30:00Z"), Status: "resolved"}},
+				}
+			},
+			liable: 30, excluded: map[Cause]float64{CauseMaintenance: 60},
+		},
+		{
 			// Customer-caused downtime is liable when the plan does not exclude it.
 			name: "cause not excluded by the plan counts",
 			ev: func(tb testing.TB) *Evidence {
@@ -592,7 +621,7 @@ func TestEligibilityAndClaims(t *testing.T) {
 		{name: "no claim yet, still open", plan: onRequest(true), eligible: true, state: CreditOpen, owed: "0.00", deadline: "2026-10-27T12:00:00Z", asOf: "2026-10-25T00:00:00Z"},
 		{name: "no claim, expired", plan: onRequest(true), eligible: true, state: CreditExpired, owed: "0.00", deadline: "2026-10-27T12:00:00Z", asOf: "2026-10-28T00:00:00Z"},
 		// From the period end: 2026-11-01 + 7 d.
-		{name: "window from period end", plan: onRequest(false), eligible: true, state: CreditOpen, owed: "0.00", deadline: "2026-11-08T00:00:00Z", asOf: "2026-11-02T00:00:00Z"},		// claim: on_request (Within 0): no deadline — open years later,
+		{name: "window from period end", plan: onRequest(false), eligible: true, state: CreditOpen, owed: "0.00", deadline: "2026-11-08T00:00:00Z", asOf: "2026-11-02T00:00:00Z"}, // claim: on_request (Within 0): no deadline — open years later,
 		// and a claim years later is in time. Before, the engine read 0 as
 		// a window ending at the period end (expired at once) while the
 		// reduction checker read it as no deadline.

@@ -145,6 +145,7 @@ const (
 	CountBeta       = "beta"        // on a beta or experimental component
 	CountWindow     = "maintenance" // a scheduled window removed from the denominator
 	CountLateNotice = "late_notice" // maintenance announced too late: counted
+	CountUnwindowed = "no_window"   // maintenance given as the cause with no announced window: counted
 )
 
 // Interval is one stretch of evidence behind a figure, with the facts that
