@@ -147,7 +147,7 @@ func (h *handler) handleSubscriberPage() http.Handler {
 			if !operator {
 				a.Error = outbox.RedactError(a.Error)
 			}
-			row := operatorui.AttemptRow{At: a.At, OK: a.OK, Code: a.Code, Error: a.Error, Duration: a.Duration,
+			row := operatorui.AttemptRow{At: a.At, Queued: a.Queued, OK: a.OK, Code: a.Code, Error: a.Error, Duration: a.Duration,
 				Outbound: a.OutboundID, Event: a.Event, Channel: a.Channel}
 			if ob != nil {
 				row.State, row.NextAt = ob.State, ob.NextAt

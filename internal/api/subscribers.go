@@ -86,10 +86,13 @@ func (h *handler) handleDeleteSubscriber() http.Handler {
 
 // Delivery is one attempt of a delivery log, as the API shows it.
 type Delivery struct {
-	Outbound   string `json:"outbound"`
-	Event      string `json:"event"`
-	Channel    string `json:"channel"`
-	At         string `json:"at"`
+	Outbound string `json:"outbound"`
+	Event    string `json:"event"`
+	Channel  string `json:"channel"`
+	At       string `json:"at"`
+	// State is "queued" for a notification not tried yet (At: when it
+	// was queued); empty for an attempt.
+	State      string `json:"state,omitempty"`
 	OK         bool   `json:"ok"`
 	Code       int    `json:"code,omitempty"`
 	Error      string `json:"error,omitempty"`
@@ -123,6 +126,9 @@ func (h *handler) handleDeliveries() http.Handler {
 			}
 			out[i] = Delivery{Outbound: a.OutboundID, Event: a.Event, Channel: a.Channel, At: a.At.UTC().Format(time.RFC3339Nano),
 				OK: a.OK, Code: a.Code, Error: a.Error, DurationMS: a.Duration.Milliseconds()}
+			if a.Queued {
+				out[i].State = "queued"
+			}
 		}
 		web.JSON(w, http.StatusOK, map[string]any{"recipient": id, "deliveries": out})
 	})

@@ -297,9 +297,11 @@ type Deliveries struct {
 }
 
 // AttemptRow is one delivery attempt, with the state of its notification
-// now.
+// now, or a notification queued and not tried yet (Queued: At is when it
+// was queued).
 type AttemptRow struct {
 	At                       time.Time
+	Queued                   bool
 	OK                       bool
 	Code                     int
 	Error                    string

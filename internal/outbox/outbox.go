@@ -73,6 +73,7 @@ type Store interface {
 	RecordAttempt(ctx context.Context, a store.DeliveryAttempt, state string, nextAt time.Time) error
 	Outbound(ctx context.Context, id string) (store.Outbound, error)
 	Deliveries(ctx context.Context, recipient string, limit int) ([]store.DeliveryAttempt, error)
+	QueuedOutbound(ctx context.Context, recipient string, limit int) ([]store.Outbound, error)
 	PutSubscriber(ctx context.Context, sub store.Subscriber) error
 	Subscriber(ctx context.Context, id string) (store.Subscriber, error)
 	SubscriberByAddress(ctx context.Context, kind, address string) (store.Subscriber, error)

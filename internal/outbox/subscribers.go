@@ -161,11 +161,21 @@ func (s *Service) Outbound(ctx context.Context, id string) (store.Outbound, erro
 	return s.store.Outbound(ctx, id)
 }
 
-// DeliveryLog is the last limit delivery attempts to recipient id (a
-// subscriber's id, or alert:<name> for an operator alert channel), newest
-// first, with the subscriber when it still exists. An id nobody ever had
-// is *sla.NotFoundError; a deleted subscriber's log is kept and shown.
-func (s *Service) DeliveryLog(ctx context.Context, id string, limit int) (*store.Subscriber, []store.DeliveryAttempt, error) {
+// LogEntry is one line of a delivery log: an attempt, or a notification
+// queued and not tried yet (Queued: At is when it was queued, and it has
+// no result, code or duration).
+type LogEntry struct {
+	store.DeliveryAttempt
+	Queued bool
+}
+
+// DeliveryLog is the last limit entries of the delivery log of recipient
+// id (a subscriber's id, or alert:<name> for an operator alert channel),
+// newest first: its delivery attempts and its notifications queued but
+// not tried yet, with the subscriber when it still exists. An id nobody
+// ever had is *sla.NotFoundError; a deleted subscriber's log is kept and
+// shown.
+func (s *Service) DeliveryLog(ctx context.Context, id string, limit int) (*store.Subscriber, []LogEntry, error) {
 	var found *store.Subscriber
 	sub, err := s.store.Subscriber(ctx, id)
 	switch {
@@ -186,7 +196,25 @@ func (s *Service) DeliveryLog(ctx context.Context, id string, limit int) (*store
 	if err != nil {
 		return nil, nil, fmt.Errorf("delivery log of %s: %w", id, err)
 	}
-	return found, as, nil
+	queued, err := s.store.QueuedOutbound(ctx, id, limit)
+	if err != nil {
+		return nil, nil, fmt.Errorf("delivery log of %s: %w", id, err)
+	}
+	// Both newest first: merged by time, a queued one before an attempt
+	// of the same instant.
+	out := make([]LogEntry, 0, min(limit, len(as)+len(queued)))
+	for len(out) < limit && (len(as) > 0 || len(queued) > 0) {
+		if len(queued) > 0 && (len(as) == 0 || !queued[0].CreatedAt.Before(as[0].At)) {
+			ob := queued[0]
+			out = append(out, LogEntry{Queued: true, DeliveryAttempt: store.DeliveryAttempt{OutboundID: ob.ID, Recipient: ob.Recipient,
+				Channel: ob.Channel, Event: ob.Event, At: ob.CreatedAt}})
+			queued = queued[1:]
+			continue
+		}
+		out = append(out, LogEntry{DeliveryAttempt: as[0]})
+		as = as[1:]
+	}
+	return found, out, nil
 }
 
 // IsAlertChannel reports whether id is the recipient id of a configured

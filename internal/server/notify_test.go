@@ -853,3 +853,81 @@ func TestInvalidEventIsNotHeld(t *testing.T) {
 		t.Errorf("got %v unqueued events in the metric, want 1", v)
 	}
 }
+
+// Notifications queued and not tried yet are in the delivery log, in the
+// API and on the operators' page, as queued; tried, they are attempts.
+func TestQueuedNotificationsInTheDeliveryLog(t *testing.T) {
+	release := make(chan struct{})
+	var once sync.Once
+	open := func() { once.Do(func() { close(release) }) }
+	var (
+		mu    sync.Mutex
+		tried []string
+	)
+	// The receiver holds the first notification until released: the
+	// second waits behind it, queued.
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("webhook-id")
+		mu.Lock()
+		tried = append(tried, id)
+		mu.Unlock()
+		if strings.HasPrefix(id, "inc-q.created/") {
+			<-release
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(recv.Close)
+	t.Cleanup(open) // before the server stops: runs first
+	e := startNotify(t, filepath.Join(t.TempDir(), "n.db"), noSMTP+"users:\n  - {name: alice, password_hash_env: ALICE_HASH}\n",
+		map[string]string{"ALICE_HASH": testAliceHash(t)})
+	var sub api.Subscriber
+	e.call("POST", "/api/v1/subscribers", testOpsToken, `{"kind": "webhook", "url": "`+recv.URL+`/hook"}`, http.StatusCreated, &sub)
+	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	for _, ev := range []outbox.Event{
+		{ID: "inc-q.created", Kind: outbox.EventIncidentCreated, At: at, Title: "Outage"},
+		{ID: "inc-q.resolved", Kind: outbox.EventIncidentResolved, At: at.Add(time.Minute), Title: "Outage"},
+	} {
+		if err := e.s.outbox.Publish(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "the first notification in flight", func() bool { mu.Lock(); defer mu.Unlock(); return len(tried) == 1 })
+	resolved := "inc-q.resolved/" + sub.ID
+	ob, err := e.st.Outbound(context.Background(), resolved)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var log struct{ Deliveries []api.Delivery }
+	e.call("GET", "/api/v1/subscribers/"+sub.ID+"/deliveries", testViewerToken, "", http.StatusOK, &log)
+	// Newest first: the resolution, then the opening (in flight, not
+	// recorded yet: still untried).
+	if len(log.Deliveries) != 2 {
+		t.Fatalf("got %d log entries %+v, want both notifications queued", len(log.Deliveries), log.Deliveries)
+	}
+	want := api.Delivery{Outbound: resolved, Event: outbox.EventIncidentResolved, Channel: "webhook",
+		At: ob.CreatedAt.UTC().Format(time.RFC3339Nano), State: "queued"}
+	if got := log.Deliveries[0]; got != want {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+	if got := log.Deliveries[1]; got.Outbound != "inc-q.created/"+sub.ID || got.State != "queued" {
+		t.Errorf("got %+v, want the opening queued", got)
+	}
+
+	b := browserFor(t, e.url)
+	b.signIn("alice", testAlicePassword)
+	p := b.get("/admin/subscribers/" + sub.ID)
+	checkWellFormed(t, p.body)
+	if n := strings.Count(p.body, `<tr class="queued" role="row">`); p.code != http.StatusOK || n != 2 ||
+		!strings.Contains(p.body, `<span class="status s-pending"><span class="dot" aria-hidden="true"></span>Queued</span>`) {
+		t.Errorf("subscriber page: got %d with %d queued rows, want 200 and 2:\n%s", p.code, n, p.body)
+	}
+
+	open()
+	eventually(t, "both deliveries recorded", func() bool { return e.outboundState(resolved) == store.OutboundDelivered })
+	log.Deliveries = nil
+	e.call("GET", "/api/v1/subscribers/"+sub.ID+"/deliveries", testViewerToken, "", http.StatusOK, &log)
+	if len(log.Deliveries) != 2 || log.Deliveries[0].State != "" || !log.Deliveries[0].OK || log.Deliveries[1].State != "" || !log.Deliveries[1].OK {
+		t.Errorf("after delivery: got %+v, want two attempts, ok", log.Deliveries)
+	}
+}
