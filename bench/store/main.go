@@ -7,6 +7,11 @@
 //	go run ./bench/store -backend sqlite -n 200000 -batch 500
 //	go run ./bench/store -backend postgres -n 200000 -batch 500
 //
+// With -days it measures instead what a monitor costs to keep (see
+// retention.go):
+//
+//	go run ./bench/store -backend sqlite -days 7 -monitors 20
+//
 // PostgreSQL is SLAKEEPER_TEST_POSTGRES (default a local server); the run
 // uses a schema of its own, dropped at the end. SQLite uses a file in a
 // temporary directory, removed at the end.
@@ -53,6 +58,7 @@ type config struct {
 	dir       string
 	keep      bool
 	profile   string
+	days      int
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -69,6 +75,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.StringVar(&c.dir, "dir", "", "directory for the SQLite file (default a temporary one)")
 	fs.BoolVar(&c.keep, "keep", false, "keep the SQLite file or PostgreSQL schema, to inspect it")
 	fs.StringVar(&c.profile, "cpuprofile", "", "write a CPU profile of the write phase to this file")
+	fs.IntVar(&c.days, "days", 0, "instead, measure the storage a monitor costs: write this many days of results at 30 s for -monitors monitors, run the retention job and report bytes per monitor-day and per monitor-month")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -76,6 +83,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return errors.New("-n, -batch, -producers and -monitors must be positive")
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if c.days > 0 {
+		return runRetention(ctx, c, getenv, stdout, logger)
+	}
 
 	var (
 		s       store.Store

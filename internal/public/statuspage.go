@@ -281,7 +281,9 @@ func (p *pageState) checkedSince(ctx context.Context, cfg *config.Config, now ti
 	if p.firstCheck == nil {
 		p.firstCheck, p.notYet = map[string]time.Time{}, map[string]time.Time{}
 	}
-	horizon := now.Add(-(uptimeDays + 1) * 24 * time.Hour)
+	// On a whole hour: the answer is the same where the minutes are rolled
+	// up into hours (store.RollUp).
+	horizon := now.Add(-(uptimeDays + 1) * 24 * time.Hour).Truncate(time.Hour)
 	since := map[string]time.Time{}
 	for _, m := range cfg.Monitors {
 		first, ok := p.firstCheck[m.ID]

@@ -447,13 +447,20 @@ type runFact struct {
 	OK        bool   `json:"ok"`
 }
 
-// retention prunes old data hourly, in small steps.
+// retention rolls the per-minute aggregates older than store.MinutesKept
+// up into hourly ones and prunes old data, hourly, in small steps.
 func (s *Server) retention(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
 		c := s.Config()
 		now := s.now()
+		r, err := s.store.RollUp(ctx, now.Add(-store.MinutesKept), 1000)
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("roll up minutes", "err", err)
+		} else if r > 0 {
+			s.log.Info("rolled up", "minutes", r)
+		}
 		n, err := s.store.Prune(ctx, now.Add(-c.Server.ResultsRetention), now.Add(-c.Server.EvidenceRetention), 1000)
 		if err != nil && ctx.Err() == nil {
 			s.log.Error("prune", "err", err)

@@ -41,6 +41,9 @@ type dialect struct {
 	// pruneResults deletes at most $3 results of series $1 with at before
 	// $2.
 	pruneResults string
+	// rollUp rolls at most batch minutes of series (the earliest, before
+	// minute cut) up into their hours, atomically, and returns how many.
+	rollUp func(ctx context.Context, w db, series, cut int64, batch int) (int64, error)
 	// createSeries creates the series keys (sorted, none stored yet as far
 	// as the cache knows), committed before it returns, and sets their ids.
 	createSeries func(ctx context.Context, w db, keys []seriesKey, ids map[seriesKey]int32) error
@@ -71,6 +74,7 @@ var sqliteDialect = dialect{
 	pruneResults: `DELETE FROM results WHERE series = $1 AND at IN
 		(SELECT at FROM results WHERE series = $1 AND at < $2 ORDER BY at LIMIT $3)`,
 	createSeries:  sqliteCreateSeries,
+	rollUp:        sqliteRollUp,
 	pruneOutbound: sqlitePruneOutbound,
 }
 
@@ -93,5 +97,6 @@ var postgresDialect = dialect{
 	pruneResults: `DELETE FROM results WHERE ctid = ANY (ARRAY(
 		SELECT ctid FROM results WHERE series = $1 AND at < $2 LIMIT $3))`,
 	createSeries:  pgCreateSeries,
+	rollUp:        pgRollUp,
 	pruneOutbound: pgPruneOutbound,
 }

@@ -368,7 +368,7 @@ func (p *Postgres) appendFactsTx(ctx context.Context, rows []factRow, obs []outb
 }
 
 // storeTables are the tables Size counts.
-var storeTables = []string{"series", "results", "minutes", "agents", "facts", "states", "schema_migrations",
+var storeTables = []string{"series", "results", "minutes", "hours", "agents", "facts", "states", "schema_migrations",
 	"outbound", "deliveries", "subscribers", "sessions", "secrets", "users", "invitations"}
 
 // Size implements Store: the store's tables with their indexes and TOAST,
@@ -394,4 +394,29 @@ func (p *Postgres) Ping(ctx context.Context) error {
 func (p *Postgres) Close() error {
 	p.pool.Close()
 	return nil
+}
+
+// pgRollUp deletes the minutes and adds what it deleted to their hours in
+// one statement: a minute updated meanwhile by a late result is either
+// deleted with its update counted, or left for the next run.
+func pgRollUp(ctx context.Context, w db, series, cut int64, batch int) (int64, error) {
+	var n int64
+	err := w.queryRow(ctx, `WITH gone AS (
+		DELETE FROM minutes WHERE ctid = ANY (ARRAY(
+			SELECT ctid FROM minutes WHERE series = $1 AND minute < CAST($2 AS bigint) ORDER BY minute LIMIT $3))
+		RETURNING series, minute, up, degraded, down, latency_sum, latency_max
+	), hour AS (
+		INSERT INTO hours (series, hour, first_minute, up, degraded, down, latency_sum, latency_max)
+		SELECT series, minute / 60, min(minute % 60), sum(up), sum(degraded), sum(down), sum(latency_sum), max(latency_max)
+		FROM gone GROUP BY 1, 2 ORDER BY 1, 2
+		ON CONFLICT (series, hour) DO UPDATE SET
+			first_minute = least(hours.first_minute, excluded.first_minute),
+			up = hours.up + excluded.up,
+			degraded = hours.degraded + excluded.degraded,
+			down = hours.down + excluded.down,
+			latency_sum = hours.latency_sum + excluded.latency_sum,
+			latency_max = greatest(hours.latency_max, excluded.latency_max)
+	)
+	SELECT count(*) FROM gone`, series, cut, batch).Scan(&n)
+	return n, err
 }

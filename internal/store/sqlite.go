@@ -385,3 +385,30 @@ func (s *SQLite) Close() error {
 	}
 	return nil
 }
+
+// sqliteRollUp adds the minutes to their hours and deletes them in one
+// transaction of the single writer, so both statements see the same
+// minutes.
+func sqliteRollUp(ctx context.Context, w db, series, cut int64, batch int) (int64, error) {
+	const some = `minute IN (SELECT minute FROM minutes WHERE series = $1 AND minute < $2 ORDER BY minute LIMIT $3)`
+	var n int64
+	err := w.inTx(ctx, func(tx conn) error {
+		if _, err := tx.exec(ctx, `INSERT INTO hours (series, hour, first_minute, up, degraded, down, latency_sum, latency_max)
+			SELECT series, minute / 60, MIN(minute % 60), SUM(up), SUM(degraded), SUM(down), SUM(latency_sum), MAX(latency_max)
+			FROM minutes WHERE series = $1 AND `+some+`
+			GROUP BY series, minute / 60
+			ON CONFLICT (series, hour) DO UPDATE SET
+				first_minute = min(first_minute, excluded.first_minute),
+				up = up + excluded.up,
+				degraded = degraded + excluded.degraded,
+				down = down + excluded.down,
+				latency_sum = latency_sum + excluded.latency_sum,
+				latency_max = max(latency_max, excluded.latency_max)`, series, cut, batch); err != nil {
+			return err
+		}
+		var err error
+		n, err = tx.exec(ctx, `DELETE FROM minutes WHERE series = $1 AND `+some, series, cut, batch)
+		return err
+	})
+	return n, err
+}

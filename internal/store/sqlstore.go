@@ -323,14 +323,26 @@ func minuteBounds(from, to time.Time) (lo, hi int64) {
 	return -floorDiv(-a, msPerMinute), -floorDiv(-b, msPerMinute)
 }
 
-// Minutes implements Store. Minute numbers are 32-bit in PostgreSQL, but
-// the bounds may lie beyond: hence the casts.
+// hourBounds converts minute bounds to the hour numbers whose start lies
+// in [lo, hi) minutes.
+func hourBounds(lo, hi int64) (int64, int64) {
+	return -floorDiv(-lo, 60), -floorDiv(-hi, 60)
+}
+
+// Minutes implements Store. Minute and hour numbers are 32-bit in
+// PostgreSQL, but the bounds may lie beyond: hence the casts.
 func (s *sqlStore) Minutes(ctx context.Context, monitorID string, from, to time.Time) ([]Minute, error) {
 	lo, hi := minuteBounds(from, to)
-	rows, err := s.reader.query(ctx, `SELECT s.location, m.minute, m.up, m.degraded, m.down, m.latency_sum, m.latency_max
+	hlo, hhi := hourBounds(lo, hi)
+	rows, err := s.reader.query(ctx, `SELECT s.location`+s.dialect.collate+` AS loc, CAST(m.minute AS bigint) AS start, 1 AS span,
+			m.up, m.degraded, m.down, m.latency_sum, m.latency_max
 		FROM series s JOIN minutes m ON m.series = s.id
 		WHERE s.monitor = $1 AND m.minute >= CAST($2 AS bigint) AND m.minute < CAST($3 AS bigint)
-		ORDER BY m.minute, s.location`+s.dialect.collate, monitorID, lo, hi)
+		UNION ALL
+		SELECT s.location`+s.dialect.collate+`, CAST(h.hour AS bigint) * 60, 60, h.up, h.degraded, h.down, h.latency_sum, h.latency_max
+		FROM series s JOIN hours h ON h.series = s.id
+		WHERE s.monitor = $1 AND h.hour >= CAST($4 AS bigint) AND h.hour < CAST($5 AS bigint)
+		ORDER BY start, loc, span`, monitorID, lo, hi, hlo, hhi)
 	if err != nil {
 		return nil, fmt.Errorf("read minutes of %s: %w", monitorID, err)
 	}
@@ -338,13 +350,15 @@ func (s *sqlStore) Minutes(ctx context.Context, monitorID string, from, to time.
 	var out []Minute
 	for rows.Next() {
 		var (
-			loc                                   string
-			minute, up, deg, down, latSum, latMax int64
+			loc                                         string
+			minute, span, up, deg, down, latSum, latMax int64
 		)
-		if err := rows.Scan(&loc, &minute, &up, &deg, &down, &latSum, &latMax); err != nil {
+		if err := rows.Scan(&loc, &minute, &span, &up, &deg, &down, &latSum, &latMax); err != nil {
 			return nil, fmt.Errorf("read minutes of %s: %w", monitorID, err)
 		}
-		out = append(out, minuteFrom(monitorID, loc, minute, up, deg, down, latSum, latMax))
+		m := minuteFrom(monitorID, loc, minute, up, deg, down, latSum, latMax)
+		m.Span = time.Duration(span) * time.Minute
+		out = append(out, m)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read minutes of %s: %w", monitorID, err)
@@ -352,12 +366,18 @@ func (s *sqlStore) Minutes(ctx context.Context, monitorID string, from, to time.
 	return out, nil
 }
 
-// FirstMinute implements Store.
+// FirstMinute implements Store: the earlier of the first minute kept and
+// the first minute of the first hourly row that starts at or after from.
 func (s *sqlStore) FirstMinute(ctx context.Context, monitorID string, from time.Time) (time.Time, bool, error) {
 	lo, _ := minuteBounds(from, from)
 	var first *int64
-	err := s.reader.queryRow(ctx, `SELECT MIN(m.minute) FROM series s JOIN minutes m ON m.series = s.id
-		WHERE s.monitor = $1 AND m.minute >= CAST($2 AS bigint)`, monitorID, lo).Scan(&first)
+	err := s.reader.queryRow(ctx, `SELECT MIN(x) FROM (
+		SELECT MIN(CAST(m.minute AS bigint)) AS x FROM series s JOIN minutes m ON m.series = s.id
+		WHERE s.monitor = $1 AND m.minute >= CAST($2 AS bigint)
+		UNION ALL
+		SELECT MIN(CAST(h.hour AS bigint) * 60 + h.first_minute) FROM series s JOIN hours h ON h.series = s.id
+		WHERE s.monitor = $1 AND h.hour >= CAST($3 AS bigint)) f`,
+		monitorID, lo, -floorDiv(-lo, 60)).Scan(&first)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("first minute of %s: %w", monitorID, err)
 	}
@@ -365,6 +385,33 @@ func (s *sqlStore) FirstMinute(ctx context.Context, monitorID string, from time.
 		return time.Time{}, false, nil
 	}
 	return time.UnixMilli(*first * msPerMinute).UTC(), true, nil
+}
+
+// RollUp implements Store, series by series (dialect.rollUp).
+func (s *sqlStore) RollUp(ctx context.Context, before time.Time, batch int) (int64, error) {
+	if batch <= 0 {
+		return 0, fmt.Errorf("roll up: batch must be positive, got %d", batch)
+	}
+	// Whole hours only: the minute that starts the hour of before.
+	cut := floorDiv(ms(clampTime(before)), msPerHour) * 60
+	ids, err := s.seriesList(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("roll up: %w", err)
+	}
+	var total int64
+	for _, id := range ids {
+		for {
+			n, err := s.dialect.rollUp(ctx, s.writer, id, cut, batch)
+			total += n
+			if err != nil {
+				return total, fmt.Errorf("roll up series %d: %w", id, err)
+			}
+			if n == 0 {
+				break
+			}
+		}
+	}
+	return total, nil
 }
 
 // SetState implements Store.
@@ -464,6 +511,7 @@ func (s *sqlStore) Prune(ctx context.Context, resultsBefore, keepBefore time.Tim
 	resCut := ceilMS(clampTime(resultsBefore))
 	keepCut := ceilMS(clampTime(keepBefore))
 	minCut := floorDiv(ms(clampTime(keepBefore)), msPerMinute)
+	hourCut := floorDiv(ms(clampTime(keepBefore)), msPerHour)
 	ids, err := s.seriesList(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("prune: %w", err)
@@ -483,6 +531,10 @@ func (s *sqlStore) Prune(ctx context.Context, resultsBefore, keepBefore time.Tim
 		}
 		if err := del("minutes", `DELETE FROM minutes WHERE series = $1 AND minute IN (
 			SELECT minute FROM minutes WHERE series = $1 AND minute < CAST($2 AS bigint) ORDER BY minute LIMIT $3)`, id, minCut, batch); err != nil {
+			return total, err
+		}
+		if err := del("hours", `DELETE FROM hours WHERE series = $1 AND hour IN (
+			SELECT hour FROM hours WHERE series = $1 AND hour < CAST($2 AS bigint) ORDER BY hour LIMIT $3)`, id, hourCut, batch); err != nil {
 			return total, err
 		}
 	}
@@ -539,15 +591,20 @@ func (s *sqlStore) seriesList(ctx context.Context) ([]int64, error) {
 // SetClock implements Store.
 func (s *sqlStore) SetClock(now func() time.Time) { s.clock.set(now) }
 
-// MinuteDays implements Store. One grouped pass over the minutes in
-// range: the server runs it once at start, not per request.
+// MinuteDays implements Store. One grouped pass over the minutes and
+// hours in range: the server runs it once at start, not per request.
 func (s *sqlStore) MinuteDays(ctx context.Context, from, to time.Time) ([]DayCount, error) {
 	lo, hi := minuteBounds(from, to)
-	rows, err := s.reader.query(ctx, `SELECT s.monitor, s.location, m.minute / 1440, SUM(m.up), SUM(m.degraded), SUM(m.down)
-		FROM series s JOIN minutes m ON m.series = s.id
-		WHERE m.minute >= CAST($1 AS bigint) AND m.minute < CAST($2 AS bigint)
-		GROUP BY s.monitor, s.location, m.minute / 1440
-		ORDER BY m.minute / 1440, s.monitor`+s.dialect.collate+`, s.location`+s.dialect.collate, lo, hi)
+	hlo, hhi := hourBounds(lo, hi)
+	rows, err := s.reader.query(ctx, `SELECT s.monitor, s.location, x.day, SUM(x.up), SUM(x.degraded), SUM(x.down)
+		FROM series s JOIN (
+			SELECT series, minute / 1440 AS day, up, degraded, down FROM minutes
+			WHERE minute >= CAST($1 AS bigint) AND minute < CAST($2 AS bigint)
+			UNION ALL
+			SELECT series, hour / 24, up, degraded, down FROM hours
+			WHERE hour >= CAST($3 AS bigint) AND hour < CAST($4 AS bigint)) x ON x.series = s.id
+		GROUP BY s.monitor, s.location, x.day
+		ORDER BY x.day, s.monitor`+s.dialect.collate+`, s.location`+s.dialect.collate, lo, hi, hlo, hhi)
 	if err != nil {
 		return nil, fmt.Errorf("read day counts: %w", err)
 	}

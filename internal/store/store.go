@@ -54,18 +54,34 @@ type Store interface {
 	// time (customers, subscriptions, …), the timeless ones first, then by
 	// At, then in insertion order.
 	Facts(ctx context.Context, from, to time.Time) ([]Fact, error)
-	// Minutes returns the per-minute aggregates of a monitor whose minute
-	// starts in [from, to), ordered by minute then location. They are
-	// maintained in the same transaction as the results and kept longer.
+	// Minutes returns the aggregates of a monitor whose span starts in
+	// [from, to), ordered by start then location: per minute where the
+	// minutes are kept, per hour (Span) where RollUp replaced them. They
+	// are maintained in the same transaction as the results and kept
+	// longer. An hour that got a late result after its roll-up has both an
+	// hourly row and that result's minute: together they count each result
+	// once.
 	Minutes(ctx context.Context, monitorID string, from, to time.Time) ([]Minute, error)
-	// FirstMinute is the start of a monitor's earliest per-minute aggregate
-	// (any location) starting at or after from; ok is false when there is
-	// none. It is one index lookup per location, however long the history.
+	// FirstMinute is the start of the minute of a monitor's earliest
+	// aggregated result (any location) in a minute starting at or after
+	// from; ok is false when there is none. An hourly row counts when its
+	// hour starts at or after from, with its first minute: for a from on a
+	// whole hour the answer is the same before and after RollUp. It is one
+	// index lookup per location and table, however long the history.
 	FirstMinute(ctx context.Context, monitorID string, from time.Time) (first time.Time, ok bool, err error)
-	// MinuteDays sums, per monitor, location and UTC day, the per-minute
-	// aggregates whose minute starts in [from, to) (whole minutes: from
-	// and to are rounded up to one), ordered by day, monitor, location.
+	// MinuteDays sums, per monitor, location and UTC day, the aggregates
+	// (minutes and hours) that start in [from, to) (whole minutes: from
+	// and to are rounded up to one; an hour is in when its start is, so
+	// bounds on whole hours count the same before and after RollUp),
+	// ordered by day, monitor, location.
 	MinuteDays(ctx context.Context, from, to time.Time) ([]DayCount, error)
+	// RollUp replaces the per-minute aggregates of the hours that end at or
+	// before `before` by one row per series and hour (counts and latency
+	// sums added, the maximum kept, the first minute noted), adding to an
+	// hourly row already there, in statements of at most batch minutes,
+	// each atomic: a minute is counted in its hour or stays a minute,
+	// never both nor neither. It returns the number of minutes rolled up.
+	RollUp(ctx context.Context, before time.Time, batch int) (int64, error)
 	// SetState stores a monitor's runtime state at one location, replacing
 	// the previous one, so that a restart resumes the schedule.
 	SetState(ctx context.Context, s MonitorState) error
@@ -78,8 +94,8 @@ type Store interface {
 	// result of any monitor (locations without one are left out): one
 	// indexed lookup per series.
 	LastResults(ctx context.Context) (map[string]time.Time, error)
-	// Prune deletes raw results with At before resultsBefore, minutes that
-	// end at or before keepBefore, timed facts with At before keepBefore,
+	// Prune deletes raw results with At before resultsBefore, minutes and
+	// hourly aggregates that end at or before keepBefore, timed facts with At before keepBefore,
 	// delivered and failed outbounds with UpdatedAt before keepBefore (with
 	// their delivery log) and expired sessions, in statements of at most
 	// batch rows each, so that no lock is held long. It returns the number
@@ -279,16 +295,25 @@ type Fact struct {
 }
 
 // Minute aggregates the results of one monitor at one location whose At
-// falls in one minute.
+// falls in one minute, or in one hour once RollUp has rolled the minutes
+// up (Span).
 type Minute struct {
 	MonitorID, Location string
-	// Minute is the minute's start (UTC).
-	Minute             time.Time
+	// Minute is the span's start (UTC).
+	Minute time.Time
+	// Span is time.Minute, or time.Hour for an hourly row.
+	Span               time.Duration
 	Up, Degraded, Down int
-	// LatencySum and LatencyMax are over all the minute's results; the mean
+	// LatencySum and LatencyMax are over all the span's results; the mean
 	// is LatencySum divided by Up+Degraded+Down.
 	LatencySum, LatencyMax time.Duration
 }
+
+// MinutesKept is how long the retention job keeps the per-minute
+// aggregates before rolling them up into hourly ones: the readers that
+// step finer than an hour (the status page's response-time charts, up to
+// 7 days; the monitors console's 24-hour chart) read within it.
+const MinutesKept = 8 * 24 * time.Hour
 
 // DayCount is the per-minute aggregates of one monitor at one location
 // summed over one UTC day (Day, its midnight) or the part of it asked.
@@ -474,7 +499,10 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-const msPerMinute = 60_000
+const (
+	msPerMinute = 60_000
+	msPerHour   = 60 * msPerMinute
+)
 
 func minuteOf(atMS int64) int64 { return floorDiv(atMS, msPerMinute) }
 

@@ -40,6 +40,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"FactsRange", testFactsRange},
 		{"Minutes", testMinutes},
 		{"MinuteDays", testMinuteDays},
+		{"RollUp", testRollUp},
+		{"RollUpBoundary", testRollUpBoundary},
 		{"States", testStates},
 		{"Prune", testPrune},
 		{"Size", testSize},
@@ -376,9 +378,9 @@ func testAgentSeq(t *testing.T, s store.Store) {
 	// seqs 1, 2, 3 (down), 5, 6 in minute t0, 10ms latency each.
 	mins := mustMinutes(t, s, "a", t0, t0.Add(time.Minute))
 	wantMins := []store.Minute{
-		{MonitorID: "a", Location: "ams", Minute: t0, Up: 1, LatencySum: 10 * time.Millisecond, LatencyMax: 10 * time.Millisecond},
-		{MonitorID: "a", Location: "fra", Minute: t0, Up: 4, Down: 1, LatencySum: 50 * time.Millisecond, LatencyMax: 10 * time.Millisecond},
-		{MonitorID: "a", Location: "local", Minute: t0, Up: 2},
+		{MonitorID: "a", Location: "ams", Minute: t0, Span: time.Minute, Up: 1, LatencySum: 10 * time.Millisecond, LatencyMax: 10 * time.Millisecond},
+		{MonitorID: "a", Location: "fra", Minute: t0, Span: time.Minute, Up: 4, Down: 1, LatencySum: 50 * time.Millisecond, LatencyMax: 10 * time.Millisecond},
+		{MonitorID: "a", Location: "local", Minute: t0, Span: time.Minute, Up: 2},
 	}
 	if d := diff(wantMins, mins); d != "" {
 		t.Errorf("minutes (-want +got):\n%s", d)
@@ -549,11 +551,11 @@ func testMinutes(t *testing.T, s store.Store) {
 	want := []store.Minute{
 		// 09:00 fra: up 100ms, up 300ms, degraded 900ms, down 2000ms:
 		// up 2, degraded 1, down 1; sum 100+300+900+2000 = 3300ms; max 2000ms.
-		{MonitorID: "api", Location: "fra", Minute: t0, Up: 2, Degraded: 1, Down: 1, LatencySum: 3300 * ms, LatencyMax: 2000 * ms},
+		{MonitorID: "api", Location: "fra", Minute: t0, Span: time.Minute, Up: 2, Degraded: 1, Down: 1, LatencySum: 3300 * ms, LatencyMax: 2000 * ms},
 		// 09:00 local: one up at 50ms.
-		{MonitorID: "api", Location: "local", Minute: t0, Up: 1, LatencySum: 50 * ms, LatencyMax: 50 * ms},
+		{MonitorID: "api", Location: "local", Minute: t0, Span: time.Minute, Up: 1, LatencySum: 50 * ms, LatencyMax: 50 * ms},
 		// 09:01 fra: one down at 0ms (09:01:00 starts the next minute).
-		{MonitorID: "api", Location: "fra", Minute: t0.Add(time.Minute), Down: 1},
+		{MonitorID: "api", Location: "fra", Minute: t0.Add(time.Minute), Span: time.Minute, Down: 1},
 	}
 	got := mustMinutes(t, s, "api", t0, t0.Add(2*time.Minute))
 	if d := diff(want, got); d != "" {
