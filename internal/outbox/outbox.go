@@ -130,7 +130,14 @@ type Service struct {
 	sendTimeout time.Duration
 	client      *http.Client
 	recordRetry time.Duration
+	// mailPool keeps SMTP connections open between mails.
+	mailPool *email.Pool
 }
+
+// mailIdle is how long an SMTP connection is kept unused: longer than a
+// burst of mails, shorter than servers' idle timeouts (often 60 s and
+// more; RFC 5321 asks at least 5 minutes).
+const mailIdle = 30 * time.Second
 
 // New returns the outbox; it delivers nothing until Run.
 func New(o Options) (*Service, error) {
@@ -156,6 +163,7 @@ func New(o Options) (*Service, error) {
 	if s.client == nil {
 		s.client = &http.Client{Timeout: s.sendTimeout}
 	}
+	s.mailPool = email.NewPool(mailIdle, s.concurrency, s.now)
 	s.metrics = newMetrics()
 	if o.Registry != nil {
 		if err := o.Registry.Register(s.metrics); err != nil {
@@ -444,6 +452,7 @@ func (s *Service) Run(ctx context.Context) {
 		wg       sync.WaitGroup
 		slots    = make(chan struct{}, s.concurrency)
 	)
+	defer s.mailPool.Close() // after the deliveries (deferred before)
 	defer wg.Wait()
 	t := time.NewTicker(notifyPoll)
 	defer t.Stop()
@@ -734,7 +743,7 @@ func (s *Service) mailer(c *config.Config, to []string) (notify.Notifier, error)
 	e := c.Email
 	nt, err := email.New(email.Config{Addr: e.SMTPAddr, From: e.From, To: to, Username: e.Username, Password: e.Password,
 		NoStartTLS: e.TLS == config.EmailTLSNone, RequireStartTLS: e.TLS == config.EmailTLSStartTLS,
-		ImplicitTLS: e.TLS == config.EmailTLS}, s.now)
+		ImplicitTLS: e.TLS == config.EmailTLS, Pool: s.mailPool}, s.now)
 	if err != nil {
 		return nil, notify.Permanent(err)
 	}

@@ -47,6 +47,10 @@ type Config struct {
 	TLS *tls.Config
 	// HelloName is sent in EHLO; "localhost" if empty.
 	HelloName string
+	// Pool, when set, keeps the connection open after a message for the
+	// next one to the same server and account; nil: one connection per
+	// message, closed with QUIT.
+	Pool *Pool
 }
 
 // Notifier sends mail through one SMTP server.
@@ -167,6 +171,67 @@ func (n *Notifier) Send(ctx context.Context, m notify.Message) error {
 }
 
 func (n *Notifier) send(ctx context.Context, msg []byte) error {
+	if n.cfg.Pool == nil {
+		c, conn, err := n.dial(ctx)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		stop := watch(ctx, conn)
+		defer stop()
+		if err := n.transact(c, msg); err != nil {
+			return err
+		}
+		if err := c.Quit(); err != nil {
+			return fmt.Errorf("quit: %w", err)
+		}
+		return nil
+	}
+	k := keyOf(n.cfg)
+	pc := n.cfg.Pool.get(k)
+	if pc != nil {
+		stop := watch(ctx, pc.conn)
+		// A connection the server closed while idle fails here: dial.
+		if err := pc.c.Reset(); err != nil {
+			stop()
+			pc.c.Close()
+			pc = nil
+		} else {
+			stop()
+		}
+	}
+	if pc == nil {
+		c, conn, err := n.dial(ctx)
+		if err != nil {
+			return err
+		}
+		pc = &pooled{c: c, conn: conn}
+	}
+	stop := watch(ctx, pc.conn)
+	err := n.transact(pc.c, msg)
+	if !stop() || err != nil {
+		// Cut by ctx, or the transaction broke off: the connection's
+		// state is unknown.
+		pc.c.Close()
+		return err
+	}
+	pc.conn.SetDeadline(time.Time{})
+	n.cfg.Pool.put(k, pc)
+	return nil
+}
+
+// watch bounds the use of conn by ctx, whose deadline it sets: net/smtp
+// has no context support, closing the connection unblocks it. stop
+// reports whether ctx left the connection open.
+func watch(ctx context.Context, conn net.Conn) (stop func() bool) {
+	if dl, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(dl)
+	}
+	return context.AfterFunc(ctx, func() { conn.Close() })
+}
+
+// dial connects, greets, upgrades to TLS and signs in as configured.
+func (n *Notifier) dial(ctx context.Context) (*smtp.Client, net.Conn, error) {
 	tlsCfg := n.cfg.TLS
 	if tlsCfg == nil {
 		tlsCfg = &tls.Config{ServerName: n.host}
@@ -181,20 +246,24 @@ func (n *Notifier) send(ctx context.Context, msg []byte) error {
 		conn, err = d.DialContext(ctx, "tcp", n.cfg.Addr)
 	}
 	if err != nil {
-		return fmt.Errorf("dial: %w", err)
+		return nil, nil, fmt.Errorf("dial: %w", err)
 	}
-	// net/smtp has no context support: closing the connection unblocks it.
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	stop := watch(ctx, conn)
 	defer stop()
-	if dl, ok := ctx.Deadline(); ok {
-		conn.SetDeadline(dl)
-	}
 	c, err := smtp.NewClient(conn, n.host)
 	if err != nil {
 		conn.Close()
-		return fmt.Errorf("greeting: %w", err)
+		return nil, nil, fmt.Errorf("greeting: %w", err)
 	}
-	defer c.Close()
+	if err := n.hello(c, tlsCfg); err != nil {
+		c.Close()
+		return nil, nil, err
+	}
+	return c, conn, nil
+}
+
+// hello says EHLO, upgrades to TLS and signs in, as configured.
+func (n *Notifier) hello(c *smtp.Client, tlsCfg *tls.Config) error {
 	hello := n.cfg.HelloName
 	if hello == "" {
 		hello = "localhost"
@@ -215,6 +284,11 @@ func (n *Notifier) send(ctx context.Context, msg []byte) error {
 			return fmt.Errorf("auth as %s: %w", n.cfg.Username, err)
 		}
 	}
+	return nil
+}
+
+// transact sends one message on c: MAIL, RCPT, DATA.
+func (n *Notifier) transact(c *smtp.Client, msg []byte) error {
 	if err := c.Mail(n.from.Address); err != nil {
 		return fmt.Errorf("mail from: %w", err)
 	}
@@ -232,9 +306,6 @@ func (n *Notifier) send(ctx context.Context, msg []byte) error {
 	}
 	if err := w.Close(); err != nil {
 		return fmt.Errorf("end message: %w", err)
-	}
-	if err := c.Quit(); err != nil {
-		return fmt.Errorf("quit: %w", err)
 	}
 	return nil
 }
