@@ -76,9 +76,18 @@ func (p *Pool) put(k poolKey, pc *pooled) {
 	}
 	p.mu.Unlock()
 	if pc != nil {
-		pc.c.Quit()
-		pc.c.Close()
+		quit(pc)
 	}
+}
+
+// quitWait bounds the QUIT of a connection no longer kept: a server that
+// stopped answering must not hold a delivery.
+const quitWait = 5 * time.Second
+
+func quit(pc *pooled) {
+	pc.conn.SetDeadline(time.Now().Add(quitWait)) // an I/O deadline, not logic's clock
+	pc.c.Quit()
+	pc.c.Close()
 }
 
 // Close says QUIT on every idle connection and closes it.
@@ -89,8 +98,7 @@ func (p *Pool) Close() {
 	p.mu.Unlock()
 	for _, list := range idle {
 		for _, pc := range list {
-			pc.c.Quit()
-			pc.c.Close()
+			quit(pc)
 		}
 	}
 }
