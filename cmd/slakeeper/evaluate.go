@@ -122,7 +122,7 @@ func writeTable(w io.Writer, rep *sla.Report, explain bool) error {
 	fmt.Fprintf(w, "Policy %s (version %s), period %s, as of %s\n\n", rep.Policy, rep.Version, rep.Period, ts(rep.AsOf))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "Availability and credits")
-	fmt.Fprintln(tw, "CUSTOMER\tSUBSCRIPTION\tPLAN\tPERIOD\tUPTIME %\tOBJECTIVE %\tMET\tTOTAL MIN\tMAINT MIN\tLIABLE MIN\tEXCLUDED MIN\tCREDIT %\tAMOUNT\tOWED\tSTATE\tCLAIM BY")
+	fmt.Fprintln(tw, "CUSTOMER\tSUBSCRIPTION\tPLAN\tPERIOD\tUPTIME %\tOBJECTIVE %\tMET\tTOTAL MIN\tMAINT MIN\tLIABLE MIN\tEXCLUDED MIN\tBUDGET LEFT MIN\tCREDIT %\tAMOUNT\tOWED\tSTATE\tCLAIM BY")
 	for _, s := range rep.Subscriptions {
 		claimBy := "-"
 		if s.Credit.ClaimDeadline != nil {
@@ -136,10 +136,10 @@ func writeTable(w io.Writer, rep *sla.Report, explain bool) error {
 		if s.Credit.Capped {
 			credit += " (capped from " + pct(s.Credit.Uncapped) + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s %s\t%s\t%s\t%s\n",
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s %s\t%s\t%s\t%s\n",
 			s.Customer, s.Subscription, s.Plan, s.Period, pct(s.Uptime), pct(s.Objective), yesNo(s.Met),
 			mins(s.TotalMinutes), mins(s.MaintenanceMinutes), mins(s.LiableMinutes), excluded(s.ExcludedMinutes),
-			credit, s.Credit.Amount, s.Credit.Currency, s.Credit.Owed, state, claimBy)
+			mins(s.Budget.LeftMinutes)+" of "+mins(s.Budget.AllowedMinutes), credit, s.Credit.Amount, s.Credit.Currency, s.Credit.Owed, state, claimBy)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"math"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -495,7 +496,10 @@ type PortalSubscription struct {
 	Report  *sla.SubscriptionReport
 	// AllowedMinutes is the liable downtime the objective allows over the
 	// whole period; LeftMinutes what is left of it (negative: exceeded).
-	AllowedMinutes, LeftMinutes float64
+	AllowedMinutes, UsedMinutes, LeftMinutes float64
+	// NextTier is the credit the period reaches with more than its
+	// MinutesLeft more downtime.
+	NextTier *sla.NextTier
 }
 
 // TicketRow is a live ticket; Breached when any of its clocks is.
@@ -652,6 +656,9 @@ func New() (*Renderer, error) {
 		"dur":        Age,
 		"pct":        func(f float64) string { return strconv.FormatFloat(f, 'f', 3, 64) + " %" },
 		"num":        func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) },
+		// num1 shows a figure to a tenth (budgets: minutes and shares).
+		"num1": func(f float64) string { return strconv.FormatFloat(math.Round(f*10)/10, 'f', -1, 64) },
+		"neg":  func(f float64) float64 { return -f },
 		"val": func(f *float64) string {
 			if f == nil {
 				return "no data"

@@ -31,7 +31,6 @@ import (
 	"github.com/slakeeper/slakeeper/internal/reports"
 	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/tickets"
-	"github.com/slakeeper/slakeeper/internal/timeline"
 	"github.com/slakeeper/slakeeper/internal/web"
 )
 
@@ -275,13 +274,12 @@ func (h *handler) handleHome() http.Handler {
 						}
 					}
 					ps.Terms = fmt.Sprintf("%s %% uptime per period (%s, %s), policy %s", strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.4f", sr.Objective), "0"), "."), sr.Period, sr.TimeZone, rep.Policy)
-					// The whole period's allowance, not the part elapsed.
-					if loc, err := time.LoadLocation(sr.TimeZone); err == nil {
-						if pp, err := timeline.ParsePeriod(sr.Period, loc); err == nil {
-							ps.AllowedMinutes = math.Round(float64(pp.Minutes())*(100-sr.Objective)/100*10) / 10
-							ps.LeftMinutes = math.Round((ps.AllowedMinutes-sr.LiableMinutes)*10) / 10
-						}
-					}
+					// The whole period's allowance, not the part elapsed, as
+					// the engine counts it (sla.Budget).
+					ps.AllowedMinutes = math.Round(sr.Budget.AllowedMinutes*10) / 10
+					ps.UsedMinutes = math.Round(sr.Budget.UsedMinutes*10) / 10
+					ps.LeftMinutes = math.Round(sr.Budget.LeftMinutes*10) / 10
+					ps.NextTier = sr.Budget.NextTier
 				}
 			}
 			if ps.Terms == "" {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -246,6 +247,9 @@ func TestPortalMatchesEvaluate(t *testing.T) {
 					if sr.Credit.Amount != "" {
 						figures = append(figures, sr.Credit.Amount+" "+sr.Credit.Currency)
 					}
+					// The error budget, as the engine counts it.
+					figures = append(figures, `data-budget-left="`+strconv.FormatFloat(math.Round(sr.Budget.LeftMinutes*10)/10, 'f', -1, 64)+`"`,
+						strconv.FormatFloat(math.Round(sr.Budget.AllowedMinutes*10)/10, 'f', -1, 64)+" min used")
 					for _, f := range figures {
 						if !strings.Contains(p.body, f) {
 							t.Errorf("%s: the portal's report lacks %q (evaluate's)", cust, f)

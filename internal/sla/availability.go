@@ -685,7 +685,62 @@ func (e *engine) subscription(s *Subscription, v *Version, plan *Plan, period ti
 		sr.ExcludedMinutes[c] = minutes(v)
 	}
 	sr.Credit = e.credit(s, plan, period, a.uptime, sr, a.pieces)
+	sr.Budget = budget(plan, a.uptime, t, win, period)
 	return sr
+}
+
+// budget is the error budget of a subscription period whose uptime so far
+// is uptime over the window win (ending at AsOf while the period runs).
+// The arithmetic, in seconds of the denominator d (the whole period from
+// win.Start, less the maintenance removed so far under FormulaRemoved):
+// allowed = (100 − objective) × d ÷ 100; used = (100 − uptime) × d' ÷ 100
+// where d' is the denominator so far; at the period's end with no more
+// downtime the uptime is (d − used) ÷ d × 100.
+func budget(plan *Plan, uptime *big.Rat, t tally, win timeline.Interval, period timeline.Period) Budget {
+	full := period.Interval().End.Sub(win.Start) / time.Second
+	d := big.NewRat(int64(full), 1)
+	soFar := big.NewRat(t.total, 1)
+	if plan.Formula == FormulaRemoved {
+		d.Sub(d, big.NewRat(t.window, 1))
+		soFar.Sub(soFar, big.NewRat(t.window, 1))
+	}
+	if d.Sign() <= 0 || uptime == nil {
+		return Budget{}
+	}
+	hundred := big.NewRat(100, 1)
+	pct := func(x *big.Rat) *big.Rat { return new(big.Rat).Quo(x, hundred) }
+	allowed := new(big.Rat).Mul(pct(new(big.Rat).Sub(hundred, plan.Objective)), d)
+	used := new(big.Rat).Mul(pct(new(big.Rat).Sub(hundred, uptime)), soFar)
+	end := new(big.Rat).Quo(new(big.Rat).Sub(d, used), d)
+	end.Mul(end, hundred)
+	noCap := plan.Credits
+	noCap.Cap = nil
+	b := Budget{
+		AllowedMinutes: ratFloat(allowed) / 60, UsedMinutes: ratFloat(used) / 60,
+		LeftMinutes: ratFloat(new(big.Rat).Sub(allowed, used)) / 60,
+		EndUptime:   ratFloat(end), EndCredit: ratFloat(CreditPercent(&noCap, plan.Objective, end)),
+	}
+	if allowed.Sign() > 0 {
+		b.UsedPercent = ratFloat(new(big.Rat).Quo(used, allowed)) * 100
+	}
+	// The next tier: the highest "below" the end uptime has not fallen
+	// under yet, whose credit beats the one heading.
+	cur := CreditPercent(&noCap, plan.Objective, end)
+	var next *Tier
+	for i := range plan.Credits.Tiers {
+		tr := &plan.Credits.Tiers[i]
+		if tr.Below == nil || tr.Percent == nil || end.Cmp(tr.Below) < 0 || tr.Percent.Cmp(cur) <= 0 {
+			continue
+		}
+		if next == nil || tr.Below.Cmp(next.Below) > 0 {
+			next = tr
+		}
+	}
+	if next != nil {
+		left := new(big.Rat).Mul(pct(new(big.Rat).Sub(end, next.Below)), d)
+		b.NextTier = &NextTier{Below: ratFloat(next.Below), CreditPercent: ratFloat(next.Percent), MinutesLeft: ratFloat(left) / 60}
+	}
+	return b
 }
 
 func (e *engine) windowFacts(plan *Plan, iv timeline.Interval) []string {

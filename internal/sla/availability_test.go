@@ -1,6 +1,7 @@
 package sla
 
 import (
+	"math"
 	"math/big"
 	"testing"
 	"time"
@@ -761,4 +762,81 @@ func TestPeriodStillRunningIsMonthToDate(t *testing.T) {
 		t.Errorf("got partial=%v total=%v liable=%v, want true 14400 30", sr.Partial, sr.TotalMinutes, sr.LiableMinutes)
 	}
 	checkUptime(t, sr, pctOf(14400-30, 14400))
+}
+
+// The error budget, with the arithmetic: October 2026 is 44,640 minutes;
+// 99.9 % allows 0.1 % of them, 44.64 minutes.
+func TestBudget(t *testing.T) {
+	approx := func(a, b float64) bool { return math.Abs(a-b) < 1e-6 }
+	outage := func(tb testing.TB) []*StatusChange {
+		return down(tb, "o", "web", "m", MajorOutage, "2026-10-20T10:00:00Z", "2026-10-20T12:00:00Z")
+	}
+	tests := []struct {
+		name string
+		plan func(*Plan)
+		ev   func(tb testing.TB) *Evidence
+		asOf string
+		want Budget
+	}{
+		{
+			// 120 min used of 44.64: 75.36 over, 268.8172 % used. With no
+			// more downtime the month ends at (44640 − 120) ÷ 44640 =
+			// 99.731183 %: under 99.9 (10 %). The 25 % tier starts under
+			// 99.5: more than 44520 − 0.995 × 44640 = 103.2 minutes more.
+			name: "a month with two hours down",
+			ev:   func(tb testing.TB) *Evidence { return &Evidence{Statuses: outage(tb)} },
+			asOf: "2026-11-02T00:00:00Z",
+			want: Budget{AllowedMinutes: 44.64, UsedMinutes: 120, LeftMinutes: -75.36, UsedPercent: 120 / 44.64 * 100,
+				EndUptime: 44520.0 / 44640 * 100, EndCredit: 10, NextTier: &NextTier{Below: 99.5, CreditPercent: 25, MinutesLeft: 103.2}},
+		},
+		{
+			// Twenty days into the month: the allowance is still the whole
+			// month's, and the same two hours are used.
+			name: "month to date",
+			ev:   func(tb testing.TB) *Evidence { return &Evidence{Statuses: outage(tb)} },
+			asOf: "2026-10-21T00:00:00Z",
+			want: Budget{AllowedMinutes: 44.64, UsedMinutes: 120, LeftMinutes: -75.36, UsedPercent: 120 / 44.64 * 100,
+				EndUptime: 44520.0 / 44640 * 100, EndCredit: 10, NextTier: &NextTier{Below: 99.5, CreditPercent: 25, MinutesLeft: 103.2}},
+		},
+		{
+			// Nothing down: all 44.64 left; more than 44.64 minutes reach
+			// the 10 % tier.
+			name: "an untouched budget",
+			ev:   func(tb testing.TB) *Evidence { return &Evidence{} },
+			asOf: "2026-10-10T00:00:00Z",
+			want: Budget{AllowedMinutes: 44.64, LeftMinutes: 44.64, EndUptime: 100, NextTier: &NextTier{Below: 99.9, CreditPercent: 10, MinutesLeft: 44.64}},
+		},
+		{
+			// (D − P − N) ÷ (D − P) with a timely 60-minute window: the
+			// denominator is 44,580 minutes, 44.58 allowed.
+			name: "maintenance removed from the denominator",
+			plan: func(p *Plan) { p.Formula = FormulaRemoved; p.MaintenanceNotice = time.Hour },
+			ev: func(tb testing.TB) *Evidence {
+				return &Evidence{Maintenance: []*Maintenance{{ID: "mw", Components: []string{"web"}, Start: at(tb, "2026-10-05T10:00:00Z"),
+					End: at(tb, "2026-10-05T11:00:00Z"), AnnouncedAt: at(tb, "2026-10-01T00:00:00Z")}}}
+			},
+			asOf: "2026-11-02T00:00:00Z",
+			want: Budget{AllowedMinutes: 44.58, LeftMinutes: 44.58, EndUptime: 100, NextTier: &NextTier{Below: 99.9, CreditPercent: 10, MinutesLeft: 44.58}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plan := testPlan()
+			if tt.plan != nil {
+				tt.plan(plan)
+			}
+			ev := tt.ev(t)
+			ev.Subscriptions = []*Subscription{sub(t)}
+			b := evaluate(t, testPolicy(plan), ev, "2026-10", tt.asOf).Subscriptions[0].Budget
+			w := tt.want
+			if !approx(b.AllowedMinutes, w.AllowedMinutes) || !approx(b.UsedMinutes, w.UsedMinutes) || !approx(b.LeftMinutes, w.LeftMinutes) ||
+				!approx(b.UsedPercent, w.UsedPercent) || !approx(b.EndUptime, w.EndUptime) || !approx(b.EndCredit, w.EndCredit) {
+				t.Errorf("got %+v, want %+v", b, w)
+			}
+			if (b.NextTier == nil) != (w.NextTier == nil) || b.NextTier != nil && (!approx(b.NextTier.Below, w.NextTier.Below) ||
+				!approx(b.NextTier.CreditPercent, w.NextTier.CreditPercent) || !approx(b.NextTier.MinutesLeft, w.NextTier.MinutesLeft)) {
+				t.Errorf("next tier: got %+v, want %+v", b.NextTier, w.NextTier)
+			}
+		})
+	}
 }

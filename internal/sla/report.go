@@ -53,8 +53,42 @@ type SubscriptionReport struct {
 	Coverage []*ComponentCoverage `json:"coverage,omitempty"`
 	NoData   bool                 `json:"no_data,omitempty"`
 	Credit   CreditResult         `json:"credit"`
+	// Budget is the period's error budget: the liable downtime the
+	// objective allows, how much is used and what the credit would become.
+	Budget Budget `json:"budget"`
 	// Intervals are every interval behind the figures (for --explain).
 	Intervals []*Interval `json:"intervals,omitempty"`
+}
+
+// Budget is a subscription period's error budget. Minutes are of the
+// uptime's denominator: the whole period from the subscription's start
+// (not only the part elapsed), less the excused maintenance known so far
+// under the "removed" formula.
+type Budget struct {
+	// AllowedMinutes is the downtime the objective allows over the whole
+	// period; UsedMinutes the downtime the uptime so far amounts to;
+	// LeftMinutes what remains (negative: overspent) and UsedPercent the
+	// share used.
+	AllowedMinutes float64 `json:"allowed_minutes"`
+	UsedMinutes    float64 `json:"used_minutes"`
+	LeftMinutes    float64 `json:"left_minutes"`
+	UsedPercent    float64 `json:"used_percent"`
+	// EndUptime is the period's uptime if no more downtime comes, and
+	// EndCredit the availability credit (percent of the fee, before any
+	// cap) it would earn: where the period is heading at best.
+	EndUptime float64 `json:"end_uptime_percent"`
+	EndCredit float64 `json:"end_credit_percent"`
+	// NextTier is the next worse credit tier: more than MinutesLeft more
+	// downtime this period moves the credit to CreditPercent. Absent past
+	// the last tier and for linear credits.
+	NextTier *NextTier `json:"next_tier,omitempty"`
+}
+
+// NextTier is the next credit tier a period's downtime would reach.
+type NextTier struct {
+	Below         float64 `json:"below_percent"`
+	CreditPercent float64 `json:"credit_percent"`
+	MinutesLeft   float64 `json:"minutes_left"`
 }
 
 // ComponentUptime is one covered component's own uptime.
