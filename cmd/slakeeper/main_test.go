@@ -82,3 +82,16 @@ func TestVersion(t *testing.T) {
 		t.Errorf("version -o yaml: exit %d, %s", code, errOut)
 	}
 }
+
+func TestPolicyOpenSLO(t *testing.T) {
+	code, out, errOut := cliRun(t, "policy", "openslo", "--at", "2026-12-01", "../../examples/002-bluestone.yaml")
+	if code != 0 || strings.Count(out, "kind: SLO\n") != 2 || !strings.Contains(out, "target: 0.995") || !strings.Contains(out, `startTime: "2026-01-01 00:00:00"`) {
+		t.Errorf("policy openslo: exit %d, %s\n%s", code, errOut, out)
+	}
+	if code, _, errOut := cliRun(t, "policy", "openslo", "--at", "1999-01-01", "../../examples/002-bluestone.yaml"); code != 2 || !strings.Contains(errOut, "no version in force") {
+		t.Errorf("before the first version: exit %d, %s", code, errOut)
+	}
+	if code, _, _ := cliRun(t, "policy", "openslo"); code != 2 {
+		t.Errorf("no file: exit %d", code)
+	}
+}

@@ -17,6 +17,7 @@ the file, line and field; the exit code is 2 when any file is bad.
 
 Usage:
   slakeeper policy check [-o table|json] FILE...
+  slakeeper policy openslo [--config FILE] [--at YYYY-MM-DD] FILE   (see its --help)
 
 Example:
   slakeeper policy check examples/*.yaml

@@ -54,6 +54,7 @@ Commands:
   import         send fact files (tickets, claims, backups, …) to a server
   evaluate       compute uptime, credits, ticket clocks and obligations offline
   policy check   validate a policy file
+  policy openslo export a policy's objectives as OpenSLO YAML
   hash-password  print the bcrypt hash of a password read from stdin
   version        print the version, commit and build date
 
@@ -86,13 +87,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "evaluate":
 		return cmdEvaluate(ctx, rest, getenv, stdout, stderr)
 	case "policy":
-		if len(rest) == 0 || (rest[0] != "check" && !isHelp(rest[0])) {
+		if len(rest) == 0 || (rest[0] != "check" && rest[0] != "openslo" && !isHelp(rest[0])) {
 			fmt.Fprint(stderr, policyUsage)
-			return &usageError{"policy: want the subcommand check"}
+			return &usageError{"policy: want the subcommand check or openslo"}
 		}
 		if isHelp(rest[0]) {
 			fmt.Fprint(stdout, policyUsage)
 			return nil
+		}
+		if rest[0] == "openslo" {
+			return cmdPolicyOpenSLO(rest[1:], getenv, stdout, stderr)
 		}
 		return cmdPolicyCheck(rest[1:], stdout, stderr)
 	case "hash-password":

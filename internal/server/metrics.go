@@ -38,8 +38,8 @@ func newMetrics(s *Server) *metrics {
 			Name: "slakeeper_check_last_duration_seconds", Help: "Duration of the latest check, per monitor and location.",
 		}, []string{"monitor", "location"}),
 		results: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "slakeeper_check_results_total", Help: "Check results, per monitor, location and state.",
-		}, []string{"monitor", "location", "state"}),
+			Name: "slakeeper_check_results_total", Help: "Check results, per monitor (and its component), location and state.",
+		}, []string{"monitor", "component", "location", "state"}),
 		storeWrite: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "slakeeper_store_write_seconds", Help: "Time until results are acknowledged by the store.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
@@ -66,7 +66,11 @@ func newMetrics(s *Server) *metrics {
 func (m *metrics) observe(r monitor.Result) {
 	m.checkDur.Observe(r.Duration.Seconds())
 	m.lastDur.WithLabelValues(r.MonitorID, r.Location).Set(r.Duration.Seconds())
-	m.results.WithLabelValues(r.MonitorID, r.Location, string(r.State)).Inc()
+	comp := ""
+	if mon := m.s.Config().Monitor(r.MonitorID); mon != nil {
+		comp = mon.Component
+	}
+	m.results.WithLabelValues(r.MonitorID, comp, r.Location, string(r.State)).Inc()
 }
 
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
