@@ -51,6 +51,7 @@ Commands:
   agent          run a location's checks and stream results to the server
   export         write a period's evidence as JSON Lines from the store
   ledger         export a period's credit ledger (csv, json) or close a period
+  whatif         a proposed policy against past periods' evidence, beside the one in force
   import         send fact files (tickets, claims, backups, …) to a server
   evaluate       compute uptime, credits, ticket clocks and obligations offline
   policy check   validate a policy file
@@ -82,6 +83,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdLedger(ctx, rest, getenv, stdout, stderr)
 	case "export":
 		return cmdExport(ctx, rest, getenv, stdout, stderr)
+	case "whatif":
+		return cmdWhatif(ctx, rest, getenv, stdout, stderr)
 	case "import":
 		return cmdImport(ctx, rest, getenv, stdout, stderr)
 	case "evaluate":
