@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/slakeeper/slakeeper/internal/auth"
@@ -15,6 +16,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/incident"
 	"github.com/slakeeper/slakeeper/internal/incidents"
 	"github.com/slakeeper/slakeeper/internal/operatorui"
+	"github.com/slakeeper/slakeeper/internal/reports"
 	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/web"
 )
@@ -34,7 +36,7 @@ func (h *handler) handleOpenForm() http.Handler {
 		if err == nil {
 			var id string
 			id, err = h.inc.Open(r.Context(), auth.Who(r), incidents.OpenInput{Title: v.Get("title"), Severity: v.Get("severity"), Status: v.Get("status"),
-				Cause: v.Get("cause"), Message: v.Get("message"), Components: formImpacts(v)})
+				Cause: v.Get("cause"), Message: v.Get("message"), Components: formImpacts(v), Started: formTime(v.Get("started"))})
 			if err == nil {
 				http.Redirect(w, r, "/admin/incidents/"+url.PathEscape(id)+"?done=opened", http.StatusSeeOther)
 				return
@@ -82,6 +84,15 @@ func (h *handler) renderIncident(w http.ResponseWriter, r *http.Request, code in
 		form.Defaults["update/components."+c] = string(st)
 	}
 	form.Defaults["resolve/message"] = "This incident has been resolved."
+	// An attribution is about downtime: it defaults to the outage the
+	// monitors saw on the incident's components, not to the incident's
+	// opening and resolution, which came later and may end sooner.
+	if start, end, ok := h.outageSpan(r.Context(), inc); ok {
+		form.Defaults["attribution/start"] = start.UTC().Format("2006-01-02T15:04:05")
+		if !end.IsZero() {
+			form.Defaults["attribution/end"] = end.UTC().Format("2006-01-02T15:04:05")
+		}
+	}
 	obls, err := h.incidentObligations(r.Context(), inc.ID)
 	if err != nil {
 		h.failPage(w, r, err)
@@ -252,6 +263,70 @@ func (h *handler) handleDashboard() http.Handler {
 		}
 		h.render(w, r, http.StatusOK, "dashboard", d)
 	})
+}
+
+// outageSpan is the downtime the monitors saw on inc's components around
+// it: every monitor's episode away from operational that overlaps the
+// incident's span (opening to resolution, or now), from the first one's
+// start to the last one's end (zero while one goes on). ok is false when
+// no monitor saw one.
+func (h *handler) outageSpan(ctx context.Context, inc *incident.Incident) (start, end time.Time, ok bool) {
+	ts, isType := h.store.(reports.TypeStore)
+	if !isType || len(inc.Components) == 0 {
+		return start, end, false
+	}
+	until := h.now()
+	if inc.Resolved != nil {
+		until = *inc.Resolved
+	}
+	fs, err := ts.FactsOfType(ctx, []string{"status"}, inc.Opened.Add(-incidents.MaxBackdate), until.Add(time.Minute))
+	if err != nil {
+		h.log.Warn("attribution defaults: read status facts", "incident", inc.ID, "err", err)
+		return start, end, false
+	}
+	ev, err := reports.ParseFacts("stored evidence", fs)
+	if err != nil {
+		return start, end, false
+	}
+	type episode struct{ from, to time.Time }
+	open := map[string]time.Time{} // source → start of its episode in progress
+	var eps []episode
+	sts := ev.Statuses
+	slices.SortStableFunc(sts, func(a, b *sla.StatusChange) int { return a.At.Compare(b.At) })
+	for _, st := range sts {
+		if _, ok := inc.Components[st.Component]; !ok || !strings.HasPrefix(st.Source, "monitor:") {
+			continue
+		}
+		from, down := open[st.Source]
+		switch {
+		case st.Status != sla.Operational && !down:
+			open[st.Source] = st.At
+		case st.Status == sla.Operational && down:
+			eps = append(eps, episode{from, st.At})
+			delete(open, st.Source)
+		}
+	}
+	for _, from := range open {
+		eps = append(eps, episode{from: from})
+	}
+	for _, e := range eps {
+		if e.from.After(until) || !e.to.IsZero() && e.to.Before(inc.Opened) {
+			continue // not this incident's
+		}
+		if !ok || e.from.Before(start) {
+			start = e.from
+		}
+		switch {
+		case !ok:
+			end = e.to
+		case end.IsZero() || e.to.IsZero():
+			end = time.Time{}
+		case e.to.After(end):
+			end = e.to
+		}
+		ok = true
+	}
+	return start, end, ok
 }
 
 // hasObligationRules reports whether any policy puts obligations on

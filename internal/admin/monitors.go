@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/slakeeper/slakeeper/internal/incident"
 	"github.com/slakeeper/slakeeper/internal/monitors"
@@ -170,5 +171,9 @@ func prefillFromOutage(q url.Values, values map[string]string) {
 	values["components."+comp] = string(sla.MajorOutage)
 	if m, since := q.Get("monitor"), q.Get("since"); m != "" && since != "" {
 		values["message"] = "We are investigating an outage: monitor " + m + " confirmed it from " + since + "."
+		// The incident starts when the outage did, not when it is opened.
+		if t, err := time.Parse(time.RFC3339, since); err == nil {
+			values["started"] = t.UTC().Format("2006-01-02T15:04:05")
+		}
 	}
 }

@@ -224,7 +224,15 @@ type OpenInput struct {
 	Components map[string]string `json:"components"`
 	Cause      string            `json:"cause"`
 	Message    string            `json:"message"`
+	// Started is when the incident began, RFC 3339, when that is earlier
+	// than its opening: the outage a monitor confirmed before anyone
+	// opened it. Empty means now; at most MaxBackdate ago.
+	Started string `json:"started"`
 }
+
+// MaxBackdate is how far back an incident's start may be set: far enough
+// for an outage noticed late, not so far that a typo rewrites a month.
+const MaxBackdate = 7 * 24 * time.Hour
 
 // UpdateInput is a public update of an incident.
 type UpdateInput struct {
@@ -256,12 +264,25 @@ func (s *Service) Open(ctx context.Context, by string, in OpenInput) (string, er
 	// Every field's error is returned (joined): the API shows the first,
 	// a form shows each at its field.
 	impacts, err := incident.Impacts("components", in.Components, s.cfg().KnownComponent(), true)
+	now := s.now().UTC().Truncate(time.Second)
+	started, errStarted := bodyTime("started", in.Started)
+	switch {
+	case errStarted != nil:
+	case started.After(now):
+		errStarted = &sla.InputError{Field: "started", Msg: fmt.Sprintf("is after now (%s): an incident cannot start in the future", rfc3339(now))}
+	case !started.IsZero() && now.Sub(started) > MaxBackdate:
+		errStarted = &sla.InputError{Field: "started", Msg: fmt.Sprintf("is more than %s before now: record older downtime as status facts or an attribution", MaxBackdate)}
+	}
 	if err = errors.Join(err, required("title", in.Title), checkSeverity("severity", in.Severity, s.cfg().Incidents.Severities),
 		incident.CheckStatus("status", in.Status, incident.ValidOpenStatus, "investigating, identified or monitoring"),
-		incident.CheckCause("cause", in.Cause, true)); err != nil {
+		incident.CheckCause("cause", in.Cause, true), errStarted); err != nil {
 		return "", err
 	}
-	now := s.now().UTC().Truncate(time.Second)
+	if !started.IsZero() {
+		// The incident, its opening message and its notification are
+		// dated at its start: the evidence says when it began.
+		now = started
+	}
 	id := newID("inc-")
 	f, err := fact("incident", id, now, incidentFact{Type: "incident", ID: id, At: rfc3339(now), Title: in.Title,
 		Severity: in.Severity, Components: impactsWire(impacts), Cause: in.Cause})
