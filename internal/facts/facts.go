@@ -515,6 +515,9 @@ func (p *parser) parseLine(line []byte) {
 	// Most lines (all the server stores) start {"type":"…","id":"…": read
 	// those two without decoding the line a second time.
 	head.Type, head.ID, fast = fastHead(line)
+	// A key given twice counts by its last value, for encoding/json and so
+	// for the decoding of the fact's fields; fastHead reads the first.
+	fast = fast && bytes.Count(line, []byte(`"id"`)) == 1 && bytes.Count(line, []byte(`"type"`)) == 1
 	// A flat status line is valid JSON when flatObject reads it whole.
 	fast = fast && ((head.Type == "status" && flatObject(line, func(_, _ []byte) bool { return true })) || json.Valid(line))
 	if !fast {
