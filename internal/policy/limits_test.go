@@ -13,7 +13,8 @@ import (
 // far more than its bytes before the limits (BenchmarkParseLimits).
 var (
 	// deepDoc nests 10,000 lists in a plan's exclusions (line 11): the
-	// index of every value's path held 150 MB of paths.
+	// index of every value's path held 150 MB of paths, and the YAML
+	// library spends about a microsecond on each level.
 	deepDoc = withPlanKeys("        exclusions: " + strings.Repeat("[", 10_000) + strings.Repeat("]", 10_000) + "\n")
 	// manyKeysDoc has 30,000 keys in one mapping (800 KB): the YAML library
 	// compares every key with every other, 450 million comparisons.
@@ -37,8 +38,13 @@ func TestParseLimits(t *testing.T) {
 		field string // a prefix of the field
 		msg   string
 	}{
-		{"10,000 lists deep", deepDoc, 11, "versions[0].plans[0].exclusions[0][0][0]", "nested more than 32 levels deep"},
-		{"10,000 mappings deep", minimal + "title: " + strings.Repeat("{a: ", 10_000) + "b" + strings.Repeat("}", 10_000) + "\n", 11, "title.a.a.a", "nested more than 32 levels deep"},
+		// Brackets are counted before the YAML library parses them, so
+		// these name the line and column, not the path.
+		{"10,000 lists deep", deepDoc, 11, "", "brackets nested more than 32 levels deep (at column 53)"},
+		{"10,000 mappings deep", minimal + "title: " + strings.Repeat("{a: ", 10_000) + "b" + strings.Repeat("}", 10_000) + "\n", 11, "", "brackets nested more than 32 levels deep (at column 136)"},
+		{"lists in a mapping, deep", minimal + "title: {a: [[[{b: " + strings.Repeat("[", 30) + "]}]]]}\n", 11, "", "brackets nested more than 32 levels deep (at column 46)"},
+		{"block lists deep", minimal + "title:\n  " + strings.Repeat("- ", 40) + "x\n", 12, "title[0][0][0]", "nested more than 32 levels deep (mappings and lists in one another)"},
+		{"block and flow deep", minimal + "title:\n  " + strings.Repeat("- ", 20) + strings.Repeat("[", 20) + strings.Repeat("]", 20) + "\n", 12, "title[0][0][0]", "nested more than 32 levels deep (mappings and lists in one another)"},
 		{"30,000 keys in a mapping", manyKeysDoc, 270, "calendars[0].hours", "a mapping of 30000 keys; at most 256 are allowed in one mapping"},
 		{"over a megabyte", minimal + "title: " + strings.Repeat("x", 1<<20) + "\n", 11, "", "the document passes its limit of 1 MiB (1048576 bytes) on this line"},
 	}

@@ -66,6 +66,10 @@ func DecodeLimits(file string, data []byte, v any, lim Limits) (Index, error) {
 	if err := checkBytes(file, data, lim.Bytes); err != nil {
 		return nil, err
 	}
+	if line, col := flowNesting(data, lim.Depth); line > 0 {
+		return nil, &sla.InputError{File: file, Line: line,
+			Msg: fmt.Sprintf("brackets nested more than %d levels deep (at column %d); look for unclosed brackets", lim.Depth, col)}
+	}
 	root, err := parseOne(file, data)
 	if err != nil {
 		return nil, err
@@ -104,6 +108,156 @@ func byteSize(n int) string {
 		return fmt.Sprintf("%d KiB (%d bytes)", n>>10, n)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// flowNesting finds where flow collections ("[" and "{") nest more than
+// max deep, before the YAML library parses them at about a microsecond a
+// level (it allows 10,000 levels, and 1 MiB holds 50 such nests): it
+// returns the line and column of the first bracket beyond max, or 0, 0.
+// It reads the document only as far as it must: comments and quoted
+// scalars are skipped; in a flow collection every bracket opens or closes
+// one; outside, a bracket opens one only where a value starts (at the
+// start of a line, after "- ", ": " or "? ", an anchor or a tag); block
+// scalars ("|", ">") are skipped. It can miss a deep collection, which
+// checkShape then refuses; it counts too many only for unclosed brackets
+// starting a line of plain text that continues the line before.
+func flowNesting(data []byte, max int) (line, col int) {
+	depth := 0
+	line = 1
+	lineStart := 0 // offset of the current line
+	indent := 0    // of the current line, in spaces
+	inIndent := true
+	value := true // outside flow collections: a value may start here
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		if c == '\n' {
+			line, lineStart, indent, inIndent = line+1, i+1, 0, true
+			if depth == 0 {
+				value = true
+			}
+			continue
+		}
+		if inIndent {
+			if c == ' ' {
+				indent++
+				continue
+			}
+			inIndent = false
+		}
+		if c == ' ' || c == '\t' || c == '\r' {
+			continue
+		}
+		if c == '#' && (i == 0 || isBlank(data[i-1])) {
+			for i+1 < len(data) && data[i+1] != '\n' {
+				i++
+			}
+			continue
+		}
+		if depth > 0 {
+			switch c {
+			case '[', '{':
+				if depth++; depth > max {
+					return line, i - lineStart + 1
+				}
+			case ']', '}':
+				depth--
+			case '"', '\'':
+				if flowTokenStart(data, i) {
+					i, line, lineStart = skipQuoted(data, i, line, lineStart)
+				}
+			}
+			continue
+		}
+		switch {
+		case !value:
+			if (c == '-' || c == '?' || c == ':') && (i+1 == len(data) || isBlank(data[i+1])) {
+				value = true
+			}
+		case c == '[' || c == '{':
+			if depth = 1; depth > max {
+				return line, i - lineStart + 1
+			}
+		case c == '"' || c == '\'':
+			i, line, lineStart = skipQuoted(data, i, line, lineStart)
+			value = false
+		case c == '|' || c == '>':
+			i, line, lineStart = skipBlockScalar(data, i, line, lineStart, indent)
+		case c == '&' || c == '!':
+			for i+1 < len(data) && !isBlank(data[i+1]) {
+				i++
+			}
+		case (c == '-' || c == '?' || c == ':') && (i+1 == len(data) || isBlank(data[i+1])):
+		default:
+			value = false
+		}
+	}
+	return 0, 0
+}
+
+func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// flowTokenStart reports whether data[i], in a flow collection, starts a
+// value or key: the character before it, blanks aside, is "[", "{", ","
+// or ":" (so a quote inside plain text such as it's is not a quoted
+// scalar).
+func flowTokenStart(data []byte, i int) bool {
+	for i--; i >= 0 && isBlank(data[i]); i-- {
+	}
+	return i < 0 || strings.IndexByte("[{,:?", data[i]) >= 0
+}
+
+// skipQuoted returns the offset of the quote that ends the quoted scalar
+// starting at data[i] (or the end of data), with the line and its start
+// there.
+func skipQuoted(data []byte, i, line, lineStart int) (int, int, int) {
+	q := data[i]
+	for i++; i < len(data); i++ {
+		switch c := data[i]; {
+		case c == '\n':
+			line, lineStart = line+1, i+1
+		case c == '\\' && q == '"':
+			if i+1 < len(data) && data[i+1] == '\n' {
+				line, lineStart = line+1, i+2
+			}
+			i++
+		case c == q && q == '\'' && i+1 < len(data) && data[i+1] == '\'':
+			i++ // '' is a quote inside single quotes
+		case c == q:
+			return i, line, lineStart
+		}
+	}
+	return len(data), line, lineStart
+}
+
+// skipBlockScalar skips a block scalar whose indicator is data[i] on a
+// line indented by indent: the rest of the line and the lines after it
+// that are blank or indented more. It returns the offset of the last
+// newline skipped, so that the caller sees the line after the scalar
+// start.
+func skipBlockScalar(data []byte, i, line, lineStart, indent int) (int, int, int) {
+	for i < len(data) && data[i] != '\n' {
+		i++
+	}
+	for i < len(data) {
+		// data[i] is a newline; look at the line after it.
+		j := i + 1
+		for j < len(data) && data[j] == ' ' {
+			j++
+		}
+		if j < len(data) && data[j] != '\n' && data[j] != '\r' && j-(i+1) <= indent {
+			break
+		}
+		end := j
+		for end < len(data) && data[end] != '\n' {
+			end++
+		}
+		if end == len(data) {
+			return end, line, lineStart
+		}
+		line, lineStart, i = line+1, i+1, end
+	}
+	// Leave the newline to the caller, which counts it.
+	return i - 1, line, lineStart
 }
 
 // checkShape refuses values nested deeper than lim.Depth and mappings of
