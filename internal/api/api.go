@@ -153,6 +153,10 @@ func Mount(mux *http.ServeMux, o Options) {
 	mux.Handle("POST /api/v1/users/{name}/disable", may(auth.PermUsersWrite)(h.handleUserAction("disable")))
 	mux.Handle("POST /api/v1/users/{name}/enable", may(auth.PermUsersWrite)(h.handleUserAction("enable")))
 
+	// What-if: a proposed policy (the body, YAML) against past periods'
+	// evidence. It writes nothing; POST for the body.
+	mux.Handle("POST /api/v1/whatif", may(auth.PermWhatifRun)(h.handleWhatif()))
+
 	// Evidence from other systems (helpdesk exports, backup jobs,
 	// billing), all or nothing per request.
 	mux.Handle("POST /api/v1/facts", may(auth.PermFactsWrite)(h.handleFacts()))

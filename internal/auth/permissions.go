@@ -61,20 +61,21 @@ const (
 	PermClaimsWrite      Permission = "claims:write"      // submit a claim (a customer: for itself; staff: on a customer's behalf, late with a reason)
 	PermLedgerWrite      Permission = "ledger:write"      // close periods, approve and reject claims and adjustments, reverse entries, note invoices
 	PermMonitorsRead     Permission = "monitors:read"     // the monitors console: every monitor's state, checks, latency, uptime
+	PermWhatifRun        Permission = "whatif:run"        // evaluate a proposed policy against past periods' evidence, every customer's
 )
 
 // Permissions lists every permission, for the matrix.
 var Permissions = []Permission{PermReportsRead, PermEvidenceExport, PermIncidentsRead, PermIncidentsWrite, PermMaintenanceRead,
 	PermMaintenanceWrite, PermDisastersRead, PermDisastersWrite, PermTicketsRead, PermTargetsRead, PermSubscribersRead,
 	PermSubscribersWrite, PermFactsWrite, PermPortal, PermCustomersRead, PermCustomersWrite, PermUsersWrite, PermLedgerRead, PermClaimsWrite,
-	PermLedgerWrite, PermMonitorsRead}
+	PermLedgerWrite, PermMonitorsRead, PermWhatifRun}
 
 // matrix is who may do what (docs/api.md prints it; a test keeps the two
 // equal). A customer's reports and tickets are only its own customer's.
 var matrix = map[string][]Permission{
 	RoleAdmin: {PermReportsRead, PermEvidenceExport, PermIncidentsRead, PermIncidentsWrite, PermMaintenanceRead, PermMaintenanceWrite,
 		PermDisastersRead, PermDisastersWrite, PermTicketsRead, PermTargetsRead, PermSubscribersRead, PermSubscribersWrite, PermFactsWrite,
-		PermCustomersRead, PermCustomersWrite, PermUsersWrite, PermLedgerRead, PermClaimsWrite, PermLedgerWrite, PermMonitorsRead},
+		PermCustomersRead, PermCustomersWrite, PermUsersWrite, PermLedgerRead, PermClaimsWrite, PermLedgerWrite, PermMonitorsRead, PermWhatifRun},
 	RoleOperator: {PermReportsRead, PermEvidenceExport, PermIncidentsRead, PermIncidentsWrite, PermMaintenanceRead, PermMaintenanceWrite,
 		PermDisastersRead, PermDisastersWrite, PermTicketsRead, PermTargetsRead, PermSubscribersRead, PermSubscribersWrite, PermFactsWrite,
 		PermCustomersRead, PermCustomersWrite, PermLedgerRead, PermClaimsWrite, PermMonitorsRead},
@@ -83,9 +84,9 @@ var matrix = map[string][]Permission{
 		PermLedgerRead, PermClaimsWrite, PermMonitorsRead},
 	// Month-end: reports, the evidence behind them, the targets and
 	// disasters that decide credits; the ledger, which only finance (and
-	// admins) write.
+	// admins) write; what a proposed policy would have cost.
 	RoleFinance: {PermReportsRead, PermEvidenceExport, PermTicketsRead, PermTargetsRead, PermDisastersRead, PermIncidentsRead,
-		PermCustomersRead, PermCustomersWrite, PermLedgerRead, PermClaimsWrite, PermLedgerWrite, PermMonitorsRead},
+		PermCustomersRead, PermCustomersWrite, PermLedgerRead, PermClaimsWrite, PermLedgerWrite, PermMonitorsRead, PermWhatifRun},
 	RoleViewer: {PermReportsRead, PermEvidenceExport, PermIncidentsRead, PermMaintenanceRead, PermDisastersRead, PermTicketsRead,
 		PermTargetsRead, PermSubscribersRead, PermCustomersRead, PermLedgerRead, PermMonitorsRead},
 	RoleIngest:   {PermFactsWrite},

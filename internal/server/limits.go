@@ -10,8 +10,9 @@ import (
 )
 
 // bodyLimit is the largest request body a path takes: the evidence
-// intake, the CSV import, helpdesk webhooks and agents' deliveries take
-// more than the forms and JSON bodies of everything else.
+// intake, the CSV import, helpdesk webhooks, agents' deliveries and the
+// what-if's proposed policy take more than the forms and JSON bodies of
+// everything else.
 func bodyLimit(path string) int64 {
 	switch {
 	case path == "/api/v1/facts":
@@ -22,6 +23,11 @@ func bodyLimit(path string) int64 {
 		return api.MaxHelpdeskBody
 	case path == "/api/v1/agent/results":
 		return api.MaxAgentBody
+	case path == "/api/v1/whatif":
+		return api.MaxPolicyBody
+	case path == "/admin/whatif":
+		// The proposed policy pasted or uploaded, and the form's fields.
+		return api.MaxPolicyBody + web.MaxForm
 	}
 	return web.MaxBody
 }
