@@ -125,6 +125,9 @@ func Mount(mux *http.ServeMux, o Options) error {
 	mux.Handle("POST /admin/claims/{id}/decision", may(auth.PermLedgerWrite)(h.handleDecisionForm(ledger.KindClaim)))
 	mux.Handle("POST /admin/adjustments/{id}/decision", may(auth.PermLedgerWrite)(h.handleDecisionForm(ledger.KindAdjustment)))
 	mux.Handle("POST /admin/ledger/{id}/reverse", may(auth.PermLedgerWrite)(h.handleReverseForm()))
+	// What-if: the form, and the comparison it asks for (nothing written).
+	mux.Handle("GET /admin/whatif", may(auth.PermWhatifRun)(h.handleWhatifPage()))
+	mux.Handle("POST /admin/whatif", may(auth.PermWhatifRun)(h.handleWhatifForm()))
 	mux.Handle("GET /admin/subscribers", may(auth.PermSubscribersRead)(h.handleSubscribersPage()))
 	mux.Handle("POST /admin/subscribers", may(auth.PermSubscribersWrite)(h.handleAddSubscriberForm()))
 	mux.Handle("GET /admin/subscribers/{id}", may(auth.PermSubscribersRead)(h.handleSubscriberPage()))

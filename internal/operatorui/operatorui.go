@@ -689,7 +689,7 @@ func New() (*Renderer, error) {
 		"fid": func(prefix, field string) string { return prefix + "-" + nonID.ReplaceAllString(field, "_") },
 	}
 	r := &Renderer{pages: map[string]*template.Template{}}
-	for _, name := range []string{"signin", "dashboard", "incident_new", "incident", "maintenance_new", "message", "subscribers", "subscriber", "subscriber_remove", "disasters", "reports", "tickets", "ticket", "targets", "finance", "portal_home", "portal_credits", "customers", "users", "invite", "portal_subscriptions", "monitors", "monitor"} {
+	for _, name := range []string{"signin", "dashboard", "incident_new", "incident", "maintenance_new", "message", "subscribers", "subscriber", "subscriber_remove", "disasters", "reports", "tickets", "ticket", "targets", "finance", "portal_home", "portal_credits", "customers", "users", "invite", "portal_subscriptions", "monitors", "monitor", "whatif"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/forms.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("operator template %s: %w", name, err)

@@ -1,7 +1,10 @@
 package server
 
 import (
+	"bytes"
+	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -103,4 +106,72 @@ func TestWhatifAPI(t *testing.T) {
 	}
 	big := strings.Repeat("#", 1<<20+1)
 	e.call("POST", "/api/v1/whatif?from=2026-03", fin, big, http.StatusRequestEntityTooLarge, nil)
+}
+
+// TestWhatifPage: a finance user pastes or uploads the proposal at
+// /admin/whatif and reads the March 2026 comparison (0.00 against
+// 100.00 USD); a cross-origin post is refused; an operator may not open
+// the page.
+func TestWhatifPage(t *testing.T) {
+	e := newWhatifEnv(t)
+	b := e.browser()
+	if p := b.signIn("fiona", testAlicePassword); p.code != http.StatusSeeOther {
+		t.Fatalf("sign in: %d %s", p.code, p.body)
+	}
+	p := b.get("/admin/whatif")
+	// The clock is at 14 October 2026: the last twelve whole months.
+	if p.code != http.StatusOK || !strings.Contains(p.body, `enctype="multipart/form-data"`) || !strings.Contains(p.body, `value="2025-10"`) ||
+		!strings.Contains(p.body, `value="2026-09"`) || !strings.Contains(p.body, `<a href="/admin/whatif">What-if</a>`) {
+		t.Fatalf("page: %d %s", p.code, p.body)
+	}
+	wantResult := func(name string, p page) {
+		t.Helper()
+		if p.code != http.StatusOK {
+			t.Fatalf("%s: %d %s", name, p.code, p.body)
+		}
+		for _, s := range []string{"acme in force against acme (version 2), 2026-03", "<strong>100.00 USD</strong>", "99.933 %", "objective 99.950 %", "credit 10 % = 100.00"} {
+			if !strings.Contains(p.body, s) {
+				t.Errorf("%s: the page lacks %q", name, s)
+			}
+		}
+	}
+	wantResult("pasted", b.post("/admin/whatif", url.Values{"policy": {whatifProposal}, "from": {"2026-03"}, "replaces": {"acme"}}))
+
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("from", "2026-03")
+	mw.WriteField("policy", "")
+	fw, _ := mw.CreateFormFile("file", "proposed.yaml")
+	fw.Write([]byte(whatifProposal))
+	mw.Close()
+	req, _ := http.NewRequest("POST", e.url+"/admin/whatif", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	wantResult("uploaded", b.do(req))
+
+	p = b.post("/admin/whatif", url.Values{"policy": {strings.Replace(whatifProposal, "id: standard", "id: gold", 1)}, "from": {"2026-03"}})
+	if p.code != http.StatusBadRequest || !strings.Contains(p.body, `id="whatif-policy-err"`) || !strings.Contains(p.body, "no plan &#34;standard&#34;") {
+		t.Errorf("missing plan: %d %s", p.code, p.body)
+	}
+	p = b.post("/admin/whatif", url.Values{"policy": {whatifProposal}, "from": {"2026-3"}})
+	if p.code != http.StatusBadRequest || !strings.Contains(p.body, `id="whatif-from-err"`) {
+		t.Errorf("bad from: %d %s", p.code, p.body)
+	}
+	req, _ = http.NewRequest("POST", e.url+"/admin/whatif", strings.NewReader(url.Values{"policy": {whatifProposal}, "from": {"2026-03"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if p := b.do(req); p.code != http.StatusForbidden {
+		t.Errorf("cross-site post: %d", p.code)
+	}
+
+	op := e.browser()
+	if p := op.signIn("alice", testAlicePassword); p.code != http.StatusSeeOther {
+		t.Fatalf("sign in: %d", p.code)
+	}
+	if p := op.get("/admin/whatif"); p.code != http.StatusForbidden {
+		t.Errorf("operator: %d", p.code)
+	}
+	if p := op.get("/admin"); strings.Contains(p.body, "/admin/whatif") {
+		t.Errorf("an operator's navigation links the what-if")
+	}
 }
