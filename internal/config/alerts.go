@@ -22,6 +22,7 @@ var EventKinds = []string{
 	"obligation.due", "obligation.overdue",
 	"ticket.warning", "ticket.breached",
 	"agent.silent", "agent.back",
+	"budget.burn", "budget.ok",
 	"credit.issued", "credit.adjusted",
 }
 

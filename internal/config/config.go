@@ -77,6 +77,8 @@ type Config struct {
 	Ledger Ledger
 	// Cluster sets the replicas' membership (maint.go).
 	Cluster Cluster
+	// BurnAlerts sets the error-budget burn-rate alerts (maint.go).
+	BurnAlerts BurnAlerts
 }
 
 // Server holds server-wide settings.
@@ -156,6 +158,7 @@ type rawConfig struct {
 	Helpdesks     []rawHelpdesk     `yaml:"helpdesks"`
 	Ledger        rawLedger         `yaml:"ledger"`
 	Cluster       rawCluster        `yaml:"cluster"`
+	BurnAlerts    rawBurnAlerts     `yaml:"burn_alerts"`
 }
 
 type rawComponent struct {
@@ -483,6 +486,7 @@ func Parse(file string, data []byte, getenv func(string) string, loadPolicy func
 	c.Ledger = Ledger{Settle: duration(errs, "ledger.settle", raw.Ledger.Settle, 72*time.Hour),
 		Every: duration(errs, "ledger.every", raw.Ledger.Every, 10*time.Minute), Off: raw.Ledger.Off}
 	c.Cluster = parseCluster(errs, raw.Cluster)
+	c.BurnAlerts = parseBurnAlerts(errs, raw.BurnAlerts)
 	c.Helpdesks = parseHelpdesks(errs, raw.Helpdesks, c.Policies, getenv)
 	c.Server.PublicURL = parsePublicURL(errs, raw.Server.PublicURL)
 	c.Server.TrustedProxies = parseProxies(errs, raw.Server.TrustedProxies)

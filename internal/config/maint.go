@@ -76,6 +76,74 @@ func parseCluster(errs *yamlpos.Errors, raw rawCluster) Cluster {
 	return c
 }
 
+// BurnAlerts sets the error-budget burn-rate alerts (internal/burn):
+// each rule fires while a plan's budget burns faster than Factor times the
+// sustainable rate over both its Long and Short windows.
+type BurnAlerts struct {
+	Off   bool
+	Rules []BurnRule
+}
+
+// BurnRule is one multiwindow burn-rate rule.
+type BurnRule struct {
+	Name        string
+	Long, Short time.Duration
+	Factor      float64
+	Severity    string
+}
+
+type rawBurnAlerts struct {
+	Off   bool          `yaml:"off"`
+	Rules []rawBurnRule `yaml:"rules"`
+}
+
+type rawBurnRule struct {
+	Name     string  `yaml:"name"`
+	Long     string  `yaml:"long"`
+	Short    string  `yaml:"short"`
+	Factor   float64 `yaml:"factor"`
+	Severity string  `yaml:"severity"`
+}
+
+// defaultBurnRules are the SRE workbook's table.
+var defaultBurnRules = []BurnRule{
+	{Name: "fast", Long: time.Hour, Short: 5 * time.Minute, Factor: 14.4, Severity: "page"},
+	{Name: "slow", Long: 6 * time.Hour, Short: 30 * time.Minute, Factor: 6, Severity: "page"},
+	{Name: "steady", Long: 3 * 24 * time.Hour, Short: 6 * time.Hour, Factor: 1, Severity: "ticket"},
+}
+
+func parseBurnAlerts(errs *yamlpos.Errors, raw rawBurnAlerts) BurnAlerts {
+	b := BurnAlerts{Off: raw.Off}
+	if len(raw.Rules) == 0 {
+		b.Rules = slices.Clone(defaultBurnRules)
+		return b
+	}
+	seen := map[string]bool{}
+	for i, r := range raw.Rules {
+		p := fmt.Sprintf("burn_alerts.rules[%d]", i)
+		br := BurnRule{Name: r.Name, Long: duration(errs, p+".long", r.Long, 0), Short: duration(errs, p+".short", r.Short, 0), Factor: r.Factor, Severity: r.Severity}
+		switch {
+		case r.Name == "" || seen[r.Name]:
+			errs.Add(p+".name", "want a unique name, got %q", r.Name)
+		case r.Long == "" || r.Short == "":
+			errs.Add(p, "want long and short windows, such as {long: 1h, short: 5m}")
+		case br.Short >= br.Long:
+			errs.Add(p+".short", "must be shorter than long (%s)", r.Long)
+		case r.Factor <= 0:
+			errs.Add(p+".factor", "want a burn rate above 0, such as 14.4")
+		}
+		if br.Severity == "" {
+			br.Severity = "page"
+		}
+		if br.Severity != "page" && br.Severity != "ticket" {
+			errs.Add(p+".severity", "want page or ticket, got %q", r.Severity)
+		}
+		seen[r.Name] = true
+		b.Rules = append(b.Rules, br)
+	}
+	return b
+}
+
 type rawLedger struct {
 	Settle string `yaml:"settle"`
 	Every  string `yaml:"every"`

@@ -25,6 +25,10 @@ const (
 	// its return (internal/server/agents.go).
 	EventAgentSilent = "agent.silent"
 	EventAgentBack   = "agent.back"
+	// A contract's error budget burning faster than a burn-rate rule
+	// allows, and its end (internal/server/burn.go).
+	EventBudgetBurn = "budget.burn"
+	EventBudgetOK   = "budget.ok"
 	// Credit events are for billing systems: a ledger entry posted
 	// (issued: a credit or an approved claim; adjusted: an adjustment or a
 	// reversal).

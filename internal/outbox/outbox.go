@@ -767,6 +767,8 @@ var kindLabels = map[string]string{
 	EventTicketBreached:       "Ticket SLA breached",
 	EventAgentSilent:          "Agent silent",
 	EventAgentBack:            "Agent back",
+	EventBudgetBurn:           "Error budget burning",
+	EventBudgetOK:             "Error budget burn over",
 	EventCreditIssued:         "Credit issued",
 	EventCreditAdjusted:       "Credit adjusted",
 }
@@ -782,6 +784,11 @@ func pagerSeverity(e Wire) string {
 	case EventIncidentCreated, EventIncidentUpdated, EventObligationOverdue, EventTicketBreached:
 		return "error"
 	case EventObligationDue, EventTicketWarning, EventAgentSilent:
+		return "warning"
+	case EventBudgetBurn:
+		if e.Severity == "page" {
+			return "critical"
+		}
 		return "warning"
 	}
 	return "info"
@@ -805,6 +812,11 @@ func dedupKey(e Wire) string {
 		return "slakeeper/maintenance/" + e.Maintenance
 	case strings.HasPrefix(e.Kind, "ticket.") && e.Ticket != "":
 		// The warning and the breach of one target are one alert.
+		if i := strings.LastIndexByte(e.ID, '/'); i > 0 {
+			return "slakeeper/" + e.ID[:i]
+		}
+	case strings.HasPrefix(e.Kind, "budget."):
+		// "burn:<target>:<rule>:<start>/burn" and ".../ok" are one alert.
 		if i := strings.LastIndexByte(e.ID, '/'); i > 0 {
 			return "slakeeper/" + e.ID[:i]
 		}

@@ -33,7 +33,7 @@ func TestDedupKeys(t *testing.T) {
 func TestEventKindsMatchConfig(t *testing.T) {
 	server := []string{EventIncidentCreated, EventIncidentUpdated, EventIncidentResolved, EventMaintenanceScheduled,
 		EventMaintenanceStarted, EventMaintenanceCompleted, EventMaintenanceCancelled, EventMonitorDown, EventMonitorUp, EventObligationDue, EventObligationOverdue,
-		EventTicketWarning, EventTicketBreached, EventAgentSilent, EventAgentBack, EventCreditIssued, EventCreditAdjusted}
+		EventTicketWarning, EventTicketBreached, EventAgentSilent, EventAgentBack, EventBudgetBurn, EventBudgetOK, EventCreditIssued, EventCreditAdjusted}
 	if !slices.Equal(server, config.EventKinds) {
 		t.Errorf("got config.EventKinds %v, want the server's kinds %v", config.EventKinds, server)
 	}

@@ -93,6 +93,8 @@ type Server struct {
 	// the dashboard shows the operators (notices.go).
 	agents  agents
 	notices notices
+	// burn tracks the burn-rate alerts firing (burn.go).
+	burn burning
 	// mux is the HTTP surface, mounted once by New (routes.go).
 	mux http.Handler
 	// cov is the monitoring coverage in progress (coverage.go), perf the
@@ -241,6 +243,7 @@ func (s *Server) Run(ctx context.Context) error {
 	wg.Go(func() { s.ticketAl.Run(ctx) }) // ticket breach warnings and metrics
 	wg.Go(func() { s.replaySpill(ctx) })  // results kept while the store was down
 	wg.Go(func() { s.agentsLoop(ctx) })   // agents gone silent: alerts and the dashboard
+	wg.Go(func() { s.burnLoop(ctx) })     // error budgets burning too fast: alerts
 	wg.Go(func() { s.warmConsole(ctx) })  // the monitors console's figures from before the start
 	if s.rep != nil {
 		wg.Go(func() { s.clusterLoop(ctx) }) // membership, takeovers, results queued by other replicas
