@@ -260,6 +260,9 @@ type rawSubscription struct {
 	Start    string `yaml:"start"`
 	End      string `yaml:"end"`
 	Trial    bool   `yaml:"trial"`
+	// Class is the customer's class for the policy's class overrides
+	// ("enterprise"; docs/facts.md, subscription).
+	Class string `yaml:"class"`
 	// Set is the custom terms: plan keys (docs/facts.md, subscription).
 	Set yaml.Node `yaml:"set"`
 }
@@ -394,7 +397,10 @@ func Parse(file string, data []byte, getenv func(string) string, loadPolicy func
 	subs := map[string]bool{}
 	for i, rs := range raw.Subscriptions {
 		p := fmt.Sprintf("subscriptions[%d]", i)
-		s := &sla.Subscription{ID: rs.ID, Customer: rs.Customer, Policy: rs.Policy, Plan: rs.Plan, Currency: rs.Currency, Trial: rs.Trial}
+		s := &sla.Subscription{ID: rs.ID, Customer: rs.Customer, Policy: rs.Policy, Plan: rs.Plan, Currency: rs.Currency, Trial: rs.Trial, Class: rs.Class}
+		if rs.Class != "" && !idRE.MatchString(rs.Class) {
+			errs.Add(p+".class", "want a class id such as enterprise, got %q", rs.Class)
+		}
 		if !idRE.MatchString(rs.ID) || subs[rs.ID] {
 			errs.Add(p+".id", "want a unique id, got %q", rs.ID)
 			continue

@@ -247,6 +247,7 @@ type (
 		Start    string          `json:"start"`
 		End      string          `json:"end"`
 		Trial    bool            `json:"trial"`
+		Class    string          `json:"class"`
 		Set      json.RawMessage `json:"set"`
 	}
 	wStatus struct {
@@ -594,7 +595,10 @@ func (p *parser) parseLine(line []byte) {
 		if !p.decode(line, &w) {
 			return
 		}
-		s := &sla.Subscription{ID: w.ID, Customer: p.req("customer", w.Customer), Policy: w.Policy, Plan: p.req("plan", w.Plan), Currency: w.Currency, Trial: w.Trial}
+		s := &sla.Subscription{ID: w.ID, Customer: p.req("customer", w.Customer), Policy: w.Policy, Plan: p.req("plan", w.Plan), Currency: w.Currency, Trial: w.Trial, Class: w.Class}
+		if w.Class != "" && !classRE.MatchString(w.Class) {
+			p.errf("class", "want a class id such as enterprise (letters, digits, -, _ and .), got %q", w.Class)
+		}
 		s.Fee = p.money("fee", w.Fee)
 		s.Start, _ = p.time("start", w.Start, true)
 		if w.End != "" {
@@ -1068,6 +1072,10 @@ var (
 )
 
 func validID(s string) bool { return idRE.MatchString(s) }
+
+// classRE is a policy id (policy.md §3): a subscription's class names the
+// overrides of a policy's class.
+var classRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$`)
 
 // compacted is line without white space between tokens, in a buffer
 // the next call reuses; a line without white space is itself.

@@ -63,10 +63,10 @@ func TestParseEachType(t *testing.T) {
 				return fmt.Sprint(s.ID, s.Customer, s.Plan, s.Policy, s.Fee.RatString(), s.Currency, s.Start, s.End.IsZero(), s.Trial),
 					fmt.Sprint("sub-1", "nordic", "standard", "", "2000", "EUR", utc("2026-01-01T00:00:00Z"), true, false)
 			}},
-		{"subscription with every field", []string{`{"type":"subscription","id":"sub-2","customer":"c","policy":"acme","plan":"gold","fee":1234.5678,"currency":"USD","start":"2026-01-01T00:00:00Z","end":"2026-07-01T00:00:00Z","trial":true}`},
+		{"subscription with every field", []string{`{"type":"subscription","id":"sub-2","customer":"c","policy":"acme","plan":"gold","fee":1234.5678,"currency":"USD","start":"2026-01-01T00:00:00Z","end":"2026-07-01T00:00:00Z","trial":true,"class":"enterprise"}`},
 			func(ev *sla.Evidence) (any, any) {
 				s := ev.Subscriptions[0]
-				return fmt.Sprint(s.Policy, s.Fee.RatString(), s.Currency, s.End, s.Trial), fmt.Sprint("acme", "6172839/5000", "USD", utc("2026-07-01T00:00:00Z"), true)
+				return fmt.Sprint(s.Policy, s.Fee.RatString(), s.Currency, s.End, s.Trial, s.Class), fmt.Sprint("acme", "6172839/5000", "USD", utc("2026-07-01T00:00:00Z"), true, "enterprise")
 			}},
 		{"status with defaults", []string{`{"type":"status","id":"st-1","at":"2026-10-14T09:00:00Z","component":"pim","status":"major_outage"}`},
 			func(ev *sla.Evidence) (any, any) {
@@ -377,6 +377,7 @@ func TestParseErrors(t *testing.T) {
 		{"fee with currency sign", []string{`{"type":"subscription","id":"s","customer":"c","plan":"p","fee":"€12","start":"2026-01-01T00:00:00Z"}`}, wantErr{1, "fee", "want a non-negative amount"}},
 		{"fee with seven decimals", []string{`{"type":"subscription","id":"s","customer":"c","plan":"p","fee":"1.1234567","start":"2026-01-01T00:00:00Z"}`}, wantErr{1, "fee", "want a non-negative amount"}},
 		{"fee null", []string{`{"type":"subscription","id":"s","customer":"c","plan":"p","fee":null,"start":"2026-01-01T00:00:00Z"}`}, wantErr{1, "fee", "got null"}},
+		{"subscription with a bad class", []string{`{"type":"subscription","id":"s","customer":"c","plan":"p","fee":1,"start":"2026-01-01T00:00:00Z","class":"big accounts"}`}, wantErr{1, "class", `want a class id such as enterprise (letters, digits, -, _ and .), got "big accounts"`}},
 		{"subscription ending at its start", []string{`{"type":"subscription","id":"s","customer":"c","plan":"p","fee":1,"start":"2026-01-01T00:00:00Z","end":"2026-01-01T00:00:00Z"}`}, wantErr{1, "end", "must be after start"}},
 		{"maintenance ending before its start", []string{`{"type":"maintenance","id":"m","components":["pim"],"start":"2026-10-10T22:00:00Z","end":"2026-10-10T20:00:00Z","announced_at":"2026-10-03T09:00:00Z"}`}, wantErr{1, "end", "must be after start"}},
 		{"attribution ending at its start", []string{`{"type":"attribution","id":"a","at":"2026-10-21T10:00:00Z","components":["pim"],"start":"2026-10-20T02:00:00Z","end":"2026-10-20T02:00:00Z","cause":"ddos","by":"ops","reason":"r"}`}, wantErr{1, "end", "must be after start"}},

@@ -14,7 +14,8 @@ import (
 
 // custom compiles subscriptions' custom terms (sla.Subscription.Set)
 // against one version: the set is merged over the plan the customer gets
-// (the version's plan, or the customer's override of it) as an override's
+// (the version's plan, or the customer's or its class's override of it,
+// as sla.Version.PlanFor chooses) as an override's
 // set is, each key replacing the plan's key whole, and checked with the
 // policy file's rules. A policy lives as long as its configuration, so the
 // plans compiled are kept: the engine asks once per period and ticket, and
@@ -22,7 +23,8 @@ import (
 type custom struct {
 	pol       *sla.Policy
 	plans     map[string]*rawPlan
-	overrides map[[2]string]*rawPlan
+	overrides map[[2]string]*rawPlan // by customer and plan
+	classes   map[[2]string]*rawPlan // by class and plan
 
 	mu   sync.Mutex
 	done map[string]customPlan
@@ -33,20 +35,23 @@ type customPlan struct {
 	err  error
 }
 
-func (c *custom) compile(customer, plan string, set []byte) (*sla.Plan, error) {
-	key := customer + "\x00" + plan + "\x00" + string(set)
+func (c *custom) compile(customer, class, plan string, set []byte) (*sla.Plan, error) {
+	key := customer + "\x00" + class + "\x00" + plan + "\x00" + string(set)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if r, ok := c.done[key]; ok {
 		return r.plan, r.err
 	}
-	p, err := c.build(customer, plan, set)
+	p, err := c.build(customer, class, plan, set)
 	c.done[key] = customPlan{p, err}
 	return p, err
 }
 
-func (c *custom) build(customer, plan string, set []byte) (*sla.Plan, error) {
+func (c *custom) build(customer, class, plan string, set []byte) (*sla.Plan, error) {
 	base := c.overrides[[2]string{customer, plan}]
+	if base == nil && class != "" {
+		base = c.classes[[2]string{class, plan}]
+	}
 	if base == nil {
 		base = c.plans[plan]
 	}

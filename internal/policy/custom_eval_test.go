@@ -77,3 +77,75 @@ func TestSubscriptionSetInReports(t *testing.T) {
 		t.Errorf("February uptime: got %s, want 16775/168", u)
 	}
 }
+
+// TestClassOverrideInReports: seed 000's enterprise users. A subscription
+// of the class enterprise is reported under the class's override, a
+// customer with its own override under that one, everyone else under the
+// plan; the report marks both overrides.
+func TestClassOverrideInReports(t *testing.T) {
+	p := mustParse(t, `
+policy: blum
+components: [{id: web}]
+versions:
+  - version: "1"
+    effective: 2026-01-01
+    plans:
+      - id: platform
+        objective: 99
+        components: [web]
+        credits: {tiers: [{below: 99, credit: 10}]}
+    overrides:
+      - class: enterprise
+        plan: platform
+        set:
+          objective: 99.9
+          credits: {tiers: [{below: 99.9, credit: 10}]}
+      - customer: globex
+        plan: platform
+        set:
+          objective: 99.5
+          credits: {tiers: [{below: 99.5, credit: 20}]}
+`)
+	// An hour down in January: 31 × 1440 = 44,640 min, 44,580 up:
+	// 99.8656 %, above 99 and 99.5, below 99.9.
+	ev, err := facts.Parse("ev.jsonl", strings.NewReader(`
+{"type":"subscription","id":"smb","customer":"acme","plan":"platform","fee":"1000","start":"2026-01-01T00:00:00Z"}
+{"type":"subscription","id":"ent","customer":"initech","plan":"platform","fee":"1000","start":"2026-01-01T00:00:00Z","class":"enterprise"}
+{"type":"subscription","id":"own","customer":"globex","plan":"platform","fee":"1000","start":"2026-01-01T00:00:00Z","class":"enterprise"}
+{"type":"status","id":"j1","at":"2026-01-20T10:00:00Z","component":"web","status":"major_outage"}
+{"type":"status","id":"j2","at":"2026-01-20T11:00:00Z","component":"web","status":"operational"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := sla.Evaluate(sla.Request{Policy: p, Evidence: ev, Period: "2026-01", AsOf: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		sub       string
+		objective float64
+		met       bool
+		credit    string
+		override  bool
+	}{
+		{"smb", 99, true, "0.00", false},
+		{"ent", 99.9, false, "100.00", true}, // 10 % of 1000
+		{"own", 99.5, true, "0.00", true},    // the customer's own override, not its class's
+	}
+	got := map[string]*sla.SubscriptionReport{}
+	for _, sr := range rep.Subscriptions {
+		got[sr.Subscription] = sr
+	}
+	for _, tt := range tests {
+		sr := got[tt.sub]
+		if sr == nil {
+			t.Errorf("%s: no report", tt.sub)
+			continue
+		}
+		if sr.Objective != tt.objective || sr.Met != tt.met || sr.Credit.Amount != tt.credit || sr.Override != tt.override {
+			t.Errorf("%s: objective %v met %v credit %s override %v; want %v %v %s %v (uptime %s)",
+				tt.sub, sr.Objective, sr.Met, sr.Credit.Amount, sr.Override, tt.objective, tt.met, tt.credit, tt.override, sr.UptimeExact)
+		}
+	}
+}

@@ -511,11 +511,20 @@ func (c *checker) version(path string, r *rawVersion) *sla.Version {
 		}
 	}
 	overs := map[[2]string]*rawPlan{}
+	classes := map[[2]string]*rawPlan{}
 	for i := range r.Overrides {
 		op := fmt.Sprintf("%s.overrides[%d]", path, i)
 		ro := &r.Overrides[i]
-		if !validID(ro.Customer) {
-			c.errf(op+".customer", "want a customer id, got %q", ro.Customer)
+		who, id, into := "customer", ro.Customer, overs
+		switch {
+		case ro.Customer != "" && ro.Class != "":
+			c.errf(op+".class", "an override is for one customer or for a class of customers, not both")
+			continue
+		case ro.Class != "":
+			who, id, into = "class", ro.Class, classes
+		}
+		if !validID(id) {
+			c.errf(op+"."+who, "want a %s id, got %q", who, id)
 			continue
 		}
 		base := raws[ro.Plan]
@@ -523,21 +532,20 @@ func (c *checker) version(path string, r *rawVersion) *sla.Version {
 			c.errf(op+".plan", "unknown plan %q", ro.Plan)
 			continue
 		}
-		for _, o := range v.Overrides {
-			if o.Customer == ro.Customer && o.Plan.ID == ro.Plan {
-				c.errf(op, "customer %q already has an override of plan %q", ro.Customer, ro.Plan)
-			}
+		if into[[2]string{id, ro.Plan}] != nil {
+			c.errf(op, "%s %q already has an override of plan %q", who, id, ro.Plan)
+			continue
 		}
 		if ro.Set.ID != "" && ro.Set.ID != ro.Plan {
 			c.errf(op+".set.id", "an override keeps the plan's id")
 		}
 		merged := mergePlan(base, &ro.Set)
 		if plan := c.plan(op+".set", merged); plan != nil {
-			v.Overrides = append(v.Overrides, &sla.Override{Customer: ro.Customer, Plan: plan})
-			overs[[2]string{ro.Customer, ro.Plan}] = merged
+			v.Overrides = append(v.Overrides, &sla.Override{Customer: ro.Customer, Class: ro.Class, Plan: plan})
+			into[[2]string{id, ro.Plan}] = merged
 		}
 	}
-	v.Custom = (&custom{pol: c.pol, plans: raws, overrides: overs, done: map[string]customPlan{}}).compile
+	v.Custom = (&custom{pol: c.pol, plans: raws, overrides: overs, classes: classes, done: map[string]customPlan{}}).compile
 	return v
 }
 

@@ -782,6 +782,9 @@ func TestParseErrors(t *testing.T) {
 		{"override changing the plan id", minimal + "    overrides:\n      - {customer: globex, plan: standard, set: {id: gold}}\n", wantErr{12, "versions[0].overrides[0].set.id", "an override keeps the plan's id"}},
 		{"override with bad customer id", minimal + "    overrides:\n      - {customer: \"Globex Inc\", plan: standard}\n", wantErr{12, "versions[0].overrides[0].customer", `want a customer id, got "Globex Inc"`}},
 		{"override setting a bad value", minimal + "    overrides:\n      - customer: globex\n        plan: standard\n        set: {objective: 101}\n", wantErr{14, "versions[0].overrides[0].set.objective", "must be between 0 and 100, got 101"}},
+		{"override for a customer and a class", minimal + "    overrides:\n      - {customer: globex, class: enterprise, plan: standard}\n", wantErr{12, "versions[0].overrides[0].class", "an override is for one customer or for a class of customers, not both"}},
+		{"override with bad class id", minimal + "    overrides:\n      - {class: \"Big Accounts\", plan: standard}\n", wantErr{12, "versions[0].overrides[0].class", `want a class id, got "Big Accounts"`}},
+		{"duplicate class override", minimal + "    overrides:\n      - {class: enterprise, plan: standard, set: {objective: 99.95}}\n      - {class: enterprise, plan: standard, set: {objective: 99.99}}\n", wantErr{13, "versions[0].overrides[1]", `class "enterprise" already has an override of plan "standard"`}},
 		{"override with unknown key", minimal + "    overrides:\n      - customer: globex\n        plan: standard\n        set: {objectiv: 99.95}\n", wantErr{14, "", "field objectiv is not a known key here"}},
 
 		// Versions.
@@ -976,8 +979,8 @@ versions:
 	p := mustParse(t, doc)
 	v := p.Versions[0]
 	base := v.Plans["std"]
-	globex, initech := v.PlanFor("globex", "std"), v.PlanFor("initech", "std")
-	if got := v.PlanFor("acme", "std"); got != base {
+	globex, initech := v.PlanFor("globex", "", "std"), v.PlanFor("initech", "", "std")
+	if got := v.PlanFor("acme", "", "std"); got != base {
 		t.Errorf("a customer without override: got %p, want the plan %p", got, base)
 	}
 	if globex == base || initech == base || globex == nil || initech == nil {
@@ -1012,6 +1015,62 @@ versions:
 		if c.got != c.want {
 			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
 		}
+	}
+}
+
+// TestParseClassOverrides: seed 000's "for enterprise users … higher
+// uptime guarantees may be defined" as an override for a class of
+// customers; a customer's own override comes before its class's, the
+// class's before the plan, and custom terms start from what PlanFor gives.
+func TestParseClassOverrides(t *testing.T) {
+	const doc = `
+policy: blum
+components: [{id: web}]
+versions:
+  - version: "1"
+    effective: 2026-01-01
+    plans:
+      - {id: platform, objective: 99, components: [web]}
+      - {id: other, objective: 98, components: [web]}
+    overrides:
+      - class: enterprise
+        plan: platform
+        set: {objective: 99.9}
+      - customer: globex
+        plan: platform
+        set: {objective: 99.95}
+`
+	v := mustParse(t, doc).Versions[0]
+	sub := func(customer, class, plan, set string) *sla.Subscription {
+		return &sla.Subscription{ID: "s", Customer: customer, Class: class, Plan: plan, Set: []byte(set)}
+	}
+	tests := []struct {
+		name string
+		sub  *sla.Subscription
+		want string // the objective
+	}{
+		{"no class: the plan", sub("acme", "", "platform", ""), "99"},
+		{"another class: the plan", sub("acme", "smb", "platform", ""), "99"},
+		{"the class: its override", sub("acme", "enterprise", "platform", ""), "999/10"},
+		{"the customer's own override over its class's", sub("globex", "enterprise", "platform", ""), "1999/20"},
+		{"the customer's own override without a class", sub("globex", "", "platform", ""), "1999/20"},
+		{"a plan the class has no override of", sub("acme", "enterprise", "other", ""), "98"},
+		// custom terms replace credits only: the objective stays the class's
+		{"custom terms over the class's override", sub("acme", "enterprise", "platform", `{"credits":{"tiers":[{"below":"99.9","credit":"10"}]}}`), "999/10"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pl, err := v.PlanOf(tt.sub)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ratStr(pl.Objective); got != tt.want {
+				t.Errorf("objective: got %s, want %s", got, tt.want)
+			}
+		})
+	}
+	if o := v.OverrideFor("acme", "enterprise", "platform"); o == nil || o.Class != "enterprise" || o.Customer != "" {
+		t.Errorf("OverrideFor: got %+v, want the class enterprise's", o)
 	}
 }
 

@@ -51,9 +51,11 @@ type rawVersion struct {
 }
 
 type rawOverride struct {
-	Customer string  `yaml:"customer"`
-	Plan     string  `yaml:"plan"`
-	Set      rawPlan `yaml:"set"`
+	Customer string `yaml:"customer"`
+	// Class is a class of customers instead of one customer.
+	Class string  `yaml:"class"`
+	Plan  string  `yaml:"plan"`
+	Set   rawPlan `yaml:"set"`
 }
 
 // rawPlan uses pointers and nil-able fields throughout so that an override

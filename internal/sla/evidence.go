@@ -83,6 +83,10 @@ type Subscription struct {
 	// End is zero for an open-ended subscription.
 	End   time.Time
 	Trial bool
+	// Class is the class of customer the contract puts the customer in
+	// ("enterprise"): a policy's overrides for that class apply to it,
+	// below an override for the customer itself. Empty is no class.
+	Class string
 	// Set is the subscription's custom terms: a JSON object of plan keys,
 	// each replacing the key of the plan the customer gets (a policy
 	// override's set, for one subscription). Empty means the plan as is.

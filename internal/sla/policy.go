@@ -133,16 +133,21 @@ type Version struct {
 	PlanOrder []string
 	Overrides []*Override
 	// Custom compiles a subscription's custom terms (Subscription.Set)
-	// over the plan the customer gets in this version. The policy parser
-	// provides it, with the policy file's rules; nil refuses every set.
-	Custom func(customer, plan string, set []byte) (*Plan, error)
+	// over the plan the customer gets in this version (PlanFor of the
+	// customer and class). The policy parser provides it, with the policy
+	// file's rules; nil refuses every set.
+	Custom func(customer, class, plan string, set []byte) (*Plan, error)
 }
 
-// Override is a per-customer custom plan (an enterprise SLA): the plan it
-// starts from with some keys replaced.
+// Override is a custom plan (an enterprise SLA) for one customer or for a
+// class of customers: the plan it starts from with some keys replaced.
+// Exactly one of Customer and Class is set.
 type Override struct {
 	Customer string
-	Plan     *Plan
+	// Class is a class of customers (the Class of their subscriptions,
+	// such as "enterprise").
+	Class string
+	Plan  *Plan
 }
 
 // Plan is what one subscription tier is promised.
@@ -326,15 +331,31 @@ func (p *Policy) VersionAt(t time.Time) *Version {
 	return v
 }
 
-// PlanFor returns the plan a customer gets under plan id in v: the customer's
-// override when there is one.
-func (v *Version) PlanFor(customer, plan string) *Plan {
-	for _, o := range v.Overrides {
-		if o.Customer == customer && o.Plan.ID == plan {
-			return o.Plan
-		}
+// PlanFor returns the plan a customer of a class (empty: none) gets under
+// plan id in v: the customer's own override when there is one, else the
+// class's override, else the plan.
+func (v *Version) PlanFor(customer, class, plan string) *Plan {
+	if o := v.OverrideFor(customer, class, plan); o != nil {
+		return o.Plan
 	}
 	return v.Plans[plan]
+}
+
+// OverrideFor returns the override PlanFor applies, or nil.
+func (v *Version) OverrideFor(customer, class, plan string) *Override {
+	var byClass *Override
+	for _, o := range v.Overrides {
+		if o.Plan.ID != plan {
+			continue
+		}
+		switch {
+		case o.Customer != "" && o.Customer == customer:
+			return o
+		case byClass == nil && o.Class != "" && o.Class == class:
+			byClass = o
+		}
+	}
+	return byClass
 }
 
 // CheckSet compiles the custom terms of s against every version of p in
@@ -359,15 +380,16 @@ func (p *Policy) CheckSet(s *Subscription) error {
 }
 
 // PlanOf returns the plan subscription s gets in v: its custom terms (Set)
-// over the customer's plan when it has some, else PlanFor. It is nil when v
+// over the customer's plan when it has some, else PlanFor of its customer
+// and class. It is nil when v
 // has no such plan; an error means the set does not compile against v.
 func (v *Version) PlanOf(s *Subscription) (*Plan, error) {
-	base := v.PlanFor(s.Customer, s.Plan)
+	base := v.PlanFor(s.Customer, s.Class, s.Plan)
 	if base == nil || len(s.Set) == 0 {
 		return base, nil
 	}
 	if v.Custom == nil {
 		return nil, &InputError{Field: "set", Msg: fmt.Sprintf("version %q of the policy cannot take custom terms", v.ID)}
 	}
-	return v.Custom(s.Customer, s.Plan, s.Set)
+	return v.Custom(s.Customer, s.Class, s.Plan, s.Set)
 }

@@ -95,7 +95,8 @@ func verCeil(r *big.Rat) *big.Int {
 // override of prev is compared with the same customer's override of the
 // same plan in next (or, when it is gone, reported as removed and compared
 // with the plan the customer now gets), and each override new in next is
-// compared with the plan the customer had in prev.
+// compared with the plan the customer had in prev; an override of a class
+// of customers likewise with the same class's.
 func Reductions(prev, next *Version) []string {
 	if prev == nil {
 		return nil
@@ -116,19 +117,19 @@ func Reductions(prev, next *Version) []string {
 		}
 		r.plan(a, b)
 	}
-	type key struct{ customer, plan string }
+	type key struct{ customer, class, plan string }
 	seen := map[key]bool{}
 	for _, o := range prev.Overrides {
 		if o == nil || o.Plan == nil {
 			continue
 		}
-		k := key{o.Customer, o.Plan.ID}
+		k := key{o.Customer, o.Class, o.Plan.ID}
 		if seen[k] {
 			continue // PlanFor uses the first override only
 		}
 		seen[k] = true
-		r.prefix = fmt.Sprintf("customer %q plan %q", o.Customer, o.Plan.ID)
-		nb := verFindOverride(next, o.Customer, o.Plan.ID)
+		r.prefix = overridePrefix(o)
+		nb := verFindOverride(next, o.Customer, o.Class, o.Plan.ID)
 		if nb == nil {
 			r.add("override removed")
 			nb = next.Plans[o.Plan.ID]
@@ -142,7 +143,7 @@ func Reductions(prev, next *Version) []string {
 		if o == nil || o.Plan == nil {
 			continue
 		}
-		k := key{o.Customer, o.Plan.ID}
+		k := key{o.Customer, o.Class, o.Plan.ID}
 		if seen[k] {
 			continue
 		}
@@ -151,7 +152,7 @@ func Reductions(prev, next *Version) []string {
 		if a == nil {
 			continue // a plan new in next takes nothing away
 		}
-		r.prefix = fmt.Sprintf("customer %q plan %q", o.Customer, o.Plan.ID)
+		r.prefix = overridePrefix(o)
 		r.plan(a, o.Plan)
 	}
 	return r.out
@@ -240,9 +241,18 @@ func verPlanIDs(v *Version) []string {
 	return append(ids, rest...)
 }
 
-func verFindOverride(v *Version, customer, plan string) *Plan {
+// overridePrefix names an override in a reduction: its customer or class
+// and its plan.
+func overridePrefix(o *Override) string {
+	if o.Class != "" {
+		return fmt.Sprintf("class %q plan %q", o.Class, o.Plan.ID)
+	}
+	return fmt.Sprintf("customer %q plan %q", o.Customer, o.Plan.ID)
+}
+
+func verFindOverride(v *Version, customer, class, plan string) *Plan {
 	for _, o := range v.Overrides {
-		if o != nil && o.Plan != nil && o.Customer == customer && o.Plan.ID == plan {
+		if o != nil && o.Plan != nil && o.Customer == customer && o.Class == class && o.Plan.ID == plan {
 			return o.Plan
 		}
 	}
