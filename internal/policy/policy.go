@@ -687,6 +687,21 @@ func (c *checker) plan(path string, r *rawPlan) *sla.Plan {
 			c.errf(path+".uptime.weights.operational", "operational cannot count as downtime")
 		}
 		p.MinDowntime = c.wall(path+".uptime.min_downtime", u.MinDowntime, false)
+		if u.CountIn != "" {
+			// The grid runs from the period's start in real time; a step
+			// that divides an hour stays on the local clock's minutes
+			// across DST changes of whole hours.
+			before := len(c.errs.List)
+			d := c.wall(path+".uptime.count_in", u.CountIn, true)
+			switch {
+			case len(c.errs.List) > before:
+				// wall said what is wrong
+			case d < time.Minute || d > time.Hour || d%time.Minute != 0 || time.Hour%d != 0:
+				c.errf(path+".uptime.count_in", "want whole minutes that divide an hour: 1m, 2m, 3m, 4m, 5m, 6m, 10m, 12m, 15m, 20m, 30m or 1h, got %q", u.CountIn)
+			default:
+				p.CountIn = d
+			}
+		}
 	}
 	if r.MaintenanceNotice != nil {
 		p.MaintenanceNotice = c.wall(path+".maintenance_notice", *r.MaintenanceNotice, true)

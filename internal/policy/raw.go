@@ -83,6 +83,8 @@ type rawUptime struct {
 	Formula     string            `yaml:"formula"`
 	Weights     map[string]string `yaml:"weights"`
 	MinDowntime string            `yaml:"min_downtime"`
+	// CountIn counts downtime in whole intervals of this length ("5m").
+	CountIn string `yaml:"count_in"`
 }
 
 type rawCredits struct {

@@ -465,7 +465,7 @@ func (t tally) uptime(f Formula) *big.Rat {
 // excluded under the cause of the heaviest excluded piece (ties go to the
 // first cause in Causes). It sweeps the pieces' edges once, so a flapping
 // monitor with tens of thousands of pieces stays linear-logarithmic.
-func count(pieces []piece, win timeline.Interval, removed timeline.Set) tally {
+func count(pieces []piece, win timeline.Interval, removed timeline.Set, g grid) tally {
 	t := tally{total: int64(win.Duration() / time.Second), excluded: map[Cause]int64{}}
 	t.window = int64(removed.Duration() / time.Second)
 	type edge struct {
@@ -476,15 +476,18 @@ func count(pieces []piece, win timeline.Interval, removed timeline.Set) tally {
 	edges := make([]edge, 0, 2*len(pieces))
 	for i := range pieces {
 		p := &pieces[i]
+		a, b := p.iv.Start.Unix(), p.iv.End.Unix()
 		switch p.counted {
 		case CountIgnored:
 			t.ignored += int64(p.iv.Duration()/time.Second) * p.weight
 			continue
-		case CountLiable, CountLateNotice, CountUnwindowed, CountExcluded:
+		case CountLiable, CountLateNotice, CountUnwindowed:
+			a, b = g.out(a, b, win)
+		case CountExcluded:
 		default:
 			continue
 		}
-		edges = append(edges, edge{p.iv.Start.Unix(), +1, p}, edge{p.iv.End.Unix(), -1, p})
+		edges = append(edges, edge{a, +1, p}, edge{b, -1, p})
 	}
 	sort.Slice(edges, func(i, j int) bool { return edges[i].at < edges[j].at })
 	// Active pieces by weight: few distinct weights, so scanning the maps
@@ -544,6 +547,36 @@ func count(pieces []piece, win timeline.Interval, removed timeline.Set) tally {
 	return t
 }
 
+// grid is the fixed intervals a plan counts downtime in (Plan.CountIn),
+// step seconds long from origin (the period's start); a zero step counts
+// downtime as it is.
+type grid struct {
+	origin, step int64
+}
+
+func gridOf(plan *Plan, origin time.Time) grid {
+	return grid{origin: origin.Unix(), step: int64(plan.CountIn / time.Second)}
+}
+
+// out rounds [a, b) out to whole cells of the grid, within win: the cell
+// holding a starts it and the cell holding b−1 ends it.
+func (g grid) out(a, b int64, win timeline.Interval) (int64, int64) {
+	if g.step <= 0 || b <= a {
+		return a, b
+	}
+	a = g.origin + floorDiv(a-g.origin, g.step)*g.step
+	b = g.origin + (floorDiv(b-g.origin-1, g.step)+1)*g.step
+	return max(a, win.Start.Unix()), min(b, win.End.Unix())
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
 func minutes(thousandthSeconds int64) float64 {
 	return float64(thousandthSeconds) / 60000
 }
@@ -559,19 +592,30 @@ type avail struct {
 	pieces     []piece
 	coverage   []*ComponentCoverage
 	noData     bool
+	// rounded is the liable downtime (thousandths of seconds) counting in
+	// whole intervals added; compPieces, compRemoved and worst keep what
+	// combine: worst needs to work it out.
+	rounded     int64
+	compPieces  [][]piece
+	compRemoved []timeline.Set
+	worst       int
 }
 
 type availKey struct {
-	plan       *Plan
-	start, end int64
+	plan               *Plan
+	start, end, origin int64
 }
 
-func (e *engine) availability(plan *Plan, win timeline.Interval) *avail {
-	k := availKey{plan, win.Start.Unix(), win.End.Unix()}
+// availability is plan's availability over win, a part of the period (or
+// rolling window) that starts at origin, where whole-interval counting
+// (Plan.CountIn) lays its grid from.
+func (e *engine) availability(plan *Plan, win timeline.Interval, origin time.Time) *avail {
+	k := availKey{plan, win.Start.Unix(), win.End.Unix(), origin.Unix()}
 	if a, ok := e.avails[k]; ok {
 		return a
 	}
 	a := &avail{components: []*ComponentUptime{}}
+	g := gridOf(plan, origin)
 	var windows timeline.Set
 	var perComp []tally
 	for _, comp := range plan.Components {
@@ -583,7 +627,7 @@ func (e *engine) availability(plan *Plan, win timeline.Interval) *avail {
 				removed = removed.Union(timeline.NewSet(timeline.NewInterval(m.Start, m.End).Intersect(win)))
 			}
 		}
-		t := count(pieces, win, removed)
+		t := count(pieces, win, removed, g)
 		cu := &ComponentUptime{Component: comp, Uptime: ratFloat(t.uptime(plan.Formula)), LiableMinutes: minutes(t.liable)}
 		a.components = append(a.components, cu)
 		if c := e.pol.Components[comp]; c != nil && c.Beta {
@@ -599,6 +643,8 @@ func (e *engine) availability(plan *Plan, win timeline.Interval) *avail {
 			continue
 		}
 		perComp = append(perComp, t)
+		a.compPieces = append(a.compPieces, pieces)
+		a.compRemoved = append(a.compRemoved, removed)
 		a.pieces = append(a.pieces, pieces...)
 		windows = windows.Union(removed)
 		if e.req.Explain {
@@ -618,7 +664,7 @@ func (e *engine) availability(plan *Plan, win timeline.Interval) *avail {
 	}
 	switch {
 	case len(perComp) == 0:
-		a.t = count(nil, win, nil)
+		a.t = count(nil, win, nil, grid{})
 	case plan.Combine == CombineWorst:
 		// The worst component decides.
 		worst := 0
@@ -628,8 +674,17 @@ func (e *engine) availability(plan *Plan, win timeline.Interval) *avail {
 			}
 		}
 		a.t = perComp[worst]
+		a.worst = worst
 	default:
-		a.t = count(a.pieces, win, windows)
+		a.t = count(a.pieces, win, windows, g)
+	}
+	if g.step > 0 && len(perComp) > 0 {
+		// What the whole intervals added to the downtime as it was.
+		raw := count(a.pieces, win, windows, grid{})
+		if plan.Combine == CombineWorst {
+			raw = count(a.compPieces[a.worst], win, a.compRemoved[a.worst], grid{})
+		}
+		a.rounded = a.t.liable - raw.liable
 	}
 	a.uptime = a.t.uptime(plan.Formula)
 	a.perf = e.performance(plan, win)
@@ -669,7 +724,7 @@ func (e *engine) covered(plan *Plan, win timeline.Interval) (out []*ComponentCov
 
 // subscription computes one subscription's figures for one plan period.
 func (e *engine) subscription(s *Subscription, v *Version, plan *Plan, period timeline.Period, win timeline.Interval) *SubscriptionReport {
-	a := e.availability(plan, win)
+	a := e.availability(plan, win, period.Interval().Start)
 	t := a.t
 	sr := &SubscriptionReport{
 		Customer: s.Customer, Subscription: s.ID, Plan: plan.ID, Override: plan != v.Plans[plan.ID],
@@ -679,7 +734,7 @@ func (e *engine) subscription(s *Subscription, v *Version, plan *Plan, period ti
 		Uptime: ratFloat(a.uptime), UptimeExact: a.uptime.RatString(), Met: a.uptime.Cmp(plan.Objective) >= 0 && !a.noData,
 		Coverage: a.coverage, NoData: a.noData,
 		TotalMinutes: float64(t.total) / 60, MaintenanceMinutes: float64(t.window) / 60,
-		LiableMinutes: minutes(t.liable), IgnoredMinutes: minutes(t.ignored),
+		LiableMinutes: minutes(t.liable), IgnoredMinutes: minutes(t.ignored), RoundedMinutes: minutes(a.rounded),
 	}
 	for c, v := range t.excluded {
 		sr.ExcludedMinutes[c] = minutes(v)

@@ -167,6 +167,13 @@ type Plan struct {
 	Weights map[Status]int64
 	// MinDowntime ignores down episodes shorter than it (blips).
 	MinDowntime time.Duration
+	// CountIn, when set, counts liable downtime in whole intervals of this
+	// length ("a 5-minute interval with any failed check counts as 5
+	// minutes down"): each liable piece is rounded out to a grid of
+	// CountIn steps from the period's start, and the grid cells are
+	// counted once each, at the heaviest weight in them. It divides an
+	// hour (1m, 5m, 15m, 1h); 0 counts the downtime as it is.
+	CountIn time.Duration
 	// Excluded are the causes whose downtime is not counted against the
 	// provider. Maintenance is excused only when announced in time.
 	Excluded map[Cause]bool

@@ -38,13 +38,16 @@ type SubscriptionReport struct {
 	Met         bool    `json:"met"`
 	// Minutes: the whole period (D), the excused maintenance time (P),
 	// the liable downtime (N, weighted), and the downtime excluded by cause.
-	TotalMinutes       float64            `json:"total_minutes"`
-	MaintenanceMinutes float64            `json:"maintenance_minutes"`
-	LiableMinutes      float64            `json:"liable_minutes"`
-	ExcludedMinutes    map[Cause]float64  `json:"excluded_minutes"`
-	IgnoredMinutes     float64            `json:"ignored_minutes"`
-	Components         []*ComponentUptime `json:"components"`
-	Performance        []*PerfResult      `json:"performance,omitempty"`
+	TotalMinutes       float64           `json:"total_minutes"`
+	MaintenanceMinutes float64           `json:"maintenance_minutes"`
+	LiableMinutes      float64           `json:"liable_minutes"`
+	ExcludedMinutes    map[Cause]float64 `json:"excluded_minutes"`
+	IgnoredMinutes     float64           `json:"ignored_minutes"`
+	// RoundedMinutes is the part of LiableMinutes that counting in whole
+	// intervals (uptime.count_in) added to the downtime as it was.
+	RoundedMinutes float64            `json:"rounded_minutes,omitempty"`
+	Components     []*ComponentUptime `json:"components"`
+	Performance    []*PerfResult      `json:"performance,omitempty"`
 	// Coverage is, per component whose monitoring is tracked (coverage
 	// evidence), how much of the period it covered; absent when none is
 	// tracked (coverage unknown, as in a hand-written fact file). NoData

@@ -34,6 +34,9 @@ func Terms(plan *Plan) []string {
 	if plan.MinDowntime > 0 {
 		out = append(out, fmt.Sprintf("Interruptions shorter than %s are not counted.", durationText(plan.MinDowntime)))
 	}
+	if plan.CountIn > 0 {
+		out = append(out, fmt.Sprintf("Downtime is counted in whole intervals of %s from the start of the %s: an interval with any downtime counts whole.", durationText(plan.CountIn), period))
+	}
 	for _, t := range plan.Credits.Tiers {
 		out = append(out, fmt.Sprintf("Uptime below %s %%: a credit of %s %% of the %sly fee.", ratText(t.Below), ratText(t.Percent), period))
 	}

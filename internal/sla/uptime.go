@@ -117,7 +117,7 @@ func (u *Uptimes) Component(comp string, windows []timeline.Interval) []UptimeFi
 			// window alone (most days of most components).
 			t = tally{total: int64(win.Duration() / time.Second)}
 		} else {
-			t = count(clipped, win, cut)
+			t = count(clipped, win, cut, grid{})
 		}
 		out[i].Measured = win
 		out[i].DownSeconds = float64(t.liable) / 1000

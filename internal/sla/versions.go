@@ -304,6 +304,12 @@ func (r *reducer) plan(a, b *Plan) {
 	if b.MinDowntime > a.MinDowntime {
 		r.add("minimum downtime raised from %s to %s", verDur(a.MinDowntime), verDur(b.MinDowntime))
 	}
+	// Whole intervals count at least the downtime itself, and a grid
+	// whose step is a multiple of the other's covers it: only a step
+	// that does not cover the old one's cells can count less.
+	if a.CountIn > 0 && (b.CountIn == 0 || b.CountIn%a.CountIn != 0) {
+		r.add("downtime no longer counted in whole intervals of %s (now %s)", verDur(a.CountIn), countInText(b.CountIn))
+	}
 	for _, c := range verCauseKeys(b.Excluded) {
 		if b.Excluded[c] && !a.Excluded[c] {
 			r.add("cause %q newly excluded", c)
@@ -777,6 +783,14 @@ func verRat(r *big.Rat) string {
 		x.Mul(x, ten)
 	}
 	return r.FloatString(9)
+}
+
+// countInText words a plan's CountIn for a reduction.
+func countInText(d time.Duration) string {
+	if d == 0 {
+		return "as it is"
+	}
+	return "in whole intervals of " + verDur(d)
 }
 
 // verDur prints a duration as "N days" when it is whole days, else like
