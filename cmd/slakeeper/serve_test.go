@@ -332,7 +332,7 @@ func TestServeMetricsAndReload(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		_, body := call(t, "GET", base+"/metrics", "", nil)
-		if strings.Contains(string(body), `slakeeper_check_results_total{location="local",monitor="web-local",state="up"}`) {
+		if strings.Contains(string(body), `slakeeper_check_results_total{component="web",location="local",monitor="web-local",state="up"}`) {
 			break
 		}
 		if time.Now().After(deadline) {
