@@ -247,7 +247,13 @@ func targetCols(tr *sla.TargetResult) string {
 	if tr.Cycles > 1 {
 		state += fmt.Sprintf(" (%d of %d cycles breached)", tr.Breaches, tr.Cycles)
 	}
-	return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s", tr.Metric, ts(tr.Deadline), achieved, mins(tr.UsedMinutes), mins(tr.TargetMinutes), tr.Calendar, state)
+	target := mins(tr.TargetMinutes)
+	if tr.Range != "" {
+		// A range: both ends, and which one was met.
+		target = mins(tr.LowerMinutes) + "-" + target
+		state += " (range: " + tr.Range + ")"
+	}
+	return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s", tr.Metric, ts(tr.Deadline), achieved, mins(tr.UsedMinutes), target, tr.Calendar, state)
 }
 
 // writeCSV writes one row per subscription period, for billing; with

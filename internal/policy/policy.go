@@ -430,6 +430,67 @@ func (c *checker) target(path string, n *yaml.Node, defCal string) *sla.Target {
 	return &sla.Target{Duration: d, Calendar: cal}
 }
 
+// supportTarget reads a support priority's target, which may also be a
+// range of two durations, "5m-15m" (or {within: 5m-15m, calendar: id};
+// an en dash works too): seed 004's "acknowledgment within 5-15 minutes".
+// A range promises its upper end; reports say which end was met.
+func (c *checker) supportTarget(path string, n *yaml.Node, defCal string) *sla.Target {
+	if n == nil || n.Kind == 0 {
+		return nil
+	}
+	n = deref(n)
+	within, at := n, -1 // the node holding the duration, its index in n
+	if n.Kind == yaml.MappingNode {
+		within = nil
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == "within" {
+				within, at = deref(n.Content[i+1]), i+1
+			}
+		}
+	}
+	if within == nil || within.Kind != yaml.ScalarNode {
+		return c.target(path, n, defCal)
+	}
+	lo, hi, ok := cutRange(within.Value)
+	if !ok {
+		return c.target(path, n, defCal)
+	}
+	upper := *within
+	upper.Value = hi
+	whole := &upper
+	if at >= 0 {
+		m := *n
+		m.Content = append([]*yaml.Node(nil), n.Content...)
+		m.Content[at] = &upper
+		whole = &m
+	}
+	t := c.target(path, whole, defCal)
+	if t == nil {
+		return nil
+	}
+	days, rest, err := parseDuration(lo)
+	if err != nil {
+		c.errf(path, "the range's lower end: %s", durationError(err, "30m, 2h or 2d (business days)", lo))
+		return nil
+	}
+	t.Lower = time.Duration(days)*t.Calendar.DayLength() + rest
+	if t.Lower <= 0 || t.Lower >= t.Duration {
+		c.errf(path, "a range's lower end (%s) must be longer than zero and shorter than its upper end (%s)", lo, hi)
+		return nil
+	}
+	return t
+}
+
+// cutRange splits "5m-15m" (or "5m – 15m") into its ends.
+func cutRange(s string) (lo, hi string, ok bool) {
+	for _, sep := range []string{"\u2013", "-"} {
+		if a, b, found := strings.Cut(s, sep); found {
+			return strings.TrimSpace(a), strings.TrimSpace(b), true
+		}
+	}
+	return "", "", false
+}
+
 // percent reads a decimal percentage in [lo, hi].
 func (c *checker) percent(path, s string, lo, hi int64) *big.Rat {
 	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "%"))
@@ -937,10 +998,10 @@ func (c *checker) support(path string, r *rawSupport) *sla.Support {
 		}
 		t := &sla.Targets{
 			Name:            rp.Name,
-			FirstResponse:   c.target(pp+".first_response", &rp.FirstResponse, cal),
-			OngoingResponse: c.target(pp+".ongoing_response", &rp.OngoingResponse, cal),
-			UpdateEvery:     c.target(pp+".update_every", &rp.UpdateEvery, cal),
-			Resolution:      c.target(pp+".resolution", &rp.Resolution, cal),
+			FirstResponse:   c.supportTarget(pp+".first_response", &rp.FirstResponse, cal),
+			OngoingResponse: c.supportTarget(pp+".ongoing_response", &rp.OngoingResponse, cal),
+			UpdateEvery:     c.supportTarget(pp+".update_every", &rp.UpdateEvery, cal),
+			Resolution:      c.supportTarget(pp+".resolution", &rp.Resolution, cal),
 		}
 		if t.Name == "" {
 			t.Name = rp.ID

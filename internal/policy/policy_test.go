@@ -432,6 +432,15 @@ func TestParseValues(t *testing.T) {
 		{"support calendar defaults to always", "        support: {priorities: [{id: p1, first_response: 2d}]}\n", func(p *sla.Plan) any {
 			return fmt.Sprint(p.Support.Priorities["p1"].FirstResponse.Calendar.Name(), " ", p.Support.Priorities["p1"].FirstResponse.Duration)
 		}, "always 48h0m0s"},
+		{"support target range", "        support: {priorities: [{id: p1, first_response: 5m-15m}]}\n", func(p *sla.Plan) any {
+			t := p.Support.Priorities["p1"].FirstResponse
+			return fmt.Sprint(t.Lower, " ", t.Duration)
+		}, "5m0s 15m0s"},
+		// 2 business days of the always calendar: 48 h; an en dash works too.
+		{"support target range in a mapping", "        support: {priorities: [{id: p1, resolution: {within: 1d – 2d, calendar: always}}]}\n", func(p *sla.Plan) any {
+			t := p.Support.Priorities["p1"].Resolution
+			return fmt.Sprint(t.Lower, " ", t.Duration, " ", t.Calendar.Name())
+		}, "24h0m0s 48h0m0s always"},
 		{"support reopen and priority change defaults", "        support: {priorities: [{id: p1}]}\n", func(p *sla.Plan) any { return fmt.Sprint(p.Support.ReopenRestart, p.Support.PriorityRestart) }, "false false"},
 		{"postmortem without severities covers all", "        incidents: {postmortem: {within: 2d}}\n", func(p *sla.Plan) any {
 			return fmt.Sprint(len(p.Incidents.PostmortemSeverities), " ", p.Incidents.Postmortem.Duration, " ", p.Incidents.Postmortem.Calendar.Name())
@@ -715,6 +724,9 @@ func TestParseErrors(t *testing.T) {
 		{"too many days", withPlanKeys("        maintenance_notice: 36601d\n"), wantErr{11, plan0 + ".maintenance_notice", `got "36601d"`}},
 		{"bad recovery duration", withPlanKeys("        recovery: {rto: 12 hours}\n"), wantErr{11, plan0 + ".recovery.rto", `got "12 hours"`}},
 		{"claim without within", withPlanKeys("        credits: {tiers: [{below: 99, credit: 10}], claim: {from: failure}}\n"), wantErr{11, plan0 + ".credits.claim.within", "required"}},
+		{"range with ends reversed", withPlanKeys("        support:\n          priorities:\n            - {id: p1, first_response: 15m-5m}\n"), wantErr{13, plan0 + ".support.priorities[0].first_response", "a range's lower end (15m) must be longer than zero and shorter than its upper end (5m)"}},
+		{"range with a bad lower end", withPlanKeys("        support:\n          priorities:\n            - {id: p1, first_response: {within: soon-15m}}\n"), wantErr{13, plan0 + ".support.priorities[0].first_response", `the range's lower end: want a duration such as 30m, 2h or 2d (business days), got "soon"`}},
+		{"range with a bad upper end", withPlanKeys("        support:\n          priorities:\n            - {id: p1, first_response: 5m-}\n"), wantErr{13, plan0 + ".support.priorities[0].first_response", `want a duration such as 30m, 2h or 2d (business days), got ""`}},
 		{"bad target", withPlanKeys("        support:\n          priorities:\n            - {id: p1, first_response: soon}\n"), wantErr{13, plan0 + ".support.priorities[0].first_response", `want a duration such as 30m, 2h or 2d (business days), got "soon"`}},
 		{"zero target", withPlanKeys("        support:\n          priorities:\n            - {id: p1, resolution: 0h}\n"), wantErr{13, plan0 + ".support.priorities[0].resolution", "a target must be longer than zero"}},
 		{"target as a list", withPlanKeys("        support:\n          priorities:\n            - {id: p1, resolution: [2h]}\n"), wantErr{13, plan0 + ".support.priorities[0].resolution", "want a duration such as 2h or {within: 2h, calendar: id}"}},

@@ -38,8 +38,8 @@ func TestEvaluateIncident(t *testing.T) {
 	// Berlin). Seed 001: a post-mortem within 5 business days, here 5 × 8 h
 	// of the 08:00–16:00 CET calendar, for critical and major incidents.
 	rules := &IncidentRules{
-		UpdateEvery:          map[string]*Target{"critical": {time.Hour, c.berlin}},
-		Postmortem:           &Target{40 * time.Hour, c.cet},
+		UpdateEvery:          map[string]*Target{"critical": {Duration: time.Hour, Calendar: c.berlin}},
+		Postmortem:           &Target{Duration: 40 * time.Hour, Calendar: c.cet},
 		PostmortemSeverities: map[string]bool{"critical": true, "major": true},
 	}
 	const (

@@ -284,6 +284,10 @@ type Targets struct {
 type Target struct {
 	Duration time.Duration
 	Calendar *timeline.Calendar
+	// Lower, when above zero, makes the target a range from Lower to
+	// Duration ("acknowledgment within 5-15 minutes"): the promise is
+	// Duration, and results say which end was met as well.
+	Lower time.Duration
 }
 
 // IncidentRules are the obligations a plan puts on incidents.

@@ -216,6 +216,14 @@ const (
 	TargetPending  = "pending" // not achieved yet and not yet due as of AsOf
 )
 
+// How a target given as a range was met.
+const (
+	RangeMetLower = "met_lower" // at or before the lower end's deadline
+	RangeMetUpper = "met_upper" // after the lower end's deadline, at or before the upper end's
+	RangeMissed   = "missed"    // after both, or not achieved by the upper end's deadline
+	RangePending  = "pending"   // the upper end is not yet due
+)
+
 // TargetResult is one ticket target (first response, ongoing response,
 // update cadence, resolution) or one incident obligation.
 type TargetResult struct {
@@ -229,11 +237,18 @@ type TargetResult struct {
 	AchievedAt *time.Time `json:"achieved_at,omitempty"`
 	// UsedMinutes is the business time used (the worst cycle for recurring
 	// targets).
-	UsedMinutes float64  `json:"used_minutes"`
-	State       string   `json:"state"`
-	Cycles      int      `json:"cycles,omitempty"`
-	Breaches    int      `json:"breaches,omitempty"`
-	Facts       []string `json:"facts"`
+	UsedMinutes float64 `json:"used_minutes"`
+	State       string  `json:"state"`
+	// For a target given as a range, LowerMinutes is its lower end,
+	// LowerDeadline when that fell due, and Range which end was met
+	// (RangeMetLower, RangeMetUpper, RangeMissed or RangePending; for a
+	// recurring target, the worst cycle's). State is the upper end's.
+	LowerMinutes  float64    `json:"lower_minutes,omitempty"`
+	LowerDeadline *time.Time `json:"lower_deadline,omitempty"`
+	Range         string     `json:"range,omitempty"`
+	Cycles        int        `json:"cycles,omitempty"`
+	Breaches      int        `json:"breaches,omitempty"`
+	Facts         []string   `json:"facts"`
 }
 
 // IncidentReport lists one incident's obligations.

@@ -333,6 +333,9 @@ type ticketMeasure struct {
 	done     bool
 	facts    map[int]bool
 	window   clockWindow
+	// lowerDeadline and band are set for a target given as a range.
+	lowerDeadline time.Time
+	band          string
 }
 
 // targetPick picks one metric's target from a priority's targets.
@@ -399,7 +402,39 @@ func (r *ticketReplay) measure(c ticketClock, pick targetPick) (*ticketMeasure, 
 	if c.done {
 		m.achieved = end.UTC()
 	}
+	if tg.Lower > 0 {
+		if m.lowerDeadline, err = cal.AddExcept(start, tg.Lower, pauses); err != nil {
+			return nil, fmt.Errorf("deadline in calendar %s: %w", cal.Name(), err)
+		}
+		m.band = rangeBand(m.state, c.done, end, m.lowerDeadline)
+	}
 	return m, nil
+}
+
+// rangeBand says which end of a range a target met, given its state
+// against the upper end and, when done, when it was achieved.
+func rangeBand(state string, done bool, end, lowerDeadline time.Time) string {
+	switch {
+	case state == TargetPending:
+		return RangePending
+	case state == TargetBreached:
+		return RangeMissed
+	case done && !end.After(lowerDeadline):
+		return RangeMetLower
+	default:
+		return RangeMetUpper
+	}
+}
+
+// setRange puts a range's lower end and band into res.
+func setRange(res *TargetResult, tg *Target, lowerDeadline time.Time, band string) {
+	if tg.Lower <= 0 {
+		return
+	}
+	at := lowerDeadline.UTC()
+	res.LowerMinutes = oblMinutes(tg.Lower)
+	res.LowerDeadline = &at
+	res.Range = band
 }
 
 // keepWindow records the stretch m measured as metric's clock window.
@@ -434,6 +469,7 @@ func (r *ticketReplay) result(metric string, m *ticketMeasure) *TargetResult {
 		at := m.achieved
 		res.AchievedAt = &at
 	}
+	setRange(res, m.target, m.lowerDeadline, m.band)
 	return res
 }
 
@@ -587,7 +623,7 @@ func (r *ticketReplay) recurring(metric string, cycles []ticketClock, pick targe
 	}
 	cs := make([]oblCycle, len(ms))
 	for i, m := range ms {
-		cs[i] = oblCycle{target: m.target, deadline: m.deadline, used: m.used, state: m.state, end: m.achieved, done: m.done}
+		cs[i] = oblCycle{target: m.target, deadline: m.deadline, used: m.used, state: m.state, end: m.achieved, done: m.done, lowerDeadline: m.lowerDeadline, band: m.band}
 	}
 	res := oblRecurring(metric, cs)
 	res.Facts = r.factIDs(facts)
@@ -603,6 +639,9 @@ type oblCycle struct {
 	state    string
 	end      time.Time
 	done     bool
+	// lowerDeadline and band: a range's (tickets only).
+	lowerDeadline time.Time
+	band          string
 }
 
 // oblRecurring sums up the cycles of a recurring target (at least one): the
@@ -638,6 +677,17 @@ func oblRecurring(metric string, cs []oblCycle) *TargetResult {
 	res.Calendar = targetCalendar(decide.target).Name()
 	res.Deadline = decide.deadline.UTC()
 	res.UsedMinutes = oblMinutes(worst)
+	// A range: the worst band of the cycles, ranked like the state (a
+	// miss, else a pending last cycle, else any cycle met at the upper end).
+	if decide.target.Lower > 0 {
+		band := map[string]string{TargetBreached: RangeMissed, TargetPending: RangePending, TargetMet: RangeMetLower}[res.State]
+		for _, c := range cs {
+			if band == RangeMetLower && c.band == RangeMetUpper {
+				band, decide = RangeMetUpper, c // the first cycle past its lower end
+			}
+		}
+		setRange(res, decide.target, decide.lowerDeadline, band)
+	}
 	return res
 }
 

@@ -158,9 +158,9 @@ func obSupport002(c obCalendars) *Support {
 	return &Support{
 		Pause: map[string]bool{"pending": true, "on_hold": true},
 		Priorities: map[string]*Targets{
-			"critical": {Name: "Critical", FirstResponse: &Target{2 * time.Hour, c.cet}},
-			"high":     {Name: "High", FirstResponse: &Target{8 * time.Hour, c.cet}},
-			"standard": {Name: "Standard", FirstResponse: &Target{16 * time.Hour, c.cet}},
+			"critical": {Name: "Critical", FirstResponse: &Target{Duration: 2 * time.Hour, Calendar: c.cet}},
+			"high":     {Name: "High", FirstResponse: &Target{Duration: 8 * time.Hour, Calendar: c.cet}},
+			"standard": {Name: "Standard", FirstResponse: &Target{Duration: 16 * time.Hour, Calendar: c.cet}},
 		},
 		PriorityOrder: []string{"critical", "high", "standard"},
 	}
@@ -173,8 +173,8 @@ func obSupport003(c obCalendars) *Support {
 	return &Support{
 		Pause: map[string]bool{"pending": true},
 		Priorities: map[string]*Targets{
-			"premium":  {Name: "Premium", FirstResponse: &Target{2 * time.Hour, c.est}, UpdateEvery: &Target{4 * time.Hour, c.est}},
-			"standard": {Name: "Standard", FirstResponse: &Target{12 * time.Hour, c.est}, OngoingResponse: &Target{12 * time.Hour, c.est}},
+			"premium":  {Name: "Premium", FirstResponse: &Target{Duration: 2 * time.Hour, Calendar: c.est}, UpdateEvery: &Target{Duration: 4 * time.Hour, Calendar: c.est}},
+			"standard": {Name: "Standard", FirstResponse: &Target{Duration: 12 * time.Hour, Calendar: c.est}, OngoingResponse: &Target{Duration: 12 * time.Hour, Calendar: c.est}},
 		},
 	}
 }
@@ -185,7 +185,7 @@ func obSupport004(cal *timeline.Calendar) *Support {
 	return &Support{
 		Pause: map[string]bool{"pending": true, "on_hold": true},
 		Priorities: map[string]*Targets{
-			"critical": {Name: "Critical", FirstResponse: &Target{15 * time.Minute, cal}, Resolution: &Target{24 * time.Hour, cal}},
+			"critical": {Name: "Critical", FirstResponse: &Target{Duration: 15 * time.Minute, Calendar: cal}, Resolution: &Target{Duration: 24 * time.Hour, Calendar: cal}},
 		},
 	}
 }
@@ -195,8 +195,8 @@ func obSupportPriorities(c obCalendars, restart bool) *Support {
 	return &Support{
 		PriorityRestart: restart,
 		Priorities: map[string]*Targets{
-			"urgent": {FirstResponse: &Target{time.Hour, c.utc}},
-			"normal": {FirstResponse: &Target{8 * time.Hour, c.utc}},
+			"urgent": {FirstResponse: &Target{Duration: time.Hour, Calendar: c.utc}},
+			"normal": {FirstResponse: &Target{Duration: 8 * time.Hour, Calendar: c.utc}},
 		},
 	}
 }
@@ -213,11 +213,11 @@ func TestEvaluateTicket(t *testing.T) {
 	cadence := func(d time.Duration, cal *timeline.Calendar) *Support {
 		return &Support{
 			Pause:      map[string]bool{"pending": true},
-			Priorities: map[string]*Targets{"normal": {UpdateEvery: &Target{d, cal}}},
+			Priorities: map[string]*Targets{"normal": {UpdateEvery: &Target{Duration: d, Calendar: cal}}},
 		}
 	}
 	ongoing := func(d time.Duration) *Support {
-		return &Support{Priorities: map[string]*Targets{"normal": {OngoingResponse: &Target{d, c.utc}}}}
+		return &Support{Priorities: map[string]*Targets{"normal": {OngoingResponse: &Target{Duration: d, Calendar: c.utc}}}}
 	}
 	const (
 		fr  = MetricFirstResponse
@@ -921,5 +921,86 @@ func TestEvaluateTicketNilSupport(t *testing.T) {
 	}
 	if len(got.Targets) != 0 || got.Targets == nil {
 		t.Errorf("got targets %v, want an empty list", got.Targets)
+	}
+}
+
+// TestTicketRange: seed 004's "acknowledgment within 5-15 minutes" (level 1,
+// 24/7 in UTC) as a first response range 5m–15m, and an update cadence
+// range 1h–4h: the state is the upper end's, and the range says which end
+// was met.
+func TestTicketRange(t *testing.T) {
+	utc := timeline.Always(time.UTC)
+	support := &Support{
+		Pause: map[string]bool{"pending": true},
+		Priorities: map[string]*Targets{"L1": {
+			FirstResponse: &Target{Duration: 15 * time.Minute, Lower: 5 * time.Minute, Calendar: utc},
+			UpdateEvery:   &Target{Duration: 4 * time.Hour, Lower: time.Hour, Calendar: utc},
+		}},
+	}
+	const created = "2026-03-02T10:00:00Z"
+	tests := []struct {
+		name   string
+		events []obEvent
+		asOf   string
+		metric string
+		// want: the state (upper end), the range, the lower end's
+		// deadline, the used minutes.
+		state, rng, lowerDeadline string
+		used                      float64
+	}{
+		// 10:00 + 5 min = 10:05 (lower), + 15 min = 10:15 (upper).
+		{"acknowledged in 4 minutes: the lower end", []obEvent{{TicketAgentReply, "2026-03-02T10:04:00Z", ""}}, "2026-03-03T00:00:00Z",
+			MetricFirstResponse, TargetMet, RangeMetLower, "2026-03-02T10:05:00Z", 4},
+		{"exactly on the lower end is met", []obEvent{{TicketAgentReply, "2026-03-02T10:05:00Z", ""}}, "2026-03-03T00:00:00Z",
+			MetricFirstResponse, TargetMet, RangeMetLower, "2026-03-02T10:05:00Z", 5},
+		{"in 12 minutes: the upper end only", []obEvent{{TicketAgentReply, "2026-03-02T10:12:00Z", ""}}, "2026-03-03T00:00:00Z",
+			MetricFirstResponse, TargetMet, RangeMetUpper, "2026-03-02T10:05:00Z", 12},
+		{"exactly on the upper end", []obEvent{{TicketAgentReply, "2026-03-02T10:15:00Z", ""}}, "2026-03-03T00:00:00Z",
+			MetricFirstResponse, TargetMet, RangeMetUpper, "2026-03-02T10:05:00Z", 15},
+		{"in 20 minutes: both missed", []obEvent{{TicketAgentReply, "2026-03-02T10:20:00Z", ""}}, "2026-03-03T00:00:00Z",
+			MetricFirstResponse, TargetBreached, RangeMissed, "2026-03-02T10:05:00Z", 20},
+		{"no reply at 10:10: pending, though past the lower end", nil, "2026-03-02T10:10:00Z",
+			MetricFirstResponse, TargetPending, RangePending, "2026-03-02T10:05:00Z", 10},
+		{"no reply at 10:30: both missed", nil, "2026-03-02T10:30:00Z",
+			MetricFirstResponse, TargetBreached, RangeMissed, "2026-03-02T10:05:00Z", 30},
+		// Paused 10:02–10:10 (8 min): the lower end falls due at 10:13, the
+		// reply at 10:12 used 2 + 2 = 4 minutes.
+		{"a pause moves the lower end too", []obEvent{{TicketStatus, "2026-03-02T10:02:00Z", "pending"}, {TicketStatus, "2026-03-02T10:10:00Z", "open"}, {TicketAgentReply, "2026-03-02T10:12:00Z", ""}}, "2026-03-03T00:00:00Z",
+			MetricFirstResponse, TargetMet, RangeMetLower, "2026-03-02T10:13:00Z", 4},
+		// Updates at 10:04, 11:00 (56 min: lower), 13:00 (2 h: upper only),
+		// solved 13:30 (30 min): met, at the upper end, the lower end of the
+		// 11:00 cycle due at 12:00; the worst gap 120 minutes.
+		{"a cadence with one gap past the lower end", []obEvent{{TicketAgentReply, "2026-03-02T10:04:00Z", ""}, {TicketAgentReply, "2026-03-02T11:00:00Z", ""}, {TicketAgentReply, "2026-03-02T13:00:00Z", ""}, {TicketSolved, "2026-03-02T13:30:00Z", ""}}, "2026-03-03T00:00:00Z",
+			MetricUpdateEvery, TargetMet, RangeMetUpper, "2026-03-02T12:00:00Z", 120},
+		// Updates at 10:04, 15:00 (4 h 56 min: past the upper end).
+		{"a cadence with a gap past both ends", []obEvent{{TicketAgentReply, "2026-03-02T10:04:00Z", ""}, {TicketAgentReply, "2026-03-02T15:00:00Z", ""}, {TicketSolved, "2026-03-02T15:10:00Z", ""}}, "2026-03-03T00:00:00Z",
+			MetricUpdateEvery, TargetBreached, RangeMissed, "2026-03-02T11:04:00Z", 296},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tk := &Ticket{ID: "t1", At: obTime(t, created), Customer: "c", Priority: "L1"}
+			rep, err := EvaluateTicket(tk, obEvents(t, "t1", tt.events), support, obTime(t, tt.asOf))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got *TargetResult
+			for _, r := range rep.Targets {
+				if r.Metric == tt.metric {
+					got = r
+				}
+			}
+			if got == nil {
+				t.Fatalf("no %s result in %+v", tt.metric, rep.Targets)
+			}
+			lower := ""
+			if got.LowerDeadline != nil {
+				lower = got.LowerDeadline.Format(time.RFC3339)
+			}
+			wantLower := map[string]float64{MetricFirstResponse: 5, MetricUpdateEvery: 60}[tt.metric]
+			if got.State != tt.state || got.Range != tt.rng || lower != tt.lowerDeadline || got.UsedMinutes != tt.used || got.LowerMinutes != wantLower {
+				t.Errorf("got state %s range %s lower deadline %s used %v lower %v min, want %s %s %s %v %v",
+					got.State, got.Range, lower, got.UsedMinutes, got.LowerMinutes, tt.state, tt.rng, tt.lowerDeadline, tt.used, wantLower)
+			}
+		})
 	}
 }
