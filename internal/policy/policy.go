@@ -423,8 +423,14 @@ func (c *checker) target(path string, n *yaml.Node, defCal string) *sla.Target {
 		return nil
 	}
 	d := time.Duration(days)*cal.DayLength() + rest
-	if d <= 0 {
-		c.errf(path, "a target must be longer than zero")
+	// A response due at zero is due at the calendar's next business
+	// moment; a gap or a resolution of zero could never be met.
+	if d <= 0 && !(d == 0 && (strings.HasSuffix(path, ".first_response") || strings.HasSuffix(path, ".ongoing_response"))) {
+		hint := ""
+		if strings.Contains(path, ".support.") {
+			hint = " (0s, the calendar's next business moment, is for first_response and ongoing_response)"
+		}
+		c.errf(path, "a target must be longer than zero%s", hint)
 		return nil
 	}
 	return &sla.Target{Duration: d, Calendar: cal}

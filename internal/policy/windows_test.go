@@ -45,3 +45,27 @@ func TestParseCountIn(t *testing.T) {
 		})
 	}
 }
+
+// TestParseZeroResponseTarget: a response target of 0s is the calendar's
+// next business moment; other targets must stay above zero.
+func TestParseZeroResponseTarget(t *testing.T) {
+	doc := withPlanKeys("        support:\n          priorities:\n            - {id: p1, first_response: 0s, ongoing_response: {within: 0m, calendar: always}}\n")
+	pol, err := Parse("test.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := pol.Versions[0].Plans["standard"].Support.Priorities["p1"]
+	if tg.FirstResponse == nil || tg.FirstResponse.Duration != 0 || tg.OngoingResponse == nil || tg.OngoingResponse.Duration != 0 {
+		t.Fatalf("got first response %+v, ongoing %+v, want two targets of 0", tg.FirstResponse, tg.OngoingResponse)
+	}
+	if err := compileSchema(t).Validate(yamlToJSON(t, []byte(doc))); err != nil {
+		t.Errorf("schema: %v", err)
+	}
+	for _, key := range []string{"update_every", "resolution"} {
+		doc := withPlanKeys("        support:\n          priorities:\n            - {id: p1, " + key + ": 0s}\n")
+		_, err := Parse("test.yaml", []byte(doc))
+		checkErr(t, err, wantErr{13, plan0 + ".support.priorities[0]." + key, "a target must be longer than zero (0s, the calendar's next business moment, is for first_response and ongoing_response)"})
+	}
+	_, err = Parse("test.yaml", []byte(withPlanKeys("        incidents:\n          postmortem: {within: 0s}\n")))
+	checkErr(t, err, wantErr{12, plan0 + ".incidents.postmortem.within", "a target must be longer than zero"})
+}

@@ -379,7 +379,7 @@ func (r *ticketReplay) measure(c ticketClock, pick targetPick) (*ticketMeasure, 
 		}
 	}
 	cal := targetCalendar(tg)
-	deadline, err := cal.AddExcept(start, tg.Duration, pauses)
+	deadline, err := targetDeadline(cal, start, tg.Duration, pauses)
 	if err != nil {
 		return nil, fmt.Errorf("deadline in calendar %s: %w", cal.Name(), err)
 	}

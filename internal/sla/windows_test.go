@@ -208,3 +208,79 @@ func TestCountInReductions(t *testing.T) {
 		}
 	}
 }
+
+// TestNextBusinessMoment: a first response of zero on seed 002's
+// 08:00–16:00 Europe/Berlin calendar (Mon–Fri) is due at once inside
+// hours and at the next opening outside them. DST ends on Sunday
+// 2026-10-25, so Monday the 26th opens at 08:00 CET = 07:00Z, where
+// Friday the 23rd closed at 16:00 CEST = 14:00Z.
+func TestNextBusinessMoment(t *testing.T) {
+	c := obCals(t)
+	sup := &Support{Pause: map[string]bool{"pending": true}, Priorities: map[string]*Targets{"p1": {FirstResponse: &Target{Duration: 0, Calendar: c.cet}}}}
+	const fr, met, br, pd = MetricFirstResponse, TargetMet, TargetBreached, TargetPending
+	tests := []struct {
+		name    string
+		created string
+		events  []obEvent
+		asOf    string
+		want    obWant
+	}{
+		{
+			// Saturday 10:00 CEST: due Monday 08:00 CET = 07:00Z; the reply
+			// then is met, with 0 business time used.
+			name: "weekend ticket answered at the opening", created: "2026-10-24T10:00:00+02:00",
+			events: []obEvent{{TicketAgentReply, "2026-10-26T08:00:00+01:00", ""}}, asOf: "2026-10-27T00:00:00Z",
+			want: obWant{metric: fr, state: met, cal: "cet", deadline: "2026-10-26T07:00:00Z", achieved: "2026-10-26T07:00:00Z"},
+		},
+		{
+			// The same ticket answered at 08:00:01 CET: one second late.
+			name: "one second after the opening is breached", created: "2026-10-24T10:00:00+02:00",
+			events: []obEvent{{TicketAgentReply, "2026-10-26T08:00:01+01:00", ""}}, asOf: "2026-10-27T00:00:00Z",
+			want: obWant{metric: fr, state: br, cal: "cet", deadline: "2026-10-26T07:00:00Z", achieved: "2026-10-26T07:00:01Z", used: time.Second},
+		},
+		{
+			// As of Sunday nothing is due yet: pending (Add(t, 0) would
+			// have made it due, and breached, on Saturday at 08:00Z).
+			name: "pending over the weekend", created: "2026-10-24T10:00:00+02:00", asOf: "2026-10-25T12:00:00Z",
+			want: obWant{metric: fr, state: pd, cal: "cet", deadline: "2026-10-26T07:00:00Z"},
+		},
+		{
+			// Created exactly at Friday's closing, 16:00 CEST = 14:00Z: the
+			// window is open up to, not including, 16:00, so it is due at
+			// Monday's opening.
+			name: "created at the closing", created: "2026-10-23T16:00:00+02:00",
+			events: []obEvent{{TicketAgentReply, "2026-10-26T07:59:00+01:00", ""}}, asOf: "2026-10-27T00:00:00Z",
+			want: obWant{metric: fr, state: met, cal: "cet", deadline: "2026-10-26T07:00:00Z", achieved: "2026-10-26T06:59:00Z"},
+		},
+		{
+			// Tuesday 10:00 CET (09:00Z), inside hours: due at once; the reply
+			// in the same second is met, a minute later breached.
+			name: "inside hours, at once", created: "2026-10-27T10:00:00+01:00",
+			events: []obEvent{{TicketAgentReply, "2026-10-27T10:00:00+01:00", ""}}, asOf: "2026-10-28T00:00:00Z",
+			want: obWant{metric: fr, state: met, cal: "cet", deadline: "2026-10-27T09:00:00Z", achieved: "2026-10-27T09:00:00Z"},
+		},
+		{
+			name: "inside hours, a minute later", created: "2026-10-27T10:00:00+01:00",
+			events: []obEvent{{TicketAgentReply, "2026-10-27T10:01:00+01:00", ""}}, asOf: "2026-10-28T00:00:00Z",
+			want: obWant{metric: fr, state: br, cal: "cet", deadline: "2026-10-27T09:00:00Z", achieved: "2026-10-27T09:01:00Z", used: time.Minute},
+		},
+		{
+			// Paused (pending) from its creation, Tuesday 10:00 CET, to 15:30
+			// CET: due when the pause ends, 14:30Z.
+			name: "paused from the start", created: "2026-10-27T10:00:00+01:00",
+			events: []obEvent{{TicketStatus, "2026-10-27T10:00:00+01:00", "pending"}, {TicketStatus, "2026-10-27T15:30:00+01:00", "open"}, {TicketAgentReply, "2026-10-27T15:30:00+01:00", ""}},
+			asOf:   "2026-10-28T00:00:00Z",
+			want:   obWant{metric: fr, state: met, cal: "cet", deadline: "2026-10-27T14:30:00Z", achieved: "2026-10-27T14:30:00Z"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tk := &Ticket{ID: "T1", At: obTime(t, tt.created), Customer: "acme", Priority: "p1"}
+			tr, err := EvaluateTicket(tk, obEvents(t, "T1", tt.events), sup, obTime(t, tt.asOf))
+			if err != nil {
+				t.Fatal(err)
+			}
+			obCompare(t, tr.Targets, []obWant{tt.want})
+		})
+	}
+}

@@ -307,6 +307,31 @@ func (c *Calendar) NextOpen(t time.Time) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("calendar %q: next opening after %s: %w", c.name, t.Format(time.RFC3339), ErrNoOpening)
 }
 
+// NextOpenExcept returns the first instant at or after t that is open
+// and outside pauses: t itself when it is, else the next opening or the
+// end of the pause, whichever comes later. It is the deadline of a target
+// of zero business time ("the next business moment"), which Add does not
+// give: Add(t, 0) is t even outside hours.
+func (c *Calendar) NextOpenExcept(t time.Time, pauses Set) (time.Time, error) {
+	ps := pauses.normalized()
+	for {
+		next, err := c.NextOpen(t)
+		if err != nil {
+			return time.Time{}, err
+		}
+		paused := false
+		for _, p := range ps {
+			if !p.Start.After(next) && p.End.After(next) {
+				t, paused = p.End, true
+				break
+			}
+		}
+		if !paused {
+			return next, nil
+		}
+	}
+}
+
 // Open returns the business-time parts of iv as a normalized Set.
 func (c *Calendar) Open(iv Interval) Set {
 	iv = NewInterval(iv.Start, iv.End)
