@@ -25,7 +25,7 @@ import (
 // Store is what reports read: the stored facts, the runs of monitoring
 // coverage and the hourly summaries of the performance measured.
 type Store interface {
-	EachFact(ctx context.Context, from, to time.Time, byTime bool, fn func(store.Fact) error) error
+	EachFactFor(ctx context.Context, q store.FactQuery, byTime bool, fn func(store.Fact) error) error
 	Coverage(ctx context.Context, before time.Time) ([]store.CoverageRun, error)
 	Samples(ctx context.Context, from, to time.Time) ([]store.SampleSum, error)
 }
@@ -49,8 +49,9 @@ var _ Store = (store.Store)(nil)
 // Evidence renders everything the engine needs as JSON Lines: the
 // configured customers and subscriptions, the runs of monitoring coverage
 // that began before `to`, the hourly performance summaries of [from, to),
-// then the stored facts with At before `to`. The reports API and `slakeeper export` share it, so both
-// read exactly the same evidence.
+// then the stored facts the reports of [from, to) read (Selection). The
+// reports API and `slakeeper export` share it, so both read exactly the
+// same evidence.
 func Evidence(ctx context.Context, c *config.Config, st Store, from, to time.Time) ([]byte, error) {
 	var b bytes.Buffer
 	if err := EvidenceTo(ctx, c, st, from, to, &b); err != nil {
@@ -63,10 +64,15 @@ func Evidence(ctx context.Context, c *config.Config, st Store, from, to time.Tim
 // store: the text of a month of evidence is never held whole, which
 // halves the memory of a month-end close.
 func ParsedEvidence(ctx context.Context, c *config.Config, st Store, from, to time.Time) (*sla.Evidence, error) {
+	return parsedEvidence(ctx, c, nil, st, from, to)
+}
+
+// parsedEvidence is ParsedEvidence for the policies of c and extra.
+func parsedEvidence(ctx context.Context, c *config.Config, extra []*sla.Policy, st Store, from, to time.Time) (*sla.Evidence, error) {
 	pr, pw := io.Pipe()
 	go func() {
 		bw := bufio.NewWriterSize(pw, 256<<10)
-		err := evidenceTo(ctx, c, st, from, to, false, bw)
+		err := evidenceTo(ctx, c, extra, st, from, to, false, bw)
 		if err == nil {
 			err = bw.Flush()
 		}
@@ -86,13 +92,14 @@ func ParsedEvidence(ctx context.Context, c *config.Config, st Store, from, to ti
 
 // EvidenceTo writes Evidence to w.
 func EvidenceTo(ctx context.Context, c *config.Config, st Store, from, to time.Time, w io.Writer) error {
-	return evidenceTo(ctx, c, st, from, to, true, w)
+	return evidenceTo(ctx, c, nil, st, from, to, true, w)
 }
 
 // evidenceTo writes the evidence with the stored facts by time (as
 // exported) or in the order stored (for the engine, which orders what it
-// needs by time itself, ties in the order stored either way).
-func evidenceTo(ctx context.Context, c *config.Config, st Store, from, to time.Time, byTime bool, w io.Writer) error {
+// needs by time itself, ties in the order stored either way). The facts
+// are those Selection picks for the policies of c and extra.
+func evidenceTo(ctx context.Context, c *config.Config, extra []*sla.Policy, st Store, from, to time.Time, byTime bool, w io.Writer) error {
 	enc := json.NewEncoder(w)
 	for _, cu := range c.Customers {
 		line := map[string]any{"type": "customer", "id": cu.ID, "customer": cu.Customer, "name": cu.Name, "standing": cu.Standing}
@@ -153,14 +160,87 @@ func evidenceTo(ctx context.Context, c *config.Config, st Store, from, to time.T
 			return err
 		}
 	}
+	q, err := Selection(ctx, c, extra, st, from, to)
+	if err != nil {
+		return err
+	}
 	nl := []byte{'\n'}
-	return st.EachFact(ctx, time.Unix(0, 0), to, byTime, func(f store.Fact) error {
+	return st.EachFactFor(ctx, q, byTime, func(f store.Fact) error {
 		if _, err := w.Write(bytes.TrimSpace(f.JSON)); err != nil {
 			return err
 		}
 		_, err := w.Write(nl)
 		return err
 	})
+}
+
+// Selection is the stored facts the reports of [from, to) read, by type
+// (docs/architecture.md, "Reports read a period's facts"): the facts
+// before `to` of the types kept few or wanted whole (customers' standing,
+// subscriptions, maintenance, incidents with their updates and
+// post-mortems, attributions, claims, coverage, recovery); the samples
+// and tickets of [from, to) and those tickets' events; the status facts
+// of [from − lookback, end + lookback) — end is the period's end and its
+// day of margin, lateEvidence before `to` — and, before that, the last
+// of each component and source. lookback is the longest min_downtime of any plan the
+// policies of c and extra may give (their versions, overrides and the
+// subscriptions' custom terms): a down episode reaching into the period
+// from before it is then either read whole or longer than every minimum,
+// so every timeline, blip and figure is the one all facts would give.
+// Ticket events are read by ticket (a ticket of the period may cite one
+// dated before it); a ticket of an earlier period is never reported.
+func Selection(ctx context.Context, c *config.Config, extra []*sla.Policy, st Store, from, to time.Time) (store.FactQuery, error) {
+	pols := append(append([]*sla.Policy(nil), c.Policies...), extra...)
+	subs := append([]*sla.Subscription(nil), c.Subscriptions...)
+	// Stored subscriptions may carry custom terms too.
+	err := st.EachFactFor(ctx, store.FactQuery{To: to, Whole: []string{"subscription"}}, false, func(f store.Fact) error {
+		var w struct {
+			Customer, Plan, Class string
+			Set                   json.RawMessage
+		}
+		if json.Unmarshal(f.JSON, &w) == nil && len(w.Set) > 2 && w.Set[0] == '{' {
+			subs = append(subs, &sla.Subscription{Customer: w.Customer, Plan: w.Plan, Class: w.Class, Set: w.Set})
+		}
+		return nil
+	})
+	if err != nil {
+		return store.FactQuery{}, fmt.Errorf("read subscriptions: %w", err)
+	}
+	var lookback time.Duration
+	for _, p := range pols {
+		for _, v := range p.Versions {
+			for _, pl := range v.AllPlans() {
+				lookback = max(lookback, pl.MinDowntime)
+			}
+			for _, s := range subs {
+				if len(s.Set) == 0 {
+					continue
+				}
+				// A set that does not compile is the engine's error to
+				// report; it gives no plan here.
+				if pl, err := v.PlanOf(s); err == nil && pl != nil {
+					lookback = max(lookback, pl.MinDowntime)
+				}
+			}
+		}
+	}
+	// Every other type, a new one too, is read whole.
+	var whole []string
+	for _, t := range facts.Types {
+		switch t {
+		case "status", "ticket", "ticket_event", "sample":
+		default:
+			whole = append(whole, t)
+		}
+	}
+	return store.FactQuery{From: from, To: to, Whole: whole,
+		Window:       []string{"ticket", "sample"},
+		TicketEvents: true,
+		StatusFrom:   from.Add(-lookback),
+		// Past the period (and its day of margin) only an episode's end
+		// matters, within the lookback too.
+		StatusTo: to.Add(-lateEvidence + 24*time.Hour + lookback),
+	}, nil
 }
 
 // EvidenceRange is the span of the evidence a period's report reads:
@@ -173,8 +253,13 @@ func EvidenceRange(period string) (from, to time.Time, err error) {
 		return time.Time{}, time.Time{}, &sla.InputError{Field: "period", Msg: err.Error()}
 	}
 	iv := p.Interval()
-	return iv.Start.Add(-24 * time.Hour), iv.End.Add(93 * 24 * time.Hour), nil
+	return iv.Start.Add(-24 * time.Hour), iv.End.Add(lateEvidence), nil
 }
+
+// lateEvidence is how long after a period's end the evidence of its
+// report runs (EvidenceRange, whatif's EvidenceSpan): 92 days for claims,
+// post-mortems and late attributions and a day for the plans' zones.
+const lateEvidence = 93 * 24 * time.Hour
 
 // Query is what a report is asked for: the period, one policy or all
 // (""), one customer or all (""), the time it is evaluated as of, and

@@ -67,7 +67,7 @@ func WhatIf(ctx context.Context, c *config.Config, st Store, q WhatIfQuery) (*wh
 			replaces, strings.Join(ids, ", "))}
 	}
 	from, to := rng.EvidenceSpan()
-	ev, err := ParsedEvidence(ctx, c, st, from, to)
+	ev, err := parsedEvidence(ctx, c, []*sla.Policy{prop}, st, from, to)
 	if err != nil {
 		return nil, err
 	}

@@ -38,6 +38,14 @@ type dialect struct {
 	// factTicket is the "ticket" field of a fact's body, as the index
 	// facts_ticket (migration 0006) holds it.
 	factTicket string
+	// statusComponent and statusSource are a status fact's component and
+	// source ("" when absent), as the index facts_status (migration 0013)
+	// holds them.
+	statusComponent, statusSource string
+	// indexedBy follows "FROM facts" to keep a query on the named index:
+	// SQLite's planner takes facts_type_at for a type's facts otherwise,
+	// every status or ticket event there is; PostgreSQL's chooses well.
+	indexedBy func(index string) string
 	// pruneResults deletes at most $3 results of series $1 with at before
 	// $2.
 	pruneResults string
@@ -70,7 +78,10 @@ var sqliteDialect = dialect{
 		b, err := json.Marshal(l)
 		return string(b), err
 	},
-	factTicket: `json_extract(body, '$.ticket')`,
+	factTicket:      `json_extract(body, '$.ticket')`,
+	statusComponent: `json_extract(body, '$.component')`,
+	statusSource:    `coalesce(json_extract(body, '$.source'), '')`,
+	indexedBy:       func(index string) string { return " INDEXED BY " + index },
 	pruneResults: `DELETE FROM results WHERE series = $1 AND at IN
 		(SELECT at FROM results WHERE series = $1 AND at < $2 ORDER BY at LIMIT $3)`,
 	createSeries:  sqliteCreateSeries,
@@ -92,8 +103,11 @@ var postgresDialect = dialect{
 	inList: func(column, param string) string {
 		return column + ` = ANY(CAST(` + param + ` AS text[]))`
 	},
-	listArg:    func(l []string) (any, error) { return l, nil },
-	factTicket: `(CAST(body AS jsonb) ->> 'ticket')`,
+	listArg:         func(l []string) (any, error) { return l, nil },
+	factTicket:      `(CAST(body AS jsonb) ->> 'ticket')`,
+	statusComponent: `(CAST(body AS jsonb) ->> 'component')`,
+	statusSource:    `coalesce(CAST(body AS jsonb) ->> 'source', '')`,
+	indexedBy:       func(string) string { return "" },
 	pruneResults: `DELETE FROM results WHERE ctid = ANY (ARRAY(
 		SELECT ctid FROM results WHERE series = $1 AND at < $2 LIMIT $3))`,
 	createSeries:  pgCreateSeries,

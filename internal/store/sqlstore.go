@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/slakeeper/slakeeper/internal/monitor"
@@ -173,6 +175,115 @@ func (s *sqlStore) eachFactRow(ctx context.Context, query string, args []any, fn
 		return fmt.Errorf("read facts: %w", err)
 	}
 	return nil
+}
+
+// EachFactFor implements Store.
+func (s *sqlStore) EachFactFor(ctx context.Context, q FactQuery, byTime bool, fn func(Fact) error) error {
+	query, args, err := s.factQuerySQL(q, byTime)
+	if err != nil {
+		return fmt.Errorf("read facts: %w", err)
+	}
+	if query == "" {
+		return nil
+	}
+	return s.eachFactRow(ctx, query, args, fn)
+}
+
+// factQuerySQL writes q as one query: a branch per part, each on an
+// index (facts_type_at for a type's range, facts_ticket for a ticket's
+// events, facts_status for the latest status of each component and
+// source), merged in EachFact's order. The latest statuses are found by
+// skipping through facts_status — the next component, each of its
+// sources, the greatest time before StatusFrom — a few index seeks per
+// component and source however long their history.
+func (s *sqlStore) factQuerySQL(q FactQuery, byTime bool) (string, []any, error) {
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	lo, hi := boundsMS(q.From, q.To)
+	to := ""
+	if len(q.Whole) > 0 || len(q.Window) > 0 || q.TicketEvents || q.StatusTo.IsZero() || !q.StatusTo.Before(q.To) {
+		// PostgreSQL refuses a parameter no part uses.
+		to = arg(hi)
+	}
+	const cols = `SELECT id, type, at, body, n FROM facts WHERE `
+	var parts []string
+	if all := append(append([]string(nil), q.Whole...), q.Window...); len(all) > 0 {
+		list, err := s.dialect.listArg(all)
+		if err != nil {
+			return "", nil, err
+		}
+		parts = append(parts, cols+s.dialect.inList("type", arg(list))+` AND at IS NULL`)
+	}
+	if len(q.Whole) > 0 {
+		list, err := s.dialect.listArg(q.Whole)
+		if err != nil {
+			return "", nil, err
+		}
+		parts = append(parts, cols+s.dialect.inList("type", arg(list))+` AND at < `+to)
+	}
+	from := ""
+	if len(q.Window) > 0 || q.TicketEvents {
+		from = arg(lo)
+	}
+	if len(q.Window) > 0 {
+		list, err := s.dialect.listArg(q.Window)
+		if err != nil {
+			return "", nil, err
+		}
+		parts = append(parts, cols+s.dialect.inList("type", arg(list))+` AND at >= `+from+` AND at < `+to)
+	}
+	var ctes []string
+	if q.TicketEvents {
+		// From each ticket of the window to its events: driven the other
+		// way, SQLite walked every event in facts_ticket; so it did when the
+		// id kept its column's affinity ("id || ''" has none).
+		ctes = append(ctes, `tickets(tid) AS (SELECT id || '' FROM facts WHERE type = 'ticket' AND at >= `+from+` AND at < `+to+`)`)
+		parts = append(parts, `SELECT facts.id, facts.type, facts.at, facts.body, facts.n FROM tickets CROSS JOIN facts`+s.dialect.indexedBy("facts_ticket")+
+			` WHERE facts.type = 'ticket_event' AND `+s.dialect.factTicket+` = tickets.tid AND facts.at < `+to)
+	}
+	if !q.StatusFrom.IsZero() {
+		end := q.To
+		if !q.StatusTo.IsZero() && q.StatusTo.Before(end) {
+			end = q.StatusTo
+		}
+		sf, st := boundsMS(q.StatusFrom, end)
+		sfa, sta := arg(sf), to
+		if end.Before(q.To) {
+			sta = arg(st)
+		}
+		c, src := s.dialect.statusComponent, s.dialect.statusSource
+		fs := `facts` + s.dialect.indexedBy("facts_status")
+		ctes = append(ctes, `comps(c) AS (
+			SELECT min(`+c+`) FROM `+fs+` WHERE type = 'status'
+			UNION ALL
+			SELECT (SELECT min(`+c+`) FROM `+fs+` WHERE type = 'status' AND `+c+` > comps.c) FROM comps WHERE comps.c IS NOT NULL
+		), keys(c, s) AS (
+			SELECT comps.c, (SELECT min(`+src+`) FROM `+fs+` WHERE type = 'status' AND `+c+` = comps.c) FROM comps WHERE comps.c IS NOT NULL
+			UNION ALL
+			SELECT keys.c, (SELECT min(`+src+`) FROM `+fs+` WHERE type = 'status' AND `+c+` = keys.c AND `+src+` > keys.s) FROM keys WHERE keys.s IS NOT NULL
+		), latest(c, s, t) AS (
+			SELECT keys.c, keys.s, (SELECT max(at) FROM `+fs+` WHERE type = 'status' AND `+c+` = keys.c AND `+src+` = keys.s AND at < `+sfa+`)
+			FROM keys WHERE keys.s IS NOT NULL
+		)`)
+		parts = append(parts, cols+`type = 'status' AND at >= `+sfa+` AND at < `+sta,
+			`SELECT facts.id, facts.type, facts.at, facts.body, facts.n FROM latest CROSS JOIN `+fs+` WHERE facts.type = 'status' AND `+
+				c+` = latest.c AND `+src+` = latest.s AND facts.at = latest.t`)
+	}
+	if len(parts) == 0 {
+		return "", nil, nil
+	}
+	order := `n`
+	if byTime {
+		order = `at NULLS FIRST, n`
+	}
+	with := ""
+	if len(ctes) > 0 {
+		with = "WITH RECURSIVE " + strings.Join(ctes, ",\n\t\t") + "\n\t\t"
+	}
+	return with + `SELECT id, type, at, body FROM (` + strings.Join(parts, "\n\t\tUNION ALL\n\t\t") + `) f ORDER BY ` + order, args, nil
 }
 
 // FactsOfType implements Store.

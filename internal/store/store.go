@@ -192,6 +192,10 @@ type Store interface {
 	// else the order stored (faster: one pass over the table). An error
 	// of fn stops it and is returned.
 	EachFact(ctx context.Context, from, to time.Time, byTime bool, fn func(Fact) error) error
+	// EachFactFor calls fn with each fact q selects, as EachFact does
+	// (the same order, byTime or as stored), reading each part through an
+	// index: what a period's report needs, not every fact before it.
+	EachFactFor(ctx context.Context, q FactQuery, byTime bool, fn func(Fact) error) error
 	// FactsOfType is Facts restricted to facts whose Type is one of types.
 	FactsOfType(ctx context.Context, types []string, from, to time.Time) ([]Fact, error)
 	// PutClosings stores closes of plan periods with the trails they name
@@ -282,6 +286,30 @@ type SampleSum struct {
 	Hour                        time.Time
 	N                           int64
 	Sum, Min, Max               float64
+}
+
+// FactQuery selects stored facts for EachFactFor: the parts below
+// together, each fact once (the parts must not share a type).
+type FactQuery struct {
+	// From and To bound the facts read by time; no fact with At at or
+	// after To is read.
+	From, To time.Time
+	// Whole are types read whatever their time before To (and those
+	// without one).
+	Whole []string
+	// Window are types read with At in [From, To) (and those without one).
+	Window []string
+	// StatusFrom, unless zero, reads the status facts with At in
+	// [StatusFrom, To) and, before StatusFrom, those at the latest time of
+	// each component and source: the state every source was in at
+	// StatusFrom, without the history before it (index facts_status).
+	StatusFrom time.Time
+	// StatusTo, unless zero or after To, ends the status facts read
+	// before To.
+	StatusTo time.Time
+	// TicketEvents reads the ticket_event facts (At before To) of the
+	// tickets read (index facts_ticket).
+	TicketEvents bool
 }
 
 // Fact is one evidence fact: a JSON object in the format of docs/facts.md

@@ -19,6 +19,7 @@ var notifyScenarios = []struct {
 	name string
 	fn   func(t *testing.T, s store.Store)
 }{
+	{"EachFactFor", testEachFactFor},
 	{"EnqueueIdempotent", testEnqueueIdempotent},
 	{"EnqueueInvalid", testEnqueueInvalid},
 	{"DueOutbound", testDueOutbound},
