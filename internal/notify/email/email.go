@@ -1,6 +1,9 @@
 // Package email delivers notifications over SMTP as plain-text UTF-8 mail,
 // with one-click unsubscribe headers (RFC 8058) when the message has an
-// unsubscribe URL.
+// unsubscribe URL. The messages are built and the SMTP sessions spoken by
+// github.com/wneessen/go-mail (docs/architecture.md, "Dependencies");
+// this package keeps the dialling (so that a context bounds the
+// connection), the pool and the mapping of errors.
 package email
 
 import (
@@ -9,14 +12,14 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"mime"
-	"mime/quotedprintable"
 	"net"
 	"net/mail"
-	"net/smtp"
 	"net/textproto"
 	"strings"
 	"time"
+
+	gomail "github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
 
 	"github.com/slakeeper/slakeeper/internal/notify"
 )
@@ -26,7 +29,7 @@ type Config struct {
 	// Addr is the SMTP server as host:port, e.g. "smtp.example.com:587".
 	Addr string
 	// Username and Password enable PLAIN authentication when Username is set.
-	// net/smtp only sends them over TLS or to localhost.
+	// go-mail (as net/smtp did) only sends them over TLS or to localhost.
 	Username string
 	Password string
 	// From is the sender, e.g. "slakeeper <sla@example.com>".
@@ -93,28 +96,37 @@ func (n *Notifier) Name() string { return "email" }
 
 // Compose returns the message for m, with CRLF line endings.
 func (n *Notifier) Compose(m notify.Message) ([]byte, error) {
-	var b bytes.Buffer
-	hdr := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
-	tos := make([]string, len(n.to))
-	for i, a := range n.to {
-		tos[i] = a.String()
+	msg, err := n.message(m)
+	if err != nil {
+		return nil, err
 	}
-	hdr("From", n.from.String())
-	hdr("To", strings.Join(tos, ", "))
-	hdr("Subject", mime.QEncoding.Encode("utf-8", oneLine(m.Subject)))
-	hdr("Date", n.now().Format(time.RFC1123Z))
-	hdr("Message-ID", n.messageID(m.ID))
+	var b bytes.Buffer
+	if _, err := msg.WriteTo(&b); err != nil {
+		return nil, fmt.Errorf("email: write message: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// message builds m as go-mail's message: From, To, Subject, our clock's
+// Date, a Message-ID made of m.ID (the same for every attempt, so that a
+// retried message is recognised as a repeat), the unsubscribe headers
+// and a quoted-printable UTF-8 text part.
+func (n *Notifier) message(m notify.Message) (*gomail.Msg, error) {
+	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent(), gomail.WithCharset(gomail.CharsetUTF8), gomail.WithEncoding(gomail.EncodingQP))
+	msg.FromMailAddress(n.from)
+	for _, a := range n.to {
+		msg.AddToMailAddress(a)
+	}
+	msg.Subject(oneLine(m.Subject))
+	msg.SetDateWithValue(n.now())
+	msg.SetMessageIDWithValue(strings.Trim(n.messageID(m.ID), "<>"))
 	if m.Unsubscribe != "" {
 		if strings.ContainsAny(m.Unsubscribe, "<>\r\n \t") {
 			return nil, notify.Permanent(errors.New("email: unsubscribe URL contains characters not allowed in a header"))
 		}
-		hdr("List-Unsubscribe", "<"+m.Unsubscribe+">")
-		hdr("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+		msg.SetListUnsubscribe(m.Unsubscribe)
+		msg.SetListUnsubscribePost()
 	}
-	hdr("MIME-Version", "1.0")
-	hdr("Content-Type", "text/plain; charset=UTF-8")
-	hdr("Content-Transfer-Encoding", "quoted-printable")
-	b.WriteString("\r\n")
 	body := strings.ReplaceAll(m.Text, "\r\n", "\n")
 	if m.URL != "" {
 		body += "\n\n" + m.URL
@@ -122,15 +134,8 @@ func (n *Notifier) Compose(m notify.Message) ([]byte, error) {
 	if m.Unsubscribe != "" {
 		body += "\n\n--\nUnsubscribe: " + m.Unsubscribe
 	}
-	qp := quotedprintable.NewWriter(&b)
-	if _, err := qp.Write([]byte(strings.ReplaceAll(body, "\n", "\r\n"))); err != nil {
-		return nil, fmt.Errorf("email: encode body: %w", err)
-	}
-	if err := qp.Close(); err != nil {
-		return nil, fmt.Errorf("email: encode body: %w", err)
-	}
-	b.WriteString("\r\n")
-	return b.Bytes(), nil
+	msg.SetBodyString(gomail.TypeTextPlain, strings.ReplaceAll(body, "\n", "\r\n")+"\r\n")
+	return msg, nil
 }
 
 func (n *Notifier) messageID(id string) string {
@@ -156,13 +161,14 @@ func oneLine(s string) string {
 
 // Send delivers m once. SMTP 5xx replies are permanent errors.
 func (n *Notifier) Send(ctx context.Context, m notify.Message) error {
-	msg, err := n.Compose(m)
+	msg, err := n.message(m)
 	if err != nil {
 		return err
 	}
 	if err := n.send(ctx, msg); err != nil {
 		var te *textproto.Error
-		if errors.As(err, &te) && te.Code >= 500 {
+		var se *gomail.SendError
+		if (errors.As(err, &te) && te.Code >= 500) || (errors.As(err, &se) && se.ErrorCode() >= 500) {
 			err = notify.Permanent(err)
 		}
 		return fmt.Errorf("email %s: %w", m.ID, err)
@@ -170,16 +176,16 @@ func (n *Notifier) Send(ctx context.Context, m notify.Message) error {
 	return nil
 }
 
-func (n *Notifier) send(ctx context.Context, msg []byte) error {
+func (n *Notifier) send(ctx context.Context, msg *gomail.Msg) error {
 	if n.cfg.Pool == nil {
-		c, conn, err := n.dial(ctx)
+		gc, c, conn, err := n.dial(ctx)
 		if err != nil {
 			return err
 		}
 		defer c.Close()
 		stop := watch(ctx, conn)
 		defer stop()
-		if err := n.transact(c, msg); err != nil {
+		if err := gc.SendWithSMTPClient(c, msg); err != nil {
 			return err
 		}
 		if err := c.Quit(); err != nil {
@@ -201,14 +207,14 @@ func (n *Notifier) send(ctx context.Context, msg []byte) error {
 		}
 	}
 	if pc == nil {
-		c, conn, err := n.dial(ctx)
+		gc, c, conn, err := n.dial(ctx)
 		if err != nil {
 			return err
 		}
-		pc = &pooled{c: c, conn: conn}
+		pc = &pooled{gc: gc, c: c, conn: conn}
 	}
 	stop := watch(ctx, pc.conn)
-	err := n.transact(pc.c, msg)
+	err := pc.gc.SendWithSMTPClient(pc.c, msg)
 	if !stop() || err != nil {
 		// Cut by ctx, or the transaction broke off: the connection's
 		// state is unknown.
@@ -220,9 +226,9 @@ func (n *Notifier) send(ctx context.Context, msg []byte) error {
 	return nil
 }
 
-// watch bounds the use of conn by ctx, whose deadline it sets: net/smtp
-// has no context support, closing the connection unblocks it. stop
-// reports whether ctx left the connection open.
+// watch bounds the use of conn by ctx, whose deadline it sets: closing
+// the connection unblocks a session that does not watch ctx itself.
+// stop reports whether ctx left the connection open.
 func watch(ctx context.Context, conn net.Conn) (stop func() bool) {
 	if dl, ok := ctx.Deadline(); ok {
 		conn.SetDeadline(dl)
@@ -230,82 +236,65 @@ func watch(ctx context.Context, conn net.Conn) (stop func() bool) {
 	return context.AfterFunc(ctx, func() { conn.Close() })
 }
 
-// dial connects, greets, upgrades to TLS and signs in as configured.
-func (n *Notifier) dial(ctx context.Context) (*smtp.Client, net.Conn, error) {
+// dial connects, greets, upgrades to TLS and signs in as configured,
+// through go-mail, on a connection dialled here so that ctx can cut it.
+func (n *Notifier) dial(ctx context.Context) (*gomail.Client, *smtp.Client, net.Conn, error) {
 	tlsCfg := n.cfg.TLS
 	if tlsCfg == nil {
 		tlsCfg = &tls.Config{ServerName: n.host}
 	}
 	var conn net.Conn
-	var err error
-	if n.cfg.ImplicitTLS {
-		d := tls.Dialer{Config: tlsCfg}
-		conn, err = d.DialContext(ctx, "tcp", n.cfg.Addr)
-	} else {
-		var d net.Dialer
-		conn, err = d.DialContext(ctx, "tcp", n.cfg.Addr)
+	unwatch := func() bool { return true }
+	dialer := func(dctx context.Context, network, addr string) (net.Conn, error) {
+		var err error
+		if n.cfg.ImplicitTLS {
+			d := tls.Dialer{Config: tlsCfg}
+			conn, err = d.DialContext(dctx, network, n.cfg.Addr)
+		} else {
+			var d net.Dialer
+			conn, err = d.DialContext(dctx, network, n.cfg.Addr)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("dial: %w", err)
+		}
+		// The greeting, STARTTLS and AUTH are bounded by ctx too.
+		unwatch = watch(ctx, conn)
+		return conn, nil
 	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("dial: %w", err)
-	}
-	stop := watch(ctx, conn)
-	defer stop()
-	c, err := smtp.NewClient(conn, n.host)
-	if err != nil {
-		conn.Close()
-		return nil, nil, fmt.Errorf("greeting: %w", err)
-	}
-	if err := n.hello(c, tlsCfg); err != nil {
-		c.Close()
-		return nil, nil, err
-	}
-	return c, conn, nil
-}
-
-// hello says EHLO, upgrades to TLS and signs in, as configured.
-func (n *Notifier) hello(c *smtp.Client, tlsCfg *tls.Config) error {
 	hello := n.cfg.HelloName
 	if hello == "" {
 		hello = "localhost"
 	}
-	if err := c.Hello(hello); err != nil {
-		return fmt.Errorf("ehlo: %w", err)
+	policy := gomail.TLSOpportunistic
+	switch {
+	case n.cfg.ImplicitTLS, n.cfg.NoStartTLS:
+		policy = gomail.NoTLS
+	case n.cfg.RequireStartTLS:
+		policy = gomail.TLSMandatory
 	}
-	if ok, _ := c.Extension("STARTTLS"); ok && !n.cfg.NoStartTLS && !n.cfg.ImplicitTLS {
-		if err := c.StartTLS(tlsCfg); err != nil {
-			return fmt.Errorf("starttls: %w", err)
-		}
-	} else if n.cfg.RequireStartTLS && !n.cfg.ImplicitTLS {
-		return errors.New("starttls: the server does not offer STARTTLS and it is required")
-	}
+	opts := []gomail.Option{gomail.WithDialContextFunc(dialer), gomail.WithoutNoop(), gomail.WithHELO(hello), gomail.WithTLSPolicy(policy),
+		gomail.WithTLSConfig(tlsCfg), gomail.WithSMTPAuth(gomail.SMTPAuthNoAuth)}
 	if n.cfg.Username != "" {
-		// The password is never part of the error.
-		if err := c.Auth(smtp.PlainAuth("", n.cfg.Username, n.cfg.Password, n.host)); err != nil {
-			return fmt.Errorf("auth as %s: %w", n.cfg.Username, err)
-		}
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthPlain), gomail.WithUsername(n.cfg.Username), gomail.WithPassword(n.cfg.Password))
 	}
-	return nil
-}
-
-// transact sends one message on c: MAIL, RCPT, DATA.
-func (n *Notifier) transact(c *smtp.Client, msg []byte) error {
-	if err := c.Mail(n.from.Address); err != nil {
-		return fmt.Errorf("mail from: %w", err)
-	}
-	for _, a := range n.to {
-		if err := c.Rcpt(a.Address); err != nil {
-			return fmt.Errorf("rcpt to %s: %w", a.Address, err)
-		}
-	}
-	w, err := c.Data()
+	gc, err := gomail.NewClient(n.host, opts...)
 	if err != nil {
-		return fmt.Errorf("data: %w", err)
+		return nil, nil, nil, fmt.Errorf("smtp client: %w", err)
 	}
-	if _, err := w.Write(msg); err != nil {
-		return fmt.Errorf("write message: %w", err)
+	if dl, ok := ctx.Deadline(); ok {
+		// go-mail sets each command's deadline this far ahead (an I/O
+		// deadline, not logic's clock).
+		if err := gomail.WithTimeout(max(time.Until(dl), time.Millisecond))(gc); err != nil {
+			return nil, nil, nil, err
+		}
 	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("end message: %w", err)
+	c, err := gc.DialToSMTPClientWithContext(ctx)
+	unwatch()
+	if err != nil {
+		if conn != nil {
+			conn.Close()
+		}
+		return nil, nil, nil, err
 	}
-	return nil
+	return gc, c, conn, nil
 }

@@ -2,9 +2,11 @@ package email
 
 import (
 	"net"
-	"net/smtp"
 	"sync"
 	"time"
+
+	gomail "github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
 )
 
 // Pool keeps SMTP connections open between messages, so that a burst of
@@ -32,6 +34,7 @@ type poolKey struct {
 }
 
 type pooled struct {
+	gc   *gomail.Client // the session's settings, for SendWithSMTPClient
 	c    *smtp.Client
 	conn net.Conn
 	at   time.Time // when it was put back
