@@ -199,6 +199,9 @@ func writeTable(w io.Writer, rep *sla.Report, explain bool) error {
 					loss = mins(*d.DataLossMinutes) + " min"
 				}
 				fmt.Fprintf(tw, "%s\tRPO (%s)\t%s\t%s min\t%s\n", r.Plan, d.Disaster, loss, mins(d.RPOMinutes), yesNo(d.RPOMet))
+				if d.MaxDataLossMet != nil {
+					fmt.Fprintf(tw, "%s\tmax data loss (%s)\t%s\t%s min\t%s\n", r.Plan, d.Disaster, loss, mins(d.MaxDataLossMinutes), yesNo(*d.MaxDataLossMet))
+				}
 			}
 			if r.BackupEveryMinutes > 0 {
 				fmt.Fprintf(tw, "%s\tbackup cadence\tlongest gap %s min\t%s min\t%s\n", r.Plan, mins(r.LongestGapMinutes), mins(r.BackupEveryMinutes), yesNo(r.BackupsMet))

@@ -854,6 +854,7 @@ func (c *checker) plan(path string, r *rawPlan) *sla.Plan {
 		p.Recovery = &sla.Recovery{
 			RTO:          c.wall(path+".recovery.rto", rr.RTO, false),
 			RPO:          c.wall(path+".recovery.rpo", rr.RPO, false),
+			MaxDataLoss:  c.wall(path+".recovery.max_data_loss", rr.MaxDataLoss, false),
 			BackupEvery:  c.wall(path+".recovery.backup_every", rr.BackupEvery, false),
 			RestoreTests: rr.RestoreTests,
 		}

@@ -445,6 +445,7 @@ func TestParseValues(t *testing.T) {
 		{"postmortem without severities covers all", "        incidents: {postmortem: {within: 2d}}\n", func(p *sla.Plan) any {
 			return fmt.Sprint(len(p.Incidents.PostmortemSeverities), " ", p.Incidents.Postmortem.Duration, " ", p.Incidents.Postmortem.Calendar.Name())
 		}, "0 48h0m0s always"},
+		{"recovery max data loss", "        recovery: {rpo: 4h, max_data_loss: 24h}\n", func(p *sla.Plan) any { return fmt.Sprintf("%+v", *p.Recovery) }, fmt.Sprintf("%+v", sla.Recovery{RPO: 4 * time.Hour, MaxDataLoss: 24 * time.Hour})},
 		{"recovery restore tests only", "        recovery: {restore_tests: 2}\n", func(p *sla.Plan) any { return fmt.Sprintf("%+v", *p.Recovery) }, fmt.Sprintf("%+v", sla.Recovery{RestoreTests: 2})},
 		{"exclusions listed twice", "        exclusions: [ddos, ddos]\n", func(p *sla.Plan) any { return len(p.Excluded) }, 1},
 	}
@@ -777,6 +778,7 @@ func TestParseErrors(t *testing.T) {
 		{"priority without id", withPlanKeys("        support:\n          priorities:\n            - {first_response: 2h}\n"), wantErr{13, plan0 + ".support.priorities[0].id", `want an id, got ""`}},
 
 		// Recovery.
+		{"bad max data loss", withPlanKeys("        recovery: {max_data_loss: 24 hours}\n"), wantErr{11, plan0 + ".recovery.max_data_loss", `got "24 hours"`}},
 		{"negative restore tests", withPlanKeys("        recovery: {restore_tests: -1}\n"), wantErr{11, plan0 + ".recovery.restore_tests", "must not be negative"}},
 
 		// Duplicate ids.

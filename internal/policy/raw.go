@@ -167,6 +167,7 @@ type rawPostmortem struct {
 type rawRecovery struct {
 	RTO          string `yaml:"rto"`
 	RPO          string `yaml:"rpo"`
+	MaxDataLoss  string `yaml:"max_data_loss"`
 	BackupEvery  string `yaml:"backup_every"`
 	RestoreTests int    `yaml:"restore_tests"`
 }

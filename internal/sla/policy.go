@@ -305,6 +305,11 @@ type IncidentRules struct {
 type Recovery struct {
 	RTO time.Duration
 	RPO time.Duration
+	// MaxDataLoss is a second bound on each disaster's data loss beside RPO
+	// (seed 003's "maximum customer data loss of 24 hours"): measured like
+	// RPO, from the last successful backup before the declaration. Zero is
+	// no objective.
+	MaxDataLoss time.Duration
 	// BackupEvery is the maximum gap between successful backups.
 	BackupEvery time.Duration
 	// RestoreTests is the minimum number of successful restore tests per

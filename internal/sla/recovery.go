@@ -20,8 +20,10 @@ import (
 //     declared − the last successful backup at or before the declaration
 //     (a backup of the disaster's component or of the whole service; any
 //     counted backup for a whole-service disaster), nil when there is none;
-//     RPOMet holds when it is ≤ r.RPO. A zero RTO or RPO is no objective
-//     and is always met.
+//     RPOMet holds when it is ≤ r.RPO, MaxDataLossMet when it is ≤
+//     r.MaxDataLoss (the same loss against a second, looser bound; nil when
+//     MaxDataLoss is zero). A zero RTO or RPO is no objective and is always
+//     met.
 //   - Backups: LongestGapMinutes is the longest gap between successful
 //     backups within [period start, min(period end, asOf)), counted from the
 //     last backup before the period (or the period start if none) to the
@@ -115,6 +117,11 @@ func EvaluateRecovery(plan string, r *Recovery, period timeline.Interval, ev *Ev
 			res.Facts = append(res.Facts, last.ID)
 		}
 		res.RPOMet = r.RPO == 0 || (last != nil && d.At.Sub(last.At) <= r.RPO)
+		res.MaxDataLossMinutes = oblMinutes(r.MaxDataLoss)
+		if r.MaxDataLoss > 0 {
+			met := last != nil && d.At.Sub(last.At) <= r.MaxDataLoss
+			res.MaxDataLossMet = &met
+		}
 		rep.Disasters = append(rep.Disasters, res)
 		for _, id := range res.Facts {
 			cite(id)

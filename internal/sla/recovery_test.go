@@ -354,3 +354,52 @@ func TestEvaluateRecoveryNilEvidence(t *testing.T) {
 		t.Errorf("got %+v, want a 240 h gap that misses the cadence", got)
 	}
 }
+
+// TestMaxDataLoss is seed 003's second recovery objective: RPO 4 h, and "a
+// maximum customer data loss of 24 hours", each disaster's loss measured from
+// the last successful backup before its declaration.
+func TestMaxDataLoss(t *testing.T) {
+	const h = time.Hour
+	feb := timeline.Period{Kind: timeline.Month, Year: 2026, Index: 2, Loc: time.UTC}.Interval()
+	r := &Recovery{RPO: 4 * h, MaxDataLoss: 24 * h}
+	declared := "2026-02-10T12:00:00Z"
+	tests := []struct {
+		name     string
+		backup   string // the last successful backup, "" for none
+		loss     *float64
+		rpo, max bool
+	}{
+		// 12:00 − 08:00 = 4 h = 240 min: RPO met exactly, 240 ≤ 1,440 met.
+		{"within both", "2026-02-10T08:00:00Z", obLoss(4 * h), true, true},
+		// 12:00 − 9 February 18:00 = 18 h = 1,080 min: RPO (240) missed, 1,080 ≤ 1,440 met.
+		{"RPO missed, within 24 h", "2026-02-09T18:00:00Z", obLoss(18 * h), false, true},
+		// 10 February 12:00 − 9 February 12:00 = 24 h = 1,440 min: met exactly.
+		{"24 h exactly", "2026-02-09T12:00:00Z", obLoss(24 * h), false, true},
+		// 10 February 12:00 − 9 February 11:59 = 24 h 1 min = 1,441 min: missed.
+		{"24 h and a minute", "2026-02-09T11:59:00Z", obLoss(24*h + time.Minute), false, false},
+		// No backup before the declaration: the loss is unbounded, both missed.
+		{"no backup", "", nil, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := &Evidence{Disasters: []*Disaster{{ID: "d1", At: obTime(t, declared), Component: "db"}}}
+			if tt.backup != "" {
+				ev.Backups = []*Backup{{ID: "b1", At: obTime(t, tt.backup), Component: "db", OK: true}}
+			}
+			rep := EvaluateRecovery("pro", r, feb, ev, []string{"db"}, obTime(t, "2026-02-12T00:00:00Z"))
+			d := rep.Disasters[0]
+			if diff := cmp.Diff(tt.loss, d.DataLossMinutes); diff != "" {
+				t.Errorf("data loss (-want +got):\n%s", diff)
+			}
+			if d.RPOMet != tt.rpo || d.MaxDataLossMinutes != 1440 || d.MaxDataLossMet == nil || *d.MaxDataLossMet != tt.max {
+				t.Errorf("rpo_met %v, max_data_loss %v min met %v; want %v, 1440, %v", d.RPOMet, d.MaxDataLossMinutes, d.MaxDataLossMet, tt.rpo, tt.max)
+			}
+		})
+	}
+	// Not promised: no figure and no outcome.
+	ev := &Evidence{Disasters: []*Disaster{{ID: "d1", At: obTime(t, declared)}}}
+	d := EvaluateRecovery("pro", &Recovery{RPO: 4 * h}, feb, ev, nil, obTime(t, "2026-02-12T00:00:00Z")).Disasters[0]
+	if d.MaxDataLossMinutes != 0 || d.MaxDataLossMet != nil {
+		t.Errorf("without max_data_loss: %v min, met %v; want 0, nil", d.MaxDataLossMinutes, d.MaxDataLossMet)
+	}
+}

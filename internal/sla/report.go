@@ -291,5 +291,10 @@ type DisasterResult struct {
 	// DataLossMinutes is declared − last successful backup before it.
 	DataLossMinutes *float64 `json:"data_loss_minutes"`
 	RPOMet          bool     `json:"rpo_met"`
-	Facts           []string `json:"facts"`
+	// MaxDataLossMinutes is recovery.max_data_loss (omitted when not
+	// promised); MaxDataLossMet, nil when not promised, holds when
+	// DataLossMinutes is at most that.
+	MaxDataLossMinutes float64  `json:"max_data_loss_minutes,omitempty"`
+	MaxDataLossMet     *bool    `json:"max_data_loss_met,omitempty"`
+	Facts              []string `json:"facts"`
 }
