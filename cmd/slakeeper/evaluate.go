@@ -164,6 +164,26 @@ func writeTable(w io.Writer, rep *sla.Report, explain bool) error {
 			return err
 		}
 	}
+	var ups []string
+	for _, s := range rep.Subscriptions {
+		for _, u := range s.Upstream {
+			obj, met := "-", "-"
+			if u.Objective != nil {
+				obj, met = strconv.FormatFloat(*u.Objective, 'f', -1, 64), yesNo(*u.Met)
+			}
+			ups = append(ups, fmt.Sprintf("%s\t%s\t%.4f\t%s min\t%s\t%s", s.Subscription, u.Component, u.Uptime, mins(u.DownMinutes), obj, met))
+		}
+	}
+	if len(ups) > 0 {
+		fmt.Fprintln(w, "\nUpstream components (their own uptime)")
+		fmt.Fprintln(tw, "SUBSCRIPTION\tCOMPONENT\tUPTIME %\tDOWN\tOBJECTIVE\tMET")
+		for _, l := range ups {
+			fmt.Fprintln(tw, l)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
 	if len(rep.Tickets) > 0 {
 		fmt.Fprintln(w, "\nSupport tickets")
 		fmt.Fprintln(tw, "TICKET\tCUSTOMER\tPLAN\tPRIORITY\tTARGET\tDEADLINE\tACHIEVED\tUSED MIN\tTARGET MIN\tCALENDAR\tSTATE")

@@ -664,6 +664,9 @@ func mergePlan(base, over *rawPlan) *rawPlan {
 	if over.Recovery != nil {
 		m.Recovery = over.Recovery
 	}
+	if over.Upstream != nil {
+		m.Upstream = over.Upstream
+	}
 	return &m
 }
 
@@ -861,6 +864,26 @@ func (c *checker) plan(path string, r *rawPlan) *sla.Plan {
 		if rr.RestoreTests < 0 {
 			c.errf(path+".recovery.restore_tests", "must not be negative")
 		}
+	}
+	for i, u := range r.Upstream {
+		at := fmt.Sprintf("%s.upstream[%d]", path, i)
+		comp := c.pol.Components[u.Component]
+		switch {
+		case u.Component == "":
+			c.errf(at+".component", "required (an upstream component's id)")
+			continue
+		case comp == nil:
+			c.errf(at+".component", "unknown component %q", u.Component)
+			continue
+		case !comp.Upstream:
+			c.errf(at+".component", "component %q is not upstream: true", u.Component)
+			continue
+		}
+		uo := &sla.UpstreamObjective{Component: u.Component}
+		if u.Objective != nil {
+			uo.Objective = c.percent(at+".objective", *u.Objective, 0, 100)
+		}
+		p.Upstream = append(p.Upstream, uo)
 	}
 	if len(c.errs.List) > before {
 		return nil

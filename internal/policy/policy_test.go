@@ -778,6 +778,8 @@ func TestParseErrors(t *testing.T) {
 		{"priority without id", withPlanKeys("        support:\n          priorities:\n            - {first_response: 2h}\n"), wantErr{13, plan0 + ".support.priorities[0].id", `want an id, got ""`}},
 
 		// Recovery.
+		{"upstream not upstream", withPlanKeys("        upstream: [{component: app}]\n"), wantErr{11, plan0 + ".upstream[0].component", `"app" is not upstream: true`}},
+		{"upstream unknown", withPlanKeys("        upstream: [{component: nope}]\n"), wantErr{11, plan0 + ".upstream[0].component", `unknown component "nope"`}},
 		{"bad max data loss", withPlanKeys("        recovery: {max_data_loss: 24 hours}\n"), wantErr{11, plan0 + ".recovery.max_data_loss", `got "24 hours"`}},
 		{"negative restore tests", withPlanKeys("        recovery: {restore_tests: -1}\n"), wantErr{11, plan0 + ".recovery.restore_tests", "must not be negative"}},
 
@@ -1283,4 +1285,18 @@ func TestParseSelfReferentialAlias(t *testing.T) {
 		}
 		t.Errorf("Parse(%q) in a child process: %v\n%s", doc, err, msg)
 	}
+}
+
+// TestParseUpstreamObjectives: plan.upstream names upstream components, each
+// with an optional objective.
+func TestParseUpstreamObjectives(t *testing.T) {
+	doc := strings.Replace(minimal, "  - id: app\n", "  - id: app\n  - id: sf\n    upstream: true\n", 1)
+	p := mustParse(t, doc+"        upstream: [{component: sf, objective: 99.5}, {component: sf}]\n")
+	u := p.Versions[0].Plans["standard"].Upstream
+	if got := fmt.Sprint(len(u), " ", u[0].Component, " ", u[0].Objective.RatString(), " ", u[1].Objective == nil); got != "2 sf 199/2 true" {
+		t.Errorf("got %s, want 2 sf 199/2 true", got)
+	}
+	// The two extra component lines move the plan keys to line 13.
+	_, err := Parse("test.yaml", []byte(doc+"        upstream: [{component: sf, objective: 101}]\n"))
+	checkErr(t, err, wantErr{13, "versions[0].plans[0].upstream[0].objective", ""})
 }

@@ -77,6 +77,13 @@ type rawPlan struct {
 	Support           *rawSupport     `yaml:"support"`
 	Incidents         *rawIncidents   `yaml:"incidents"`
 	Recovery          *rawRecovery    `yaml:"recovery"`
+	Upstream          []rawUpstream   `yaml:"upstream"`
+}
+
+// rawUpstream is an objective on a third party's (upstream) component.
+type rawUpstream struct {
+	Component string  `yaml:"component"`
+	Objective *string `yaml:"objective"`
 }
 
 type rawUptime struct {

@@ -740,6 +740,9 @@ func (e *engine) subscription(s *Subscription, v *Version, plan *Plan, period ti
 		sr.ExcludedMinutes[c] = minutes(v)
 	}
 	sr.Credit = e.credit(s, plan, period, a.uptime, sr, a.pieces)
+	for _, u := range plan.Upstream {
+		sr.Upstream = append(sr.Upstream, e.upstream(u, plan, win))
+	}
 	sr.Budget = budget(plan, a.uptime, t, win, period)
 	return sr
 }
@@ -1093,4 +1096,22 @@ func cents(r *big.Rat) string {
 		out = "-" + out
 	}
 	return out
+}
+
+// upstream is an upstream component's own uptime over win (see
+// UpstreamReport).
+func (e *engine) upstream(u *UpstreamObjective, plan *Plan, win timeline.Interval) *UpstreamReport {
+	total := win.End.Sub(win.Start)
+	down := e.downSet(u.Component, plan, win).Duration()
+	ur := &UpstreamReport{Component: u.Component, Uptime: 100, DownMinutes: down.Minutes()}
+	if total > 0 {
+		up := big.NewRat(int64(total-down), int64(total))
+		up.Mul(up, big.NewRat(100, 1))
+		ur.Uptime = ratFloat(up)
+		if u.Objective != nil {
+			o, met := ratFloat(u.Objective), up.Cmp(u.Objective) >= 0
+			ur.Objective, ur.Met = &o, &met
+		}
+	}
+	return ur
 }

@@ -186,6 +186,9 @@ type Plan struct {
 	Support           *Support
 	Incidents         *IncidentRules
 	Recovery          *Recovery
+	// Upstream are the third-party components whose own uptime the plan
+	// reports (seed 003's Salesforce), with an objective or none.
+	Upstream []*UpstreamObjective
 }
 
 // Credits is a plan's service credit schedule.
@@ -299,6 +302,14 @@ type IncidentRules struct {
 	// be published, for the listed severities (all when empty).
 	Postmortem           *Target
 	PostmortemSeverities map[string]bool
+}
+
+// UpstreamObjective is what a plan says about an upstream component itself:
+// its uptime is reported; Objective (nil for none) is what it is held to.
+// It never changes the plan's own uptime or credit.
+type UpstreamObjective struct {
+	Component string
+	Objective *big.Rat
 }
 
 // Recovery holds disaster-recovery and backup objectives.

@@ -15,6 +15,18 @@ type Report struct {
 	Recovery      []*RecoveryReport     `json:"recovery"`
 }
 
+// UpstreamReport is an upstream component's own uptime over a subscription's
+// period window: (total − down) ÷ total × 100, down being the time its
+// timeline is in a status the plan weighs above zero (unweighted, no
+// exclusions, no maintenance). Met is omitted when no objective is given.
+type UpstreamReport struct {
+	Component   string   `json:"component"`
+	Uptime      float64  `json:"uptime_percent"`
+	DownMinutes float64  `json:"down_minutes"`
+	Objective   *float64 `json:"objective_percent,omitempty"`
+	Met         *bool    `json:"met,omitempty"`
+}
+
 // SubscriptionReport is the availability and credit outcome of one
 // subscription in one plan period.
 type SubscriptionReport struct {
@@ -26,11 +38,13 @@ type SubscriptionReport struct {
 	TimeZone     string `json:"time_zone"`
 	// Partial marks a period still running at AsOf: the figures cover
 	// Start to AsOf (month to date).
-	Partial   bool      `json:"partial,omitempty"`
-	Start     time.Time `json:"start"`
-	End       time.Time `json:"end"`
-	Objective float64   `json:"objective_percent"`
-	Formula   Formula   `json:"formula"`
+	Partial bool `json:"partial,omitempty"`
+	// Upstream is each plan.upstream component's own uptime.
+	Upstream  []*UpstreamReport `json:"upstream,omitempty"`
+	Start     time.Time         `json:"start"`
+	End       time.Time         `json:"end"`
+	Objective float64           `json:"objective_percent"`
+	Formula   Formula           `json:"formula"`
 	// Uptime is the exact uptime as a float64; UptimeExact is the exact
 	// fraction of percent "n/d".
 	Uptime      float64 `json:"uptime_percent"`
