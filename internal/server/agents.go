@@ -43,9 +43,11 @@ func (s *Server) Silent() []AgentSilence {
 	return out
 }
 
-// agentsLoop judges the agents' silence every agentsEvery until ctx ends.
-func (s *Server) agentsLoop(ctx context.Context) {
-	t := time.NewTicker(agentsEvery)
+// everyOnOne runs fn every period until ctx ends, on one replica only
+// (the owner of key), so that what fn alerts is alerted once; errors are
+// logged as what went wrong.
+func (s *Server) everyOnOne(ctx context.Context, key string, every time.Duration, what string, fn func(context.Context) error) {
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
@@ -53,12 +55,11 @@ func (s *Server) agentsLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		if s.rep != nil && !s.rep.view.Load().Owns("agents", s.now()) {
-			// One replica judges, so each episode is alerted once.
+		if s.rep != nil && !s.rep.view.Load().Owns(key, s.now()) {
 			continue
 		}
-		if err := s.checkAgents(ctx); err != nil && ctx.Err() == nil {
-			s.log.Error("judge the agents' silence", "err", err)
+		if err := fn(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error(what, "err", err)
 		}
 	}
 }

@@ -28,25 +28,6 @@ type burning struct {
 	firing map[string]time.Time
 }
 
-// burnLoop judges the burn-rate rules every burnEvery until ctx ends.
-func (s *Server) burnLoop(ctx context.Context) {
-	t := time.NewTicker(burnEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if s.rep != nil && !s.rep.view.Load().Owns("burn", s.now()) {
-			continue // one replica judges, so each episode is alerted once
-		}
-		if err := s.checkBurn(ctx); err != nil && ctx.Err() == nil {
-			s.log.Error("judge the error budgets' burn rates", "err", err)
-		}
-	}
-}
-
 // checkBurn evaluates the burn-rate rules (configuration burn_alerts) on
 // every plan in force, and every subscription whose own terms promise
 // otherwise; an episode — a rule firing for a target — is alerted once

@@ -222,24 +222,27 @@ func (s *Server) takeover(ctx context.Context, ms []*monitor.Monitor) error {
 // takeover costs a few results per monitor, not a day of them. done, if
 // set, is called for each monitor seeded.
 func (s *Server) seed(ctx context.Context, ms []*monitor.Monitor, done func(*monitor.Monitor)) error {
-	c, now := s.Config(), s.now()
-	facts, err := s.store.FactsOfType(ctx, []string{"status"}, now.Add(-c.Server.EvidenceRetention), now.Add(time.Minute))
-	if err != nil {
-		return err
-	}
+	now := s.now()
 	type standing struct {
 		status sla.Status
 		at     time.Time
 	}
+	// Only the latest status fact of each component and source, through
+	// the index facts_status: not the evidence retention's history.
 	latest := map[string]standing{}
-	for _, f := range facts {
+	end := now.Add(time.Minute)
+	err := s.store.EachFactFor(ctx, store.FactQuery{From: end, To: end, StatusFrom: end}, false, func(f store.Fact) error {
 		var l statusLine
-		if json.Unmarshal(f.JSON, &l) != nil {
-			continue
+		if f.Type != "status" || json.Unmarshal(f.JSON, &l) != nil {
+			return nil
 		}
 		if cur, ok := latest[l.Source]; !ok || !f.At.Before(cur.at) {
 			latest[l.Source] = standing{sla.Status(l.Status), f.At}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	for _, m := range ms {
 		st := latest[detect.Source(m.ID)]

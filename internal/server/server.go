@@ -242,9 +242,9 @@ func (s *Server) Run(ctx context.Context) error {
 	wg.Go(func() { s.coverageLoop(ctx) })
 	wg.Go(func() { s.ticketAl.Run(ctx) }) // ticket breach warnings and metrics
 	wg.Go(func() { s.replaySpill(ctx) })  // results kept while the store was down
-	wg.Go(func() { s.agentsLoop(ctx) })   // agents gone silent: alerts and the dashboard
-	wg.Go(func() { s.burnLoop(ctx) })     // error budgets burning too fast: alerts
-	wg.Go(func() { s.warmConsole(ctx) })  // the monitors console's figures from before the start
+	wg.Go(func() { s.everyOnOne(ctx, "agents", agentsEvery, "judge the agents' silence", s.checkAgents) })
+	wg.Go(func() { s.everyOnOne(ctx, "burn", burnEvery, "judge the error budgets' burn rates", s.checkBurn) })
+	wg.Go(func() { s.warmConsole(ctx) }) // the monitors console's figures from before the start
 	if s.rep != nil {
 		wg.Go(func() { s.clusterLoop(ctx) }) // membership, takeovers, results queued by other replicas
 	}
