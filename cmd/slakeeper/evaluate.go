@@ -132,12 +132,16 @@ func writeTable(w io.Writer, rep *sla.Report, explain bool) error {
 		if !s.Credit.Eligible {
 			state += " (ineligible: " + strings.Join(s.Credit.Ineligible, "; ") + ")"
 		}
+		period := s.Period
+		if s.Window != "" {
+			period = s.Window + " to " + ts(s.End)
+		}
 		credit := pct(s.Credit.Percent)
 		if s.Credit.Capped {
 			credit += " (capped from " + pct(s.Credit.Uncapped) + ")"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s %s\t%s\t%s\t%s\n",
-			s.Customer, s.Subscription, s.Plan, s.Period, pct(s.Uptime), pct(s.Objective), yesNo(s.Met),
+			s.Customer, s.Subscription, s.Plan, period, pct(s.Uptime), pct(s.Objective), yesNo(s.Met),
 			mins(s.TotalMinutes), mins(s.MaintenanceMinutes), mins(s.LiableMinutes), excluded(s.ExcludedMinutes),
 			mins(s.Budget.LeftMinutes)+" of "+mins(s.Budget.AllowedMinutes), credit, s.Credit.Amount, s.Credit.Currency, s.Credit.Owed, state, claimBy)
 	}

@@ -134,10 +134,13 @@ func (s *Service) evaluate(ctx context.Context, period, sub string, asOf time.Ti
 }
 
 // kindOf is the period kind of the plan a subscription gets in the newest
-// version that has it; -1 when none does.
+// version that has it; -1 when none does or it has a rolling window.
 func kindOf(pol *sla.Policy, sub *sla.Subscription) timeline.Kind {
 	for i := len(pol.Versions) - 1; i >= 0; i-- {
 		if pl, err := pol.Versions[i].PlanOf(sub); err == nil && pl != nil {
+			if pl.Rolling > 0 {
+				return -1 // a rolling window owes no credit: nothing to close
+			}
 			return pl.Period
 		}
 	}
@@ -334,6 +337,9 @@ func (s *Service) Due(now time.Time, settle time.Duration) []string {
 			continue
 		}
 		for _, pl := range pol.Versions[len(pol.Versions)-1].AllPlans() {
+			if pl.Rolling > 0 {
+				continue
+			}
 			if str := timeline.PeriodOf(now.Add(-settle), pl.Period, pl.Location).Prev().String(); !slices.Contains(out, str) {
 				out = append(out, str)
 			}

@@ -70,9 +70,10 @@ type sloSpec struct {
 }
 
 type timeWindow struct {
-	Duration  string   `yaml:"duration"`
-	IsRolling bool     `yaml:"isRolling"`
-	Calendar  calendar `yaml:"calendar"`
+	Duration  string `yaml:"duration"`
+	IsRolling bool   `yaml:"isRolling"`
+	// Calendar aligns a calendar window; a rolling one has none.
+	Calendar *calendar `yaml:"calendar,omitempty"`
 }
 
 type calendar struct {
@@ -131,8 +132,7 @@ func Export(pol *sla.Policy, at time.Time, monitorsOf MonitorsOf) ([]byte, error
 		docs = append(docs, document{APIVersion: "openslo/v1", Kind: "SLO", Metadata: metadata{Name: name(pol.ID, p.ID), DisplayName: fmt.Sprintf("%s — %s", cmpOr(pol.Title, pol.ID), title)},
 			Spec: sloSpec{
 				Description: description(pol, v, p), Service: pol.ID, IndicatorRef: sli, BudgetingMethod: "Timeslices",
-				TimeWindow: []timeWindow{{Duration: duration(p.Period), IsRolling: false,
-					Calendar: calendar{StartTime: startOf(v.Effective, p.Location), TimeZone: p.Location.String()}}},
+				TimeWindow: []timeWindow{window(v, p)},
 				Objectives: []objective{{DisplayName: fmt.Sprintf("%s %% uptime", p.Objective.FloatString(3)), Target: target, TimeSliceTarget: 1, TimeSliceWindow: "1m"}},
 			}})
 	}
@@ -187,6 +187,15 @@ func quoteAll(ids []string) []string {
 func startOf(effective time.Time, loc *time.Location) string {
 	y, m, d := effective.Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, loc).Format("2006-01-02 15:04:05")
+}
+
+// window is the plan's time window: its rolling days, or its calendar
+// period aligned to the version's start in the plan's zone.
+func window(v *sla.Version, p *sla.Plan) timeWindow {
+	if p.Rolling > 0 {
+		return timeWindow{Duration: fmt.Sprintf("%dd", p.Rolling), IsRolling: true}
+	}
+	return timeWindow{Duration: duration(p.Period), Calendar: &calendar{StartTime: startOf(v.Effective, p.Location), TimeZone: p.Location.String()}}
 }
 
 func duration(k timeline.Kind) string {

@@ -23,15 +23,7 @@ func TestExportSeed002(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var docs []map[string]any
-	dec := yaml.NewDecoder(strings.NewReader(string(out)))
-	for {
-		var d map[string]any
-		if err := dec.Decode(&d); err != nil {
-			break
-		}
-		docs = append(docs, d)
-	}
+	docs := decode(out)
 	if len(docs) != 4 {
 		t.Fatalf("got %d documents, want an SLI and an SLO for each of the 2 plans:\n%s", len(docs), out)
 	}
@@ -73,5 +65,50 @@ func TestExportWithoutMonitors(t *testing.T) {
 	}
 	if _, err := Export(pol, time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC), nil); err == nil || !strings.Contains(err.Error(), "no version in force") {
 		t.Errorf("before the first version: %v", err)
+	}
+}
+
+// A plan with a rolling window exports as a rolling OpenSLO window of its
+// days, with no calendar.
+func TestExportRollingWindow(t *testing.T) {
+	pol, err := policy.Parse("rolling.yaml", []byte(`policy: rolling
+components:
+  - id: api
+versions:
+  - version: "1"
+    effective: 2026-01-01
+    plans:
+      - id: internal
+        objective: 99.95
+        window: rolling 28d
+        components: [api]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Export(pol, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := decode(out)
+	if len(docs) != 2 {
+		t.Fatalf("got %d documents, want 2:\n%s", len(docs), out)
+	}
+	tw := docs[1]["spec"].(map[string]any)["timeWindow"].([]any)[0].(map[string]any)
+	if _, cal := tw["calendar"]; tw["duration"] != "28d" || tw["isRolling"] != true || cal {
+		t.Errorf("time window: got %v, want 28d, rolling, no calendar", tw)
+	}
+}
+
+// decode splits the export into its YAML documents.
+func decode(out []byte) []map[string]any {
+	var docs []map[string]any
+	dec := yaml.NewDecoder(strings.NewReader(string(out)))
+	for {
+		var d map[string]any
+		if err := dec.Decode(&d); err != nil {
+			return docs
+		}
+		docs = append(docs, d)
 	}
 }

@@ -66,6 +66,11 @@ func (c *custom) build(customer, class, plan string, set []byte) (*sla.Plan, err
 	if over.ID != "" && over.ID != plan {
 		ch.errf("set.id", "custom terms keep the plan's id")
 	}
+	if over.Window != nil {
+		// The reports read evidence as far back as the policy's windows
+		// reach, which custom terms kept in the store cannot move.
+		ch.errf("set.window", "custom terms keep the plan's window; give a rolling window in the policy (a plan or an override)")
+	}
 	p := ch.plan("set", mergePlan(base, &over))
 	if err := ch.errs.Err(); err != nil {
 		return nil, err

@@ -102,6 +102,7 @@ func TestSubscriptionSetErrors(t *testing.T) {
 		{`{"components":["nope"]}`, "set.components[0]", `unknown component "nope"`},
 		{`{"credits":{"tiers":[{"below":"x","credit":"10"}]}}`, "set.credits.tiers[0].below", ""},
 		{`{"objective":[1]}`, "set.objective", ""},
+		{`{"window":"rolling 28d"}`, "set.window", "keep the plan's window"},
 	} {
 		s := &sla.Subscription{ID: "s", Customer: "acme", Plan: "std", Start: start, Set: []byte(c.set)}
 		err := p.CheckSet(s)

@@ -23,7 +23,7 @@ func FuzzParse(f *testing.F) {
 		}
 		f.Add(data)
 	}
-	for _, doc := range []string{minimal, fullPolicy, "", "policy: [", "a: &a [b, c]\nb: *a\n"} {
+	for _, doc := range []string{minimal, fullPolicy, withPlanKeys("        window: rolling 28d\n"), "", "policy: [", "a: &a [b, c]\nb: *a\n"} {
 		f.Add([]byte(doc))
 	}
 	// A small stack limit turns runaway recursion into a quick crash

@@ -625,8 +625,12 @@ func mergePlan(base, over *rawPlan) *rawPlan {
 	if over.Objective != nil {
 		m.Objective = over.Objective
 	}
+	// A period and a rolling window replace each other.
 	if over.Period != nil {
-		m.Period = over.Period
+		m.Period, m.Window = over.Period, nil
+	}
+	if over.Window != nil {
+		m.Window, m.Period = over.Window, nil
 	}
 	if over.Timezone != nil {
 		m.Timezone = over.Timezone
@@ -670,6 +674,8 @@ func mergePlan(base, over *rawPlan) *rawPlan {
 	return &m
 }
 
+var rollingRE = regexp.MustCompile(`^rolling\s+([1-9][0-9]?)d$`)
+
 var aggRE = regexp.MustCompile(`^(mean|min|max|p(?:[1-9][0-9]?|99\.9))$`)
 
 func (c *checker) plan(path string, r *rawPlan) *sla.Plan {
@@ -690,6 +696,21 @@ func (c *checker) plan(path string, r *rawPlan) *sla.Plan {
 			c.errf(path+".period", "want month, quarter or year, got %q", *r.Period)
 		}
 		p.Period = k
+	}
+	if r.Window != nil {
+		if r.Period != nil {
+			c.errf(path+".window", "a plan is measured per calendar period or over a rolling window, not both: drop period or window")
+		}
+		g := rollingRE.FindStringSubmatch(*r.Window)
+		n := 0
+		if g != nil {
+			n, _ = strconv.Atoi(g[1])
+		}
+		if n < 1 || n > 90 {
+			c.errf(path+".window", "want a rolling window of 1 to 90 days, e.g. \"rolling 28d\" or \"rolling 30d\", got %q", *r.Window)
+		} else {
+			p.Rolling = n
+		}
 	}
 	tz := ""
 	if r.Timezone != nil {
@@ -778,6 +799,9 @@ func (c *checker) plan(path string, r *rawPlan) *sla.Plan {
 	}
 	if r.Credits != nil {
 		c.credits(path+".credits", r.Credits, &p.Credits)
+		if p.Rolling > 0 && (len(p.Credits.Tiers) > 0 || p.Credits.Linear != nil) {
+			c.errf(path+".credits", "a rolling window has no end to settle a credit at: give credits with a calendar period (period: month), or drop them")
+		}
 	} else {
 		p.Credits.Claim.Automatic = true
 	}
@@ -844,6 +868,9 @@ func (c *checker) plan(path string, r *rawPlan) *sla.Plan {
 			if c.pol.Components[id] == nil {
 				c.errf(fmt.Sprintf("%s.components[%d]", pp, j), "unknown component %q", id)
 			}
+		}
+		if p.Rolling > 0 && po.Credit != nil && po.Credit.Sign() > 0 {
+			c.errf(pp+".credit", "a rolling window has no end to settle a credit at: give performance credits with a calendar period (period: month), or drop them")
 		}
 		p.Performance = append(p.Performance, po)
 	}

@@ -61,10 +61,12 @@ type rawOverride struct {
 // rawPlan uses pointers and nil-able fields throughout so that an override
 // can tell a key it sets from one it leaves alone.
 type rawPlan struct {
-	ID                string          `yaml:"id"`
-	Name              string          `yaml:"name"`
-	Objective         *string         `yaml:"objective"`
-	Period            *string         `yaml:"period"`
+	ID        string  `yaml:"id"`
+	Name      string  `yaml:"name"`
+	Objective *string `yaml:"objective"`
+	Period    *string `yaml:"period"`
+	// Window is "rolling 28d": the last N days instead of a period.
+	Window            *string         `yaml:"window"`
 	Timezone          *string         `yaml:"timezone"`
 	Components        []string        `yaml:"components"`
 	Combine           *string         `yaml:"combine"`

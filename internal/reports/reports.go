@@ -100,6 +100,7 @@ func EvidenceTo(ctx context.Context, c *config.Config, st Store, from, to time.T
 // needs by time itself, ties in the order stored either way). The facts
 // are those Selection picks for the policies of c and extra.
 func evidenceTo(ctx context.Context, c *config.Config, extra []*sla.Policy, st Store, from, to time.Time, byTime bool, w io.Writer) error {
+	from = from.Add(-reach(append(append([]*sla.Policy(nil), c.Policies...), extra...)))
 	enc := json.NewEncoder(w)
 	for _, cu := range c.Customers {
 		line := map[string]any{"type": "customer", "id": cu.ID, "customer": cu.Customer, "name": cu.Name, "standing": cu.Standing}
@@ -172,6 +173,27 @@ func evidenceTo(ctx context.Context, c *config.Config, extra []*sla.Policy, st S
 		_, err := w.Write(nl)
 		return err
 	})
+}
+
+// reach is how far before a period the evidence of its reports must go
+// for the longest rolling window of any plan of pols (its versions and
+// overrides; custom terms cannot set one): the window ends by the
+// period's end, so it starts at most its days before the period, and an
+// hour more where a DST change lengthens those local days (the evidence
+// already starts a day early for the plans' zones).
+func reach(pols []*sla.Policy) time.Duration {
+	days := 0
+	for _, p := range pols {
+		for _, v := range p.Versions {
+			for _, pl := range v.AllPlans() {
+				days = max(days, pl.Rolling)
+			}
+		}
+	}
+	if days == 0 {
+		return 0
+	}
+	return time.Duration(days)*24*time.Hour + time.Hour
 }
 
 // Selection is the stored facts the reports of [from, to) read, by type

@@ -723,8 +723,9 @@ func (e *engine) covered(plan *Plan, win timeline.Interval) (out []*ComponentCov
 }
 
 // subscription computes one subscription's figures for one plan period.
-func (e *engine) subscription(s *Subscription, v *Version, plan *Plan, period timeline.Period, win timeline.Interval) *SubscriptionReport {
-	a := e.availability(plan, win, period.Interval().Start)
+func (e *engine) subscription(s *Subscription, pp planPeriod, win timeline.Interval) *SubscriptionReport {
+	v, plan, period := pp.version, pp.plan, pp.period
+	a := e.availability(plan, win, pp.iv.Start)
 	t := a.t
 	sr := &SubscriptionReport{
 		Customer: s.Customer, Subscription: s.ID, Plan: plan.ID, Override: plan != v.Plans[plan.ID],
@@ -743,19 +744,23 @@ func (e *engine) subscription(s *Subscription, v *Version, plan *Plan, period ti
 	for _, u := range plan.Upstream {
 		sr.Upstream = append(sr.Upstream, e.upstream(u, plan, win))
 	}
-	sr.Budget = budget(plan, a.uptime, t, win, period)
+	if plan.Rolling > 0 {
+		sr.Window = fmt.Sprintf("rolling %dd", plan.Rolling)
+	}
+	sr.Budget = budget(plan, a.uptime, t, win, pp.iv.End)
 	return sr
 }
 
 // budget is the error budget of a subscription period whose uptime so far
-// is uptime over the window win (ending at AsOf while the period runs).
+// is uptime over the window win (ending at AsOf while the period runs);
+// until is the period's end, or a rolling window's, which win reaches.
 // The arithmetic, in seconds of the denominator d (the whole period from
 // win.Start, less the maintenance removed so far under FormulaRemoved):
 // allowed = (100 − objective) × d ÷ 100; used = (100 − uptime) × d' ÷ 100
 // where d' is the denominator so far; at the period's end with no more
 // downtime the uptime is (d − used) ÷ d × 100.
-func budget(plan *Plan, uptime *big.Rat, t tally, win timeline.Interval, period timeline.Period) Budget {
-	full := period.Interval().End.Sub(win.Start) / time.Second
+func budget(plan *Plan, uptime *big.Rat, t tally, win timeline.Interval, until time.Time) Budget {
+	full := until.Sub(win.Start) / time.Second
 	d := big.NewRat(int64(full), 1)
 	soFar := big.NewRat(t.total, 1)
 	if plan.Formula == FormulaRemoved {
@@ -971,6 +976,11 @@ func aggregate(agg string, samples []*Sample) float64 {
 // credit computes the credit owed for one subscription period.
 func (e *engine) credit(s *Subscription, plan *Plan, period timeline.Period, uptime *big.Rat, sr *SubscriptionReport, pieces []piece) CreditResult {
 	cr := CreditResult{Currency: s.Currency, Eligible: true, State: CreditNone, Amount: "0.00", Owed: "0.00"}
+	if plan.Rolling > 0 {
+		// The parser refuses credits on a rolling window: it has no end
+		// to settle them at.
+		return cr
+	}
 	uncapped := new(big.Rat)
 	if len(plan.Credits.Tiers) > 0 || plan.Credits.Linear != nil {
 		noCap := plan.Credits

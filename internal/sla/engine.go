@@ -53,10 +53,7 @@ func Evaluate(req Request) (*Report, error) {
 	})
 	type planKey struct{ plan, period string }
 	plansSeen := map[planKey]bool{}
-	var planPeriods []struct {
-		plan   *Plan
-		period timeline.Period
-	}
+	var planPeriods []planPeriod
 	for _, s := range subs {
 		if req.Customer != "" && s.Customer != req.Customer {
 			continue
@@ -69,9 +66,10 @@ func Evaluate(req Request) (*Report, error) {
 			return nil, err
 		}
 		for _, pp := range periods {
-			win := pp.period.Interval().Intersect(timeline.NewInterval(s.Start, endOr(s.End)))
+			win := pp.iv.Intersect(timeline.NewInterval(s.Start, endOr(s.End)))
 			// A period still running is measured up to AsOf: what comes
-			// after has not happened yet (a month-to-date figure).
+			// after has not happened yet (a month-to-date figure). A
+			// rolling window already ends by AsOf.
 			partial := win.End.After(req.AsOf)
 			if partial {
 				win = win.Intersect(timeline.NewInterval(win.Start, req.AsOf))
@@ -79,7 +77,7 @@ func Evaluate(req Request) (*Report, error) {
 			if win.Empty() {
 				continue
 			}
-			sr := e.subscription(s, pp.version, pp.plan, pp.period, win)
+			sr := e.subscription(s, pp, win)
 			sr.Partial = partial
 			if len(rep.Subscriptions) == 0 {
 				// Name the version the results used, read in the plan's zone.
@@ -95,10 +93,7 @@ func Evaluate(req Request) (*Report, error) {
 			}
 			if !plansSeen[k] {
 				plansSeen[k] = true
-				planPeriods = append(planPeriods, struct {
-					plan   *Plan
-					period timeline.Period
-				}{pp.plan, pp.period})
+				planPeriods = append(planPeriods, pp)
 			}
 		}
 	}
@@ -110,7 +105,7 @@ func Evaluate(req Request) (*Report, error) {
 	rep.Tickets = tickets
 
 	for _, pp := range planPeriods {
-		iv := pp.period.Interval()
+		iv := pp.iv
 		if pp.plan.Incidents != nil {
 			for _, in := range e.ev.Incidents {
 				// An incident opened after AsOf has not happened yet.
@@ -153,10 +148,16 @@ type planPeriod struct {
 	version *Version
 	plan    *Plan
 	period  timeline.Period
+	// iv is what is measured: the period, or the plan's rolling window
+	// that ends with it (at AsOf while it runs).
+	iv timeline.Interval
 }
 
 // periodsFor resolves the plan periods of the requested period for one
-// subscription: each period uses the version in force at its start.
+// subscription: each period uses the version in force at its start. A
+// plan with a rolling window gives one: the window of its last N local
+// days that ends at the requested period's end, or at AsOf while the
+// period runs, under the version in force at the period's start.
 func (e *engine) periodsFor(s *Subscription) ([]planPeriod, error) {
 	// The plan's period kind and zone come from the newest version that has
 	// the plan; each resulting period then picks the version in force.
@@ -176,7 +177,7 @@ func (e *engine) periodsFor(s *Subscription) ([]planPeriod, error) {
 	}
 	var periods []timeline.Period
 	switch {
-	case req.Kind == probe.Period:
+	case probe.Rolling > 0 || req.Kind == probe.Period:
 		periods = []timeline.Period{req}
 	case probe.Period == timeline.Month:
 		periods = req.Months()
@@ -201,12 +202,28 @@ func (e *engine) periodsFor(s *Subscription) ([]planPeriod, error) {
 		if plan == nil {
 			return nil, &InputError{Field: "plan", Msg: fmt.Sprintf("subscription %q names plan %q, which version %q does not have", s.ID, s.Plan, v.ID)}
 		}
+		if plan.Rolling > 0 {
+			if plan.Location.String() != p.Loc.String() {
+				p = timeline.Period{Kind: p.Kind, Year: p.Year, Index: p.Index, Loc: plan.Location}
+			}
+			end := p.Interval().End
+			if e.req.AsOf.Before(end) {
+				end = e.req.AsOf
+			}
+			if !end.After(p.Interval().Start) {
+				continue // the period has not begun
+			}
+			// Local days: 28 of them across a DST change are 28 × 24 h ± 1 h.
+			win := timeline.NewInterval(end.In(plan.Location).AddDate(0, 0, -plan.Rolling), end)
+			out = append(out, planPeriod{version: v, plan: plan, period: p, iv: win})
+			continue
+		}
 		// A version may move the plan to another zone or period kind;
 		// re-read the period in its terms.
 		if plan.Location.String() != p.Loc.String() || plan.Period != p.Kind {
 			p = timeline.PeriodOf(start, plan.Period, plan.Location)
 		}
-		out = append(out, planPeriod{version: v, plan: plan, period: p})
+		out = append(out, planPeriod{version: v, plan: plan, period: p, iv: p.Interval()})
 	}
 	return out, nil
 }

@@ -157,7 +157,13 @@ type Plan struct {
 	// Objective is the uptime promised, in percent.
 	Objective *big.Rat
 	Period    timeline.Kind
-	Location  *time.Location
+	// Rolling, when above 0, measures the plan over the last Rolling days
+	// (local days of Location) instead of calendar periods: a report gives
+	// the window that ends at the requested period's end, or at AsOf while
+	// that period runs. Such a plan has no credits: a window that moves
+	// every minute has no end to settle a credit at.
+	Rolling  int
+	Location *time.Location
 	// Components are the covered component ids.
 	Components []string
 	Combine    Combine

@@ -39,6 +39,10 @@ type SubscriptionReport struct {
 	// Partial marks a period still running at AsOf: the figures cover
 	// Start to AsOf (month to date).
 	Partial bool `json:"partial,omitempty"`
+	// Window is "rolling 28d" for a plan measured over its last days
+	// instead of its calendar periods: Start and End are the window's,
+	// which ends at the period's end (at AsOf while the period runs).
+	Window string `json:"window,omitempty"`
 	// Upstream is each plan.upstream component's own uptime.
 	Upstream  []*UpstreamReport `json:"upstream,omitempty"`
 	Start     time.Time         `json:"start"`

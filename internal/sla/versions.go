@@ -278,8 +278,15 @@ func (r *reducer) plan(a, b *Plan) {
 		r.add("objective lowered from %s %% to %s %%", verRat(a.Objective), verRat(b.Objective))
 	}
 	// A longer period averages a bad month with good ones.
-	if a.Period != 0 && b.Period > a.Period {
+	if a.Period != 0 && b.Period > a.Period && a.Rolling == 0 && b.Rolling == 0 {
 		r.add("measurement period lengthened from %s to %s", a.Period, b.Period)
+	}
+	// So does a longer rolling window, or one longer than any month.
+	switch {
+	case a.Rolling > 0 && b.Rolling > a.Rolling:
+		r.add("rolling window lengthened from %dd to %dd", a.Rolling, b.Rolling)
+	case a.Rolling == 0 && a.Period == timeline.Month && b.Rolling > 31:
+		r.add("measured over a rolling window of %dd instead of each month", b.Rolling)
 	}
 	for _, c := range a.Components {
 		if !slices.Contains(b.Components, c) {

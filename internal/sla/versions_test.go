@@ -162,6 +162,32 @@ func TestReductions(t *testing.T) {
 			want: []string{`plan "pro": measurement period lengthened from month to quarter`},
 		},
 		{
+			name: "rolling window lengthened",
+			edit: func(_ testing.TB, prev, next *Version) {
+				prev.Plans["pro"].Rolling, next.Plans["pro"].Rolling = 28, 30
+			},
+			want: []string{`plan "pro": rolling window lengthened from 28d to 30d`},
+		},
+		{
+			name: "rolling window shortened",
+			edit: func(_ testing.TB, prev, next *Version) {
+				prev.Plans["pro"].Rolling, next.Plans["pro"].Rolling = 30, 28
+			},
+		},
+		{
+			name: "a month becomes 90 rolling days",
+			edit: func(_ testing.TB, _, next *Version) {
+				next.Plans["pro"].Rolling = 90
+			},
+			want: []string{`plan "pro": measured over a rolling window of 90d instead of each month`},
+		},
+		{
+			name: "a month becomes 28 rolling days",
+			edit: func(_ testing.TB, _, next *Version) {
+				next.Plans["pro"].Rolling = 28
+			},
+		},
+		{
 			name: "period shortened",
 			edit: func(_ testing.TB, prev, _ *Version) {
 				prev.Plans["pro"].Period = timeline.Year

@@ -126,6 +126,9 @@ type Outcome struct {
 	Met           bool    `json:"met"`
 	LiableMinutes float64 `json:"liable_minutes"`
 	TotalMinutes  float64 `json:"total_minutes"`
+	// Window is "rolling 28d" when the plan is measured over the days
+	// that end with the period instead of the period itself.
+	Window        string  `json:"window,omitempty"`
 	CreditPercent float64 `json:"credit_percent"`
 	// Credit is the credit the terms give (percent of the fee, to the
 	// cent); Owed the part owed given the claims made: automatic, or
@@ -228,6 +231,11 @@ func Compare(req Request) (*Result, error) {
 	}
 
 	chunks := req.Range.chunks(finest(req.InForce, &proposed))
+	if finest(req.InForce, &proposed) == timeline.Month && rolling(req.InForce, &proposed) {
+		// A rolling window is measured once per period asked: to have
+		// one per month, ask month by month.
+		chunks = req.Range.months()
+	}
 	rows := map[rowKey]*Row{}
 	zones := map[string]*time.Location{}
 	done, total := 0, 2*len(chunks)
@@ -359,7 +367,7 @@ func versionOf(p *sla.Policy, sr *sla.SubscriptionReport, zones map[string]*time
 
 func outcome(version string, sr *sla.SubscriptionReport) *Outcome {
 	return &Outcome{Version: version, Plan: sr.Plan, Objective: sr.Objective, Uptime: sr.Uptime, UptimeExact: sr.UptimeExact, Met: sr.Met,
-		LiableMinutes: sr.LiableMinutes, TotalMinutes: sr.TotalMinutes, CreditPercent: sr.Credit.Percent, Credit: sr.Credit.Amount,
+		LiableMinutes: sr.LiableMinutes, TotalMinutes: sr.TotalMinutes, Window: sr.Window, CreditPercent: sr.Credit.Percent, Credit: sr.Credit.Amount,
 		Owed: sr.Credit.Owed, State: sr.Credit.State}
 }
 
@@ -391,6 +399,30 @@ func (r Range) chunks(finest timeline.Kind) []string {
 		}
 	}
 	return out
+}
+
+// months are the months of the range, in order.
+func (r Range) months() []string {
+	var out []string
+	for m := r.first(); m <= r.last(); m++ {
+		out = append(out, fmt.Sprintf("%04d-%02d", m/12, m%12+1))
+	}
+	return out
+}
+
+// rolling reports whether a plan of any version of ps has a rolling
+// window.
+func rolling(ps ...*sla.Policy) bool {
+	for _, p := range ps {
+		for _, v := range p.Versions {
+			for _, pl := range v.AllPlans() {
+				if pl.Rolling > 0 {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // finest is the shortest period the engine may be asked for with these

@@ -1,6 +1,7 @@
 package whatif_test
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -206,5 +207,50 @@ func TestWhatifParseRange(t *testing.T) {
 				t.Errorf("got %s (%d months), want %s (%d)", r, r.Months(), tc.want, tc.months)
 			}
 		})
+	}
+}
+
+// TestWhatifRollingWindow: a proposed 30-day rolling window is compared
+// month by month, each window the 30 days that end with the month (UTC),
+// even where the range covers a quarter whole. March's window, 2 March to
+// 1 April, holds the 30 minutes of 10 March: (43,200 − 30) ÷ 43,200; April's,
+// 1 April to 1 May, the 60 of 20 April: (43,200 − 60) ÷ 43,200. A rolling
+// window owes no credit.
+func TestWhatifRollingWindow(t *testing.T) {
+	const rolling = `policy: acme
+components: [{id: api}]
+versions:
+  - version: "2"
+    effective: 2027-01-01
+    plans:
+      - id: standard
+        objective: 99.9
+        window: rolling 30d
+        timezone: UTC
+        components: [api]
+`
+	res, err := compare(t, rolling, "2026-01", "2026-06")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 12 {
+		t.Fatalf("got %d rows, want 6 months × 2 subscriptions", len(res.Rows))
+	}
+	for _, r := range res.Rows {
+		if r.Subscription != "sub-acme" {
+			continue
+		}
+		liable := map[string]float64{"2026-03": 30, "2026-04": 60}[r.Period]
+		p := r.Proposed
+		if p == nil || p.Window != "rolling 30d" || p.TotalMinutes != 43200 || p.LiableMinutes != liable || p.Credit != "0.00" {
+			t.Errorf("%s proposed: %+v, want 43,200 minutes, %v liable, no credit", r.Period, p, liable)
+			continue
+		}
+		if want := 100 * (43200 - liable) / 43200; math.Abs(p.Uptime-want) > 1e-9 {
+			t.Errorf("%s: uptime %v, want %v", r.Period, p.Uptime, want)
+		}
+		if r.InForce == nil || r.InForce.Window != "" {
+			t.Errorf("%s in force: %+v, want a calendar month", r.Period, r.InForce)
+		}
 	}
 }
