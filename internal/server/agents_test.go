@@ -114,3 +114,21 @@ func noticeKinds(ns []operatorui.Notice) []string {
 	}
 	return out
 }
+
+// A reload that removes a monitor drops its console figures; the
+// monitors it keeps keep theirs.
+func TestReloadForgetsRemovedMonitors(t *testing.T) {
+	e := newIncidentEnvWith(t, incidentTestConfig+"monitors:\n  - {id: api-http, component: api, type: http, target: \"http://127.0.0.1:9/\", interval: 30s}\n", incidentTestPolicy)
+	at := e.server.Tracker().Cut().Add(time.Minute)
+	e.server.Tracker().Observe([]monitor.Result{
+		{MonitorID: "gone", Location: "local", At: at, State: monitor.Up, Latency: time.Millisecond},
+		{MonitorID: "api-http", Location: "local", At: at, State: monitor.Up, Latency: time.Millisecond},
+	})
+	e.server.Reload(e.cfg)
+	if f := e.server.Tracker().Figures("gone", []string{"local"}, at); !f.Last.At.IsZero() {
+		t.Errorf("a removed monitor keeps its figures: %+v", f)
+	}
+	if f := e.server.Tracker().Figures("api-http", []string{"local"}, at); f.Last.At.IsZero() {
+		t.Error("a kept monitor lost its figures")
+	}
+}

@@ -204,6 +204,12 @@ func (s *Server) Reload(c *config.Config) {
 	if err != nil {
 		s.log.Error("write status changes after reload", "err", err)
 	}
+	// The console's figures of a monitor the reload removed go with it.
+	keep := make(map[string]bool, len(c.Monitors))
+	for _, m := range c.Monitors {
+		keep[m.ID] = true
+	}
+	s.mon.Forget(keep)
 	s.metrics.reloads.Inc()
 	s.reloaded()
 	s.log.Info("configuration loaded", "file", c.File, "monitors", len(c.Monitors), "policies", len(c.Policies))
