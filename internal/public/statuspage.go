@@ -654,7 +654,11 @@ func buildSnapshot(cfg *config.Config, ev *sla.Evidence, now time.Time, since ma
 	rules := map[string]string{}
 	for _, ms := range ev.MaintenanceSeries {
 		if ms != nil {
-			rules[ms.ID] = ms.RRule
+			until := ms.Until
+			if !until.IsZero() {
+				until = until.In(loc)
+			}
+			rules[ms.ID] = statuspage.Recurrence(ms.RRule, ms.Count, until)
 		}
 	}
 	var mviews []statuspage.MaintenanceView

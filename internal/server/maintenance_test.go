@@ -225,6 +225,10 @@ func TestRecurringMaintenance(t *testing.T) {
 	if len(none.Windows) != 0 || len(none.Warnings) != 1 || !strings.Contains(none.Warnings[0], "no occurrence starts within the next 35 days") {
 		t.Errorf("a spent series: got %+v", none)
 	}
+	// The status page says in words how each series recurs.
+	if _, page := e.get("/", nil); !strings.Contains(page, "Recurring: every Sunday") || !strings.Contains(page, "Recurring: every day, 3 times") {
+		t.Errorf("the status page does not say how the series recur:\n%s", page)
+	}
 	if ev := e.events.take(); !slices.Equal(ev, []string{"maintenance.scheduled " + a.Series + "/scheduled", "maintenance.scheduled " + late.Series + "/scheduled",
 		"maintenance.scheduled " + none.Series + "/scheduled"}) {
 		t.Errorf("events: got %q, want one maintenance.scheduled per series", ev)

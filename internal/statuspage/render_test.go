@@ -122,12 +122,12 @@ func TestPageBarsAndGroups(t *testing.T) {
 func TestPageMaintenanceSeries(t *testing.T) {
 	at := func(d, h int) time.Time { return time.Date(2026, 10, d, h, 0, 0, 0, time.UTC) }
 	v := View{Overall: "operational", Days: 0, Maintenance: []MaintenanceView{{ID: "w1", Title: "Patching", State: "upcoming", Start: at(18, 2), End: at(18, 3),
-		Recurs: "FREQ=WEEKLY;BYDAY=SU", Next: []Occurrence{{Start: at(25, 2), End: at(25, 3)}, {Start: at(32, 2), End: at(32, 3)}}}}}
+		Recurs: "every Sunday", Next: []Occurrence{{Start: at(25, 2), End: at(25, 3)}, {Start: at(32, 2), End: at(32, 3)}}}}}
 	html := page(t, v)
 	if n := strings.Count(html, "Patching"); n != 1 {
 		t.Errorf("the series is shown %d times, want once", n)
 	}
-	for _, want := range []string{"Recurring: FREQ=WEEKLY;BYDAY=SU", "<summary>Next occurrences</summary>", "25 Oct 2026 02:00 UTC", "1 Nov 2026 02:00 UTC"} {
+	for _, want := range []string{"Recurring: every Sunday", "<summary>Next occurrences</summary>", "25 Oct 2026 02:00 UTC", "1 Nov 2026 02:00 UTC"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("page: missing %q", want)
 		}

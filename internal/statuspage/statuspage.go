@@ -182,8 +182,8 @@ type MaintenanceView struct {
 	// Next are a series' following occurrences after Start, soonest
 	// first; empty for a one-off window.
 	Next []Occurrence
-	// Recurs says in words how the series recurs ("FREQ=WEEKLY;BYDAY=SU"
-	// as written); empty for a one-off window.
+	// Recurs says in words how the series recurs ("every Sunday", from
+	// FREQ=WEEKLY;BYDAY=SU: Recurrence); empty for a one-off window.
 	Recurs string
 }
 
