@@ -36,6 +36,7 @@ fuzz:
 	$(GO) test ./internal/facts $(FUZZFLAGS) -fuzz '^FuzzFastPathAgrees$$'
 	$(GO) test ./internal/timeline $(FUZZFLAGS) -fuzz '^FuzzCalendarAdd$$'
 	$(GO) test ./internal/helpdesk $(FUZZFLAGS) -fuzz '^FuzzParse$$'
+	$(GO) test ./internal/statuspage $(FUZZFLAGS) -fuzz '^FuzzRecurrence$$'
 
 # The binary knows its commit (stamped by Go) and its build date.
 build:
