@@ -331,6 +331,25 @@ func (r *reducer) plan(a, b *Plan) {
 	r.support(a.Support, b.Support)
 	r.incidents(a.Incidents, b.Incidents)
 	r.recovery(a.Recovery, b.Recovery)
+	r.upstream(a.Upstream, b.Upstream)
+}
+
+// upstream compares the objectives held on upstream components: they
+// change no credit, but what the provider shows the third party delivered
+// is a promise too.
+func (r *reducer) upstream(a, b []*UpstreamObjective) {
+	for _, ua := range a {
+		i := slices.IndexFunc(b, func(ub *UpstreamObjective) bool { return ub.Component == ua.Component })
+		switch {
+		case i < 0:
+			r.add("upstream component %q no longer reported", ua.Component)
+		case ua.Objective == nil:
+		case b[i].Objective == nil:
+			r.add("objective on upstream component %q removed (was %s %%)", ua.Component, verRat(ua.Objective))
+		case b[i].Objective.Cmp(ua.Objective) < 0:
+			r.add("objective on upstream component %q lowered from %s %% to %s %%", ua.Component, verRat(ua.Objective), verRat(b[i].Objective))
+		}
+	}
 }
 
 func (r *reducer) credits(a, b *Plan) {
@@ -645,6 +664,16 @@ func (r *reducer) target(what string, a, b *Target) {
 	if b.Duration > a.Duration {
 		r.add("%s target lengthened from %s to %s", what, verDur(a.Duration), verDur(b.Duration))
 	}
+	// A range's lower end ("within 5-15 minutes") is reported as met or
+	// not: dropping or lengthening it loosens what is shown. A plain
+	// target at or under the old lower end keeps it.
+	switch {
+	case a.Lower <= 0 || b.Duration <= a.Lower:
+	case b.Lower <= 0:
+		r.add("%s range's lower end removed (was %s)", what, verDur(a.Lower))
+	case b.Lower > a.Lower:
+		r.add("%s range's lower end lengthened from %s to %s", what, verDur(a.Lower), verDur(b.Lower))
+	}
 	if na, nb := verCalName(a.Calendar), verCalName(b.Calendar); na != nb {
 		r.add("%s calendar changed from %q to %q", what, na, nb)
 	}
@@ -696,6 +725,7 @@ func (r *reducer) recovery(a, b *Recovery) {
 	}
 	r.bound("RTO", a.RTO, b.RTO)
 	r.bound("RPO", a.RPO, b.RPO)
+	r.bound("maximum data loss", a.MaxDataLoss, b.MaxDataLoss)
 	r.bound("backup interval", a.BackupEvery, b.BackupEvery)
 	if b.RestoreTests < a.RestoreTests {
 		r.add("restore tests per period reduced from %d to %d", a.RestoreTests, b.RestoreTests)

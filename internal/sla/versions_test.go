@@ -517,6 +517,29 @@ func TestReductions(t *testing.T) {
 			want: []string{`plan "pro": support priority "p1": first response target lengthened from 1h to 4h`},
 		},
 		{
+			name: "support range's lower end removed",
+			edit: func(_ testing.TB, prev, _ *Version) {
+				prev.Plans["pro"].Support.Priorities["p1"].FirstResponse.Lower = 15 * time.Minute
+			},
+			want: []string{`plan "pro": support priority "p1": first response range's lower end removed (was 15m)`},
+		},
+		{
+			name: "support range's lower end lengthened",
+			edit: func(_ testing.TB, prev, next *Version) {
+				prev.Plans["pro"].Support.Priorities["p1"].FirstResponse.Lower = 15 * time.Minute
+				next.Plans["pro"].Support.Priorities["p1"].FirstResponse.Lower = 30 * time.Minute
+			},
+			want: []string{`plan "pro": support priority "p1": first response range's lower end lengthened from 15m to 30m`},
+		},
+		{
+			// 15m-1h becomes a firm 15m: stricter, not looser.
+			name: "support range tightened to its lower end",
+			edit: func(_ testing.TB, prev, next *Version) {
+				prev.Plans["pro"].Support.Priorities["p1"].FirstResponse.Lower = 15 * time.Minute
+				next.Plans["pro"].Support.Priorities["p1"].FirstResponse.Duration = 15 * time.Minute
+			},
+		},
+		{
 			name: "support target shortened",
 			edit: func(_ testing.TB, _, next *Version) {
 				next.Plans["pro"].Support.Priorities["p1"].FirstResponse.Duration = 30 * time.Minute
@@ -588,6 +611,33 @@ func TestReductions(t *testing.T) {
 				`plan "pro": RPO removed (was 1h)`,
 				`plan "pro": backup interval lengthened from 1 day to 7 days`,
 				`plan "pro": restore tests per period reduced from 1 to 0`,
+			},
+		},
+		{
+			name: "maximum data loss loosened",
+			edit: func(_ testing.TB, prev, next *Version) {
+				prev.Plans["pro"].Recovery.MaxDataLoss = 24 * time.Hour
+				next.Plans["pro"].Recovery.MaxDataLoss = 48 * time.Hour
+			},
+			want: []string{`plan "pro": maximum data loss lengthened from 1 day to 2 days`},
+		},
+		{
+			name: "upstream objectives loosened",
+			edit: func(tb testing.TB, prev, next *Version) {
+				prev.Plans["pro"].Upstream = []*UpstreamObjective{{Component: "sf", Objective: vRat(tb, "99.9")}, {Component: "gh", Objective: vRat(tb, "99.5")}, {Component: "aws"}}
+				next.Plans["pro"].Upstream = []*UpstreamObjective{{Component: "sf", Objective: vRat(tb, "99.5")}, {Component: "gh"}}
+			},
+			want: []string{
+				`plan "pro": objective on upstream component "sf" lowered from 99.9 % to 99.5 %`,
+				`plan "pro": objective on upstream component "gh" removed (was 99.5 %)`,
+				`plan "pro": upstream component "aws" no longer reported`,
+			},
+		},
+		{
+			name: "upstream objective raised",
+			edit: func(tb testing.TB, prev, next *Version) {
+				prev.Plans["pro"].Upstream = []*UpstreamObjective{{Component: "sf"}}
+				next.Plans["pro"].Upstream = []*UpstreamObjective{{Component: "sf", Objective: vRat(tb, "99.9")}, {Component: "gh"}}
 			},
 		},
 		{
