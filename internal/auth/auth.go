@@ -54,10 +54,6 @@ const (
 	FailWindow      = 15 * time.Minute
 	MaxFailsPerUser = 5
 	MaxFailsPerIP   = 20
-	// maxLimiterKeys bounds the limiter's memory; at the bound expired
-	// entries are dropped and, if it is still full, new names or
-	// addresses are not tracked (the tracked ones stay limited).
-	maxLimiterKeys = 100_000
 )
 
 // FailDelay is how long a (name, address) pair waits after its n-th
@@ -82,8 +78,10 @@ var ErrWrongPortal = errors.New("the account signs in to the other portal")
 // password, so that sign-in does not reveal which users exist.
 var ErrBadCredentials = errors.New("unknown user or wrong password")
 
-// Store is what auth keeps in the store: the operators' sessions.
+// Store is what auth keeps in the store: the operators' sessions and the
+// counts of failed sign-ins.
 type Store interface {
+	Limits(ctx context.Context, keys []string, expired time.Time, fn func([]store.Limit) []store.Limit) error
 	Session(ctx context.Context, hash string) (store.Session, error)
 	PutSession(ctx context.Context, s store.Session) error
 	DeleteSession(ctx context.Context, hash string) error
@@ -92,17 +90,13 @@ type Store interface {
 
 var _ Store = (store.Store)(nil)
 
-// Auth is the server's authentication: the sessions in the store, and the
-// sign-in limits, which are not.
+// Auth is the server's authentication: the sessions and the sign-in
+// limits, both in the store.
 type Auth struct {
 	store Store
 	cfg   func() *config.Config
 	now   func() time.Time
 	log   *slog.Logger
-
-	mu    sync.Mutex
-	users map[string]*failures // user name and client address → failed sign-ins
-	ips   map[string]*failures // client address (IPv6: its /64) → failed sign-ins
 
 	dummyMu sync.Mutex
 	dummy   map[int][]byte // bcrypt cost → hash of a random password
@@ -113,16 +107,10 @@ type Auth struct {
 	slots chan struct{}
 }
 
-type failures struct {
-	n     int
-	since time.Time
-	last  time.Time // the latest failure
-}
-
 // New returns the authentication of a server: sessions in st, users and
 // tokens of the configuration in force (cfg), times by now.
 func New(st Store, cfg func() *config.Config, now func() time.Time, log *slog.Logger) *Auth {
-	return &Auth{store: st, cfg: cfg, now: now, log: log, users: map[string]*failures{}, ips: map[string]*failures{}, dummy: map[int][]byte{},
+	return &Auth{store: st, cfg: cfg, now: now, log: log, dummy: map[int][]byte{},
 		slots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))}
 }
 
@@ -130,55 +118,65 @@ func New(st Store, cfg func() *config.Config, now func() time.Time, log *slog.Lo
 // before its password is checked, and reports false (counting nothing)
 // when either has reached its limit. Counting first keeps the limits
 // when many attempts arrive at once: none waits for another's bcrypt to
-// be counted. A right password gives the attempt back (succeeded).
-func (a *Auth) attempt(name, ip string, now time.Time) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	over := func(m map[string]*failures, k string, max int) bool {
-		f := m[k]
-		return f != nil && now.Sub(f.since) < FailWindow && f.n >= max
-	}
-	pair := name + "\x00" + ip
-	if over(a.users, pair, MaxFailsPerUser) || over(a.ips, ip, MaxFailsPerIP) {
-		return false
-	}
-	if f := a.users[pair]; f != nil && now.Sub(f.since) < FailWindow && now.Sub(f.last) < FailDelay(f.n) {
-		return false // too soon after the pair's last failure
-	}
-	count := func(m map[string]*failures, k string) {
-		f := m[k]
-		if f == nil || now.Sub(f.since) >= FailWindow {
-			if f == nil && len(m) >= maxLimiterKeys {
-				for k, f := range m {
-					if now.Sub(f.since) >= FailWindow {
-						delete(m, k)
-					}
-				}
-				if len(m) >= maxLimiterKeys {
-					return
-				}
-			}
-			f = &failures{since: now}
-			m[k] = f
+// be counted. A right password gives the attempt back (succeeded). The
+// counts are in the store, so every replica sharing it counts together.
+func (a *Auth) attempt(ctx context.Context, name, ip string, now time.Time) (bool, error) {
+	ok := false
+	err := a.store.Limits(ctx, limitKeys(name, ip), now.Add(-FailWindow), func(cur []store.Limit) []store.Limit {
+		pair, addr := live(cur[0], now), live(cur[1], now)
+		if pair.N >= MaxFailsPerUser || addr.N >= MaxFailsPerIP || pair.N > 0 && now.Sub(pair.Last) < FailDelay(pair.N) {
+			return cur // over a limit, or too soon after the pair's last failure
 		}
-		f.n++
-		f.last = now
+		ok = true
+		return []store.Limit{failed(pair, now), failed(addr, now)}
+	})
+	if err != nil {
+		return false, fmt.Errorf("sign-in limits: %w", err)
 	}
-	count(a.users, pair)
-	count(a.ips, ip)
-	return true
+	return ok, nil
 }
 
 // succeeded forgets a user's failures and gives back the address's count
 // of this attempt (not its earlier failures: one good password must not
 // reset guessing at others from that address).
-func (a *Auth) succeeded(name, ip string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	delete(a.users, name+"\x00"+ip)
-	if f := a.ips[ip]; f != nil && f.n > 0 {
-		f.n--
+func (a *Auth) succeeded(ctx context.Context, name, ip string, now time.Time) error {
+	err := a.store.Limits(ctx, limitKeys(name, ip), now.Add(-FailWindow), func(cur []store.Limit) []store.Limit {
+		addr := cur[1]
+		if addr.N > 0 {
+			addr.N--
+		}
+		return []store.Limit{{}, addr}
+	})
+	if err != nil {
+		return fmt.Errorf("sign-in limits: %w", err)
 	}
+	return nil
+}
+
+// limitKeys are the keys of a (name, address) pair and of the address in
+// the store's limits. The name is hashed: it is whatever the form sent,
+// of any length and bytes.
+func limitKeys(name, ip string) []string {
+	h := sha256.Sum256([]byte(name))
+	return []string{"signin:user:" + hex.EncodeToString(h[:16]) + "@" + ip, "signin:addr:" + ip}
+}
+
+// live is l at now: none once its window has passed.
+func live(l store.Limit, now time.Time) store.Limit {
+	if l.N > 0 && now.Sub(l.Since) >= FailWindow {
+		return store.Limit{}
+	}
+	return l
+}
+
+// failed is l with one more failure at now, a new window if none runs.
+func failed(l store.Limit, now time.Time) store.Limit {
+	if l.N == 0 {
+		return store.Limit{N: 1, Since: now, Last: now}
+	}
+	l.N++
+	l.Last = now
+	return l
 }
 
 // dummyHash is a hash of a random password at cost: comparing an unknown
@@ -267,7 +265,9 @@ func LimitAddr(ip string) string {
 func (a *Auth) CheckPassword(ctx context.Context, c *config.Config, name, password, ip string) error {
 	now := a.now()
 	ip = LimitAddr(ip)
-	if !a.attempt(name, ip, now) {
+	if ok, err := a.attempt(ctx, name, ip, now); err != nil {
+		return err
+	} else if !ok {
 		return ErrSignInLimited
 	}
 	u, err := a.Account(ctx, name)
@@ -294,8 +294,7 @@ func (a *Auth) CheckPassword(ctx context.Context, c *config.Config, name, passwo
 	if u == nil || !u.Active() || err != nil {
 		return ErrBadCredentials
 	}
-	a.succeeded(name, ip)
-	return nil
+	return a.succeeded(ctx, name, ip, now)
 }
 
 // sessionHash is the stored key of a cookie value.

@@ -281,3 +281,31 @@ func TestSessionOnAnyReplica(t *testing.T) {
 		t.Fatalf("signed out on b, a still lets the session in: %d", p.code)
 	}
 }
+
+// Failed sign-ins count in the database every replica shares: five wrong
+// passwords spread over two replicas lock the (user, address) pair on
+// both, as on one server.
+func TestSignInLimitsSharedByReplicas(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	env := map[string]string{"OPS_TOKEN": testOpsToken, "VIEW_TOKEN": testViewerToken, "ALICE_HASH": testAliceHash(t), "BACKUP_TOKEN": testBackupToken}
+	a := newIncidentEnvOn(t, dsn, incidentTestConfig, incidentTestPolicy, env)
+	b := newIncidentEnvOn(t, dsn, incidentTestConfig, incidentTestPolicy, env)
+	onA, onB := a.browser(), b.browser()
+	for i := range auth.MaxFailsPerUser {
+		on := onA
+		if i%2 == 1 {
+			on = onB
+		}
+		if p := on.signIn("alice", "wrong-password"); p.code != http.StatusUnauthorized {
+			t.Fatalf("failure %d: got %d, want 401", i+1, p.code)
+		}
+		for _, e := range []*incidentEnv{a, b} {
+			e.clock.set(e.clock.now().Add(auth.FailDelay(i + 1)))
+		}
+	}
+	for name, on := range map[string]*browser{"a": onA, "b": onB} {
+		if p := on.signIn("alice", testAlicePassword); p.code != http.StatusTooManyRequests {
+			t.Errorf("on %s after %d failures over both replicas: got %d, want 429", name, auth.MaxFailsPerUser, p.code)
+		}
+	}
+}

@@ -163,6 +163,12 @@ type Store interface {
 	// DeleteSession deletes a session; deleting one that is not stored is
 	// not an error, so that signing out twice is harmless.
 	DeleteSession(ctx context.Context, hash string) error
+	// Limits runs fn on the stored Limit of each key (the zero Limit for
+	// a key not stored) and stores what fn returns, one per key (a zero N
+	// deletes the key), in one transaction that holds the keys against
+	// every other caller, in this process or another sharing the database.
+	// Keys whose Since is before expired are deleted on the way.
+	Limits(ctx context.Context, keys []string, expired time.Time, fn func([]Limit) []Limit) error
 	// Secret returns the named secret: 32 random bytes created on first use
 	// and the same ever after, also across processes sharing the database.
 	Secret(ctx context.Context, name string) ([]byte, error)

@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	scenarios = append(scenarios, notifyScenarios...)
 	scenarios = append(scenarios, ledgerScenarios...)
 	scenarios = append(scenarios, replicaScenarios...)
+	scenarios = append(scenarios, limitScenarios...)
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
