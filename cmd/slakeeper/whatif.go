@@ -42,7 +42,9 @@ Examples:
 // whatifColumns are the CSV columns.
 var whatifColumns = []string{"period", "customer", "subscription", "currency", "partial",
 	"in_force_version", "in_force_plan", "in_force_objective", "in_force_uptime", "in_force_met", "in_force_credit", "in_force_owed",
-	"proposed_version", "proposed_plan", "proposed_objective", "proposed_uptime", "proposed_met", "proposed_credit", "proposed_owed", "difference"}
+	"in_force_tickets", "in_force_targets_met", "in_force_targets_missed",
+	"proposed_version", "proposed_plan", "proposed_objective", "proposed_uptime", "proposed_met", "proposed_credit", "proposed_owed",
+	"proposed_tickets", "proposed_targets_met", "proposed_targets_missed", "difference"}
 
 func cmdWhatif(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("whatif", whatifUsage, stderr)
@@ -109,15 +111,15 @@ func whatifProgress(stderr io.Writer, start time.Time) func(string, int, int) {
 func writeWhatifTable(w io.Writer, res *whatif.Result) error {
 	fmt.Fprintf(w, "What-if %s → %s (version %s), %s to %s\n\n", res.Policy, res.Proposed, res.ProposedVersion, res.From, res.To)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PERIOD\tCUSTOMER\tSUBSCRIPTION\tIN FORCE UPTIME\tMET\tCREDIT\tPROPOSED UPTIME\tMET\tCREDIT\tDIFFERENCE\t")
+	fmt.Fprintln(tw, "PERIOD\tCUSTOMER\tSUBSCRIPTION\tIN FORCE UPTIME\tMET\tCREDIT\tTARGETS MISSED\tPROPOSED UPTIME\tMET\tCREDIT\tTARGETS MISSED\tDIFFERENCE\t")
 	for _, r := range res.Rows {
 		period := r.Period
 		if r.Partial {
 			period += " (partial)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s %s\t\n", period, r.Customer, r.Subscription,
-			uptimeCell(r.InForce), metCell(r.InForce), creditCell(r.InForce, r.Currency),
-			uptimeCell(r.Proposed), metCell(r.Proposed), creditCell(r.Proposed, r.Currency), r.Difference, r.Currency)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s %s\t\n", period, r.Customer, r.Subscription,
+			uptimeCell(r.InForce), metCell(r.InForce), creditCell(r.InForce, r.Currency), targetsCell(r.InForce),
+			uptimeCell(r.Proposed), metCell(r.Proposed), creditCell(r.Proposed, r.Currency), targetsCell(r.Proposed), r.Difference, r.Currency)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -127,9 +129,10 @@ func writeWhatifTable(w io.Writer, res *whatif.Result) error {
 	}
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CURRENCY\tPERIODS\tMET IN FORCE\tMET PROPOSED\tCREDIT IN FORCE\tCREDIT PROPOSED\tDIFFERENCE\tOWED IN FORCE\tOWED PROPOSED\t")
+	fmt.Fprintln(tw, "CURRENCY\tPERIODS\tMET IN FORCE\tMET PROPOSED\tTARGETS MISSED IN FORCE\tTARGETS MISSED PROPOSED\tCREDIT IN FORCE\tCREDIT PROPOSED\tDIFFERENCE\tOWED IN FORCE\tOWED PROPOSED\t")
 	for _, t := range res.Totals {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t\n", t.Currency, t.Rows, t.MetInForce, t.MetProposed, t.InForce, t.Proposed, t.Difference, t.InForceOwed, t.ProposedOwed)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t\n", t.Currency, t.Rows, t.MetInForce, t.MetProposed, t.TargetsMissedInForce, t.TargetsMissedProposed,
+			t.InForce, t.Proposed, t.Difference, t.InForceOwed, t.ProposedOwed)
 	}
 	return tw.Flush()
 }
@@ -139,6 +142,15 @@ func uptimeCell(o *whatif.Outcome) string {
 		return "—"
 	}
 	return fmt.Sprintf("%.4f %% of %s", o.Uptime, strconv.FormatFloat(o.Objective, 'f', -1, 64))
+}
+
+// targetsCell is the support targets breached of those judged, or a dash
+// without tickets.
+func targetsCell(o *whatif.Outcome) string {
+	if o == nil || o.Tickets == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%d of %d (%d tickets)", o.TargetsMissed, o.TargetsMet+o.TargetsMissed, o.Tickets)
 }
 
 func metCell(o *whatif.Outcome) string {
@@ -163,10 +175,10 @@ func writeWhatifCSV(w io.Writer, res *whatif.Result) error {
 	cw.Write(whatifColumns)
 	side := func(o *whatif.Outcome) []string {
 		if o == nil {
-			return make([]string, 7)
+			return make([]string, 10)
 		}
 		return []string{o.Version, o.Plan, strconv.FormatFloat(o.Objective, 'f', -1, 64), strconv.FormatFloat(o.Uptime, 'f', 6, 64),
-			strconv.FormatBool(o.Met), o.Credit, o.Owed}
+			strconv.FormatBool(o.Met), o.Credit, o.Owed, strconv.Itoa(o.Tickets), strconv.Itoa(o.TargetsMet), strconv.Itoa(o.TargetsMissed)}
 	}
 	for _, r := range res.Rows {
 		line := []string{r.Period, r.Customer, r.Subscription, r.Currency, strconv.FormatBool(r.Partial)}

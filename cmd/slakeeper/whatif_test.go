@@ -112,7 +112,7 @@ func TestWhatifCommand(t *testing.T) {
 	}
 	code, out, _ = cliRun(t, "whatif", "--policy", prop, "--replaces", "demo", "--from", "2026-10", "--database", db, "-o", "csv")
 	if code != 0 || !strings.HasPrefix(out, strings.Join(whatifColumns, ",")+"\n") ||
-		!strings.Contains(out, "2026-10,acme,sub-acme,EUR,false,1,pro,99.9,99.597315,false,120.00,120.00,2,pro,99.95,99.597315,false,240.00,240.00,120.00\n") {
+		!strings.Contains(out, "2026-10,acme,sub-acme,EUR,false,1,pro,99.9,99.597315,false,120.00,120.00,0,0,0,2,pro,99.95,99.597315,false,240.00,240.00,0,0,0,120.00\n") {
 		t.Errorf("csv: %d\n%s", code, out)
 	}
 

@@ -344,7 +344,7 @@ func (e *engine) tickets() ([]*TicketReport, error) {
 		if err != nil {
 			return nil, err
 		}
-		tr.Customer = t.Customer
+		tr.Customer, tr.Subscription, tr.Created = t.Customer, sub.ID, t.At.UTC()
 		tr.Plan = sub.Plan
 		out = append(out, tr)
 	}

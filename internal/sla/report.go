@@ -220,11 +220,15 @@ type Interval struct {
 
 // TicketReport is the SLA outcome of one support ticket.
 type TicketReport struct {
-	Ticket   string          `json:"ticket"`
-	Customer string          `json:"customer"`
-	Plan     string          `json:"plan"`
-	Priority string          `json:"priority"`
-	Targets  []*TargetResult `json:"targets"`
+	Ticket   string `json:"ticket"`
+	Customer string `json:"customer"`
+	// Subscription is the customer's subscription the ticket was timed
+	// under: the one active when it was created.
+	Subscription string          `json:"subscription,omitempty"`
+	Created      time.Time       `json:"created"`
+	Plan         string          `json:"plan"`
+	Priority     string          `json:"priority"`
+	Targets      []*TargetResult `json:"targets"`
 }
 
 // Target states.

@@ -136,6 +136,12 @@ type Outcome struct {
 	Credit string `json:"credit"`
 	Owed   string `json:"owed"`
 	State  string `json:"state"`
+	// Tickets counts the support tickets created in the period under the
+	// subscription that the terms time; TargetsMet and TargetsMissed
+	// their targets met and breached (pending ones are neither).
+	Tickets       int `json:"tickets"`
+	TargetsMet    int `json:"targets_met"`
+	TargetsMissed int `json:"targets_missed"`
 }
 
 // Row is one subscription in one plan period, under both policies. One
@@ -152,6 +158,9 @@ type Row struct {
 	// Difference is the proposed credit less the credit in force.
 	Difference string `json:"difference"`
 	start      time.Time
+	// period is Period's interval in the plan's zone, where the
+	// subscription's tickets of the period were created.
+	period timeline.Interval
 }
 
 // Total is the credits of one currency over the range.
@@ -162,6 +171,10 @@ type Total struct {
 	Rows        int `json:"rows"`
 	MetInForce  int `json:"met_in_force"`
 	MetProposed int `json:"met_proposed"`
+	// TargetsMissedInForce and TargetsMissedProposed count the support
+	// targets breached in those periods under each.
+	TargetsMissedInForce  int `json:"targets_missed_in_force"`
+	TargetsMissedProposed int `json:"targets_missed_proposed"`
 	// Credits given by the terms, owed given the claims, and the
 	// difference of the credits (proposed − in force).
 	InForce      string `json:"in_force_credit"`
@@ -237,6 +250,7 @@ func Compare(req Request) (*Result, error) {
 		chunks = req.Range.months()
 	}
 	rows := map[rowKey]*Row{}
+	bySub := map[string][]*Row{}
 	zones := map[string]*time.Location{}
 	done, total := 0, 2*len(chunks)
 	for _, chunk := range chunks {
@@ -259,8 +273,10 @@ func Compare(req Request) (*Result, error) {
 				k := rowKey{sr.Subscription, sr.Period}
 				r := rows[k]
 				if r == nil {
-					r = &Row{Period: sr.Period, Customer: sr.Customer, Subscription: sr.Subscription, Currency: sr.Credit.Currency, start: sr.Start}
+					r = &Row{Period: sr.Period, Customer: sr.Customer, Subscription: sr.Subscription, Currency: sr.Credit.Currency, start: sr.Start,
+						period: periodOf(sr, zones)}
 					rows[k] = r
+					bySub[sr.Subscription] = append(bySub[sr.Subscription], r)
 				}
 				r.Partial = r.Partial || sr.Partial
 				o := outcome(versionOf(pol, sr, zones), sr)
@@ -269,6 +285,9 @@ func Compare(req Request) (*Result, error) {
 				} else {
 					r.Proposed = o
 				}
+			}
+			for _, tr := range rep.Tickets {
+				countTicket(bySub[tr.Subscription], side, tr)
 			}
 			done++
 			if req.Progress != nil {
@@ -296,6 +315,7 @@ func Compare(req Request) (*Result, error) {
 		s.rows++
 		in, pr := new(big.Rat), new(big.Rat)
 		if r.InForce != nil {
+			s.missedIn += r.InForce.TargetsMissed
 			in = amount(r.InForce.Credit)
 			s.in.Add(s.in, in)
 			s.inOwed.Add(s.inOwed, amount(r.InForce.Owed))
@@ -304,6 +324,7 @@ func Compare(req Request) (*Result, error) {
 			}
 		}
 		if r.Proposed != nil {
+			s.missedPr += r.Proposed.TargetsMissed
 			pr = amount(r.Proposed.Credit)
 			s.pr.Add(s.pr, pr)
 			s.prOwed.Add(s.prOwed, amount(r.Proposed.Owed))
@@ -318,6 +339,7 @@ func Compare(req Request) (*Result, error) {
 	for _, c := range currencies {
 		s := totals[c]
 		res.Totals = append(res.Totals, &Total{Currency: c, Rows: s.rows, MetInForce: s.metIn, MetProposed: s.metPr,
+			TargetsMissedInForce: s.missedIn, TargetsMissedProposed: s.missedPr,
 			InForce: s.in.FloatString(2), Proposed: s.pr.FloatString(2), Difference: new(big.Rat).Sub(s.pr, s.in).FloatString(2),
 			InForceOwed: s.inOwed.FloatString(2), ProposedOwed: s.prOwed.FloatString(2)})
 	}
@@ -328,6 +350,7 @@ type rowKey struct{ subscription, period string }
 
 type sums struct {
 	rows, metIn, metPr     int
+	missedIn, missedPr     int
 	in, pr, inOwed, prOwed *big.Rat
 }
 
@@ -344,9 +367,36 @@ func amount(s string) *big.Rat {
 	return r
 }
 
-// versionOf names the version of p a plan period was measured under:
-// the one in force when the period began in the plan's zone.
-func versionOf(p *sla.Policy, sr *sla.SubscriptionReport, zones map[string]*time.Location) string {
+// countTicket adds a ticket's targets to the outcome (side 0: in force,
+// 1: proposed) of the row of its subscription whose period holds its
+// creation; a ticket of a period outside the range has none.
+func countTicket(rows []*Row, side int, tr *sla.TicketReport) {
+	for _, r := range rows {
+		if !r.period.Contains(tr.Created) {
+			continue
+		}
+		o := r.InForce
+		if side == 1 {
+			o = r.Proposed
+		}
+		if o == nil {
+			return
+		}
+		o.Tickets++
+		for _, t := range tr.Targets {
+			switch t.State {
+			case sla.TargetMet:
+				o.TargetsMet++
+			case sla.TargetBreached:
+				o.TargetsMissed++
+			}
+		}
+		return
+	}
+}
+
+// periodOf is the interval of a result's period in its plan's zone.
+func periodOf(sr *sla.SubscriptionReport, zones map[string]*time.Location) timeline.Interval {
 	loc, ok := zones[sr.TimeZone]
 	if !ok {
 		var err error
@@ -355,11 +405,21 @@ func versionOf(p *sla.Policy, sr *sla.SubscriptionReport, zones map[string]*time
 		}
 		zones[sr.TimeZone] = loc
 	}
-	pp, err := timeline.ParsePeriod(sr.Period, loc)
+	p, err := timeline.ParsePeriod(sr.Period, loc)
 	if err != nil {
+		return timeline.Interval{}
+	}
+	return p.Interval()
+}
+
+// versionOf names the version of p a plan period was measured under:
+// the one in force when the period began in the plan's zone.
+func versionOf(p *sla.Policy, sr *sla.SubscriptionReport, zones map[string]*time.Location) string {
+	iv := periodOf(sr, zones)
+	if iv.Empty() {
 		return ""
 	}
-	if v := p.VersionAt(pp.Interval().Start); v != nil {
+	if v := p.VersionAt(iv.Start); v != nil {
 		return v.ID
 	}
 	return ""

@@ -254,3 +254,58 @@ versions:
 		}
 	}
 }
+
+// TestWhatifSupportTargets: a proposal that only shortens a support
+// target changes no uptime or credit, but the tickets it would have
+// breached show. acme's ticket of 5 March was first answered after 2 h:
+// met under 4 h, missed under 1 h; its ticket of 2 April after 30 min:
+// met under both.
+func TestWhatifSupportTargets(t *testing.T) {
+	withSupport := func(within string) string {
+		return strings.Replace(inForce, "        credits:\n", "        support:\n          priorities:\n            - {id: P1, first_response: "+within+"}\n        credits:\n", 1)
+	}
+	ev, err := facts.Parse("evidence", strings.NewReader(evidence+
+		`{"type":"ticket","id":"t-mar","at":"2026-03-05T10:00:00Z","customer":"acme","priority":"P1","subject":"Slow"}
+{"type":"ticket_event","id":"t-mar-1","at":"2026-03-05T12:00:00Z","ticket":"t-mar","kind":"agent_reply"}
+{"type":"ticket","id":"t-apr","at":"2026-04-02T10:00:00Z","customer":"acme","priority":"P1","subject":"Down"}
+{"type":"ticket_event","id":"t-apr-1","at":"2026-04-02T10:30:00Z","ticket":"t-apr","kind":"agent_reply"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := whatif.ParseRange("2026-03", "2026-04")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := whatif.Compare(whatif.Request{InForce: parse(t, "acme.yaml", withSupport("4h")), Proposed: parse(t, "proposed.yaml", withSupport("1h")),
+		Evidence: ev, Range: r, AsOf: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type counts struct{ Tickets, InMet, InMissed, PrMet, PrMissed int }
+	got := map[string]counts{}
+	for _, row := range res.Rows {
+		got[row.Period+" "+row.Subscription] = counts{row.InForce.Tickets, row.InForce.TargetsMet, row.InForce.TargetsMissed, row.Proposed.TargetsMet, row.Proposed.TargetsMissed}
+		if row.InForce.Credit != row.Proposed.Credit {
+			t.Errorf("%s %s: credit %s in force, %s proposed: a support target changed it", row.Period, row.Subscription, row.InForce.Credit, row.Proposed.Credit)
+		}
+	}
+	want := map[string]counts{
+		"2026-03 sub-acme":   {Tickets: 1, InMet: 1, PrMissed: 1},
+		"2026-04 sub-acme":   {Tickets: 1, InMet: 1, PrMet: 1},
+		"2026-03 sub-globex": {},
+		"2026-04 sub-globex": {},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("tickets per row (-want +got):\n%s", d)
+	}
+	for _, tot := range res.Totals {
+		wantIn, wantPr := 0, 0
+		if tot.Currency == "USD" {
+			wantPr = 1
+		}
+		if tot.TargetsMissedInForce != wantIn || tot.TargetsMissedProposed != wantPr {
+			t.Errorf("%s totals: missed %d in force, %d proposed; want %d, %d", tot.Currency, tot.TargetsMissedInForce, tot.TargetsMissedProposed, wantIn, wantPr)
+		}
+	}
+}
