@@ -59,10 +59,20 @@ type pageState struct {
 	// found so far (or a time before which nothing matters any more). Only
 	// the one refresh in progress uses it.
 	firstCheck map[string]time.Time
-	// notYet is, per monitor without a stored minute, when that was last
-	// asked.
-	notYet map[string]time.Time
+	// notYet is, per monitor without a stored minute, when that was
+	// first and last asked.
+	notYet map[string][2]time.Time
 }
+
+// A monitor not yet checked is asked for its first stored minute every
+// notYetSoon for its first notYetNew (a server just started: its first
+// checks land within seconds, and the page should not say "No data yet"
+// for a minute after), then every notYetLate.
+const (
+	notYetSoon = 5 * time.Second
+	notYetNew  = 2 * time.Minute
+	notYetLate = time.Minute
+)
 
 // pageSnapshot is the status page as of one state of the evidence.
 type pageSnapshot struct {
@@ -276,10 +286,11 @@ func (p *pageState) refresh(ctx context.Context, cfg *config.Config, now time.Ti
 // within the bars' days: a component that was checked and never changed
 // has no status fact, yet it has been measured. A monitor's first minute
 // is one index lookup and is kept, so a steady page costs no query; a
-// monitor not yet checked is asked again at most once a minute.
+// monitor not yet checked is asked again every 5 seconds for 2 minutes,
+// then at most once a minute.
 func (p *pageState) checkedSince(ctx context.Context, cfg *config.Config, now time.Time) (map[string]time.Time, error) {
 	if p.firstCheck == nil {
-		p.firstCheck, p.notYet = map[string]time.Time{}, map[string]time.Time{}
+		p.firstCheck, p.notYet = map[string]time.Time{}, map[string][2]time.Time{}
 	}
 	// On a whole hour: the answer is the same where the minutes are rolled
 	// up into hours (store.RollUp).
@@ -288,8 +299,14 @@ func (p *pageState) checkedSince(ctx context.Context, cfg *config.Config, now ti
 	for _, m := range cfg.Monitors {
 		first, ok := p.firstCheck[m.ID]
 		if !ok {
-			if asked, seen := p.notYet[m.ID]; seen && now.Sub(asked) < time.Minute && !now.Before(asked) {
-				continue
+			if asked, seen := p.notYet[m.ID]; seen && !now.Before(asked[1]) {
+				every := notYetLate
+				if now.Sub(asked[0]) < notYetNew {
+					every = notYetSoon
+				}
+				if now.Sub(asked[1]) < every {
+					continue
+				}
 			}
 			var err error
 			first, ok, err = p.h.store.FirstMinute(ctx, m.ID, horizon)
@@ -297,7 +314,11 @@ func (p *pageState) checkedSince(ctx context.Context, cfg *config.Config, now ti
 				return nil, fmt.Errorf("first check of %s: %w", m.ID, err)
 			}
 			if !ok {
-				p.notYet[m.ID] = now // not running (yet)
+				firstAsked := now // not running (yet)
+				if asked, seen := p.notYet[m.ID]; seen && !now.Before(asked[0]) {
+					firstAsked = asked[0]
+				}
+				p.notYet[m.ID] = [2]time.Time{firstAsked, now}
 				continue
 			}
 			delete(p.notYet, m.ID)

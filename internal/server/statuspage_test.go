@@ -783,14 +783,35 @@ func TestStatusPageNeverCheckedComponent(t *testing.T) {
 	if !strings.Contains(page, "the uptime each contract promises is computed under that contract's own rules") {
 		t.Error("the page does not say its figures are not the contracts'")
 	}
-	// Its first result: it has data from then on.
-	if err := e.st.AppendResults(context.Background(), []monitor.Result{{MonitorID: "web-tcp", Location: "local", At: e.clock.now().Add(-time.Minute), State: monitor.Up, Duration: time.Millisecond}}); err != nil {
+	// Its first result: it has data from then on, shown within seconds
+	// while the server is new (no minute-long "No data yet" after a start).
+	if err := e.st.AppendResults(context.Background(), []monitor.Result{{MonitorID: "web-tcp", Location: "local", At: e.clock.now(), State: monitor.Up, Duration: time.Millisecond}}); err != nil {
 		t.Fatal(err)
 	}
-	e.clock.set(e.clock.now().Add(2 * time.Minute))
+	e.clock.set(e.clock.now().Add(10 * time.Second))
 	_, page = e.get("/", nil)
 	if got := componentStatus(t, page, "web"); got != "Operational" {
-		t.Errorf("web after its first check: got %q, want Operational", got)
+		t.Errorf("web 10 s after its first check: got %q, want Operational", got)
+	}
+}
+
+// A monitor that stays unchecked past its first two minutes is asked
+// about once a minute: a check stored then shows within the minute.
+func TestStatusPageLongUncheckedMonitor(t *testing.T) {
+	e := newPageEnv(t, "monitors:\n  - {id: web-tcp, component: web, type: tcp, target: \"127.0.0.1:9\", interval: 60s}\n",
+		time.Date(2026, 10, 14, 9, 0, 17, 0, time.UTC))
+	for range 5 {
+		if _, page := e.get("/", nil); componentStatus(t, page, "web") != "No data yet" {
+			t.Fatal("web, never checked, is not No data yet")
+		}
+		e.clock.set(e.clock.now().Add(40 * time.Second))
+	}
+	if err := e.st.AppendResults(context.Background(), []monitor.Result{{MonitorID: "web-tcp", Location: "local", At: e.clock.now(), State: monitor.Up, Duration: time.Millisecond}}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.set(e.clock.now().Add(time.Minute + time.Second))
+	if _, page := e.get("/", nil); componentStatus(t, page, "web") != "Operational" {
+		t.Errorf("web a minute after its first check: got %q, want Operational", componentStatus(t, page, "web"))
 	}
 }
 
