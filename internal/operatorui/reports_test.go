@@ -89,3 +89,38 @@ func hasCoverage(rep *sla.Report) bool {
 	}
 	return false
 }
+
+// A rolling window's result says so, with the window's bounds, on the
+// reports page (and the portal's, which shares it).
+func TestReportsPageRollingWindow(t *testing.T) {
+	r, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol, err := policy.Parse("rolling.yaml", []byte(`policy: internal
+components: [{id: api}]
+versions:
+  - version: "1"
+    effective: 2026-01-01
+    plans:
+      - {id: slo, objective: 99.95, window: rolling 28d, components: [api]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := &sla.Evidence{Subscriptions: []*sla.Subscription{{ID: "s1", Customer: "acme", Plan: "slo", Currency: "EUR", Start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}}}
+	rep, err := sla.Evaluate(sla.Request{Policy: pol, Evidence: ev, Period: "2026-11", AsOf: time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := r.Render(&b, "reports", Reports{Page: Page{Title: "Reports", User: "alice"}, Period: "2026-11", Reports: []*sla.Report{rep}}); err != nil {
+		t.Fatal(err)
+	}
+	// 28 days of 1,440 minutes: 40.32 allowed at 99.95 % … 20.16.
+	for _, want := range []string{"rolling 28d: 13 Oct 2026 00:00 UTC to 10 Nov 2026 00:00 UTC", "20.2 min left", "of 40320"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+}
