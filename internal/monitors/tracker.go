@@ -44,6 +44,9 @@ type series struct {
 	last  monitor.Result
 	hours [hoursKept]hourBucket
 	days  [daysKept]dayBucket
+	// absorbed is the latest minute Absorb counted, with what it held
+	// then: read again while it fills, it adds only what it gained.
+	absorbed store.Minute
 }
 
 type counts struct{ up, degraded, down uint32 }
@@ -193,6 +196,49 @@ func (t *Tracker) Warm(minutes []store.Minute, days []store.DayCount) {
 		s.count(d.Day, monitor.Up, uint32(d.Up), -1)
 		s.count(d.Day, monitor.Degraded, uint32(d.Degraded), -1)
 		s.count(d.Day, monitor.Down, uint32(d.Down), -1)
+	}
+}
+
+// Absorb counts per-minute aggregates read from the store for monitors
+// whose results this process does not observe (another replica watches
+// them), from the cut on: each minute once, and the latest one read again
+// while it fills adds only what it gained; a minute before the latest
+// absorbed is not counted again. The last check becomes the latest
+// minute's, to the minute: its start, and the state most of its checks
+// had.
+func (t *Tracker) Absorb(minutes []store.Minute) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, m := range minutes {
+		if m.Minute.Before(t.cut) {
+			continue
+		}
+		s := t.get(seriesKey{m.MonitorID, m.Location})
+		up, deg, down := m.Up, m.Degraded, m.Down
+		switch a := s.absorbed; {
+		case m.Minute.Before(a.Minute):
+			continue
+		case m.Minute.Equal(a.Minute):
+			up, deg, down = max(up-a.Up, 0), max(deg-a.Degraded, 0), max(down-a.Down, 0)
+		}
+		lat := time.Duration(-1)
+		if n := m.Up + m.Degraded + m.Down; n > 0 && m.LatencySum > 0 {
+			lat = m.LatencySum / time.Duration(n)
+		}
+		s.count(m.Minute, monitor.Up, uint32(up), lat)
+		s.count(m.Minute, monitor.Degraded, uint32(deg), lat)
+		s.count(m.Minute, monitor.Down, uint32(down), -1)
+		s.absorbed = m
+		if m.Minute.After(s.last.At) {
+			state := monitor.Up
+			switch {
+			case m.Down > m.Up+m.Degraded:
+				state = monitor.Down
+			case m.Degraded > m.Up:
+				state = monitor.Degraded
+			}
+			s.last = monitor.Result{MonitorID: m.MonitorID, Location: m.Location, At: m.Minute, State: state, Latency: max(lat, 0)}
+		}
 	}
 }
 

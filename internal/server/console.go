@@ -2,25 +2,107 @@ package server
 
 import (
 	"context"
+	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/slakeeper/slakeeper/internal/monitors"
+	"github.com/slakeeper/slakeeper/internal/sla"
+	"github.com/slakeeper/slakeeper/internal/store"
 )
 
 // What the core gives the monitors console (internal/monitors): the
 // detector's verdicts and the tracker that every stored result feeds.
 
 // Verdicts returns each monitor's confirmed status and since when, from
-// the detector (monitors with no confirmed change are absent).
+// the detector (monitors with no confirmed change are absent); on a
+// replica, those of the monitors other replicas watch from their latest
+// status facts, as of the last syncConsole.
 func (s *Server) Verdicts() map[string]monitors.Verdict {
 	out := map[string]monitors.Verdict{}
 	for _, ls := range s.det.Snapshot() {
-		if ls.MonitorStatus == "" {
+		if ls.MonitorStatus == "" || !s.watches(ls.Monitor) {
 			continue
 		}
 		out[ls.Monitor] = monitors.Verdict{Status: ls.MonitorStatus, Since: ls.MonitorAt}
 	}
+	if remote := s.remote.Load(); remote != nil {
+		for id, v := range *remote {
+			if !s.watches(id) {
+				out[id] = v
+			}
+		}
+	}
 	return out
+}
+
+// consoleSyncEvery is how often a replica's console reads what other
+// replicas' monitors did: per-minute aggregates and status facts.
+func consoleSyncEvery(heartbeat time.Duration) time.Duration { return max(5*heartbeat, time.Second) }
+
+// syncConsole keeps a replica's console whole: the monitors other
+// replicas watch have no results here, so every consoleSyncEvery it adds
+// their per-minute aggregates since the last read (Tracker.Absorb, from
+// two minutes back for results that come late) and takes their verdicts
+// from their latest status facts. What this replica watches it counts
+// live.
+func (s *Server) syncConsole(ctx context.Context) {
+	t := time.NewTicker(consoleSyncEvery(s.rep.cfg.Heartbeat))
+	defer t.Stop()
+	from := s.mon.Cut()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := s.now()
+		if err := s.syncConsoleOnce(ctx, from, now); err != nil {
+			if ctx.Err() == nil {
+				s.log.Error("monitors console: read other replicas' monitors", "err", err)
+			}
+			continue
+		}
+		if back := now.Add(-2 * time.Minute).Truncate(time.Minute); back.After(from) {
+			from = back
+		}
+	}
+}
+
+func (s *Server) syncConsoleOnce(ctx context.Context, from, now time.Time) error {
+	mins, err := s.store.MinutesFrom(ctx, from)
+	if err != nil {
+		return err
+	}
+	known := map[string]bool{}
+	for _, m := range s.Config().Monitors {
+		known[m.ID] = true
+	}
+	others := mins[:0]
+	for _, m := range mins {
+		if known[m.MonitorID] && !s.watches(m.MonitorID) {
+			others = append(others, m)
+		}
+	}
+	s.mon.Absorb(others)
+	remote := map[string]monitors.Verdict{}
+	end := now.Add(time.Minute)
+	err = s.store.EachFactFor(ctx, store.FactQuery{From: end, To: end, StatusFrom: end}, false, func(f store.Fact) error {
+		var l statusLine
+		if f.Type != "status" || json.Unmarshal(f.JSON, &l) != nil || !strings.HasPrefix(l.Source, "monitor:") {
+			return nil
+		}
+		id := strings.TrimPrefix(l.Source, "monitor:")
+		if cur, ok := remote[id]; known[id] && (!ok || !f.At.Before(cur.Since)) {
+			remote[id] = monitors.Verdict{Status: sla.Status(l.Status), Since: f.At}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.remote.Store(&remote)
+	return nil
 }
 
 // Tracker is the console's in-memory figures.

@@ -17,6 +17,7 @@ import (
 	"github.com/slakeeper/slakeeper/internal/config"
 	"github.com/slakeeper/slakeeper/internal/monitor"
 	"github.com/slakeeper/slakeeper/internal/policy"
+	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/store"
 	"github.com/slakeeper/slakeeper/internal/store/pgtest"
 )
@@ -308,4 +309,86 @@ func TestSignInLimitsSharedByReplicas(t *testing.T) {
 			t.Errorf("on %s after %d failures over both replicas: got %d, want 429", name, auth.MaxFailsPerUser, p.code)
 		}
 	}
+}
+
+// Each replica's console shows every monitor, whichever replica watches
+// it: the figures and verdicts of another replica's monitors come from
+// the database (syncConsole), so a load balancer may send the operator to
+// either. m000 is down, the others up.
+func TestConsoleOnAnyReplica(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs replicas for seconds")
+	}
+	dsn := pgtest.DSN(t)
+	const n = 10
+	cfg := replicaConfig(n, "1s")
+	log := &checkLog{runs: map[string][]checkRun{}}
+	state := func(id string) monitor.State {
+		if id == "m000" {
+			return monitor.Down
+		}
+		return monitor.Up
+	}
+	a := startReplica(t, dsn, cfg, "a", log, state)
+	b := startReplica(t, dsn, cfg, "b", log, state)
+	eventually(t, "the replicas to split the monitors", func() bool {
+		for i := range n {
+			id := fmt.Sprintf("m%03d", i)
+			if a.s.watches(id) == b.s.watches(id) {
+				return false
+			}
+		}
+		return true
+	})
+	// status is what the console's row shows: the verdict, or, checked
+	// with nothing confirmed, operational (monitors.Service.row).
+	status := func(r *replicaEnv, id string) sla.Status {
+		if v := r.s.Verdicts()[id]; v.Status != "" {
+			return v.Status
+		}
+		if !r.s.Tracker().Figures(id, []string{monitor.LocalLocation}, time.Now()).Last.At.IsZero() {
+			return sla.Operational
+		}
+		return ""
+	}
+	whole := func(r *replicaEnv) string {
+		for i := range n {
+			id := fmt.Sprintf("m%03d", i)
+			want := sla.Operational
+			if i == 0 {
+				want = sla.MajorOutage
+			}
+			if got := status(r, id); got != want {
+				return fmt.Sprintf("%s: status %q, want %q", id, got, want)
+			}
+			f := r.s.Tracker().Figures(id, []string{monitor.LocalLocation}, time.Now())
+			if f.Checks24h == 0 || f.Last.At.IsZero() {
+				return fmt.Sprintf("%s: %d checks, last %v", id, f.Checks24h, f.Last.At)
+			}
+			if wantUp := 100.0 * float64(min(i, 1)); f.Uptime24h != wantUp {
+				return fmt.Sprintf("%s: uptime %v, want %v", id, f.Uptime24h, wantUp)
+			}
+		}
+		return ""
+	}
+	var why string
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if why = whole(a); why != "" {
+			why = "a: " + why
+		} else if why = whole(b); why != "" {
+			why = "b: " + why
+		} else {
+			break
+		}
+	}
+	if why != "" {
+		t.Fatal(why)
+	}
+	watchedByA := 0
+	for i := range n {
+		if a.s.watches(fmt.Sprintf("m%03d", i)) {
+			watchedByA++
+		}
+	}
+	t.Logf("a watches %d of %d monitors; both consoles show all", watchedByA, n)
 }

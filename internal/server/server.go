@@ -53,6 +53,9 @@ type Options struct {
 
 // Server is one slakeeper server process.
 type Server struct {
+	// remote is, on a replica, the verdicts of the monitors other
+	// replicas watch, from their latest status facts (syncConsole).
+	remote  atomic.Pointer[map[string]monitors.Verdict]
 	store   store.Store
 	batcher *store.Batcher
 	// spill keeps the server's check results while the store is down.
@@ -253,6 +256,7 @@ func (s *Server) Run(ctx context.Context) error {
 	wg.Go(func() { s.warmConsole(ctx) }) // the monitors console's figures from before the start
 	if s.rep != nil {
 		wg.Go(func() { s.clusterLoop(ctx) }) // membership, takeovers, results queued by other replicas
+		wg.Go(func() { s.syncConsole(ctx) }) // the console's figures of the monitors other replicas watch
 	}
 	if lc := c.Ledger; !lc.Off {
 		wg.Go(func() { s.ledger.Run(ctx, lc.Every, lc.Settle) }) // month-end closes, adjustments after late evidence

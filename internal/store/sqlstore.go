@@ -490,6 +490,44 @@ func (s *sqlStore) Minutes(ctx context.Context, monitorID string, from, to time.
 	return out, nil
 }
 
+// MinutesFrom implements Store.
+func (s *sqlStore) MinutesFrom(ctx context.Context, from time.Time) ([]Minute, error) {
+	lo := floorDiv(from.UnixMilli(), msPerMinute)
+	// One range of the primary key (series, minute) per series: minutes
+	// has no index on minute alone, and a scan would read all of it.
+	// SQLite's CROSS JOIN keeps series the outer loop; PostgreSQL's
+	// LATERAL with OFFSET 0 cannot be flattened into a hash join.
+	q := `SELECT s.monitor, s.location, CAST(m.minute AS bigint), m.up, m.degraded, m.down, m.latency_sum, m.latency_max
+		FROM series s CROSS JOIN minutes m
+		WHERE m.series = s.id AND m.minute >= CAST($1 AS bigint)
+		ORDER BY m.minute`
+	if s.dialect.name == "postgres" {
+		q = `SELECT s.monitor, s.location, CAST(m.minute AS bigint), m.up, m.degraded, m.down, m.latency_sum, m.latency_max
+		FROM series s CROSS JOIN LATERAL (SELECT * FROM minutes WHERE series = s.id AND minute >= CAST($1 AS bigint) OFFSET 0) m
+		ORDER BY m.minute`
+	}
+	rows, err := s.reader.query(ctx, q, lo)
+	if err != nil {
+		return nil, fmt.Errorf("read minutes from %s: %w", from.UTC().Format(time.RFC3339), err)
+	}
+	defer rows.Close()
+	var out []Minute
+	for rows.Next() {
+		var (
+			mon, loc                              string
+			minute, up, deg, down, latSum, latMax int64
+		)
+		if err := rows.Scan(&mon, &loc, &minute, &up, &deg, &down, &latSum, &latMax); err != nil {
+			return nil, fmt.Errorf("read minutes: %w", err)
+		}
+		out = append(out, minuteFrom(mon, loc, minute, up, deg, down, latSum, latMax))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read minutes: %w", err)
+	}
+	return out, nil
+}
+
 // FirstMinute implements Store: the earlier of the first minute kept and
 // the first minute of the first hourly row that starts at or after from.
 func (s *sqlStore) FirstMinute(ctx context.Context, monitorID string, from time.Time) (time.Time, bool, error) {

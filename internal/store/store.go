@@ -62,6 +62,10 @@ type Store interface {
 	// hourly row and that result's minute: together they count each result
 	// once.
 	Minutes(ctx context.Context, monitorID string, from, to time.Time) ([]Minute, error)
+	// MinutesFrom returns every monitor's per-minute aggregates from the
+	// minute that holds from on (within MinutesKept), ordered by minute:
+	// what a replica's console reads of the monitors other replicas watch.
+	MinutesFrom(ctx context.Context, from time.Time) ([]Minute, error)
 	// FirstMinute is the start of the minute of a monitor's earliest
 	// aggregated result (any location) in a minute starting at or after
 	// from; ok is false when there is none. An hourly row counts when its

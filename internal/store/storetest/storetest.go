@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -580,6 +582,25 @@ func testMinutes(t *testing.T, s store.Store) {
 	got = mustMinutes(t, s, "api", time.Time{}, time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC))
 	if d := diff(want, got); d != "" {
 		t.Errorf("minutes of all time (-want +got):\n%s", d)
+	}
+	// MinutesFrom: every monitor's minutes from the one holding from, in
+	// minute order (the order within a minute is the store's).
+	all, err := s.MinutesFrom(ctxFor(t), t0.Add(30*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortStableFunc(all, func(a, b store.Minute) int {
+		if c := a.Minute.Compare(b.Minute); c != 0 {
+			return c
+		}
+		return strings.Compare(a.MonitorID+"\x00"+a.Location, b.MonitorID+"\x00"+b.Location)
+	})
+	web := store.Minute{MonitorID: "web", Location: "fra", Minute: t0, Span: time.Minute, Down: 1, LatencySum: 7 * ms, LatencyMax: 7 * ms}
+	if d := diff([]store.Minute{want[0], want[1], web, want[2]}, all); d != "" {
+		t.Errorf("minutes from 09:00:30 of every monitor (-want +got):\n%s", d)
+	}
+	if later, err := s.MinutesFrom(ctxFor(t), t0.Add(2*time.Minute)); err != nil || len(later) != 0 {
+		t.Errorf("minutes from 09:02: %v %v, want none", later, err)
 	}
 	if got := mustResults(t, s, "api", time.Time{}, time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)); len(got) != 6 {
 		t.Errorf("results of all time: got %d, want 6", len(got))
