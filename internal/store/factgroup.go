@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"slices"
 	"sync"
 )
@@ -72,4 +73,28 @@ func (g *factGroup) append(rows []factRow, obs []outboundRow, commit func([]*fac
 		g.mu.Unlock()
 		return <-call.done
 	}
+}
+
+// appendFacts is AppendFacts and AppendFactsNotify of both stores: the
+// call's facts and outbounds are encoded (refused whole on a bad one)
+// and join g's next transaction, which commit stores; outbounds without
+// facts are enqueued alone.
+func appendFacts(ctx context.Context, g *factGroup, fs []Fact, obs []Outbound, enqueue func(context.Context, []Outbound) error, commit func([]*factCall)) error {
+	if len(fs) == 0 {
+		if len(obs) == 0 {
+			return nil
+		}
+		return enqueue(ctx, obs)
+	}
+	rows, err := encodeFacts(fs)
+	if err != nil {
+		return err
+	}
+	var obRows []outboundRow
+	if len(obs) > 0 {
+		if obRows, err = encodeOutbounds(obs); err != nil {
+			return err
+		}
+	}
+	return g.append(rows, obRows, commit)
 }

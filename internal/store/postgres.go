@@ -200,34 +200,17 @@ func seqOf(r row) int64 {
 	return *r.seq
 }
 
-// AppendFacts implements Store. Concurrent calls share a transaction
-// when none of their facts is stored yet (factGroup).
+// AppendFacts implements Store. Concurrent calls share transactions
+// (factGroup): a call returns once the transaction holding its facts has
+// committed, or with its own error.
 func (p *Postgres) AppendFacts(ctx context.Context, fs []Fact) error {
-	if len(fs) == 0 {
-		return nil
-	}
-	rows, err := encodeFacts(fs)
-	if err != nil {
-		return err
-	}
-	return p.facts.append(rows, nil, p.commitFacts)
+	return appendFacts(ctx, &p.facts, fs, nil, p.Enqueue, p.commitFacts)
 }
 
 // AppendFactsNotify implements Store: the outbounds are inserted in the
 // facts' transaction.
 func (p *Postgres) AppendFactsNotify(ctx context.Context, fs []Fact, obs []Outbound) error {
-	if len(fs) == 0 {
-		return p.Enqueue(ctx, obs)
-	}
-	rows, err := encodeFacts(fs)
-	if err != nil {
-		return err
-	}
-	obRows, err := encodeOutbounds(obs)
-	if err != nil {
-		return err
-	}
-	return p.facts.append(rows, obRows, p.commitFacts)
+	return appendFacts(ctx, &p.facts, fs, obs, p.Enqueue, p.commitFacts)
 }
 
 // commitFacts stores the facts of several calls in one transaction when

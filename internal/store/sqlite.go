@@ -245,33 +245,15 @@ func (s *SQLite) AppendResults(ctx context.Context, rs []monitor.Result) error {
 
 // AppendFacts implements Store. Concurrent calls share transactions
 // (factGroup): a call returns once the transaction holding its facts has
-// committed, or with its own error (a conflict undoes its facts only).
+// committed, or with its own error.
 func (s *SQLite) AppendFacts(ctx context.Context, fs []Fact) error {
-	if len(fs) == 0 {
-		return nil
-	}
-	rows, err := encodeFacts(fs)
-	if err != nil {
-		return err
-	}
-	return s.facts.append(rows, nil, s.commitFacts)
+	return appendFacts(ctx, &s.facts, fs, nil, s.Enqueue, s.commitFacts)
 }
 
 // AppendFactsNotify implements Store: the outbounds are inserted in the
-// facts' savepoint.
+// facts' transaction.
 func (s *SQLite) AppendFactsNotify(ctx context.Context, fs []Fact, obs []Outbound) error {
-	if len(fs) == 0 {
-		return s.Enqueue(ctx, obs)
-	}
-	rows, err := encodeFacts(fs)
-	if err != nil {
-		return err
-	}
-	obRows, err := encodeOutbounds(obs)
-	if err != nil {
-		return err
-	}
-	return s.facts.append(rows, obRows, s.commitFacts)
+	return appendFacts(ctx, &s.facts, fs, obs, s.Enqueue, s.commitFacts)
 }
 
 // commitFacts stores the calls' facts in one transaction, each call under
