@@ -136,6 +136,12 @@ func TestWhatifPage(t *testing.T) {
 		}
 	}
 	wantResult("pasted", b.post("/admin/whatif", url.Values{"policy": {whatifProposal}, "from": {"2026-03"}, "replaces": {"acme"}}))
+	// A rolling window instead of the month: said on its side, no credit.
+	rolling := strings.Replace(whatifProposal, "        credits:\n          tiers:\n            - {below: \"99.95\", credit: 10}\n            - {below: \"99.9\", credit: 15}\n", "        window: rolling 28d\n", 1)
+	if p := b.post("/admin/whatif", url.Values{"policy": {rolling}, "from": {"2026-03"}}); p.code != http.StatusOK ||
+		!strings.Contains(p.body, "objective 99.950 % over a rolling 28d window") || !strings.Contains(p.body, "credit 0 % = 0.00") {
+		t.Errorf("a rolling proposal: %d %s", p.code, p.body)
+	}
 
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
