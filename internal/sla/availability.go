@@ -747,7 +747,13 @@ func (e *engine) subscription(s *Subscription, pp planPeriod, win timeline.Inter
 	if plan.Rolling > 0 {
 		sr.Window = fmt.Sprintf("rolling %dd", plan.Rolling)
 	}
-	sr.Budget = budget(plan, a.uptime, t, win, pp.iv.End)
+	// The budget runs to the period's (or window's) end, or to the
+	// subscription's if it ends first: no downtime can come after it.
+	until := pp.iv.End
+	if !s.End.IsZero() && s.End.Before(until) {
+		until = s.End
+	}
+	sr.Budget = budget(plan, a.uptime, t, win, until)
 	return sr
 }
 

@@ -807,6 +807,23 @@ func TestBudget(t *testing.T) {
 			want: Budget{AllowedMinutes: 44.64, LeftMinutes: 44.64, EndUptime: 100, NextTier: &NextTier{Below: 99.9, CreditPercent: 10, MinutesLeft: 44.64}},
 		},
 		{
+			// The subscription ended on 15 October: D is 14 days, 20,160
+			// minutes, 20.16 allowed; 120 used, -99.84 left; with no more
+			// downtime (nor any possible) the end uptime is the uptime,
+			// 20,040 ÷ 20,160 = 99.404762 %: under 99.5, 25 %, the last
+			// tier. Over the whole month (the old arithmetic) it would
+			// have read 44,520 ÷ 44,640 and 10 %.
+			name: "a subscription that ends mid-month",
+			ev: func(tb testing.TB) *Evidence {
+				s := sub(tb)
+				s.End = at(tb, "2026-10-15T00:00:00Z")
+				return &Evidence{Statuses: down(tb, "o", "web", "m", MajorOutage, "2026-10-10T10:00:00Z", "2026-10-10T12:00:00Z"), Subscriptions: []*Subscription{s}}
+			},
+			asOf: "2026-11-02T00:00:00Z",
+			want: Budget{AllowedMinutes: 20.16, UsedMinutes: 120, LeftMinutes: 20.16 - 120, UsedPercent: 120 / 20.16 * 100,
+				EndUptime: 20040.0 / 20160 * 100, EndCredit: 25},
+		},
+		{
 			// (D − P − N) ÷ (D − P) with a timely 60-minute window: the
 			// denominator is 44,580 minutes, 44.58 allowed.
 			name: "maintenance removed from the denominator",
@@ -826,7 +843,9 @@ func TestBudget(t *testing.T) {
 				tt.plan(plan)
 			}
 			ev := tt.ev(t)
-			ev.Subscriptions = []*Subscription{sub(t)}
+			if len(ev.Subscriptions) == 0 {
+				ev.Subscriptions = []*Subscription{sub(t)}
+			}
 			b := evaluate(t, testPolicy(plan), ev, "2026-10", tt.asOf).Subscriptions[0].Budget
 			w := tt.want
 			if !approx(b.AllowedMinutes, w.AllowedMinutes) || !approx(b.UsedMinutes, w.UsedMinutes) || !approx(b.LeftMinutes, w.LeftMinutes) ||
