@@ -119,7 +119,7 @@ func (s *Service) evaluate(ctx context.Context, period, sub string, asOf time.Ti
 		return nil, err
 	}
 	reps, err := reports.Evaluate(c, ev, reports.Query{Period: period, AsOf: asOf, Explain: explain}, func(pol *sla.Policy, s *sla.Subscription) bool {
-		return (sub == "" || s.ID == sub) && kindOf(pol, s) == p.Kind
+		return (sub == "" || s.ID == sub) && kindOf(pol, s, p.Interval().Start) == p.Kind
 	})
 	if err != nil {
 		return nil, err
@@ -133,15 +133,28 @@ func (s *Service) evaluate(ctx context.Context, period, sub string, asOf time.Ti
 	return out, nil
 }
 
-// kindOf is the period kind of the plan a subscription gets in the newest
-// version that has it; -1 when none does or it has a rolling window.
-func kindOf(pol *sla.Policy, sub *sla.Subscription) timeline.Kind {
+// kindOf is the period kind of the plan a subscription gets in the
+// version in force at at (the period's start), else in the newest version
+// that has it; -1 when none does or it has a rolling window.
+func kindOf(pol *sla.Policy, sub *sla.Subscription, at time.Time) timeline.Kind {
+	kind := func(v *sla.Version) (timeline.Kind, bool) {
+		pl, err := v.PlanOf(sub)
+		if err != nil || pl == nil {
+			return -1, false
+		}
+		if pl.Rolling > 0 {
+			return -1, true // a rolling window owes no credit: nothing to close
+		}
+		return pl.Period, true
+	}
+	if v := pol.VersionAt(at); v != nil {
+		if k, ok := kind(v); ok {
+			return k
+		}
+	}
 	for i := len(pol.Versions) - 1; i >= 0; i-- {
-		if pl, err := pol.Versions[i].PlanOf(sub); err == nil && pl != nil {
-			if pl.Rolling > 0 {
-				return -1 // a rolling window owes no credit: nothing to close
-			}
-			return pl.Period
+		if k, ok := kind(pol.Versions[i]); ok {
+			return k
 		}
 	}
 	return -1
@@ -325,23 +338,30 @@ func nonZero(amount string) bool {
 	return ok && r.Sign() != 0
 }
 
-// Due lists the periods the server closes on its own: for each plan of
-// the policies' latest versions, the last plan period, in the plan's time
-// zone, that ended at least settle ago. A period named here may still be
-// running in another plan's zone: the close leaves those subscriptions
-// open (CloseResult.Open) for a later run.
+// Due lists the periods the server closes on its own: for each calendar
+// plan of the policies, the last plan period, in the plan's time zone,
+// that ended at least settle ago, when the plan's version was in force at
+// that period's start. A period named here may still be running in
+// another plan's zone: the close leaves those subscriptions open
+// (CloseResult.Open) for a later run.
 func (s *Service) Due(now time.Time, settle time.Duration) []string {
 	var out []string
 	for _, pol := range s.cfg().Policies {
-		if len(pol.Versions) == 0 {
-			continue
-		}
-		for _, pl := range pol.Versions[len(pol.Versions)-1].AllPlans() {
-			if pl.Rolling > 0 {
-				continue
-			}
-			if str := timeline.PeriodOf(now.Add(-settle), pl.Period, pl.Location).Prev().String(); !slices.Contains(out, str) {
-				out = append(out, str)
+		for _, v := range pol.Versions {
+			for _, pl := range v.AllPlans() {
+				if pl.Rolling > 0 {
+					continue
+				}
+				// A plan's period counts under the version in force when it
+				// began: a plan now measured over a rolling window still
+				// closes its last calendar period.
+				prev := timeline.PeriodOf(now.Add(-settle), pl.Period, pl.Location).Prev()
+				if pol.VersionAt(prev.Interval().Start) != v {
+					continue
+				}
+				if str := prev.String(); !slices.Contains(out, str) {
+					out = append(out, str)
+				}
 			}
 		}
 	}

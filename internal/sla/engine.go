@@ -175,6 +175,20 @@ func (e *engine) periodsFor(s *Subscription) ([]planPeriod, error) {
 	if err != nil {
 		return nil, &InputError{Field: "period", Msg: err.Error()}
 	}
+	if probe.Rolling > 0 {
+		// A plan that moved to a rolling window from calendar periods is
+		// split as the calendar plan in force when the request begins
+		// was: each of those periods then gives its own result, a
+		// calendar period or the window that ends with it.
+		if v0 := e.pol.VersionAt(req.Interval().Start); v0 != nil {
+			if p0, err := v0.PlanOf(s); err == nil && p0 != nil && p0.Rolling == 0 {
+				probe = p0
+				if req, err = timeline.ParsePeriod(e.req.Period, probe.Location); err != nil {
+					return nil, &InputError{Field: "period", Msg: err.Error()}
+				}
+			}
+		}
+	}
 	var periods []timeline.Period
 	switch {
 	case probe.Rolling > 0 || req.Kind == probe.Period:

@@ -131,3 +131,32 @@ func TestRollingWindowNotBegun(t *testing.T) {
 }
 
 func itoa(n int) string { return big.NewInt(int64(n)).String() }
+
+// A plan measured per month until June and over a rolling 28 days from
+// July gives, for 2026, the six months and then six windows, each ending
+// with its month: January is 31 × 1,440 = 44,640 minutes, July's window
+// 28 × 1,440 = 40,320.
+func TestRollingWindowAfterCalendarVersion(t *testing.T) {
+	monthly := testPlan()
+	rolling := testPlan()
+	rolling.Rolling = 28
+	rolling.Credits = Credits{Claim: ClaimRule{Automatic: true}}
+	pol := testPolicy(monthly)
+	pol.Versions = append(pol.Versions, &Version{ID: "v2", Effective: at(t, "2026-07-01T00:00:00Z"), Plans: map[string]*Plan{"pro": rolling}, PlanOrder: []string{"pro"}})
+	rep := evaluate(t, pol, &Evidence{}, "2026", "2027-01-05T00:00:00Z")
+	if len(rep.Subscriptions) != 12 {
+		t.Fatalf("got %d results, want 12", len(rep.Subscriptions))
+	}
+	for i, sr := range rep.Subscriptions {
+		wantWindow, wantTotal := "", float64(time.Date(2026, time.Month(i+2), 1, 0, 0, 0, 0, time.UTC).Sub(time.Date(2026, time.Month(i+1), 1, 0, 0, 0, 0, time.UTC)).Minutes())
+		if i >= 6 {
+			wantWindow, wantTotal = "rolling 28d", 40320
+		}
+		if sr.Window != wantWindow || sr.TotalMinutes != wantTotal {
+			t.Errorf("result %d (%s): window %q, %v minutes; want %q, %v", i, sr.Period, sr.Window, sr.TotalMinutes, wantWindow, wantTotal)
+		}
+	}
+	if end := rep.Subscriptions[6].End; !end.Equal(at(t, "2026-08-01T00:00:00Z")) {
+		t.Errorf("July's window ends %s, want with July", end)
+	}
+}
