@@ -55,6 +55,9 @@ func (s *sqlStore) Limits(ctx context.Context, keys []string, expired time.Time,
 			return fmt.Errorf("limits: %d states for %d keys", len(next), len(keys))
 		}
 		for i, k := range keys {
+			if next[i].N > 0 && next[i] == cur[i] {
+				continue // unchanged, as for an attempt refused at its limit
+			}
 			var err error
 			if next[i].N <= 0 {
 				_, err = tx.exec(ctx, `DELETE FROM limits WHERE key = $1`, k)
