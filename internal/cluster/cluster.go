@@ -20,9 +20,10 @@
 package cluster
 
 import (
-	"hash/fnv"
 	"slices"
 	"time"
+
+	"github.com/slakeeper/slakeeper/internal/hashmix"
 )
 
 // Member is one replica as its membership row says.
@@ -104,18 +105,6 @@ func (v *View) Owns(key string, t time.Time) bool {
 	return v != nil && v.Owner(key, t) == v.Self
 }
 
-// score is the rendezvous weight of work key on replica id: FNV-1a of
-// both, finished with SplitMix64's mixer so that similar ids spread.
-func score(key, id string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(key))
-	h.Write([]byte{0})
-	h.Write([]byte(id))
-	x := h.Sum64()
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	x ^= x >> 31
-	return x
-}
+// score is the rendezvous weight of work key on replica id (hashmix of
+// both, so that similar ids spread).
+func score(key, id string) uint64 { return hashmix.String(key, id) }

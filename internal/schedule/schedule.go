@@ -10,12 +10,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/slakeeper/slakeeper/internal/hashmix"
 	"github.com/slakeeper/slakeeper/internal/monitor"
 )
 
@@ -246,19 +246,9 @@ func phaseDue(m *monitor.Monitor, now time.Time) time.Time {
 	return now.Add(time.Duration(wait))
 }
 
-// hash is FNV-1a finished with SplitMix64's mixer, so that ids differing
-// in their last character land far apart.
-func hash(id string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(id))
-	x := h.Sum64()
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	x ^= x >> 31
-	return x
-}
+// hash spreads monitor ids over the interval's phases (hashmix: ids
+// differing in their last character land far apart).
+func hash(id string) uint64 { return hashmix.String(id) }
 
 // Run runs checks as they fall due until ctx is done, then waits for the
 // checks in flight to finish and returns nil. Checks in flight are not
