@@ -273,7 +273,11 @@ func (h *handler) handleHome() http.Handler {
 							}
 						}
 					}
-					ps.Terms = fmt.Sprintf("%s %% uptime per period (%s, %s), policy %s", strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.4f", sr.Objective), "0"), "."), sr.Period, sr.TimeZone, rep.Policy)
+					over := "per period (" + sr.Period
+					if sr.Window != "" {
+						over = "over a " + sr.Window + " window (to " + sr.End.UTC().Format("2 Jan 2006 15:04 UTC")
+					}
+					ps.Terms = fmt.Sprintf("%s %% uptime %s, %s), policy %s", strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.4f", sr.Objective), "0"), "."), over, sr.TimeZone, rep.Policy)
 					// The whole period's allowance, not the part elapsed, as
 					// the engine counts it (sla.Budget).
 					ps.AllowedMinutes = math.Round(sr.Budget.AllowedMinutes*10) / 10

@@ -18,7 +18,11 @@ func Terms(plan *Plan) []string {
 	if plan.Location != nil {
 		zone = plan.Location.String()
 	}
-	out = append(out, fmt.Sprintf("Uptime of at least %s %% per %s (%s) of %s.", ratText(plan.Objective), period, zone, strings.Join(plan.Components, ", ")))
+	over := "per " + period
+	if plan.Rolling > 0 {
+		over = fmt.Sprintf("over any %d days", plan.Rolling)
+	}
+	out = append(out, fmt.Sprintf("Uptime of at least %s %% %s (%s) of %s.", ratText(plan.Objective), over, zone, strings.Join(plan.Components, ", ")))
 	var excused []string
 	for c := range plan.Excluded {
 		excused = append(excused, strings.ReplaceAll(string(c), "_", " "))
@@ -35,7 +39,11 @@ func Terms(plan *Plan) []string {
 		out = append(out, fmt.Sprintf("Interruptions shorter than %s are not counted.", durationText(plan.MinDowntime)))
 	}
 	if plan.CountIn > 0 {
-		out = append(out, fmt.Sprintf("Downtime is counted in whole intervals of %s from the start of the %s: an interval with any downtime counts whole.", durationText(plan.CountIn), period))
+		from := "the " + period
+		if plan.Rolling > 0 {
+			from = "the window"
+		}
+		out = append(out, fmt.Sprintf("Downtime is counted in whole intervals of %s from the start of %s: an interval with any downtime counts whole.", durationText(plan.CountIn), from))
 	}
 	for _, t := range plan.Credits.Tiers {
 		out = append(out, fmt.Sprintf("Uptime below %s %%: a credit of %s %% of the %sly fee.", ratText(t.Below), ratText(t.Percent), period))
