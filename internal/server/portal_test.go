@@ -306,3 +306,29 @@ func TestPortalSubscriptions(t *testing.T) {
 		t.Errorf("after removing: %+v", subs)
 	}
 }
+
+// A plan measured over a rolling window shows as one in the portal: its
+// terms, the window the uptime is over and its allowance. 14 October
+// 12:00 UTC: the 28 days from 16 September 12:00, 40,320 minutes, 40.32
+// of them allowed at 99.9 %; the 30 minutes down that morning leave 10.3.
+func TestPortalRollingWindow(t *testing.T) {
+	pol := strings.Replace(incidentTestPolicy, "        period: month\n", "        window: rolling 28d\n", 1)
+	e := newIncidentEnvWithEnv(t, portalTestConfig, pol, map[string]string{"OPS_TOKEN": testOpsToken, "ALICE_HASH": testAliceHash(t)})
+	e.clock.set(time.Date(2026, 10, 14, 12, 0, 0, 0, time.UTC))
+	e.call("POST", "/api/v1/facts", testOpsToken, `{"type":"status","id":"st-1","at":"2026-10-14T09:00:00Z","component":"api","status":"major_outage","source":"probe"}
+{"type":"status","id":"st-2","at":"2026-10-14T09:30:00Z","component":"api","status":"operational","source":"probe"}
+`, http.StatusOK, nil)
+	b := e.browser()
+	if p := b.post("/portal/signin", url.Values{"name": {"anna@acme.example"}, "password": {testAlicePassword}, "next": {"/portal"}}); p.code != http.StatusSeeOther {
+		t.Fatalf("sign in: %d %s", p.code, p.body)
+	}
+	p := b.get("/portal")
+	for _, want := range []string{"Uptime of at least 99.9 % over any 28 days (UTC)", "over a rolling 28d window", "30 of 40.3 min used", "10.3 min left in the rolling 28d window"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("the portal lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Log(p.body)
+	}
+}
