@@ -181,15 +181,7 @@ func (t *Tracker) Warm(minutes []store.Minute, days []store.DayCount) {
 		if !m.Minute.Before(t.cut) {
 			continue
 		}
-		s := t.get(seriesKey{m.MonitorID, m.Location})
-		n := m.Up + m.Degraded
-		lat := time.Duration(-1)
-		if n+m.Down > 0 && m.LatencySum > 0 {
-			lat = m.LatencySum / time.Duration(n+m.Down)
-		}
-		s.count(m.Minute, monitor.Up, uint32(m.Up), lat)
-		s.count(m.Minute, monitor.Degraded, uint32(m.Degraded), lat)
-		s.count(m.Minute, monitor.Down, uint32(m.Down), -1)
+		t.get(seriesKey{m.MonitorID, m.Location}).countMinute(m, m.Up, m.Degraded, m.Down)
 	}
 	for _, d := range days {
 		s := t.get(seriesKey{d.MonitorID, d.Location})
@@ -197,6 +189,20 @@ func (t *Tracker) Warm(minutes []store.Minute, days []store.DayCount) {
 		s.count(d.Day, monitor.Degraded, uint32(d.Degraded), -1)
 		s.count(d.Day, monitor.Down, uint32(d.Down), -1)
 	}
+}
+
+// countMinute counts up, deg and down checks of minute m, the answered
+// ones each at the minute's mean latency (its only latency figure), and
+// returns that mean (-1: none).
+func (s *series) countMinute(m store.Minute, up, deg, down int) time.Duration {
+	lat := time.Duration(-1)
+	if n := m.Up + m.Degraded + m.Down; n > 0 && m.LatencySum > 0 {
+		lat = m.LatencySum / time.Duration(n)
+	}
+	s.count(m.Minute, monitor.Up, uint32(up), lat)
+	s.count(m.Minute, monitor.Degraded, uint32(deg), lat)
+	s.count(m.Minute, monitor.Down, uint32(down), -1)
+	return lat
 }
 
 // Absorb counts per-minute aggregates read from the store for monitors
@@ -221,13 +227,7 @@ func (t *Tracker) Absorb(minutes []store.Minute) {
 		case m.Minute.Equal(a.Minute):
 			up, deg, down = max(up-a.Up, 0), max(deg-a.Degraded, 0), max(down-a.Down, 0)
 		}
-		lat := time.Duration(-1)
-		if n := m.Up + m.Degraded + m.Down; n > 0 && m.LatencySum > 0 {
-			lat = m.LatencySum / time.Duration(n)
-		}
-		s.count(m.Minute, monitor.Up, uint32(up), lat)
-		s.count(m.Minute, monitor.Degraded, uint32(deg), lat)
-		s.count(m.Minute, monitor.Down, uint32(down), -1)
+		lat := s.countMinute(m, up, deg, down)
 		s.absorbed = m
 		if m.Minute.After(s.last.At) {
 			state := monitor.Up

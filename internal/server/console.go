@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slakeeper/slakeeper/internal/detect"
 	"github.com/slakeeper/slakeeper/internal/monitors"
 	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/store"
@@ -85,24 +86,34 @@ func (s *Server) syncConsoleOnce(ctx context.Context, from, now time.Time) error
 		}
 	}
 	s.mon.Absorb(others)
-	remote := map[string]monitors.Verdict{}
-	end := now.Add(time.Minute)
-	err = s.store.EachFactFor(ctx, store.FactQuery{From: end, To: end, StatusFrom: end}, false, func(f store.Fact) error {
-		var l statusLine
-		if f.Type != "status" || json.Unmarshal(f.JSON, &l) != nil || !strings.HasPrefix(l.Source, "monitor:") {
-			return nil
-		}
-		id := strings.TrimPrefix(l.Source, "monitor:")
-		if cur, ok := remote[id]; known[id] && (!ok || !f.At.Before(cur.Since)) {
-			remote[id] = monitors.Verdict{Status: sla.Status(l.Status), Since: f.At}
-		}
-		return nil
-	})
+	remote, err := s.storedVerdicts(ctx, now)
 	if err != nil {
 		return err
 	}
 	s.remote.Store(&remote)
 	return nil
+}
+
+// storedVerdicts is each monitor's latest status fact (source
+// detect.Source(id)) as a verdict: only the latest fact of each
+// component and source, read through the index facts_status, not the
+// evidence retention's history. A start or a takeover seeds the detector
+// from it; a replica's console shows it for the monitors others watch.
+func (s *Server) storedVerdicts(ctx context.Context, now time.Time) (map[string]monitors.Verdict, error) {
+	out := map[string]monitors.Verdict{}
+	end := now.Add(time.Minute)
+	err := s.store.EachFactFor(ctx, store.FactQuery{From: end, To: end, StatusFrom: end}, false, func(f store.Fact) error {
+		var l statusLine
+		if f.Type != "status" || json.Unmarshal(f.JSON, &l) != nil {
+			return nil
+		}
+		id, ok := strings.CutPrefix(l.Source, detect.Source(""))
+		if cur, seen := out[id]; ok && (!seen || !f.At.Before(cur.Since)) {
+			out[id] = monitors.Verdict{Status: sla.Status(l.Status), Since: f.At}
+		}
+		return nil
+	})
+	return out, err
 }
 
 // Tracker is the console's in-memory figures.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -17,9 +16,7 @@ import (
 
 	"github.com/slakeeper/slakeeper/internal/cluster"
 	"github.com/slakeeper/slakeeper/internal/config"
-	"github.com/slakeeper/slakeeper/internal/detect"
 	"github.com/slakeeper/slakeeper/internal/monitor"
-	"github.com/slakeeper/slakeeper/internal/sla"
 	"github.com/slakeeper/slakeeper/internal/store"
 )
 
@@ -223,32 +220,15 @@ func (s *Server) takeover(ctx context.Context, ms []*monitor.Monitor) error {
 // set, is called for each monitor seeded.
 func (s *Server) seed(ctx context.Context, ms []*monitor.Monitor, done func(*monitor.Monitor)) error {
 	now := s.now()
-	type standing struct {
-		status sla.Status
-		at     time.Time
-	}
-	// Only the latest status fact of each component and source, through
-	// the index facts_status: not the evidence retention's history.
-	latest := map[string]standing{}
-	end := now.Add(time.Minute)
-	err := s.store.EachFactFor(ctx, store.FactQuery{From: end, To: end, StatusFrom: end}, false, func(f store.Fact) error {
-		var l statusLine
-		if f.Type != "status" || json.Unmarshal(f.JSON, &l) != nil {
-			return nil
-		}
-		if cur, ok := latest[l.Source]; !ok || !f.At.Before(cur.at) {
-			latest[l.Source] = standing{sla.Status(l.Status), f.At}
-		}
-		return nil
-	})
+	latest, err := s.storedVerdicts(ctx, now)
 	if err != nil {
 		return err
 	}
 	for _, m := range ms {
-		st := latest[detect.Source(m.ID)]
+		st := latest[m.ID]
 		from := now.Add(-max(20*m.Interval, 10*time.Minute))
-		if st.at.After(from) {
-			from = st.at
+		if st.Since.After(from) {
+			from = st.Since
 		}
 		rs, err := s.store.Results(ctx, m.ID, from, now.Add(time.Minute))
 		if err != nil {
@@ -257,7 +237,7 @@ func (s *Server) seed(ctx context.Context, ms []*monitor.Monitor, done func(*mon
 		// What an agent sends again after the restart is counted once.
 		s.perf.seen(rs)
 		s.obsMu.Lock()
-		s.det.Seed(m.ID, st.status, st.at)
+		s.det.Seed(m.ID, st.Status, st.Since)
 		for _, r := range rs {
 			err := s.writeChanges(ctx, s.det.Observe(r))
 			if errors.Is(err, store.ErrConflict) {
