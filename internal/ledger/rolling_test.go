@@ -19,7 +19,6 @@ import (
 // so the month-end close leaves its subscriptions out and Due names no
 // period for it; the monthly plan beside it is closed as ever.
 func TestRollingPlanNotClosed(t *testing.T) {
-	dir := t.TempDir()
 	pol := `policy: p
 components:
   - id: api
@@ -39,44 +38,20 @@ versions:
         timezone: Pacific/Honolulu
         components: [api]
 `
-	if err := os.WriteFile(filepath.Join(dir, "p.yaml"), []byte(pol), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	c, err := config.Parse(filepath.Join(dir, "slakeeper.yaml"), []byte(`components: [{id: api}]
-policies: [`+filepath.Join(dir, "p.yaml")+`]
-customers:
+	svc, now := novemberOutage(t, pol, `customers:
   - {id: acme, name: Acme}
   - {id: globex, name: Globex}
 subscriptions:
   - {id: sub-m, customer: acme, policy: p, plan: monthly, fee: "100.00", start: "2026-01-01T00:00:00Z"}
   - {id: sub-r, customer: globex, policy: p, plan: internal, fee: "100.00", start: "2026-01-01T00:00:00Z"}
-`), func(string) string { return "" }, policy.Load)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(dir, "s.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	// Two hours down in November: the monthly plan owes 10 %.
-	err = st.AppendFacts(ctx, []store.Fact{
-		{ID: "d", Type: "status", At: time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC), JSON: []byte(`{"type":"status","id":"d","at":"2026-11-10T00:00:00Z","component":"api","status":"major_outage"}`)},
-		{ID: "u", Type: "status", At: time.Date(2026, 11, 10, 2, 0, 0, 0, time.UTC), JSON: []byte(`{"type":"status","id":"u","at":"2026-11-10T02:00:00Z","component":"api","status":"operational"}`)},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 12, 4, 1, 0, 0, 0, time.UTC)
-	svc := ledger.New(st, func() *config.Config { return c }, func() time.Time { return now }, slog.New(slog.DiscardHandler), nil, nil)
+`)
 	// 72 hours before now is 1 December 01:00 UTC, still 30 November in
 	// Honolulu: a monthly plan there would make October due. The rolling
 	// plan names no period; only the UTC plan's November is due.
 	if got := svc.Due(now, 72*time.Hour); !slices.Equal(got, []string{"2026-11"}) {
 		t.Errorf("due: got %v, want [2026-11]", got)
 	}
-	res, err := svc.Close(ctx, "2026-11", nil)
+	res, err := svc.Close(context.Background(), "2026-11", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +63,6 @@ subscriptions:
 // A plan measured per month until December and over a rolling window
 // from then on: November still closes, under the monthly terms.
 func TestMonthClosedAfterMoveToRolling(t *testing.T) {
-	dir := t.TempDir()
 	pol := `policy: p
 components:
   - id: api
@@ -110,16 +84,35 @@ versions:
         window: rolling 28d
         components: [api]
 `
-	if err := os.WriteFile(filepath.Join(dir, "p.yaml"), []byte(pol), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	c, err := config.Parse(filepath.Join(dir, "slakeeper.yaml"), []byte(`components: [{id: api}]
-policies: [`+filepath.Join(dir, "p.yaml")+`]
-customers:
+	svc, now := novemberOutage(t, pol, `customers:
   - {id: acme, name: Acme}
 subscriptions:
   - {id: sub-m, customer: acme, policy: p, plan: pro, fee: "100.00", start: "2026-01-01T00:00:00Z"}
-`), func(string) string { return "" }, policy.Load)
+`)
+	if got := svc.Due(now, 72*time.Hour); !slices.Equal(got, []string{"2026-11"}) {
+		t.Errorf("due: got %v, want [2026-11]", got)
+	}
+	res, err := svc.Close(context.Background(), "2026-11", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Closed != 1 || len(res.Posted) != 1 || res.Posted[0].Amount != "10.00" {
+		t.Errorf("close: got %+v, want November closed with 10.00 posted", res)
+	}
+}
+
+// novemberOutage is a ledger service over policy pol (file p.yaml) and
+// the configuration's customers and subscriptions, with the component api
+// two hours down on 10 November 2026 (10 % under 99.9), at 4 December
+// 01:00 UTC.
+func novemberOutage(t *testing.T, pol, customers string) (*ledger.Service, time.Time) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "p.yaml"), []byte(pol), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Parse(filepath.Join(dir, "slakeeper.yaml"), []byte("components: [{id: api}]\npolicies: ["+filepath.Join(dir, "p.yaml")+"]\n"+customers),
+		func(string) string { return "" }, policy.Load)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +121,7 @@ subscriptions:
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
 	err = st.AppendFacts(ctx, []store.Fact{
 		{ID: "d", Type: "status", At: time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC), JSON: []byte(`{"type":"status","id":"d","at":"2026-11-10T00:00:00Z","component":"api","status":"major_outage"}`)},
 		{ID: "u", Type: "status", At: time.Date(2026, 11, 10, 2, 0, 0, 0, time.UTC), JSON: []byte(`{"type":"status","id":"u","at":"2026-11-10T02:00:00Z","component":"api","status":"operational"}`)},
@@ -137,15 +130,5 @@ subscriptions:
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 12, 4, 1, 0, 0, 0, time.UTC)
-	svc := ledger.New(st, func() *config.Config { return c }, func() time.Time { return now }, slog.New(slog.DiscardHandler), nil, nil)
-	if got := svc.Due(now, 72*time.Hour); !slices.Equal(got, []string{"2026-11"}) {
-		t.Errorf("due: got %v, want [2026-11]", got)
-	}
-	res, err := svc.Close(ctx, "2026-11", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Closed != 1 || len(res.Posted) != 1 || res.Posted[0].Amount != "10.00" {
-		t.Errorf("close: got %+v, want November closed with 10.00 posted", res)
-	}
+	return ledger.New(st, func() *config.Config { return c }, func() time.Time { return now }, slog.New(slog.DiscardHandler), nil, nil), now
 }
