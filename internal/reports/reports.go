@@ -184,11 +184,7 @@ func evidenceTo(ctx context.Context, c *config.Config, extra []*sla.Policy, st S
 func reach(pols []*sla.Policy) time.Duration {
 	days := 0
 	for _, p := range pols {
-		for _, v := range p.Versions {
-			for _, pl := range v.AllPlans() {
-				days = max(days, pl.Rolling)
-			}
-		}
+		days = max(days, p.LongestWindow())
 	}
 	if days == 0 {
 		return 0

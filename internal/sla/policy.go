@@ -352,6 +352,18 @@ func (v *Version) AllPlans() []*Plan {
 	return out
 }
 
+// LongestWindow is the longest rolling window, in days, of any plan of
+// any version of p (their overrides too); 0 when none has one.
+func (p *Policy) LongestWindow() int {
+	days := 0
+	for _, v := range p.Versions {
+		for _, pl := range v.AllPlans() {
+			days = max(days, pl.Rolling)
+		}
+	}
+	return days
+}
+
 // VersionAt returns the version in force at t: the latest whose Effective is
 // not after t.
 func (p *Policy) VersionAt(t time.Time) *Version {

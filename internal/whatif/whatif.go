@@ -244,7 +244,7 @@ func Compare(req Request) (*Result, error) {
 	}
 
 	chunks := req.Range.chunks(finest(req.InForce, &proposed))
-	if finest(req.InForce, &proposed) == timeline.Month && rolling(req.InForce, &proposed) {
+	if finest(req.InForce, &proposed) == timeline.Month && max(req.InForce.LongestWindow(), proposed.LongestWindow()) > 0 {
 		// A rolling window is measured once per period asked: to have
 		// one per month, ask month by month.
 		chunks = req.Range.months()
@@ -468,21 +468,6 @@ func (r Range) months() []string {
 		out = append(out, fmt.Sprintf("%04d-%02d", m/12, m%12+1))
 	}
 	return out
-}
-
-// rolling reports whether a plan of any version of ps has a rolling
-// window.
-func rolling(ps ...*sla.Policy) bool {
-	for _, p := range ps {
-		for _, v := range p.Versions {
-			for _, pl := range v.AllPlans() {
-				if pl.Rolling > 0 {
-					return true
-				}
-			}
-		}
-	}
-	return false
 }
 
 // finest is the shortest period the engine may be asked for with these
