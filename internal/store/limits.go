@@ -17,16 +17,17 @@ type Limit struct {
 
 // Limits implements Store. The keys' rows are created (if need be) and
 // locked in key order, so two callers sharing keys take turns and never
-// wait on each other in a cycle; the expired rows are deleted first, in a
-// statement of their own that skips rows another caller holds.
+// wait on each other in a cycle; the expired rows are deleted first. On
+// PostgreSQL that is a statement of its own that skips rows another
+// caller holds; SQLite's single writer does it in the transaction.
 func (s *sqlStore) Limits(ctx context.Context, keys []string, expired time.Time, fn func([]Limit) []Limit) error {
 	prune, lock := `DELETE FROM limits WHERE since_ms < $1`, ""
 	if s.dialect.name == "postgres" {
-		prune = `DELETE FROM limits WHERE key IN (SELECT key FROM limits WHERE since_ms < $1 LIMIT 1000 FOR UPDATE SKIP LOCKED)`
-		lock = " FOR UPDATE"
-	}
-	if _, err := s.writer.exec(ctx, prune, expired.UnixMilli()); err != nil {
-		return fmt.Errorf("prune limits: %w", err)
+		prune, lock = `DELETE FROM limits WHERE key IN (SELECT key FROM limits WHERE since_ms < $1 LIMIT 1000 FOR UPDATE SKIP LOCKED)`, " FOR UPDATE"
+		if _, err := s.writer.exec(ctx, prune, expired.UnixMilli()); err != nil {
+			return fmt.Errorf("prune limits: %w", err)
+		}
+		prune = ""
 	}
 	order := make([]int, len(keys))
 	for i := range order {
@@ -34,6 +35,11 @@ func (s *sqlStore) Limits(ctx context.Context, keys []string, expired time.Time,
 	}
 	slices.SortFunc(order, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
 	err := s.writer.inTx(ctx, func(tx conn) error {
+		if prune != "" {
+			if _, err := tx.exec(ctx, prune, expired.UnixMilli()); err != nil {
+				return err
+			}
+		}
 		cur := make([]Limit, len(keys))
 		for _, i := range order {
 			// A row exists before it is locked: PostgreSQL locks rows, not
